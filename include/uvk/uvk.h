@@ -1,0 +1,31 @@
+/*
+ * uvk/uvk.h - the whole public API of libuvk, and its version.
+ *
+ * libuvk offers on stock Linux what DragonFly's kernel offers its vkernels:
+ * guest physical memory (uvk/pmem.h), page tables that live in it and are
+ * walked in software (uvk/vpt.h), and guest address spaces that run guest
+ * code and return its syscalls, faults and interruptions (uvk/vmspace.h).
+ *
+ * Errors: functions return 0 (or a count) on success and a negative errno on
+ * failure; constructors return NULL with errno set. The library never prints
+ * and never exits.
+ */
+#ifndef UVK_UVK_H
+#define UVK_UVK_H
+
+#include <uvk/version.h>
+#include <uvk/vpt.h>
+#include <uvk/pmem.h>
+#include <uvk/vmspace.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The version of the library actually loaded, "MAJOR.MINOR.PATCH". */
+const char *uvk_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* UVK_UVK_H */
