@@ -150,9 +150,9 @@ void uvk_vmspace_free(struct uvk_vmspace *vms);
 
 /*
  * uvk_vmspace_set_root - use the page table at gpa root from now on; every
- * mapping made from the old one goes (a full invalidate). root 0 with no
- * table means "nothing mapped": every access traps. Returns 0 or -EINVAL
- * (root not a page inside pmem).
+ * mapping made from the old one goes (a full invalidate). A new vmspace has
+ * no table: every access traps with -ENOENT. Returns 0, -EINVAL (root not a
+ * page inside pmem) or -ESRCH.
  */
 int uvk_vmspace_set_root(struct uvk_vmspace *vms, uint64_t root);
 

@@ -1,0 +1,229 @@
+/*
+ * child.c - starting and ending vmspace children.
+ *
+ * Layer: src/tracer. A child is forked from the tracer, seized before it
+ * does anything of its own, and then strips itself down: its descriptor
+ * table to the pmem memfd, its address space to the stub area. From the
+ * moment it loads the seccomp filter it can run no call but the stub's.
+ *
+ * Start-up, child side                     tracer side
+ *   fork --------------------------------- PTRACE_SEIZE(EXITKILL|TRACESYSGOOD)
+ *   wait on the sync pipe <--------------- write one byte
+ *   setsid, fds -> {3: memfd}, map stub
+ *   no_new_privs, seccomp filter
+ *   jump to stub: munmap [0, stub) and
+ *   [stub end, top): no stack, no libc,
+ *   no vdso left. int3 ------------------> waitpid: SIGTRAP stop = ready
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/rseq.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "internal.h"
+
+/*
+ * Forget the per-thread user memory the kernel would touch on our behalf:
+ * glibc's rseq area (the kernel updates it on every return to user mode and
+ * SIGSEGVs the thread when it has been unmapped) and the tid to clear on
+ * exit. Both live in the tracer's TLS, which the sweep unmaps.
+ */
+static void
+forget_thread_memory(void)
+{
+	void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+
+	if (__rseq_size &&
+	    syscall(SYS_rseq, area, __rseq_size, RSEQ_FLAG_UNREGISTER, RSEQ_SIG) &&
+	    errno == EINVAL)
+		syscall(SYS_rseq, area, sizeof(struct rseq), RSEQ_FLAG_UNREGISTER, RSEQ_SIG);
+	syscall(SYS_set_tid_address, NULL);
+}
+
+/* Runs in the forked child only: async-signal-safe calls, no return. */
+static void __attribute__((noreturn))
+child_main(const struct tracer_layout *lay, const struct sock_fprog *prog, int syncfd,
+	   pid_t parent)
+{
+	uint64_t base = lay->stub_base;
+	sigset_t none;
+	char go;
+
+	/* Until the seize is done, a dying tracer must take us along. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(ECHILD);
+	if (read(syncfd, &go, 1) != 1)
+		_exit(ECHILD);
+	/* Out of the tracer's session: terminal signals are for the tracer. */
+	setsid();
+	if (dup2(lay->pmem_fd, TRACER_PMEM_FD) < 0)
+		_exit(errno);
+	for (int fd = 0; fd < TRACER_PMEM_FD; fd++)
+		close(fd);
+	if (syscall(SYS_close_range, TRACER_PMEM_FD + 1, ~0U, 0))
+		_exit(errno);
+	if (syscall(SYS_mmap, base + TRACER_CODE_OFF, 4096, PROT_READ | PROT_EXEC,
+		    MAP_SHARED | MAP_FIXED_NOREPLACE, TRACER_PMEM_FD, lay->code_off) == -1)
+		_exit(errno);
+	if (syscall(SYS_mmap, base + TRACER_CMD_OFF, TRACER_CMD_PAGES * 4096, PROT_READ,
+		    MAP_SHARED | MAP_FIXED_NOREPLACE, TRACER_PMEM_FD, lay->cmd_off) == -1)
+		_exit(errno);
+	forget_thread_memory();
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL))
+		_exit(errno);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		_exit(errno);
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog))
+		_exit(errno);
+	/* The sweep commands are in the command page: run them and trap. */
+	__asm__ volatile("mov %0, %%rbx\n\t"
+			 "mov $2, %%r12\n\t"
+			 "jmp *%1"
+			 :
+			 : "r"(base + TRACER_CMD_OFF), "r"(base + TRACER_CODE_OFF)
+			 : "rbx", "r12", "memory");
+	__builtin_unreachable();
+}
+
+/* Pin the calling thread to the CPU it runs on; the child inherits it. */
+static void
+pin_here(void)
+{
+	cpu_set_t set;
+	int cpu;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) == 1)
+		return;
+	cpu = sched_getcpu();
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void
+reap(struct tracer_child *c)
+{
+	int st = 0;
+
+	for (;;) {
+		pid_t got = waitpid(c->pid, &st, __WALL);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got == c->pid && !WIFEXITED(st) && !WIFSIGNALED(st))
+			continue; /* a last stop before SIGKILL lands */
+		break;
+	}
+	c->wstatus = st;
+	c->alive = false;
+}
+
+/*
+ * tracer_spawn - start a child as the stub layout says and wait until it has
+ * stripped itself. Returns 0 with *ret filled (the child stopped, registers
+ * fetched), or a negative errno: EPERM when ptrace or seccomp is refused,
+ * EEXIST when the stub address is taken in the tracer, or the host's error.
+ */
+int
+tracer_spawn(const struct tracer_layout *lay, struct tracer_child *ret)
+{
+	uint64_t stub_end = lay->stub_base + 0x10000;
+	struct tracer_child c = { .stub_base = lay->stub_base };
+	struct tracer_stop stop;
+	struct sock_fprog prog;
+	pid_t parent = getpid();
+	int sync[2], rc;
+
+	rc = tracer_filter(lay->stub_base, &prog);
+	if (rc)
+		return rc;
+	if (lay->pin)
+		pin_here();
+	lay->cmd_hva[0] = (struct tracer_cmd){ SYS_munmap, { 0, lay->stub_base } };
+	lay->cmd_hva[1] = (struct tracer_cmd){ SYS_munmap, { stub_end, TRACER_TASK_TOP - stub_end } };
+	if (pipe2(sync, O_CLOEXEC))
+		return -errno;
+	c.pid = fork();
+	if (c.pid < 0) {
+		rc = -errno;
+		goto out_close;
+	}
+	if (c.pid == 0)
+		child_main(lay, &prog, sync[0], parent);
+	c.alive = true;
+	if (ptrace(PTRACE_SEIZE, c.pid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD)) {
+		rc = -errno;
+		kill(c.pid, SIGKILL);
+		reap(&c);
+		goto out_close;
+	}
+	if (write(sync[1], "g", 1) != 1) {
+		rc = -errno;
+		tracer_kill(&c);
+		goto out_close;
+	}
+	for (;;) {
+		rc = tracer_wait(&c, &stop);
+		if (rc)
+			break;
+		if (stop.kind == TRACER_SIGNAL && stop.code == SIGTRAP)
+			break;
+		if (stop.kind == TRACER_EXITED) {
+			rc = stop.code ? -stop.code : -EIO;
+			break;
+		}
+		if (stop.kind == TRACER_KILLED) {
+			rc = stop.code == SIGSYS ? -EPERM : -EIO;
+			break;
+		}
+		/* A stray signal stop before the stub ran: swallow it. */
+		if (stop.kind != TRACER_SIGNAL || stop.code == SIGILL) {
+			rc = -EIO;
+			break;
+		}
+		rc = tracer_resume(&c, TRACER_RESUME_CONT);
+		if (rc)
+			break;
+	}
+	if (!rc)
+		rc = tracer_fetch_regs(&c);
+	if (rc)
+		tracer_kill(&c);
+	else
+		*ret = c;
+out_close:
+	close(sync[0]);
+	close(sync[1]);
+	return rc;
+}
+
+/* tracer_kill - kill the child if it is still there and reap it. */
+void
+tracer_kill(struct tracer_child *c)
+{
+	if (!c || !c->alive)
+		return;
+	kill(c->pid, SIGKILL);
+	reap(c);
+}
+
+/* tracer_stub_code - the stub's bytes, for src/vmspace to copy into the pmem tail. */
+const void *
+tracer_stub_code(size_t *ret_len)
+{
+	*ret_len = (size_t)(tracer_stub_end - tracer_stub_start);
+	return tracer_stub_start;
+}

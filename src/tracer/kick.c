@@ -1,0 +1,133 @@
+/*
+ * kick.c - interrupting a running child: timer ticks and kicks.
+ *
+ * Layer: src/tracer. Only the tracing thread may PTRACE_INTERRUPT its child,
+ * and it spends the child's run blocked in waitpid. So a tick or a kick is a
+ * signal (UVK_KICK_SIGNAL) directed at that thread, whose handler issues
+ * the PTRACE_INTERRUPT itself; waitpid then returns the interrupt stop. The
+ * handler is installed with SA_RESTART, so nothing else the tracer does sees
+ * EINTR because of it.
+ *
+ * Ordering: the run loop publishes the child's pid (tracer_running) before it
+ * checks for pending ticks and resumes. A tick that lands before the pid is
+ * published is seen by that check; one that lands after interrupts the child,
+ * running or about to run. An interrupt aimed at a child that stopped
+ * meanwhile stays pending and stops it right after its next resume; the run
+ * loop treats an interrupt stop with nothing pending as spurious.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+
+#include <uvk/vmspace.h>
+
+#include "internal.h"
+
+#define TLS __thread __attribute__((tls_model("initial-exec")))
+
+static TLS volatile pid_t running_pid;
+static TLS volatile sig_atomic_t tick_pending;
+static TLS timer_t tick_timer;
+static TLS int tick_timer_made;
+
+static pthread_once_t kick_once = PTHREAD_ONCE_INIT;
+static int kick_init_rc;
+
+static void
+kick_handler(int sig, siginfo_t *si, void *uc)
+{
+	int saved = errno;
+	pid_t pid = running_pid;
+
+	if (si->si_code == SI_TIMER)
+		tick_pending = 1;
+	if (pid > 0)
+		ptrace(PTRACE_INTERRUPT, pid, 0, 0);
+	errno = saved;
+}
+
+static void
+kick_install(void)
+{
+	struct sigaction sa = { .sa_sigaction = kick_handler, .sa_flags = SA_SIGINFO | SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	kick_init_rc = sigaction(UVK_KICK_SIGNAL, &sa, NULL) ? -errno : 0;
+}
+
+/* tracer_kick_init - install the kick handler once per process. */
+int
+tracer_kick_init(void)
+{
+	pthread_once(&kick_once, kick_install);
+	return kick_init_rc;
+}
+
+/* tracer_running - publish the child this thread is about to wait for (0: none). */
+void
+tracer_running(pid_t pid)
+{
+	running_pid = pid;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+/* tracer_tick_take - true once per tick that arrived on this thread. */
+bool
+tracer_tick_take(void)
+{
+	if (!tick_pending)
+		return false;
+	tick_pending = 0;
+	return true;
+}
+
+pid_t
+tracer_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+/* tracer_kick_thread - interrupt whatever the tracing thread tid is waiting for. */
+int
+tracer_kick_thread(pid_t tid)
+{
+	if (syscall(SYS_tgkill, getpid(), tid, UVK_KICK_SIGNAL))
+		return -errno;
+	return 0;
+}
+
+/*
+ * tracer_tick_start - a periodic CLOCK_MONOTONIC timer delivering the kick
+ * signal to the calling thread; 0 disarms it. Returns 0 or a negative errno.
+ */
+int
+tracer_tick_start(uint64_t period_ns)
+{
+	struct itimerspec its = { 0 };
+	int rc = tracer_kick_init();
+
+	if (rc)
+		return rc;
+	if (!tick_timer_made) {
+		struct sigevent sev = { 0 };
+
+		if (!period_ns)
+			return 0;
+		sev.sigev_notify = SIGEV_THREAD_ID;
+		sev.sigev_signo = UVK_KICK_SIGNAL;
+		sev._sigev_un._tid = tracer_gettid();
+		if (timer_create(CLOCK_MONOTONIC, &sev, &tick_timer))
+			return -errno;
+		tick_timer_made = 1;
+	}
+	its.it_value.tv_sec = period_ns / 1000000000ULL;
+	its.it_value.tv_nsec = period_ns % 1000000000ULL;
+	its.it_interval = its.it_value;
+	if (timer_settime(tick_timer, 0, &its, NULL))
+		return -errno;
+	return 0;
+}

@@ -1,0 +1,197 @@
+/*
+ * ptrace.c - stops, resumes and register transfer of a vmspace child.
+ *
+ * Layer: src/tracer. Each function is one host primitive with the errno
+ * turned into a negative return at once. Registers are cached: a load that
+ * changes nothing costs no system call, which is what keeps a syscall round
+ * trip at four host calls (wait, GETREGS, SETREGS, SYSEMU).
+ */
+#include <elf.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+#include "internal.h"
+
+#ifndef PTRACE_EVENT_STOP
+#define PTRACE_EVENT_STOP 128
+#endif
+
+/* tracer_resume - let the child run guest code (SYSEMU) or stub code (CONT). */
+int
+tracer_resume(struct tracer_child *c, enum tracer_resume_mode mode)
+{
+	int req = mode == TRACER_RESUME_SYSEMU ? PTRACE_SYSEMU : PTRACE_CONT;
+
+	if (ptrace(req, c->pid, 0, 0))
+		return -errno;
+	c->regs_valid = false;
+	return 0;
+}
+
+/*
+ * tracer_wait - wait for the child's next stop or death and classify it.
+ * Signals to the tracer restart the wait (the kick handler has already
+ * interrupted the child when that was their point). Returns 0 or -ECHILD
+ * if there is no such child (it was reaped already).
+ */
+int
+tracer_wait(struct tracer_child *c, struct tracer_stop *ret)
+{
+	int st;
+
+	for (;;) {
+		pid_t got = waitpid(c->pid, &st, __WALL);
+
+		if (got == c->pid)
+			break;
+		if (got < 0 && errno == ECHILD) {
+			c->alive = false;
+			return -ESRCH;
+		}
+		if (got < 0 && errno != EINTR)
+			return -errno;
+	}
+	c->stats.stops++;
+	c->regs_valid = false;
+	ret->wstatus = st;
+	if (WIFEXITED(st) || WIFSIGNALED(st))
+		c->wstatus = st;
+	if (WIFEXITED(st)) {
+		ret->kind = TRACER_EXITED;
+		ret->code = WEXITSTATUS(st);
+		c->alive = false;
+	} else if (WIFSIGNALED(st)) {
+		ret->kind = TRACER_KILLED;
+		ret->code = WTERMSIG(st);
+		c->alive = false;
+	} else if (WSTOPSIG(st) == (SIGTRAP | 0x80)) {
+		ret->kind = TRACER_SYSCALL;
+		ret->code = 0;
+	} else if ((st >> 16) == PTRACE_EVENT_STOP) {
+		ret->kind = TRACER_INTERRUPTED;
+		ret->code = WSTOPSIG(st);
+	} else {
+		ret->kind = TRACER_SIGNAL;
+		ret->code = WSTOPSIG(st);
+	}
+	return 0;
+}
+
+/* tracer_fetch_regs - read the general registers into c->regs. */
+int
+tracer_fetch_regs(struct tracer_child *c)
+{
+	if (ptrace(PTRACE_GETREGS, c->pid, 0, &c->regs))
+		return -errno;
+	c->regs_valid = true;
+	return 0;
+}
+
+/*
+ * tracer_load_regs - make the child's registers *want, writing only if they
+ * differ from what it holds. orig_rax is forced to -1 so that the host never
+ * mistakes a guest return value for a restartable syscall.
+ */
+int
+tracer_load_regs(struct tracer_child *c, const struct user_regs_struct *want)
+{
+	if (c->regs_valid && !memcmp(&c->regs, want, sizeof(*want)))
+		return 0;
+	c->regs = *want;
+	c->regs.orig_rax = (unsigned long long)-1;
+	if (ptrace(PTRACE_SETREGS, c->pid, 0, &c->regs)) {
+		c->regs_valid = false;
+		return -errno;
+	}
+	c->regs_valid = true;
+	c->stats.regs_loaded++;
+	return 0;
+}
+
+/* tracer_getsiginfo - the siginfo of the signal the child is stopped for. */
+int
+tracer_getsiginfo(struct tracer_child *c, siginfo_t *ret)
+{
+	if (ptrace(PTRACE_GETSIGINFO, c->pid, 0, ret))
+		return -errno;
+	return 0;
+}
+
+/* tracer_get_xstate - the XSAVE area (x87, SSE, AVX...) into buf; its length in *ret_len. */
+int
+tracer_get_xstate(struct tracer_child *c, void *buf, size_t cap, size_t *ret_len)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+
+	if (ptrace(PTRACE_GETREGSET, c->pid, (void *)NT_X86_XSTATE, &iov))
+		return -errno;
+	*ret_len = iov.iov_len;
+	return 0;
+}
+
+/* tracer_set_xstate - load an XSAVE area read by tracer_get_xstate. */
+int
+tracer_set_xstate(struct tracer_child *c, const void *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+
+	if (ptrace(PTRACE_SETREGSET, c->pid, (void *)NT_X86_XSTATE, &iov))
+		return -errno;
+	return 0;
+}
+
+/*
+ * tracer_run_stub - see tracer.h. Interrupt stops and stray signals met on
+ * the way are absorbed: the batch always runs to its end.
+ */
+int
+tracer_run_stub(struct tracer_child *c, unsigned count, unsigned *ret_failed, int *ret_err)
+{
+	struct user_regs_struct r;
+	struct tracer_stop stop;
+	int rc;
+
+	if (!c->regs_valid) {
+		rc = tracer_fetch_regs(c);
+		if (rc)
+			return rc;
+	}
+	r = c->regs;
+	r.rip = c->stub_base + TRACER_CODE_OFF;
+	r.rbx = c->stub_base + TRACER_CMD_OFF;
+	r.r12 = count;
+	rc = tracer_load_regs(c, &r);
+	if (rc)
+		return rc;
+	c->stats.batches++;
+	for (;;) {
+		rc = tracer_resume(c, TRACER_RESUME_CONT);
+		if (rc)
+			return rc;
+		rc = tracer_wait(c, &stop);
+		if (rc)
+			return rc;
+		if (stop.kind == TRACER_EXITED || stop.kind == TRACER_KILLED)
+			return -ESRCH;
+		if (stop.kind == TRACER_SIGNAL && stop.code == SIGTRAP)
+			break;
+		if (stop.kind == TRACER_SIGNAL && (stop.code == SIGILL || stop.code == SIGSEGV ||
+						   stop.code == SIGBUS)) {
+			rc = tracer_fetch_regs(c);
+			if (rc)
+				return rc;
+			*ret_failed = (c->regs.rbx - (c->stub_base + TRACER_CMD_OFF)) /
+				      sizeof(struct tracer_cmd);
+			*ret_err = stop.code == SIGILL ? -(long long)c->regs.rax : EFAULT;
+			c->stats.map_calls += *ret_failed + 1;
+			return -EIO;
+		}
+		/* an interrupt or a host signal: absorbed, the batch goes on */
+	}
+	c->stats.map_calls += count;
+	c->regs_valid = false;
+	return 0;
+}
