@@ -143,6 +143,15 @@ tracer_set_xstate(struct tracer_child *c, const void *buf, size_t len)
 	return 0;
 }
 
+/* Was the signal the child stopped for raised by its own instruction (not sent by someone)? */
+static bool
+raised_by_stub(struct tracer_child *c)
+{
+	siginfo_t si;
+
+	return tracer_getsiginfo(c, &si) || si.si_code > 0;
+}
+
 /*
  * tracer_run_stub - see tracer.h. Interrupt stops and stray signals met on
  * the way are absorbed: the batch always runs to its end.
@@ -179,7 +188,7 @@ tracer_run_stub(struct tracer_child *c, unsigned count, unsigned *ret_failed, in
 		if (stop.kind == TRACER_SIGNAL && stop.code == SIGTRAP)
 			break;
 		if (stop.kind == TRACER_SIGNAL && (stop.code == SIGILL || stop.code == SIGSEGV ||
-						   stop.code == SIGBUS)) {
+						   stop.code == SIGBUS) && raised_by_stub(c)) {
 			rc = tracer_fetch_regs(c);
 			if (rc)
 				return rc;
