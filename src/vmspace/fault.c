@@ -98,6 +98,30 @@ forward(struct uvk_vmspace *vms, struct uvk_trap *trap, uint64_t gva, unsigned a
 	trap->page_fault.access = access;
 	trap->page_fault.error = error;
 	vms->stats.faults_forwarded++;
+	vms->retry_gva = gva & UVK_PAGE_MASK;
+	vms->retry_access = access;
+}
+
+/*
+ * vms_retry_forwarded - before the guest runs again after a forwarded page
+ * fault, map the page if the guest kernel has made the table allow the
+ * access, so that the faulting instruction does not fault a second time just
+ * to find the entry. Queued with the other calls of this resume; a table
+ * that still forbids is left to fault (and be forwarded) again.
+ */
+int
+vms_retry_forwarded(struct uvk_vmspace *vms)
+{
+	uint64_t gva = vms->retry_gva;
+	struct uvk_vpt_walk w;
+
+	vms->retry_gva = UINT64_MAX;
+	if (gva == UINT64_MAX || !vms->has_root || vms_overlaps_stub(gva, UVK_PAGE_SIZE) ||
+	    gva >= TRACER_TASK_TOP ||
+	    uvk_vpt_walk(&vms->pm->vpt, vms->root, gva, vms->retry_access, UVK_VPT_SET_AM, &w))
+		return 0;
+	/* replace whatever is mapped there: the entry may have changed */
+	return map_around(vms, gva, &w, host_prot(&w));
 }
 
 /*

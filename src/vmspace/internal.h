@@ -57,6 +57,8 @@ struct uvk_vmspace {
 	bool has_root;		 /* false until set_root: every access traps */
 	uint64_t last_fault_gva, last_fault_rip;
 	unsigned fault_repeats;	 /* the same fault resolved again and again */
+	uint64_t retry_gva;	 /* last forwarded fault, UINT64_MAX if none */
+	unsigned retry_access;
 	pid_t owner_tid;	 /* the tracing thread */
 	atomic_int kick;	 /* uvk_vmspace_interrupt pending */
 	bool exit_reported;
@@ -75,6 +77,7 @@ int vms_queue_map(struct uvk_vmspace *vms, uint64_t gva, uint64_t len, unsigned 
 /* fault.c */
 int vms_fault(struct uvk_vmspace *vms, const siginfo_t *si, const struct user_regs_struct *r,
 	      struct uvk_trap *trap);
+int vms_retry_forwarded(struct uvk_vmspace *vms);
 int vms_map_range(struct uvk_vmspace *vms, uint64_t gva, uint64_t end, long *ret_pages);
 
 static inline bool

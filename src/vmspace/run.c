@@ -237,7 +237,9 @@ uvk_vmspace_run(struct uvk_vmspace *vms, struct uvk_regs *regs, struct uvk_trap 
 	vms->stats.runs++;
 	if (!vms->child.alive)
 		goto dead;
-	rc = vms_flush(vms);
+	rc = vms_retry_forwarded(vms);
+	if (!rc)
+		rc = vms_flush(vms);
 	if (rc)
 		goto fail;
 	/* Segment registers and orig_rax come from the template, never from the guest. */

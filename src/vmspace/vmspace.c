@@ -57,6 +57,7 @@ uvk_vmspace_create(struct uvk_pmem *pm, unsigned flags)
 	if (rc)
 		goto out_slot;
 	vms->tmpl = vms->child.regs;
+	vms->retry_gva = UINT64_MAX;
 	vms->owner_tid = tracer_gettid();
 	return vms;
 out_slot:
