@@ -200,6 +200,7 @@ tracer_spawn(const struct tracer_layout *lay, struct tracer_child *ret)
 	}
 	if (!rc)
 		rc = tracer_fetch_regs(&c);
+	c.tmpl = c.regs;
 	if (rc)
 		tracer_kill(&c);
 	else

@@ -163,12 +163,12 @@ tracer_run_stub(struct tracer_child *c, unsigned count, unsigned *ret_failed, in
 	struct tracer_stop stop;
 	int rc;
 
-	if (!c->regs_valid) {
-		rc = tracer_fetch_regs(c);
-		if (rc)
-			return rc;
-	}
-	r = c->regs;
+	/*
+	 * Registers the child holds but we have not read are never needed:
+	 * whoever resumes guest code afterwards loads a full set. So the
+	 * start-up template serves, and the batch costs no GETREGS.
+	 */
+	r = c->regs_valid ? c->regs : c->tmpl;
 	r.rip = c->stub_base + TRACER_CODE_OFF;
 	r.rbx = c->stub_base + TRACER_CMD_OFF;
 	r.r12 = count;

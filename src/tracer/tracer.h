@@ -64,6 +64,7 @@ struct tracer_child {
 	bool regs_valid; /* regs is what the child holds now */
 	int wstatus;	 /* wait status once it is reaped */
 	struct user_regs_struct regs;
+	struct user_regs_struct tmpl; /* as at start-up: segment registers for the stub */
 	uint64_t stub_base; /* where its stub area sits */
 	struct tracer_stats stats;
 };
