@@ -1,0 +1,263 @@
+/*
+ * main.c - the uvk command: options, environment, exit status.
+ *
+ * Layer src/cli, above src/guestkernel. Parses the command line as proot or
+ * bwrap users expect, builds a gk_config and hands it to gk_run(), whose
+ * result is our exit status: the guest's status, 128+N for a signal, 125
+ * for our own errors (bad options included), 126/127 for a program that
+ * cannot be run or found, as env(1) does.
+ *
+ * Must not: know anything of the guest kernel beyond guestkernel.h.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <uvk/uvk.h>
+
+#include "guestkernel/guestkernel.h"
+
+extern char **environ;
+
+static void
+usage(FILE *o)
+{
+	fputs(
+	    "Usage: uvk [OPTIONS] [--] PROGRAM [ARG...]\n"
+	    "Run an unmodified static x86-64 Linux PROGRAM in a user-space virtual kernel.\n"
+	    "\n"
+	    "  -m, --memory SIZE      guest RAM (suffix K, M or G; default 512M)\n"
+	    "  -r, --root DIR         host directory that is the guest's / (read-only; default /)\n"
+	    "  -b, --bind HOST[:GUEST]  a writable host directory, at GUEST (default: same path)\n"
+	    "  -w, --workdir DIR      the guest's working directory (default: the current\n"
+	      "                         directory when the root is /, else /)\n"
+	    "  -E, --env NAME=VALUE   set a variable in the guest's environment\n"
+	    "  -u, --unset NAME       remove a variable from the guest's environment\n"
+	    "  -i, --clean-env        start from an empty environment (alias "
+	    "--ignore-environment)\n"
+	    "      --trace[=FILE]     print each guest syscall, decoded, to stderr or FILE\n"
+	    "      --stats            print counters at exit\n"
+	    "  -h, --help             this help\n"
+	    "      --version          the version of uvk and of libuvk\n"
+	    "\n"
+	    "Exit status: the program's, 128+N if signal N killed it, 125 if uvk failed,\n"
+	    "126 if PROGRAM cannot be executed, 127 if it was not found.\n"
+	    "The guest's /tmp is a tmpfs in guest RAM (at most half of it), empty at start.\n",
+	    o);
+}
+
+static int
+bad_usage(const char *fmt, const char *arg)
+{
+	fputs("uvk: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs(" (see uvk --help)\n", stderr);
+	return GK_EXIT_INTERNAL;
+}
+
+/* "512M" -> bytes; 0 for garbage. */
+static uint64_t
+parse_size(const char *s)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mult = 1;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return 0;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		mult = 1ULL << 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mult = 1ULL << 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mult = 1ULL << 30;
+		end++;
+		break;
+	case '\0':
+		break;
+	default:
+		return 0;
+	}
+	if (*end == 'i' || *end == 'B')
+		end++;
+	if (*end || v > (1ULL << 40) / mult)
+		return 0;
+	return v * mult;
+}
+
+/* The guest environment: a growing vector of "NAME=VALUE". */
+struct env {
+	char **v;
+	size_t n, cap;
+};
+
+static int
+env_unset(struct env *e, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++) {
+		if (strncmp(e->v[i], name, len) == 0 && e->v[i][len] == '=') {
+			memmove(&e->v[i], &e->v[i + 1], (e->n - i) * sizeof(char *));
+			e->n--;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+env_put(struct env *e, char *kv)
+{
+	char *eq = strchr(kv, '=');
+
+	if (!eq || eq == kv)
+		return -1;
+	env_unset(e, kv, (size_t)(eq - kv));
+	if (e->n + 2 > e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 64;
+		char **v = realloc(e->v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		e->v = v;
+		e->cap = cap;
+	}
+	e->v[e->n++] = kv;
+	e->v[e->n] = NULL;
+	return 0;
+}
+
+enum { OPT_TRACE = 256, OPT_STATS, OPT_VERSION };
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"memory", required_argument, NULL, 'm'},
+	    {"root", required_argument, NULL, 'r'},
+	    {"bind", required_argument, NULL, 'b'},
+	    {"workdir", required_argument, NULL, 'w'},
+	    {"env", required_argument, NULL, 'E'},
+	    {"unset", required_argument, NULL, 'u'},
+	    {"clean-env", no_argument, NULL, 'i'},
+	    {"ignore-environment", no_argument, NULL, 'i'},
+	    {"trace", optional_argument, NULL, OPT_TRACE},
+	    {"stats", no_argument, NULL, OPT_STATS},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, OPT_VERSION},
+	    {NULL, 0, NULL, 0},
+	};
+	struct gk_config cfg = {.memory = 512ULL << 20, .root = "/"};
+	char *sets[256], *unsets[256];
+	int nsets = 0, nunsets = 0, clean = 0, c, i, status;
+	struct env env = {0};
+	struct stat st;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:m:r:b:w:E:u:ih", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			cfg.memory = parse_size(optarg);
+			if (cfg.memory < (4ULL << 20))
+				return bad_usage("invalid memory size '%s' (at least 4M)", optarg);
+			break;
+		case 'r':
+			cfg.root = optarg;
+			break;
+		case 'b': {
+			char *colon = strchr(optarg, ':');
+
+			if (cfg.nbinds == GK_MAX_BINDS)
+				return bad_usage("too many --bind options%s", "");
+			if (colon)
+				*colon = '\0';
+			cfg.binds[cfg.nbinds].host = optarg;
+			cfg.binds[cfg.nbinds].guest = colon ? colon + 1 : optarg;
+			if (!*optarg || cfg.binds[cfg.nbinds].guest[0] != '/')
+				return bad_usage("--bind needs HOST[:/GUEST], got '%s'", optarg);
+			cfg.nbinds++;
+			break;
+		}
+		case 'w':
+			cfg.workdir = optarg;
+			break;
+		case 'E':
+			if (!strchr(optarg, '=') || optarg[0] == '=' || nsets == 256)
+				return bad_usage("--env needs NAME=VALUE, got '%s'", optarg);
+			sets[nsets++] = optarg;
+			break;
+		case 'u':
+			if (nunsets == 256)
+				return bad_usage("too many --unset options%s", "");
+			unsets[nunsets++] = optarg;
+			break;
+		case 'i':
+			clean = 1;
+			break;
+		case OPT_TRACE:
+			if (optarg && *optarg) {
+				cfg.trace = fopen(optarg, "we");
+				if (!cfg.trace) {
+					fprintf(stderr, "uvk: cannot open trace file %s: %s\n",
+						optarg, strerror(errno));
+					return GK_EXIT_INTERNAL;
+				}
+			} else {
+				cfg.trace = stderr;
+			}
+			break;
+		case OPT_STATS:
+			cfg.stats = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("uvk %s (libuvk %s)\n", UVK_VERSION, uvk_version());
+			return 0;
+		case ':':
+			return bad_usage("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			return bad_usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return bad_usage("missing PROGRAM%s", "");
+	if (stat(cfg.root, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "uvk: cannot use root %s: %s\n", cfg.root,
+			errno && !S_ISDIR(st.st_mode) ? strerror(errno) : "not a directory");
+		return GK_EXIT_INTERNAL;
+	}
+	for (i = 0; !clean && environ[i]; i++)
+		env_put(&env, environ[i]);
+	for (i = 0; i < nunsets; i++)
+		env_unset(&env, unsets[i], strlen(unsets[i]));
+	for (i = 0; i < nsets; i++)
+		env_put(&env, sets[i]);
+	if (!env.v) {
+		env.v = calloc(1, sizeof(char *));
+		if (!env.v)
+			return GK_EXIT_INTERNAL;
+	}
+	cfg.argv = argv + optind;
+	cfg.envp = env.v;
+	status = gk_run(&cfg);
+	if (cfg.trace && cfg.trace != stderr)
+		fclose(cfg.trace);
+	free(env.v);
+	return status;
+}

@@ -1,0 +1,354 @@
+/*
+ * gk.h - private sharing of the guest kernel's files.
+ *
+ * Layer src/guestkernel. Only <uvk/...> from the project below this line:
+ * the guest kernel never reaches into src/tracer, src/vmspace or src/vpt.
+ * Naming: gva/gpa for guest virtual/physical addresses, hva for pointers
+ * into the tracer's mapping of pmem, gpid for guest process ids.
+ */
+#ifndef UVK_GUESTKERNEL_GK_H
+#define UVK_GUESTKERNEL_GK_H
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <uvk/uvk.h>
+
+#include "guestkernel.h"
+
+#define GK_PAGE	    UVK_PAGE_SIZE
+#define GK_NFD	    1024
+#define GK_NSIG	    65
+#define GK_PATH_MAX 4096
+#define GK_IO_MAX   (8u << 20)
+
+#define gk_page_down(x) ((uint64_t)(x)&UVK_PAGE_MASK)
+#define gk_page_up(x)	(((uint64_t)(x) + GK_PAGE - 1) & UVK_PAGE_MASK)
+
+struct gk_proc;
+
+/* gk_panic - a broken invariant of the guest kernel itself; never reachable from a guest. */
+void gk_panic(const char *fn, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+
+/* ---- palloc.c: physical pages of pmem -------------------------------------------------- */
+
+struct gk_palloc {
+	struct uvk_pmem *pm;
+	uint8_t *ram;
+	uint64_t npages;
+	uint64_t *bitmap; /* 1 = frame in use */
+	uint16_t *ref;	  /* mappings of each frame, for copy-on-write in part 2 */
+	uint64_t next;	  /* next-fit cursor, in frames */
+	uint64_t nfree;
+	uint64_t peak_used;
+};
+
+int gk_palloc_init(struct gk_palloc *pa, struct uvk_pmem *pm);
+void gk_palloc_fini(struct gk_palloc *pa);
+long gk_palloc_run(struct gk_palloc *pa, uint64_t want, uint64_t *ret_gpa);
+void gk_palloc_free(struct gk_palloc *pa, uint64_t gpa, uint64_t npages);
+void gk_page_ref(struct gk_palloc *pa, uint64_t gpa);
+int gk_page_unref(struct gk_palloc *pa, uint64_t gpa);
+
+/* ---- vm.c: address spaces, VMAs, page faults ------------------------------------------- */
+
+/* VMA flags beyond PROT_*. */
+#define GK_VMA_FILE	 0x1u /* pages come from file, beyond fend they are zero */
+#define GK_VMA_GROWSDOWN 0x2u /* the stack: grows down on a fault below start */
+#define GK_VMA_SHARED	 0x4u /* MAP_SHARED (private in effect until part 2) */
+#define GK_VMA_HEAP	 0x8u /* [heap] for /proc/self/maps */
+
+/* A host file a VMA reads its pages from. Shared by the VMAs split from one mapping. */
+struct gk_mapfile {
+	int refs;
+	int hfd; /* host descriptor, O_RDONLY|O_CLOEXEC; closed by the last unref */
+	char *gpath;
+	dev_t dev;
+	ino_t ino;
+};
+
+struct gk_vma {
+	uint64_t start, end; /* gva, page aligned */
+	unsigned prot;	     /* PROT_READ|PROT_WRITE|PROT_EXEC */
+	unsigned flags;	     /* GK_VMA_* */
+	struct gk_mapfile *file;
+	uint64_t foff; /* file offset of start */
+	uint64_t fend; /* gva past which file content is zero (bss of an ELF segment) */
+};
+
+struct gk_vm {
+	struct gk_kernel *k;
+	struct uvk_vmspace *vms;
+	uint64_t root;	    /* gpa of the level-4 table */
+	struct gk_vma *vma; /* sorted by start, never overlapping */
+	int nvma, cap;
+	uint64_t brk_start, brk;
+	uint64_t mmap_top;  /* top-down search for mmap starts below here */
+	uint64_t stack_top; /* one past the highest stack byte */
+	uint64_t stack_max; /* RLIMIT_STACK: the stack VMA never grows below top - max */
+	uint64_t pages;	    /* resident pages */
+};
+
+struct gk_vm *gk_vm_new(struct gk_kernel *k);
+void gk_vm_free(struct gk_vm *vm);
+struct gk_vma *gk_vma_find(struct gk_vm *vm, uint64_t gva);
+int gk_vm_map(struct gk_vm *vm, uint64_t start, uint64_t len, unsigned prot, unsigned flags,
+	      struct gk_mapfile *file, uint64_t foff, uint64_t fend);
+int gk_vm_unmap(struct gk_vm *vm, uint64_t start, uint64_t len);
+int gk_vm_protect(struct gk_vm *vm, uint64_t start, uint64_t len, unsigned prot);
+int gk_vm_discard(struct gk_vm *vm, uint64_t start, uint64_t len);
+int gk_vm_move(struct gk_vm *vm, uint64_t old, uint64_t oldlen, uint64_t new, uint64_t newlen);
+int gk_vm_fault(struct gk_vm *vm, uint64_t gva, unsigned access);
+uint64_t gk_vm_find_free(struct gk_vm *vm, uint64_t len, uint64_t hint);
+int gk_vm_range_free(struct gk_vm *vm, uint64_t start, uint64_t len);
+int gk_vm_prefault(struct gk_vm *vm, uint64_t start, uint64_t len);
+struct gk_mapfile *gk_mapfile_new(int hfd, const char *gpath);
+void gk_mapfile_unref(struct gk_mapfile *mf);
+
+/* ---- uaccess.c: copyin/copyout through the guest page table ---------------------------- */
+
+int gk_copyin(struct gk_proc *p, void *dst, uint64_t gva, size_t len);
+int gk_copyout(struct gk_proc *p, uint64_t gva, const void *src, size_t len);
+long gk_strncpyin(struct gk_proc *p, char *dst, uint64_t gva, size_t max);
+int gk_user_iov(struct gk_proc *p, uint64_t gva, size_t len, unsigned access, struct iovec *iov,
+		int maxiov, size_t *ret_len);
+
+/* ---- vfs.c: mounts, path resolution, host file operations ------------------------------ */
+
+enum gk_mnt_kind { GK_MNT_HOST, GK_MNT_DEV, GK_MNT_PROC, GK_MNT_TMPFS };
+
+struct gk_mount {
+	char *gpath; /* "/" or "/tmp", no trailing slash */
+	size_t glen;
+	enum gk_mnt_kind kind;
+	int hfd; /* O_PATH|O_DIRECTORY of the host directory, for GK_MNT_HOST */
+	int writable;
+};
+
+/* A guest path, normalized and split at its mount. */
+struct gk_path {
+	char gpath[GK_PATH_MAX]; /* absolute, no ".", "..", "//" */
+	struct gk_mount *mnt;
+	const char *rest; /* inside the mount: "" for its root, never starting with '/' */
+	int must_dir; /* the guest wrote a trailing "/": follow a final symlink, want a directory */
+};
+
+enum gk_ftype {
+	GK_F_HOST = 1, /* a host file or directory under a host mount */
+	GK_F_CONSOLE,  /* one of uvk's own stdin/stdout/stderr */
+	GK_F_NULL,
+	GK_F_ZERO,
+	GK_F_FULL,
+	GK_F_RANDOM,
+	GK_F_BUF,   /* a rendered synthetic file (/proc), or a synthetic directory's dirents */
+	GK_F_TMPFS, /* a regular file of the guest's /tmp */
+};
+
+/* A node of the guest's /tmp (tmpfs.c). */
+struct gk_tdirent;
+struct gk_tnode {
+	unsigned nlink; /* links from directories ("." counts for a directory) */
+	unsigned opens; /* open files and mappings holding it */
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	uint64_t ino;
+	struct timespec atime, mtime, ctime;
+	uint64_t size;
+	uint64_t *pages; /* regular file: gpa of each page, 0 for a hole */
+	uint64_t npages;
+	char *target;		 /* symlink */
+	struct gk_tdirent *ents; /* directory */
+	size_t nents, cap;
+};
+
+enum { GK_SET_MODE = 1, GK_SET_OWNER, GK_SET_TIMES, GK_SET_SIZE };
+
+struct gk_file {
+	int refs;
+	enum gk_ftype type;
+	int hfd;   /* host descriptor for HOST and CONSOLE, else -1; closed by the last unref */
+	int flags; /* O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY ... as the guest sees them */
+	char *gpath;
+	struct gk_mount *mnt;
+	char *buf; /* GK_F_BUF content */
+	size_t len;
+	off_t pos;
+	int isdir;
+	struct stat st;		/* synthetic files: what fstat says */
+	struct gk_tnode *tnode; /* tmpfs files and directories: held while open */
+	struct gk_kernel *tk;	/* ... and the kernel it belongs to */
+};
+
+struct gk_fdtable {
+	struct gk_file *f[GK_NFD];
+	uint8_t cloexec[GK_NFD];
+};
+
+int gk_vfs_init(struct gk_kernel *k, const struct gk_config *cfg);
+void gk_vfs_fini(struct gk_kernel *k);
+int gk_path_resolve(struct gk_proc *p, int dirfd, const char *upath, struct gk_path *ret);
+int gk_path_from_user(struct gk_proc *p, int dirfd, uint64_t gva, struct gk_path *ret, char *copy);
+int gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode,
+		struct gk_file **ret);
+int gk_vfs_stat(struct gk_proc *p, struct gk_path *path, int follow, struct stat *st);
+long gk_vfs_readlink(struct gk_proc *p, struct gk_path *path, char *buf, size_t size);
+int gk_vfs_access(struct gk_proc *p, struct gk_path *path, int mode, int follow);
+int gk_vfs_mkdir(struct gk_proc *p, struct gk_path *path, mode_t mode);
+int gk_vfs_unlink(struct gk_proc *p, struct gk_path *path, int rmdir);
+int gk_vfs_rename(struct gk_proc *p, struct gk_path *from, struct gk_path *to, unsigned flags);
+int gk_vfs_symlink(struct gk_proc *p, const char *target, struct gk_path *path);
+int gk_vfs_link(struct gk_proc *p, struct gk_path *from, struct gk_path *to);
+int gk_vfs_chmod(struct gk_proc *p, struct gk_path *path, mode_t mode, int follow);
+int gk_vfs_chown(struct gk_proc *p, struct gk_path *path, uid_t uid, gid_t gid, int follow);
+int gk_vfs_utimens(struct gk_proc *p, struct gk_path *path, const struct timespec *ts, int follow);
+int gk_vfs_truncate(struct gk_proc *p, struct gk_path *path, off_t len);
+int gk_vfs_open_exec(struct gk_proc *p, struct gk_path *path, int *ret_hfd);
+
+/* ---- synth.c: /dev and /proc ---------------------------------------------------------- */
+
+int gk_synth_open(struct gk_proc *p, struct gk_path *path, int flags, struct gk_file **ret);
+int gk_synth_stat(struct gk_proc *p, struct gk_path *path, int follow, struct stat *st);
+long gk_synth_readlink(struct gk_proc *p, struct gk_path *path, char *buf, size_t size);
+char *gk_proc_maps(struct gk_proc *p, size_t *ret_len);
+
+/* ---- tmpfs.c: the guest's /tmp in guest RAM ----------------------------------------- */
+
+int gk_tmpfs_init(struct gk_kernel *k);
+void gk_tmpfs_fini(struct gk_kernel *k);
+int gk_tmpfs_walk(struct gk_proc *p, struct gk_path *path, int follow);
+int gk_tmpfs_settle(struct gk_proc *p, struct gk_path *path, int follow);
+int gk_tmpfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode,
+		  struct gk_file **ret);
+int gk_tmpfs_stat(struct gk_proc *p, struct gk_path *path, struct stat *st);
+long gk_tmpfs_readlink(struct gk_proc *p, struct gk_path *path, char *buf, size_t size);
+int gk_tmpfs_mkdir(struct gk_proc *p, struct gk_path *path, mode_t mode);
+int gk_tmpfs_symlink(struct gk_proc *p, const char *target, struct gk_path *path);
+int gk_tmpfs_unlink(struct gk_proc *p, struct gk_path *path, int rmdir);
+int gk_tmpfs_rename(struct gk_proc *p, struct gk_path *from, struct gk_path *to, unsigned flags);
+int gk_tmpfs_link(struct gk_proc *p, struct gk_path *from, struct gk_path *to);
+int gk_tmpfs_setattr(struct gk_proc *p, struct gk_path *path, int what, mode_t mode, uid_t uid,
+		     gid_t gid, const struct timespec *ts, off_t size);
+int gk_tmpfs_exec_fd(struct gk_proc *p, struct gk_path *path, int *ret_hfd);
+void gk_tnode_hold(struct gk_tnode *n);
+void gk_tnode_release(struct gk_kernel *k, struct gk_tnode *n);
+void gk_tnode_stat(struct gk_kernel *k, struct gk_tnode *n, struct stat *st);
+int gk_tnode_truncate(struct gk_kernel *k, struct gk_tnode *n, uint64_t size);
+long gk_tnode_rw(struct gk_kernel *k, struct gk_tnode *n, int write, const struct iovec *iov,
+		 int cnt, uint64_t off);
+int gk_tnode_setattr(struct gk_tnode *n, int what, mode_t mode, uid_t uid, gid_t gid,
+		     const struct timespec *ts);
+int gk_tnode_memfd(struct gk_kernel *k, struct gk_tnode *n, int *ret_hfd);
+void gk_tnode_free_pages(struct gk_kernel *k, struct gk_tnode *n, uint64_t from);
+
+/* ---- file.c: open files and descriptor tables ------------------------------------------ */
+
+struct gk_file *gk_file_new(enum gk_ftype type, int hfd, int flags, const char *gpath);
+struct gk_file *gk_file_ref(struct gk_file *f);
+void gk_file_unref(struct gk_file *f);
+struct gk_fdtable *gk_fdt_new(void);
+void gk_fdt_free(struct gk_fdtable *fdt);
+int gk_fd_install(struct gk_fdtable *fdt, struct gk_file *f, int min, int cloexec);
+struct gk_file *gk_fd_get(struct gk_proc *p, int fd);
+int gk_fd_close(struct gk_fdtable *fdt, int fd);
+void gk_fd_close_on_exec(struct gk_fdtable *fdt);
+long gk_file_readv(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n, off_t off);
+long gk_file_writev(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n,
+		    off_t off);
+int gk_file_stat(struct gk_file *f, struct stat *st);
+long gk_file_getdents(struct gk_proc *p, struct gk_file *f, uint64_t gva, size_t len);
+long gk_file_ioctl(struct gk_proc *p, struct gk_file *f, unsigned long cmd, uint64_t arg);
+void gk_dirents_add(char **buf, size_t *len, const char *name, unsigned type, uint64_t ino);
+
+/* ---- exec.c: the ELF loader and the initial stack -------------------------------------- */
+
+int gk_exec(struct gk_proc *p, const char *gpath, char *const *argv, char *const *envp);
+
+/* ---- proc.c / kernel.c: processes and the kernel ---------------------------------------- */
+
+struct gk_sigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
+struct gk_proc {
+	struct gk_kernel *k;
+	int gpid, gppid;
+	struct gk_vm *vm;
+	struct uvk_regs regs;
+	struct gk_fdtable *fdt;
+	char *cwd; /* normalized absolute guest path */
+	mode_t umask;
+	char *exe;				/* guest path of the running image */
+	char comm[16];				/* the name prctl(PR_SET_NAME) and /proc show */
+	uint64_t arg_start, env_start, env_end; /* gva of the argv and envp strings, for /proc */
+	int exited;
+	int wstatus; /* as wait(2) encodes it */
+	uint64_t clear_tid;
+	struct rlimit rlim[RLIM_NLIMITS];
+	struct gk_sigaction sigact[GK_NSIG];
+	uint64_t sigmask;
+	uint64_t start_ns;
+};
+
+struct gk_kstats {
+	uint64_t syscalls;
+	uint64_t enosys;
+	uint64_t faults;      /* page faults handled by the guest kernel (traps + copyin/out) */
+	uint64_t fault_pages; /* pages populated */
+	uint64_t oom;
+};
+
+struct gk_kernel {
+	const struct gk_config *cfg;
+	struct uvk_pmem *pm;
+	const struct uvk_vpt_mem *vmem;
+	uint8_t *ram; /* hva of gpa 0 */
+	struct gk_palloc pa;
+	struct gk_mount mounts[GK_MAX_BINDS + 4];
+	int nmounts;
+	struct gk_mount *tmp_mnt;
+	struct gk_tnode *troot; /* the root of /tmp */
+	uint64_t tmpfs_pages;	/* frames holding /tmp file data */
+	FILE *trace;
+	struct gk_kstats st;
+	struct uvk_stats lib; /* the library's counters of every vmspace freed so far */
+	struct gk_proc *init;
+	uint64_t boot_ns;
+	uint64_t boot_realtime_ns;
+	uid_t uid;
+	gid_t gid;
+};
+
+uint64_t gk_now_ns(clockid_t clk);
+void gk_proc_exit(struct gk_proc *p, int wstatus);
+void gk_proc_kill(struct gk_proc *p, int sig, const char *why);
+
+/* ---- syscall.c / trace.c ---------------------------------------------------------------- */
+
+typedef long (*gk_sys_fn)(struct gk_proc *p, const uint64_t *a);
+
+struct gk_syscall {
+	const char *name;
+	gk_sys_fn fn;
+	const char *args; /* one letter per argument, see trace.c */
+};
+
+#define GK_NSYSCALLS 460
+extern const struct gk_syscall gk_systab[GK_NSYSCALLS];
+
+void gk_syscall(struct gk_proc *p, uint64_t nr, const uint64_t *a);
+void gk_trace_enter(struct gk_proc *p, uint64_t nr, const uint64_t *a);
+void gk_trace_exit(struct gk_proc *p, uint64_t nr, const uint64_t *a, long ret);
+
+/* The handlers, one a syscall, in the sys_*.c files. */
+#define GK_SYS(name) long gk_sys_##name(struct gk_proc *p, const uint64_t *a)
+#include "sysdecl.h"
+
+#endif /* UVK_GUESTKERNEL_GK_H */

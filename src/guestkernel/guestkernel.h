@@ -1,0 +1,49 @@
+/*
+ * guestkernel.h - the reference guest kernel as its command (src/cli) sees it.
+ *
+ * Layer src/guestkernel, boundary header. The command fills a gk_config and
+ * calls gk_run(); everything else (processes, memory, files, syscalls) stays
+ * behind this header. Nothing here prints or exits on the caller's behalf
+ * except the messages gk_run() writes to stderr about the guest program.
+ */
+#ifndef UVK_GUESTKERNEL_GUESTKERNEL_H
+#define UVK_GUESTKERNEL_GUESTKERNEL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define GK_MAX_BINDS 16
+
+struct gk_bind {
+	const char *host;  /* host directory, writable in the guest */
+	const char *guest; /* absolute guest path it appears at */
+};
+
+struct gk_config {
+	uint64_t memory;  /* guest RAM in bytes */
+	const char *root; /* host directory that is the guest's read-only / */
+	struct gk_bind binds[GK_MAX_BINDS];
+	int nbinds;
+	const char *workdir; /* guest cwd of the first process, or NULL for / */
+	char *const *argv;   /* program and arguments, argv[0] is looked up in PATH */
+	char *const *envp;   /* the guest's initial environment */
+	FILE *trace;	     /* decoded syscalls go here, or NULL */
+	int stats;	     /* print counters to stderr at exit */
+};
+
+/*
+ * Exit statuses of gk_run(), those of env(1) and timeout(1): the guest's own
+ * exit status (0-255), 128+N if signal N killed it, or one of these.
+ */
+#define GK_EXIT_INTERNAL 125 /* uvk itself failed: bad root, host refused, ... */
+#define GK_EXIT_NOEXEC	 126 /* the program exists but cannot be executed */
+#define GK_EXIT_NOTFOUND 127 /* the program was not found */
+
+/*
+ * gk_run - boot a guest with cfg, run cfg->argv[0] as pid 1 until it exits,
+ * tear everything down. Returns the exit status as above; messages about a
+ * failure go to stderr, one line each, prefixed "uvk: ".
+ */
+int gk_run(const struct gk_config *cfg);
+
+#endif /* UVK_GUESTKERNEL_GUESTKERNEL_H */

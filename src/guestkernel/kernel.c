@@ -1,0 +1,454 @@
+/*
+ * kernel.c - boot, the run loop, process exit, and gk_run() for the command.
+ *
+ * Layer src/guestkernel. Owns the one pmem and the kernel state; runs the
+ * first guest process and turns each trap uvk_vmspace_run() returns into a
+ * syscall, a page fault or a death:
+ *
+ *   SYSCALL     gk_syscall(): table dispatch, result in rax (int $0x80: -ENOSYS)
+ *   PAGE_FAULT  gk_vm_fault(); unresolvable: SIGSEGV, out of RAM: SIGKILL, I/O: SIGBUS
+ *   FAULT       the process dies of that signal (part 1 delivers no handlers)
+ *   INTERRUPT   run again
+ *   EXIT        the host child died under us: killed by that signal
+ *
+ * Must not: print anything but one-line "uvk: " messages and --trace/--stats output.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gk.h"
+
+void
+gk_panic(const char *fn, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "uvk: guest kernel panic in %s: ", fn);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+uint64_t
+gk_now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* gk_proc_exit - p is done with wait status wstatus; the run loop stops running it. */
+void
+gk_proc_exit(struct gk_proc *p, int wstatus)
+{
+	if (p->exited)
+		return;
+	p->exited = 1;
+	p->wstatus = wstatus;
+}
+
+/* gk_proc_kill - p dies of sig; why (may be NULL) is said on stderr. */
+void
+gk_proc_kill(struct gk_proc *p, int sig, const char *why)
+{
+	if (p->exited)
+		return;
+	if (why)
+		fprintf(stderr, "uvk: pid %d: %s\n", p->gpid, why);
+	gk_proc_exit(p, sig & 0x7f);
+}
+
+/* gk_syscall - dispatch one syscall trap; the result goes to rax. */
+void
+gk_syscall(struct gk_proc *p, uint64_t nr, const uint64_t *a)
+{
+	const struct gk_syscall *s = nr < GK_NSYSCALLS ? &gk_systab[nr] : NULL;
+	int early = nr == __NR_execve || nr == __NR_exit || nr == __NR_exit_group;
+	long ret;
+
+	p->k->st.syscalls++;
+	if (p->k->trace && early)
+		gk_trace_enter(p, nr, a);
+	if (s && s->fn) {
+		ret = s->fn(p, a);
+	} else {
+		ret = -ENOSYS;
+		p->k->st.enosys++;
+	}
+	/* A successful execve set up fresh registers, whose rax is 0 like the result. */
+	p->regs.rax = (uint64_t)ret;
+	if (p->k->trace)
+		gk_trace_exit(p, nr, a, ret);
+}
+
+static void
+page_fault(struct gk_proc *p, const struct uvk_trap *t, uint64_t *last_gva, int *repeats)
+{
+	uint64_t gva = t->page_fault.gva;
+	char why[128];
+	int err;
+
+	if (t->page_fault.error == -EFAULT && gva < UVK_VA_MAX) {
+		snprintf(why, sizeof(why), "page table walk failed at %#llx (guest kernel bug)",
+			 (unsigned long long)gva);
+		gk_proc_kill(p, SIGSEGV, why);
+		return;
+	}
+	err = gk_vm_fault(p->vm, gva, t->page_fault.access);
+	if (err == 0) {
+		/*
+		 * The same fault again and again, with no syscall between, means
+		 * the table and the host disagree: better a dead guest than a spin.
+		 */
+		if (gva == *last_gva && ++*repeats > 8) {
+			snprintf(why, sizeof(why),
+				 "fault at %#llx (access %u, walk %d) does not resolve",
+				 (unsigned long long)gva, t->page_fault.access,
+				 t->page_fault.error);
+			gk_proc_kill(p, SIGSEGV, why);
+		} else if (gva != *last_gva) {
+			*last_gva = gva;
+			*repeats = 0;
+		}
+		return;
+	}
+	if (err == -ENOMEM)
+		gk_proc_kill(p, SIGKILL, "out of guest memory");
+	else if (err == -EIO)
+		gk_proc_kill(p, SIGBUS, NULL);
+	else
+		gk_proc_kill(p, SIGSEGV, NULL);
+}
+
+/* Run p until it exits. Returns 0, or a negative errno if the host failed. */
+static int
+run(struct gk_proc *p)
+{
+	uint64_t last_gva = UINT64_MAX;
+	struct uvk_trap t;
+	int repeats = 0, err;
+
+	while (!p->exited) {
+		err = uvk_vmspace_run(p->vm->vms, &p->regs, &t);
+		if (err < 0)
+			return err;
+		switch (t.kind) {
+		case UVK_TRAP_SYSCALL:
+			/* Progress: a fault at the same address later is a new one. */
+			last_gva = UINT64_MAX;
+			if (t.syscall.abi != UVK_ABI_X86_64) {
+				/* int $0x80: the i386 ABI is not offered to 64-bit programs. */
+				p->regs.rax = (uint64_t)-ENOSYS;
+				p->k->st.syscalls++;
+				p->k->st.enosys++;
+				if (p->k->trace)
+					fprintf(
+					    p->k->trace,
+					    "[i386] syscall_%llu(%#llx, %#llx, %#llx) = -1 ENOSYS "
+					    "(Function not implemented)\n",
+					    (unsigned long long)t.syscall.nr,
+					    (unsigned long long)t.syscall.args[0],
+					    (unsigned long long)t.syscall.args[1],
+					    (unsigned long long)t.syscall.args[2]);
+				break;
+			}
+			gk_syscall(p, t.syscall.nr, t.syscall.args);
+			break;
+		case UVK_TRAP_PAGE_FAULT:
+			page_fault(p, &t, &last_gva, &repeats);
+			break;
+		case UVK_TRAP_FAULT:
+			gk_proc_kill(p, t.fault.signo, NULL);
+			break;
+		case UVK_TRAP_INTERRUPT:
+			break;
+		case UVK_TRAP_EXIT:
+			gk_proc_kill(p, t.exit.exited ? SIGKILL : t.exit.code, NULL);
+			break;
+		}
+	}
+	return 0;
+}
+
+static const char *
+env_get(char *const *envp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; envp && *envp; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+/*
+ * Find prog as execvp does: a name with a slash is used as is, otherwise
+ * each PATH directory in turn; one that exists but is not executable is
+ * remembered as -EACCES. Returns 0 with the guest path in out.
+ */
+static int
+find_program(struct gk_proc *p, const char *prog, char *const *envp, char *out)
+{
+	const char *path = env_get(envp, "PATH"), *s, *e;
+	int err = -ENOENT;
+
+	if (prog[0] == '\0')
+		return -ENOENT;
+	if (strchr(prog, '/')) {
+		snprintf(out, GK_PATH_MAX, "%s", prog);
+		return 0;
+	}
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (s = path;; s = e + 1) {
+		struct gk_path gp;
+		struct stat st;
+
+		e = strchrnul(s, ':');
+		snprintf(out, GK_PATH_MAX, "%.*s%s%s", (int)(e - s), s, e > s ? "/" : "", prog);
+		if (gk_path_resolve(p, AT_FDCWD, out, &gp) == 0 &&
+		    gk_vfs_stat(p, &gp, 1, &st) == 0) {
+			if (S_ISREG(st.st_mode) && (st.st_mode & 0111))
+				return 0;
+			err = -EACCES;
+		}
+		if (*e == '\0')
+			break;
+	}
+	return err;
+}
+
+static struct gk_proc *
+proc_new(struct gk_kernel *k, const struct gk_config *cfg, mode_t umask_)
+{
+	struct gk_proc *p = calloc(1, sizeof(*p));
+	int i;
+
+	if (!p)
+		return NULL;
+	p->k = k;
+	p->gpid = 1;
+	p->umask = umask_;
+	p->start_ns = gk_now_ns(CLOCK_MONOTONIC);
+	p->cwd = strdup("/");
+	p->exe = strdup("");
+	p->fdt = gk_fdt_new();
+	if (!p->cwd || !p->exe || !p->fdt)
+		return NULL;
+	for (i = 0; i < RLIM_NLIMITS; i++)
+		getrlimit(i, &p->rlim[i]);
+	p->rlim[RLIMIT_STACK].rlim_cur = 8u << 20;
+	p->rlim[RLIMIT_NOFILE].rlim_cur = GK_NFD;
+	p->rlim[RLIMIT_NOFILE].rlim_max = GK_NFD;
+	p->rlim[RLIMIT_AS].rlim_cur = p->rlim[RLIMIT_AS].rlim_max = RLIM_INFINITY;
+	/* Descriptors 0, 1, 2 are uvk's own; a closed one stays closed in the guest. */
+	for (i = 0; i < 3; i++) {
+		int hfd = fcntl(i, F_DUPFD_CLOEXEC, 3), fl;
+		struct gk_file *f;
+
+		if (hfd < 0)
+			continue;
+		fl = fcntl(hfd, F_GETFL);
+		f = gk_file_new(GK_F_CONSOLE, hfd, fl & (O_ACCMODE | O_APPEND),
+				i == 0	 ? "/dev/stdin"
+				: i == 1 ? "/dev/stdout"
+					 : "/dev/stderr");
+		if (!f) {
+			close(hfd);
+			continue;
+		}
+		p->fdt->f[i] = f;
+	}
+	return p;
+}
+
+static void
+proc_free(struct gk_proc *p)
+{
+	if (!p)
+		return;
+	gk_vm_free(p->vm);
+	gk_fdt_free(p->fdt);
+	free(p->cwd);
+	free(p->exe);
+	free(p);
+}
+
+static void
+print_stats(struct gk_kernel *k, uint64_t wall_ns)
+{
+	const struct uvk_stats *l = &k->lib;
+
+	fprintf(stderr,
+		"uvk: stats: %llu syscalls (%llu ENOSYS), page faults: %llu resolved by the "
+		"shortcut, %llu forwarded, %llu handled by the guest kernel (%llu pages filled), "
+		"%llu host map calls in %llu batches, %llu pages mapped, %llu ptrace stops, "
+		"guest memory peak %llu KiB of %llu KiB, wall %.3f s\n",
+		(unsigned long long)k->st.syscalls, (unsigned long long)k->st.enosys,
+		(unsigned long long)l->faults_resolved, (unsigned long long)l->faults_forwarded,
+		(unsigned long long)k->st.faults, (unsigned long long)k->st.fault_pages,
+		(unsigned long long)l->map_calls, (unsigned long long)l->batches,
+		(unsigned long long)l->pages_mapped, (unsigned long long)l->stops,
+		(unsigned long long)(k->pa.peak_used * GK_PAGE / 1024),
+		(unsigned long long)(k->pa.npages * GK_PAGE / 1024), (double)wall_ns / 1e9);
+}
+
+/* Exec errors that mean the program, not uvk, is at fault. */
+static int
+exec_status(int err)
+{
+	switch (-err) {
+	case ENOENT:
+	case ENOTDIR:
+	case ENAMETOOLONG:
+	case ELOOP:
+		return GK_EXIT_NOTFOUND;
+	case EACCES:
+	case ENOEXEC:
+	case ELIBBAD:
+	case E2BIG:
+	case EISDIR:
+	case ETXTBSY:
+		return GK_EXIT_NOEXEC;
+	}
+	return GK_EXIT_INTERNAL;
+}
+
+int
+gk_run(const struct gk_config *cfg)
+{
+	uint64_t t0 = gk_now_ns(CLOCK_MONOTONIC);
+	char prog[GK_PATH_MAX];
+	struct gk_kernel *k = calloc(1, sizeof(*k));
+	struct gk_proc *p = NULL;
+	struct gk_path wd;
+	struct rlimit nofile;
+	struct stat st;
+	int status = GK_EXIT_INTERNAL, err;
+	mode_t um = umask(0);
+
+	if (!k)
+		return GK_EXIT_INTERNAL;
+	signal(SIGPIPE, SIG_IGN);
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
+	k->cfg = cfg;
+	k->trace = cfg->trace;
+	k->uid = getuid();
+	k->gid = getgid();
+	k->boot_ns = gk_now_ns(CLOCK_MONOTONIC);
+	k->boot_realtime_ns = gk_now_ns(CLOCK_REALTIME);
+	k->pm = uvk_pmem_create(cfg->memory);
+	if (!k->pm) {
+		fprintf(stderr, "uvk: cannot create %llu bytes of guest memory: %s\n",
+			(unsigned long long)cfg->memory, strerror(errno));
+		goto out;
+	}
+	k->vmem = uvk_pmem_vpt(k->pm);
+	k->ram = uvk_pmem_base(k->pm);
+	if (gk_palloc_init(&k->pa, k->pm) < 0) {
+		fprintf(stderr, "uvk: out of memory\n");
+		goto out;
+	}
+	if (gk_vfs_init(k, cfg) < 0)
+		goto out;
+	p = proc_new(k, cfg, um);
+	if (!p) {
+		fprintf(stderr, "uvk: out of memory\n");
+		goto out;
+	}
+	k->init = p;
+	if (cfg->workdir) {
+		if ((err = gk_path_resolve(p, AT_FDCWD, cfg->workdir, &wd)) < 0 ||
+		    (err = gk_vfs_stat(p, &wd, 1, &st)) < 0 ||
+		    (err = S_ISDIR(st.st_mode) ? 0 : -ENOTDIR)) {
+			fprintf(stderr, "uvk: cannot use workdir %s: %s\n", cfg->workdir,
+				strerror(-err));
+			goto out;
+		}
+		free(p->cwd);
+		p->cwd = strdup(wd.gpath);
+	} else if (strcmp(cfg->root, "/") == 0 && getcwd(prog, sizeof(prog)) &&
+		   gk_path_resolve(p, AT_FDCWD, prog, &wd) == 0 && wd.mnt->kind == GK_MNT_HOST &&
+		   wd.mnt != k->tmp_mnt && gk_vfs_stat(p, &wd, 1, &st) == 0 &&
+		   S_ISDIR(st.st_mode)) {
+		/*
+		 * With the host's own root, stay where the user is, as env(1)
+		 * would; not inside the host's /tmp, which the guest's private
+		 * /tmp hides.
+		 */
+		free(p->cwd);
+		p->cwd = strdup(wd.gpath);
+	}
+	err = find_program(p, cfg->argv[0], cfg->envp, prog);
+	if (err == 0)
+		err = gk_exec(p, prog, cfg->argv, cfg->envp);
+	if (err < 0) {
+		struct gk_path gp;
+		/* The host's /tmp is not the guest's: say so when that is the likely cause. */
+		int in_tmp = err == -ENOENT && strchr(cfg->argv[0], '/') &&
+			     gk_path_resolve(p, AT_FDCWD, cfg->argv[0], &gp) == 0 &&
+			     gp.mnt == k->tmp_mnt;
+
+		fprintf(stderr, "uvk: %s: %s%s\n", cfg->argv[0],
+			err == -ENOEXEC
+			    ? "Exec format error (not an x86-64 ELF executable or script)"
+			    : strerror(-err),
+			in_tmp ? " (the guest's /tmp is its own: --bind a host directory instead)"
+			       : "");
+		status = exec_status(err);
+		goto out;
+	}
+	if (k->trace) {
+		/* The first exec happened in here, not in a syscall: show it as strace would. */
+		int i, n;
+
+		for (n = 0; cfg->envp[n]; n++)
+			;
+		fprintf(k->trace, "execve(\"%s\", [", prog);
+		for (i = 0; cfg->argv[i]; i++)
+			fprintf(k->trace, "%s\"%s\"", i ? ", " : "", cfg->argv[i]);
+		fprintf(k->trace, "], %p /* %d vars */) = 0\n", (void *)cfg->envp, n);
+	}
+	err = run(p);
+	if (err < 0) {
+		fprintf(stderr, "uvk: host failure while running the guest: %s\n", strerror(-err));
+		goto out;
+	}
+	if (WIFEXITED(p->wstatus)) {
+		status = WEXITSTATUS(p->wstatus);
+		if (k->trace)
+			fprintf(k->trace, "+++ exited with %d +++\n", status);
+	} else {
+		status = 128 + WTERMSIG(p->wstatus);
+		if (k->trace)
+			fprintf(k->trace, "+++ killed by SIG%s +++\n",
+				sigabbrev_np(WTERMSIG(p->wstatus)));
+	}
+out:
+	proc_free(p);
+	if (k->trace)
+		fflush(k->trace);
+	if (cfg->stats)
+		print_stats(k, gk_now_ns(CLOCK_MONOTONIC) - t0);
+	gk_vfs_fini(k);
+	gk_palloc_fini(&k->pa);
+	uvk_pmem_free(k->pm);
+	free(k);
+	umask(um);
+	return status;
+}

@@ -1,0 +1,464 @@
+/*
+ * sys_file.c - syscalls on descriptors: open, read, write, seek, dup, fcntl, ioctl...
+ *
+ * Layer src/guestkernel. Mostly argument checking, since we do not trust
+ * guest code: descriptors are looked up, guest buffers are turned into host
+ * iovecs over pmem (uaccess.c), and the work is done by file.c and vfs.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "gk.h"
+
+#define NIOV 64
+
+static long
+do_read(struct gk_proc *p, int fd, uint64_t buf, size_t len, off_t off)
+{
+	struct gk_file *f = gk_fd_get(p, fd);
+	struct iovec iov[NIOV];
+	size_t n;
+	int cnt;
+
+	if (!f)
+		return -EBADF;
+	if (f->isdir && f->type == GK_F_HOST)
+		return -EISDIR;
+	if (len == 0)
+		return 0;
+	cnt = gk_user_iov(p, buf, len, UVK_ACCESS_WRITE, iov, NIOV, &n);
+	if (cnt < 0)
+		return cnt;
+	return gk_file_readv(p, f, iov, cnt, off);
+}
+
+static long
+do_write(struct gk_proc *p, int fd, uint64_t buf, size_t len, off_t off)
+{
+	struct gk_file *f = gk_fd_get(p, fd);
+	struct iovec iov[NIOV];
+	size_t n;
+	int cnt;
+
+	if (!f)
+		return -EBADF;
+	if (len == 0)
+		return (f->flags & O_ACCMODE) == O_RDONLY ? -EBADF : 0;
+	cnt = gk_user_iov(p, buf, len, UVK_ACCESS_READ, iov, NIOV, &n);
+	if (cnt < 0)
+		return cnt;
+	return gk_file_writev(p, f, iov, cnt, off);
+}
+
+GK_SYS(read)
+{
+	return do_read(p, (int)a[0], a[1], a[2], -1);
+}
+
+GK_SYS(write)
+{
+	return do_write(p, (int)a[0], a[1], a[2], -1);
+}
+
+GK_SYS(pread64)
+{
+	if ((int64_t)a[3] < 0)
+		return -EINVAL;
+	return do_read(p, (int)a[0], a[1], a[2], (off_t)a[3]);
+}
+
+GK_SYS(pwrite64)
+{
+	if ((int64_t)a[3] < 0)
+		return -EINVAL;
+	return do_write(p, (int)a[0], a[1], a[2], (off_t)a[3]);
+}
+
+/* readv/writev and the p- forms: one guest iovec at a time, stopping at a short transfer. */
+static long
+do_vec(struct gk_proc *p, const uint64_t *a, int write, off_t off)
+{
+	uint64_t giov[2];
+	long total = 0, r;
+	uint64_t i;
+
+	if (a[2] > 1024)
+		return -EINVAL;
+	for (i = 0; i < a[2]; i++) {
+		if (gk_copyin(p, giov, a[1] + i * 16, sizeof(giov)) < 0)
+			return total ? total : -EFAULT;
+		if (giov[1] == 0)
+			continue;
+		r = write ? do_write(p, (int)a[0], giov[0], giov[1], off)
+			  : do_read(p, (int)a[0], giov[0], giov[1], off);
+		if (r < 0)
+			return total ? total : r;
+		total += r;
+		if (off >= 0)
+			off += r;
+		if ((uint64_t)r < giov[1])
+			break;
+	}
+	return total;
+}
+
+GK_SYS(readv)
+{
+	return do_vec(p, a, 0, -1);
+}
+
+GK_SYS(writev)
+{
+	return do_vec(p, a, 1, -1);
+}
+
+GK_SYS(preadv)
+{
+	return do_vec(p, a, 0, (off_t)a[3]);
+}
+
+GK_SYS(pwritev)
+{
+	return do_vec(p, a, 1, (off_t)a[3]);
+}
+
+GK_SYS(lseek)
+{
+	struct gk_file *f = gk_fd_get(p, (int)a[0]);
+	off_t off = (off_t)a[1], r;
+	int whence = (int)a[2];
+
+	if (!f)
+		return -EBADF;
+	if (f->hfd >= 0) {
+		r = lseek(f->hfd, off, whence);
+		return r < 0 ? -errno : r;
+	}
+	switch (whence) {
+	case SEEK_SET:
+		break;
+	case SEEK_CUR:
+		off += f->pos;
+		break;
+	case SEEK_END:
+		off += f->tnode && !f->isdir ? (off_t)f->tnode->size : (off_t)f->len;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (off < 0)
+		return -EINVAL;
+	f->pos = off;
+	return off;
+}
+
+static long
+do_open(struct gk_proc *p, int dirfd, uint64_t upath, int flags, mode_t mode)
+{
+	char copy[GK_PATH_MAX];
+	struct gk_path path;
+	struct gk_file *f;
+	int err, fd;
+
+	err = gk_path_from_user(p, dirfd, upath, &path, copy);
+	if (err < 0)
+		return err;
+	err = gk_vfs_open(p, &path, flags, mode, &f);
+	if (err < 0)
+		return err;
+	fd = gk_fd_install(p->fdt, f, 0, flags & O_CLOEXEC);
+	if (fd < 0)
+		gk_file_unref(f);
+	return fd;
+}
+
+GK_SYS(open)
+{
+	return do_open(p, AT_FDCWD, a[0], (int)a[1], (mode_t)a[2]);
+}
+
+GK_SYS(openat)
+{
+	return do_open(p, (int)a[0], a[1], (int)a[2], (mode_t)a[3]);
+}
+
+GK_SYS(creat)
+{
+	return do_open(p, AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, (mode_t)a[1]);
+}
+
+GK_SYS(close)
+{
+	return gk_fd_close(p->fdt, (int)a[0]);
+}
+
+GK_SYS(dup)
+{
+	struct gk_file *f = gk_fd_get(p, (int)a[0]);
+	int fd;
+
+	if (!f)
+		return -EBADF;
+	fd = gk_fd_install(p->fdt, gk_file_ref(f), 0, 0);
+	if (fd < 0)
+		gk_file_unref(f);
+	return fd;
+}
+
+static long
+do_dup3(struct gk_proc *p, int oldfd, int newfd, int flags)
+{
+	struct gk_file *f = gk_fd_get(p, oldfd);
+
+	if (!f)
+		return -EBADF;
+	if (newfd < 0 || newfd >= GK_NFD)
+		return -EBADF;
+	if (oldfd == newfd)
+		return newfd;
+	gk_file_ref(f);
+	gk_fd_close(p->fdt, newfd);
+	p->fdt->f[newfd] = f;
+	p->fdt->cloexec[newfd] = (flags & O_CLOEXEC) != 0;
+	return newfd;
+}
+
+GK_SYS(dup2)
+{
+	if (a[0] == a[1])
+		return gk_fd_get(p, (int)a[0]) ? (long)a[1] : -EBADF;
+	return do_dup3(p, (int)a[0], (int)a[1], 0);
+}
+
+GK_SYS(dup3)
+{
+	if (a[0] == a[1] || (a[2] & ~(uint64_t)O_CLOEXEC))
+		return -EINVAL;
+	return do_dup3(p, (int)a[0], (int)a[1], (int)a[2]);
+}
+
+GK_SYS(fcntl)
+{
+	int fd = (int)a[0], cmd = (int)a[1], nfd;
+	struct gk_file *f = gk_fd_get(p, fd);
+	const int setfl = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
+
+	if (!f)
+		return -EBADF;
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		if ((int)a[2] < 0 || (int)a[2] >= GK_NFD)
+			return -EINVAL;
+		nfd = gk_fd_install(p->fdt, gk_file_ref(f), (int)a[2], cmd == F_DUPFD_CLOEXEC);
+		if (nfd < 0)
+			gk_file_unref(f);
+		return nfd;
+	case F_GETFD:
+		return p->fdt->cloexec[fd] ? FD_CLOEXEC : 0;
+	case F_SETFD:
+		p->fdt->cloexec[fd] = (a[2] & FD_CLOEXEC) != 0;
+		return 0;
+	case F_GETFL:
+		return f->flags | (f->type == GK_F_HOST && f->hfd >= 0 && !(f->flags & O_PATH)
+				       ? (fcntl(f->hfd, F_GETFL) & O_LARGEFILE)
+				       : 0);
+	case F_SETFL:
+		if (f->hfd >= 0 && fcntl(f->hfd, F_SETFL, (int)a[2] & setfl) < 0)
+			return -errno;
+		f->flags = (f->flags & ~setfl) | ((int)a[2] & setfl);
+		return 0;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW: {
+		/* One guest process: every lock is granted; F_GETLK reports none. */
+		struct flock fl;
+
+		if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
+			if (gk_copyin(p, &fl, a[2], sizeof(fl)) < 0)
+				return -EFAULT;
+			fl.l_type = F_UNLCK;
+			return gk_copyout(p, a[2], &fl, sizeof(fl));
+		}
+		return 0;
+	}
+	case F_GETPIPE_SZ:
+		return 65536;
+	}
+	return -EINVAL;
+}
+
+GK_SYS(ioctl)
+{
+	struct gk_file *f = gk_fd_get(p, (int)a[0]);
+
+	if (!f)
+		return -EBADF;
+	switch (a[1]) {
+	case FIOCLEX:
+	case FIONCLEX:
+		p->fdt->cloexec[a[0]] = a[1] == FIOCLEX;
+		return 0;
+	case FIONBIO: {
+		int on;
+
+		if (gk_copyin(p, &on, a[2], sizeof(on)) < 0)
+			return -EFAULT;
+		f->flags = on ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
+		if (f->hfd >= 0)
+			ioctl(f->hfd, FIONBIO, &on);
+		return 0;
+	}
+	}
+	return gk_file_ioctl(p, f, a[1], a[2]);
+}
+
+GK_SYS(getdents64)
+{
+	struct gk_file *f = gk_fd_get(p, (int)a[0]);
+
+	if (!f)
+		return -EBADF;
+	return gk_file_getdents(p, f, a[1], a[2]);
+}
+
+GK_SYS(fstat)
+{
+	struct gk_file *f = gk_fd_get(p, (int)a[0]);
+	struct stat st;
+	int err;
+
+	if (!f)
+		return -EBADF;
+	err = gk_file_stat(f, &st);
+	return err < 0 ? err : gk_copyout(p, a[1], &st, sizeof(st));
+}
+
+GK_SYS(ftruncate)
+{
+	struct gk_file *f = gk_fd_get(p, (int)a[0]);
+
+	if (!f)
+		return -EBADF;
+	if ((int64_t)a[1] < 0)
+		return -EINVAL;
+	if ((f->flags & O_ACCMODE) == O_RDONLY || f->isdir)
+		return -EINVAL;
+	if (f->type == GK_F_TMPFS)
+		return gk_tnode_truncate(p->k, f->tnode, a[1]);
+	if (f->type != GK_F_HOST)
+		return -EINVAL;
+	return ftruncate(f->hfd, (off_t)a[1]) < 0 ? -errno : 0;
+}
+
+GK_SYS(fsync)
+{
+	struct gk_file *f = gk_fd_get(p, (int)a[0]);
+
+	if (!f)
+		return -EBADF;
+	return 0;
+}
+
+/*
+ * sendfile(out, in, offp, count): through a bounce buffer in the tracer;
+ * simple and enough for cat and cp, which use it when it works.
+ */
+GK_SYS(sendfile)
+{
+	struct gk_file *out = gk_fd_get(p, (int)a[0]), *in = gk_fd_get(p, (int)a[1]);
+	size_t count = a[3] < (1u << 20) ? a[3] : (1u << 20);
+	char *buf;
+	struct iovec iov;
+	off_t off = -1;
+	long r, w = 0;
+
+	if (!out || !in)
+		return -EBADF;
+	if (in->isdir)
+		return -EINVAL;
+	if (a[2] && gk_copyin(p, &off, a[2], sizeof(off)) < 0)
+		return -EFAULT;
+	buf = malloc(count ? count : 1);
+	if (!buf)
+		return -ENOMEM;
+	iov.iov_base = buf;
+	iov.iov_len = count;
+	r = gk_file_readv(p, in, &iov, 1, a[2] ? off : -1);
+	if (r > 0) {
+		iov.iov_len = (size_t)r;
+		w = gk_file_writev(p, out, &iov, 1, -1);
+		/* Give back what the output did not take, so no byte is lost. */
+		if (w < r && !a[2]) {
+			off_t back = r - (w > 0 ? w : 0);
+
+			if (in->hfd >= 0)
+				lseek(in->hfd, -back, SEEK_CUR);
+			else
+				in->pos -= back;
+		}
+		r = w;
+	}
+	free(buf);
+	if (r >= 0 && a[2]) {
+		off += r;
+		if (gk_copyout(p, a[2], &off, sizeof(off)) < 0)
+			return -EFAULT;
+	}
+	return r;
+}
+
+GK_SYS(fchmod)
+{
+	struct gk_file *f = gk_fd_get(p, (int)a[0]);
+
+	if (!f)
+		return -EBADF;
+	if (f->tnode)
+		return gk_tnode_setattr(f->tnode, GK_SET_MODE, (mode_t)a[1], 0, 0, NULL);
+	if (f->type != GK_F_HOST || !f->mnt || !f->mnt->writable)
+		return -EROFS;
+	return fchmod(f->hfd, (mode_t)a[1] & 07777) < 0 ? -errno : 0;
+}
+
+GK_SYS(fchown)
+{
+	struct gk_file *f = gk_fd_get(p, (int)a[0]);
+
+	if (!f)
+		return -EBADF;
+	if (f->tnode)
+		return gk_tnode_setattr(f->tnode, GK_SET_OWNER, 0, (uid_t)a[1], (gid_t)a[2], NULL);
+	if (f->type != GK_F_HOST || !f->mnt || !f->mnt->writable)
+		return -EROFS;
+	return fchownat(f->hfd, "", (uid_t)a[1], (gid_t)a[2], AT_EMPTY_PATH) < 0 ? -errno : 0;
+}
+
+GK_SYS(fchdir)
+{
+	struct gk_file *f = gk_fd_get(p, (int)a[0]);
+	char *cwd;
+
+	if (!f)
+		return -EBADF;
+	if (!f->isdir)
+		return -ENOTDIR;
+	cwd = strdup(f->gpath);
+	if (!cwd)
+		return -ENOMEM;
+	free(p->cwd);
+	p->cwd = cwd;
+	return 0;
+}
+
+GK_SYS(fadvise64)
+{
+	return gk_fd_get(p, (int)a[0]) ? 0 : -EBADF;
+}

@@ -1,0 +1,217 @@
+/*
+ * sys_mm.c - memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise.
+ *
+ * Layer src/guestkernel. Mostly argument checking, since we do not trust
+ * guest code; the mechanism is vm.c. Guest RAM is accounted as Linux's
+ * strict overcommit would: the writable private memory of all VMAs may not
+ * exceed the guest's RAM, so exhaustion shows as -ENOMEM from mmap or a
+ * failed brk, and rarely as a kill at fault time.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "gk.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+/* Pages of writable private memory the address space has promised. */
+static uint64_t
+committed(struct gk_vm *vm)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < vm->nvma; i++) {
+		if ((vm->vma[i].prot & PROT_WRITE) && !(vm->vma[i].flags & GK_VMA_SHARED))
+			n += (vm->vma[i].end - vm->vma[i].start) / GK_PAGE;
+	}
+	return n;
+}
+
+/* A sixteenth of RAM stays out of the commit limit, for page tables and file pages. */
+static int
+can_commit(struct gk_proc *p, uint64_t len)
+{
+	uint64_t n = p->k->pa.npages;
+
+	return committed(p->vm) + len / GK_PAGE <= n - n / 16;
+}
+
+GK_SYS(brk)
+{
+	struct gk_vm *vm = p->vm;
+	uint64_t want = a[0], old_end = gk_page_up(vm->brk), new_end = gk_page_up(want);
+
+	if (want < vm->brk_start || want > vm->brk_start + (1ULL << 40))
+		return (long)vm->brk;
+	if (new_end > old_end) {
+		if (!gk_vm_range_free(vm, old_end, new_end - old_end) ||
+		    !can_commit(p, new_end - old_end))
+			return (long)vm->brk;
+		if (gk_vm_map(vm, old_end, new_end - old_end, PROT_READ | PROT_WRITE, GK_VMA_HEAP,
+			      NULL, 0, 0) < 0)
+			return (long)vm->brk;
+	} else if (new_end < old_end) {
+		gk_vm_unmap(vm, new_end, old_end - new_end);
+	}
+	vm->brk = want;
+	return (long)vm->brk;
+}
+
+GK_SYS(mmap)
+{
+	uint64_t addr = a[0], len = gk_page_up(a[1]), off = a[5];
+	unsigned prot = (unsigned)a[2], flags = (unsigned)a[3], vflags = 0;
+	int fd = (int)a[4], type = flags & MAP_TYPE, err;
+	struct gk_mapfile *mf = NULL;
+	struct gk_file *f = NULL;
+
+	if (a[1] == 0 || len < a[1] || (off & (GK_PAGE - 1)) || (prot & ~7u))
+		return -EINVAL;
+	if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE)
+		return -EINVAL;
+	if (type != MAP_PRIVATE)
+		vflags |= GK_VMA_SHARED;
+	if (flags & MAP_GROWSDOWN)
+		vflags |= GK_VMA_GROWSDOWN;
+	if (!(flags & MAP_ANONYMOUS)) {
+		f = gk_fd_get(p, fd);
+		if (!f)
+			return -EBADF;
+		if (f->type == GK_F_ZERO) {
+			f = NULL;
+		} else if ((f->type != GK_F_HOST && f->type != GK_F_TMPFS) || f->isdir) {
+			return -ENODEV;
+		} else if ((f->flags & O_ACCMODE) == O_WRONLY ||
+			   (type != MAP_PRIVATE && (prot & PROT_WRITE) &&
+			    (f->flags & O_ACCMODE) != O_RDWR)) {
+			return -EACCES;
+		}
+	}
+	if (!f && (prot & PROT_WRITE) && type == MAP_PRIVATE && !can_commit(p, len))
+		return -ENOMEM;
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (addr & (GK_PAGE - 1))
+			return -EINVAL;
+		if (addr + len < addr || addr + len > UVK_VA_MAX ||
+		    (addr < UVK_STUB_BASE + UVK_STUB_SIZE && addr + len > UVK_STUB_BASE))
+			return -ENOMEM;
+		if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) &&
+		    !gk_vm_range_free(p->vm, addr, len))
+			return -EEXIST;
+	} else {
+		addr = gk_vm_find_free(p->vm, len, addr);
+		if (!addr)
+			return -ENOMEM;
+	}
+	if (f) {
+		int hfd = -1;
+
+		/* A /tmp file is mapped from a copy: private mappings only see it as it was. */
+		if (f->type == GK_F_TMPFS)
+			err = gk_tnode_memfd(p->k, f->tnode, &hfd);
+		else
+			hfd = fcntl(f->hfd, F_DUPFD_CLOEXEC, 3);
+		if (hfd < 0)
+			return -ENFILE;
+		mf = gk_mapfile_new(hfd, f->gpath);
+		if (!mf) {
+			close(hfd);
+			return -ENOMEM;
+		}
+		vflags |= GK_VMA_FILE;
+	}
+	err = gk_vm_map(p->vm, addr, len, prot, vflags, mf, off, addr + len);
+	gk_mapfile_unref(mf);
+	if (err < 0)
+		return err;
+	/* MAP_POPULATE is a promise that touching will not fail: keep it or refuse the map. */
+	if ((flags & MAP_POPULATE) && gk_vm_prefault(p->vm, addr, len) == -ENOMEM) {
+		gk_vm_unmap(p->vm, addr, len);
+		return -ENOMEM;
+	}
+	return (long)addr;
+}
+
+GK_SYS(munmap)
+{
+	if ((a[0] & (GK_PAGE - 1)) || a[1] == 0 || a[0] + a[1] < a[0])
+		return -EINVAL;
+	return gk_vm_unmap(p->vm, a[0], gk_page_up(a[1]));
+}
+
+GK_SYS(mprotect)
+{
+	unsigned prot = (unsigned)a[2] & ~(unsigned)(PROT_GROWSDOWN | PROT_GROWSUP);
+
+	if ((a[0] & (GK_PAGE - 1)) || (prot & ~7u) || a[0] + a[1] < a[0])
+		return -EINVAL;
+	if (a[1] == 0)
+		return 0;
+	return gk_vm_protect(p->vm, a[0], gk_page_up(a[1]), prot);
+}
+
+GK_SYS(mremap)
+{
+	uint64_t old = a[0], oldlen = gk_page_up(a[1]), newlen = gk_page_up(a[2]), dst = a[4];
+	unsigned flags = (unsigned)a[3];
+	struct gk_vma *v = gk_vma_find(p->vm, old);
+	int err;
+
+	if ((old & (GK_PAGE - 1)) || newlen == 0 || (flags & ~7u) ||
+	    ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)))
+		return -EINVAL;
+	if (!v || oldlen == 0 || old + oldlen > v->end)
+		return -EFAULT;
+	if (newlen > oldlen && (v->prot & PROT_WRITE) && !(v->flags & GK_VMA_SHARED) &&
+	    !can_commit(p, newlen - oldlen))
+		return -ENOMEM;
+	if (flags & MREMAP_FIXED) {
+		if ((dst & (GK_PAGE - 1)) || (dst < old + oldlen && dst + newlen > old))
+			return -EINVAL;
+		err = gk_vm_unmap(p->vm, dst, newlen);
+		if (err == 0)
+			err = gk_vm_move(p->vm, old, oldlen, dst, newlen);
+		return err < 0 ? err : (long)dst;
+	}
+	if (newlen <= oldlen) {
+		if (newlen < oldlen)
+			gk_vm_unmap(p->vm, old + newlen, oldlen - newlen);
+		return (long)old;
+	}
+	if (old + oldlen == v->end && gk_vm_range_free(p->vm, old + oldlen, newlen - oldlen)) {
+		err = gk_vm_map(p->vm, old + oldlen, newlen - oldlen, v->prot, v->flags, v->file,
+				v->foff + (old + oldlen - v->start), v->fend);
+		return err < 0 ? err : (long)old;
+	}
+	if (!(flags & MREMAP_MAYMOVE))
+		return -ENOMEM;
+	dst = gk_vm_find_free(p->vm, newlen, 0);
+	if (!dst)
+		return -ENOMEM;
+	err = gk_vm_move(p->vm, old, oldlen, dst, newlen);
+	return err < 0 ? err : (long)dst;
+}
+
+GK_SYS(madvise)
+{
+	if (a[0] & (GK_PAGE - 1))
+		return -EINVAL;
+	switch (a[2]) {
+	case MADV_DONTNEED:
+	case MADV_FREE:
+		return gk_vm_discard(p->vm, a[0], gk_page_up(a[1]));
+	default:
+		return 0;
+	}
+}
+
+/* msync, mlock, munlock, mlockall, munlockall: nothing to write back, nothing pageable. */
+GK_SYS(mnop)
+{
+	return 0;
+}

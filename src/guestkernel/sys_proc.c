@@ -1,0 +1,389 @@
+/*
+ * sys_proc.c - process syscalls: exit, execve, identities, limits, signals, TLS.
+ *
+ * Layer src/guestkernel. Argument checking and the small state these calls
+ * keep in struct gk_proc. Part 1 has one process and one thread: signal
+ * handlers are recorded but only a signal that kills is ever "delivered";
+ * fork, clone and wait come with part 2.
+ */
+#include <asm/prctl.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "gk.h"
+
+GK_SYS(exit)
+{
+	gk_proc_exit(p, (int)(a[0] & 0xff) << 8);
+	return 0;
+}
+
+GK_SYS(arch_prctl)
+{
+	switch (a[0]) {
+	case ARCH_SET_FS:
+		if (a[1] >= UVK_VA_MAX)
+			return -EPERM;
+		p->regs.fs_base = a[1];
+		return 0;
+	case ARCH_SET_GS:
+		if (a[1] >= UVK_VA_MAX)
+			return -EPERM;
+		p->regs.gs_base = a[1];
+		return 0;
+	case ARCH_GET_FS:
+		return gk_copyout(p, a[1], &p->regs.fs_base, 8);
+	case ARCH_GET_GS:
+		return gk_copyout(p, a[1], &p->regs.gs_base, 8);
+	}
+	return -EINVAL;
+}
+
+GK_SYS(set_tid_address)
+{
+	p->clear_tid = a[0];
+	return p->gpid;
+}
+
+GK_SYS(set_robust_list)
+{
+	return a[1] == 24 ? 0 : -EINVAL;
+}
+
+GK_SYS(getpid)
+{
+	return p->gpid;
+}
+
+GK_SYS(getppid)
+{
+	return p->gppid;
+}
+
+GK_SYS(getuid)
+{
+	return p->k->uid;
+}
+
+GK_SYS(getgid)
+{
+	return p->k->gid;
+}
+
+GK_SYS(getgroups)
+{
+	gid_t g = p->k->gid;
+
+	if ((int)a[0] < 0)
+		return -EINVAL;
+	if (a[0] == 0)
+		return 1;
+	return gk_copyout(p, a[1], &g, sizeof(g)) < 0 ? -EFAULT : 1;
+}
+
+GK_SYS(getresuid)
+{
+	uid_t u = p->k->uid;
+
+	if (gk_copyout(p, a[0], &u, 4) < 0 || gk_copyout(p, a[1], &u, 4) < 0 ||
+	    gk_copyout(p, a[2], &u, 4) < 0)
+		return -EFAULT;
+	return 0;
+}
+
+GK_SYS(getresgid)
+{
+	gid_t g = p->k->gid;
+
+	if (gk_copyout(p, a[0], &g, 4) < 0 || gk_copyout(p, a[1], &g, 4) < 0 ||
+	    gk_copyout(p, a[2], &g, 4) < 0)
+		return -EFAULT;
+	return 0;
+}
+
+/* setuid and friends: only to the identity the guest already has. */
+GK_SYS(setid)
+{
+	return (uint32_t)a[0] == (uint32_t)p->k->uid || (uint32_t)a[0] == (uint32_t)p->k->gid ||
+		       (int)a[0] == -1
+		   ? 0
+		   : -EPERM;
+}
+
+GK_SYS(getpgrp)
+{
+	return p->gpid;
+}
+
+GK_SYS(setpgid)
+{
+	return 0;
+}
+
+GK_SYS(setsid)
+{
+	return -EPERM;
+}
+
+GK_SYS(prlimit64)
+{
+	struct rlimit nl;
+	unsigned r = (unsigned)a[1];
+
+	if (a[0] != 0 && (int)a[0] != p->gpid)
+		return -ESRCH;
+	if (r >= RLIM_NLIMITS)
+		return -EINVAL;
+	if (a[2] && gk_copyin(p, &nl, a[2], sizeof(nl)) < 0)
+		return -EFAULT;
+	if (a[2] && nl.rlim_cur > nl.rlim_max)
+		return -EINVAL;
+	if (a[3] && gk_copyout(p, a[3], &p->rlim[r], sizeof(struct rlimit)) < 0)
+		return -EFAULT;
+	if (a[2]) {
+		if (nl.rlim_max > p->rlim[r].rlim_max)
+			return -EPERM;
+		p->rlim[r] = nl;
+		if (r == RLIMIT_STACK)
+			p->vm->stack_max = nl.rlim_cur < (1ULL << 32) ? nl.rlim_cur : (1ULL << 32);
+	}
+	return 0;
+}
+
+GK_SYS(getrlimit)
+{
+	uint64_t b[4] = {0, a[0], 0, a[1]};
+
+	return gk_sys_prlimit64(p, b);
+}
+
+GK_SYS(setrlimit)
+{
+	uint64_t b[4] = {0, a[0], a[1], 0};
+
+	return gk_sys_prlimit64(p, b);
+}
+
+GK_SYS(rt_sigaction)
+{
+	int sig = (int)a[0];
+	struct gk_sigaction sa;
+
+	if (sig < 1 || sig >= GK_NSIG || a[3] != 8)
+		return -EINVAL;
+	if (a[1] && (sig == SIGKILL || sig == SIGSTOP))
+		return -EINVAL;
+	if (a[1] && gk_copyin(p, &sa, a[1], sizeof(sa)) < 0)
+		return -EFAULT;
+	if (a[2] && gk_copyout(p, a[2], &p->sigact[sig], sizeof(sa)) < 0)
+		return -EFAULT;
+	if (a[1])
+		p->sigact[sig] = sa;
+	return 0;
+}
+
+GK_SYS(rt_sigprocmask)
+{
+	uint64_t set, old = p->sigmask;
+	const uint64_t never = (1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1));
+
+	if (a[3] != 8)
+		return -EINVAL;
+	if (a[1]) {
+		if (gk_copyin(p, &set, a[1], 8) < 0)
+			return -EFAULT;
+		switch (a[0]) {
+		case SIG_BLOCK:
+			p->sigmask |= set;
+			break;
+		case SIG_UNBLOCK:
+			p->sigmask &= ~set;
+			break;
+		case SIG_SETMASK:
+			p->sigmask = set;
+			break;
+		default:
+			return -EINVAL;
+		}
+		p->sigmask &= ~never;
+	}
+	if (a[2] && gk_copyout(p, a[2], &old, 8) < 0)
+		return -EFAULT;
+	return 0;
+}
+
+GK_SYS(sigaltstack)
+{
+	static const uint64_t none[3] = {0, SS_DISABLE, 0};
+
+	if (a[1] && gk_copyout(p, a[1], none, sizeof(none)) < 0)
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * kill/tkill/tgkill to ourselves: a signal whose action is the default and
+ * which is not ignored by default kills the process (abort(), raise()).
+ * A caught signal cannot be delivered before part 2 and is dropped.
+ */
+static long
+signal_self(struct gk_proc *p, int sig)
+{
+	uint64_t h;
+
+	if (sig < 0 || sig >= GK_NSIG)
+		return -EINVAL;
+	if (sig == 0)
+		return 0;
+	h = p->sigact[sig].handler;
+	if (sig == SIGKILL || sig == SIGSTOP || h == (uint64_t)SIG_DFL) {
+		if (sig != SIGCHLD && sig != SIGURG && sig != SIGWINCH && sig != SIGCONT)
+			gk_proc_kill(p, sig, NULL);
+	}
+	return 0;
+}
+
+GK_SYS(kill)
+{
+	int pid = (int)a[0];
+
+	if (pid != p->gpid && pid != 0 && pid != -1 && pid != -p->gpid)
+		return -ESRCH;
+	return signal_self(p, (int)a[1]);
+}
+
+GK_SYS(tkill)
+{
+	if ((int)a[0] != p->gpid)
+		return -ESRCH;
+	return signal_self(p, (int)a[1]);
+}
+
+GK_SYS(tgkill)
+{
+	if ((int)a[0] != p->gpid || (int)a[1] != p->gpid)
+		return -ESRCH;
+	return signal_self(p, (int)a[2]);
+}
+
+GK_SYS(wait4)
+{
+	return -ECHILD;
+}
+
+/* Copy a NULL-terminated guest vector of strings in; *ret is one malloc'd block. */
+static long
+strv_in(struct gk_proc *p, uint64_t gva, char ***ret)
+{
+	size_t n = 0, cap = 16, used = 0;
+	char **v = malloc(cap * sizeof(*v)), *pool = malloc(1 << 21);
+	uint64_t ptr;
+	long len;
+
+	if (!v || !pool)
+		goto fail_nomem;
+	while (gva) {
+		if (gk_copyin(p, &ptr, gva + n * 8, 8) < 0) {
+			free(v);
+			free(pool);
+			return -EFAULT;
+		}
+		if (!ptr)
+			break;
+		if (n + 2 > cap) {
+			char **nv = realloc(v, (cap *= 2) * sizeof(*v));
+
+			if (!nv)
+				goto fail_nomem;
+			v = nv;
+		}
+		len = gk_strncpyin(p, pool + used, ptr, (1 << 21) - used);
+		if (len < 0) {
+			free(v);
+			free(pool);
+			return len == -ENAMETOOLONG ? -E2BIG : len;
+		}
+		v[n++] = (char *)used;
+		used += (size_t)len + 1;
+	}
+	v[n] = NULL;
+	for (size_t i = 0; i < n; i++)
+		v[i] = pool + (size_t)v[i];
+	/* The pool hangs off the vector: v[n+1] keeps it for strv_free. */
+	if (n + 2 > cap) {
+		char **nv = realloc(v, (n + 2) * sizeof(*v));
+
+		if (!nv)
+			goto fail_nomem;
+		v = nv;
+	}
+	v[n + 1] = pool;
+	*ret = v;
+	return (long)n;
+fail_nomem:
+	free(v);
+	free(pool);
+	return -ENOMEM;
+}
+
+static void
+strv_free(char **v, long n)
+{
+	if (!v)
+		return;
+	free(v[n + 1]);
+	free(v);
+}
+
+GK_SYS(execve)
+{
+	char path[GK_PATH_MAX], **argv = NULL, **envp = NULL;
+	long n = gk_strncpyin(p, path, a[0], sizeof(path)), argc = 0, envc = 0;
+	int err;
+
+	if (n < 0)
+		return n;
+	argc = strv_in(p, a[1], &argv);
+	if (argc < 0)
+		return argc;
+	envc = strv_in(p, a[2], &envp);
+	if (envc < 0) {
+		strv_free(argv, argc);
+		return envc;
+	}
+	err = gk_exec(p, path, argv, envp);
+	strv_free(argv, argc);
+	strv_free(envp, envc);
+	/* On success the registers are the new image's: rax must stay 0. */
+	return err;
+}
+
+GK_SYS(prctl)
+{
+	char name[16];
+
+	switch (a[0]) {
+	case PR_SET_NAME:
+		if (gk_strncpyin(p, name, a[1], sizeof(name)) == -EFAULT)
+			return -EFAULT;
+		name[15] = '\0';
+		memcpy(p->comm, name, sizeof(name));
+		return 0;
+	case PR_GET_NAME:
+		return gk_copyout(p, a[1], p->comm, sizeof(p->comm));
+	case PR_GET_DUMPABLE:
+		return 1;
+	case PR_SET_DUMPABLE:
+	case PR_SET_PDEATHSIG:
+	case PR_SET_NO_NEW_PRIVS:
+		return 0;
+	case PR_GET_NO_NEW_PRIVS:
+		return 0;
+	}
+	return -EINVAL;
+}

@@ -1,0 +1,675 @@
+/*
+ * vm.c - guest address spaces: VMAs, the guest page table, page faults.
+ *
+ * Layer src/guestkernel, the mechanism under sys_mm.c and exec.c. Each
+ * address space has its own page table in pmem (edited with uvk_vpt_*) and
+ * its own vmspace; after changing or removing an entry that may be mapped
+ * we call uvk_vmspace_invalidate() for the range, once per VMA touched.
+ *
+ * Pages are populated lazily, in aligned 64 KiB windows clipped to the VMA,
+ * from physically contiguous runs, so that the library's fault-around and
+ * the host's VMA merging both work. A PTE's permission comes from its VMA:
+ *
+ *   PROT_NONE      V            (no U: the frame stays, every access traps)
+ *   otherwise      V|U, W if PROT_WRITE, NX unless PROT_EXEC
+ *
+ * A writable VMA gets W at once, even on a read fault: the library maps
+ * the page read-only until the first write sets M. Part 2 adds COW by
+ * withholding W from a shared frame and marking it with UVK_PTE_SW0.
+ *
+ * Must not: decode syscall arguments (sys_mm.c does), print, or exit.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "gk.h"
+
+#define FAULT_WINDOW (16 * GK_PAGE)
+#define GK_MMAP_TOP  0x7f0000000000ULL
+#define GK_STACK_TOP 0x7ffffffde000ULL
+#define GK_VA_MIN    0x10000ULL
+
+struct gk_mapfile *
+gk_mapfile_new(int hfd, const char *gpath)
+{
+	struct gk_mapfile *mf = calloc(1, sizeof(*mf));
+	struct stat st;
+
+	if (!mf)
+		return NULL;
+	mf->refs = 1;
+	mf->hfd = hfd;
+	mf->gpath = strdup(gpath ? gpath : "");
+	if (fstat(hfd, &st) == 0) {
+		mf->dev = st.st_dev;
+		mf->ino = st.st_ino;
+	}
+	return mf;
+}
+
+void
+gk_mapfile_unref(struct gk_mapfile *mf)
+{
+	if (!mf || --mf->refs > 0)
+		return;
+	close(mf->hfd);
+	free(mf->gpath);
+	free(mf);
+}
+
+static int
+table_alloc(void *ctx, uint64_t *ret_gpa)
+{
+	struct gk_vm *vm = ctx;
+	long n = gk_palloc_run(&vm->k->pa, 1, ret_gpa);
+
+	return n < 0 ? (int)n : 0;
+}
+
+static void
+table_free(void *ctx, uint64_t gpa)
+{
+	struct gk_vm *vm = ctx;
+
+	gk_palloc_free(&vm->k->pa, gpa, 1);
+}
+
+/*
+ * gk_vm_new - an empty address space with its own table and vmspace child.
+ * Returns NULL with errno set (ENOMEM, or what uvk_vmspace_create said).
+ */
+struct gk_vm *
+gk_vm_new(struct gk_kernel *k)
+{
+	struct gk_vm *vm = calloc(1, sizeof(*vm));
+	int err;
+
+	if (!vm)
+		return NULL;
+	vm->k = k;
+	if (table_alloc(vm, &vm->root) < 0) {
+		free(vm);
+		errno = ENOMEM;
+		return NULL;
+	}
+	vm->vms = uvk_vmspace_create(k->pm, 0);
+	if (!vm->vms) {
+		err = errno;
+		gk_palloc_free(&k->pa, vm->root, 1);
+		free(vm);
+		errno = err;
+		return NULL;
+	}
+	err = uvk_vmspace_set_root(vm->vms, vm->root);
+	if (err < 0) {
+		gk_vm_free(vm);
+		errno = -err;
+		return NULL;
+	}
+	vm->mmap_top = GK_MMAP_TOP;
+	vm->stack_top = GK_STACK_TOP;
+	vm->stack_max = 8ULL << 20;
+	return vm;
+}
+
+static int
+drop_leaf(void *ctx, uint64_t gva, uint64_t *pte)
+{
+	struct gk_vm *vm = ctx;
+
+	if (*pte & UVK_PTE_V) {
+		gk_page_unref(&vm->k->pa, *pte & UVK_PTE_FRAME);
+		vm->pages--;
+	}
+	*pte = 0;
+	return 0;
+}
+
+/* Free the frames of [start, end) and clear their entries; the caller invalidates. */
+static void
+drop_pages(struct gk_vm *vm, uint64_t start, uint64_t end)
+{
+	uvk_vpt_foreach(vm->k->vmem, vm->root, start, end, drop_leaf, vm);
+}
+
+static void
+invalidate(struct gk_vm *vm, uint64_t start, uint64_t end)
+{
+	if (vm->vms && end > start)
+		uvk_vmspace_invalidate(vm->vms, start, end - start);
+}
+
+/* gk_vm_free - release every frame, table and the vmspace. NULL is fine. */
+void
+gk_vm_free(struct gk_vm *vm)
+{
+	int i;
+
+	if (!vm)
+		return;
+	for (i = 0; i < vm->nvma; i++) {
+		drop_pages(vm, vm->vma[i].start, vm->vma[i].end);
+		gk_mapfile_unref(vm->vma[i].file);
+	}
+	if (vm->vms) {
+		struct uvk_stats s;
+		uint64_t *dst = (uint64_t *)&vm->k->lib, *src = (uint64_t *)&s;
+		size_t j;
+
+		/* Every field is a uint64_t counter: add them up for --stats. */
+		uvk_vmspace_stats(vm->vms, &s);
+		for (j = 0; j < sizeof(s) / sizeof(uint64_t); j++)
+			dst[j] += src[j];
+	}
+	uvk_vmspace_free(vm->vms);
+	uvk_vpt_destroy(vm->k->vmem, vm->root, table_free, vm);
+	free(vm->vma);
+	free(vm);
+}
+
+/* Index of the first VMA with end > gva (nvma if none). */
+static int
+vma_index(struct gk_vm *vm, uint64_t gva)
+{
+	int lo = 0, hi = vm->nvma;
+
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (vm->vma[mid].end <= gva)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct gk_vma *
+gk_vma_find(struct gk_vm *vm, uint64_t gva)
+{
+	int i = vma_index(vm, gva);
+
+	if (i < vm->nvma && vm->vma[i].start <= gva)
+		return &vm->vma[i];
+	return NULL;
+}
+
+static int
+vma_insert_at(struct gk_vm *vm, int i, const struct gk_vma *v)
+{
+	if (vm->nvma == vm->cap) {
+		int cap = vm->cap ? vm->cap * 2 : 32;
+		struct gk_vma *n = realloc(vm->vma, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		vm->vma = n;
+		vm->cap = cap;
+	}
+	memmove(&vm->vma[i + 1], &vm->vma[i], (vm->nvma - i) * sizeof(*v));
+	vm->vma[i] = *v;
+	vm->nvma++;
+	return 0;
+}
+
+static void
+vma_remove_at(struct gk_vm *vm, int i)
+{
+	memmove(&vm->vma[i], &vm->vma[i + 1], (vm->nvma - i - 1) * sizeof(vm->vma[0]));
+	vm->nvma--;
+}
+
+/* Split the VMA that strictly contains gva in two at gva. */
+static int
+vma_split(struct gk_vm *vm, uint64_t gva)
+{
+	int i = vma_index(vm, gva);
+	struct gk_vma hi;
+
+	if (i >= vm->nvma || vm->vma[i].start >= gva)
+		return 0;
+	hi = vm->vma[i];
+	hi.start = gva;
+	hi.foff += gva - vm->vma[i].start;
+	if (hi.file)
+		hi.file->refs++;
+	if (vma_insert_at(vm, i + 1, &hi) < 0) {
+		gk_mapfile_unref(hi.file);
+		return -ENOMEM;
+	}
+	vm->vma[i].end = gva;
+	return 0;
+}
+
+static int
+vma_mergeable(const struct gk_vma *a, const struct gk_vma *b)
+{
+	return a->end == b->start && a->prot == b->prot && a->flags == b->flags && !a->file &&
+	       !b->file;
+}
+
+/* Merge vma i with its neighbours where both are plain anonymous memory. */
+static void
+vma_merge(struct gk_vm *vm, int i)
+{
+	if (i + 1 < vm->nvma && vma_mergeable(&vm->vma[i], &vm->vma[i + 1])) {
+		vm->vma[i].end = vm->vma[i + 1].end;
+		vma_remove_at(vm, i + 1);
+	}
+	if (i > 0 && vma_mergeable(&vm->vma[i - 1], &vm->vma[i])) {
+		vm->vma[i - 1].end = vm->vma[i].end;
+		vma_remove_at(vm, i);
+	}
+}
+
+static int
+overlaps_stub(uint64_t start, uint64_t end)
+{
+	return start < UVK_STUB_BASE + UVK_STUB_SIZE && end > UVK_STUB_BASE;
+}
+
+/*
+ * gk_vm_unmap - remove every mapping in [start, start+len). Returns 0 or
+ * -ENOMEM if a VMA could not be split (the tracer is out of memory).
+ */
+int
+gk_vm_unmap(struct gk_vm *vm, uint64_t start, uint64_t len)
+{
+	uint64_t end = start + len;
+	int i;
+
+	if (vma_split(vm, start) < 0 || vma_split(vm, end) < 0)
+		return -ENOMEM;
+	i = vma_index(vm, start);
+	while (i < vm->nvma && vm->vma[i].start < end) {
+		struct gk_vma *v = &vm->vma[i];
+
+		drop_pages(vm, v->start, v->end);
+		invalidate(vm, v->start, v->end);
+		gk_mapfile_unref(v->file);
+		vma_remove_at(vm, i);
+	}
+	return 0;
+}
+
+/*
+ * gk_vm_map - make [start, start+len) a new VMA, replacing whatever was
+ * there (MAP_FIXED semantics). file (may be NULL) gets a new reference.
+ * Returns 0, -ENOMEM for a range over the stub or beyond user space.
+ */
+int
+gk_vm_map(struct gk_vm *vm, uint64_t start, uint64_t len, unsigned prot, unsigned flags,
+	  struct gk_mapfile *file, uint64_t foff, uint64_t fend)
+{
+	struct gk_vma v = {
+	    .start = start,
+	    .end = start + len,
+	    .prot = prot,
+	    .flags = flags,
+	    .file = file,
+	    .foff = foff,
+	    .fend = fend,
+	};
+	int i, err;
+
+	if (start < GK_VA_MIN || start + len > UVK_VA_MAX || start + len < start || len == 0 ||
+	    overlaps_stub(start, start + len))
+		return -ENOMEM;
+	err = gk_vm_unmap(vm, start, len);
+	if (err < 0)
+		return err;
+	i = vma_index(vm, start);
+	err = vma_insert_at(vm, i, &v);
+	if (err < 0)
+		return err;
+	if (file)
+		file->refs++;
+	vma_merge(vm, i);
+	return 0;
+}
+
+static uint64_t
+pte_bits(unsigned prot)
+{
+	uint64_t bits = UVK_PTE_V;
+
+	if (prot == PROT_NONE)
+		return bits;
+	bits |= UVK_PTE_U;
+	if (prot & PROT_WRITE)
+		bits |= UVK_PTE_W;
+	if (!(prot & PROT_EXEC))
+		bits |= UVK_PTE_NX;
+	return bits;
+}
+
+#define PERM_BITS (UVK_PTE_U | UVK_PTE_W | UVK_PTE_NX)
+
+struct reprot {
+	struct gk_vm *vm;
+	uint64_t bits;
+	int changed;
+};
+
+static int
+reprot_leaf(void *ctx, uint64_t gva, uint64_t *pte)
+{
+	struct reprot *r = ctx;
+	uint64_t n = (*pte & ~PERM_BITS) | r->bits;
+
+	if (n != *pte) {
+		*pte = n;
+		r->changed = 1;
+	}
+	return 0;
+}
+
+/*
+ * gk_vm_protect - set prot on [start, start+len). Returns 0, -ENOMEM if part
+ * of the range is not mapped (as Linux does; nothing is changed then).
+ */
+int
+gk_vm_protect(struct gk_vm *vm, uint64_t start, uint64_t len, unsigned prot)
+{
+	uint64_t end = start + len, at = start;
+	int i;
+
+	for (i = vma_index(vm, start); at < end; i++) {
+		if (i >= vm->nvma || vm->vma[i].start > at)
+			return -ENOMEM;
+		at = vm->vma[i].end;
+	}
+	if (vma_split(vm, start) < 0 || vma_split(vm, end) < 0)
+		return -ENOMEM;
+	for (i = vma_index(vm, start); i < vm->nvma && vm->vma[i].start < end; i++) {
+		struct gk_vma *v = &vm->vma[i];
+		struct reprot r = {vm, pte_bits(prot), 0};
+
+		if (v->prot == prot)
+			continue;
+		v->prot = prot;
+		uvk_vpt_foreach(vm->k->vmem, vm->root, v->start, v->end, reprot_leaf, &r);
+		if (r.changed)
+			invalidate(vm, v->start, v->end);
+	}
+	i = vma_index(vm, start);
+	if (i < vm->nvma)
+		vma_merge(vm, i);
+	return 0;
+}
+
+/*
+ * gk_vm_discard - MADV_DONTNEED: drop the pages of [start, start+len) so that
+ * the next access reads zeroes (anonymous) or the file again. Returns 0.
+ */
+int
+gk_vm_discard(struct gk_vm *vm, uint64_t start, uint64_t len)
+{
+	uint64_t end = start + len;
+	int i;
+
+	for (i = vma_index(vm, start); i < vm->nvma && vm->vma[i].start < end; i++) {
+		uint64_t s = vm->vma[i].start > start ? vm->vma[i].start : start;
+		uint64_t e = vm->vma[i].end < end ? vm->vma[i].end : end;
+
+		drop_pages(vm, s, e);
+		invalidate(vm, s, e);
+	}
+	return 0;
+}
+
+/* gk_vm_range_free - 1 if no VMA and not the stub lies in [start, start+len). */
+int
+gk_vm_range_free(struct gk_vm *vm, uint64_t start, uint64_t len)
+{
+	int i = vma_index(vm, start);
+
+	if (start < GK_VA_MIN || start + len > UVK_VA_MAX || start + len < start ||
+	    overlaps_stub(start, start + len))
+		return 0;
+	return i >= vm->nvma || vm->vma[i].start >= start + len;
+}
+
+/*
+ * gk_vm_find_free - a free range of len bytes: at hint if free there, else
+ * the highest gap below mmap_top. Returns the gva, or 0 if none.
+ */
+uint64_t
+gk_vm_find_free(struct gk_vm *vm, uint64_t len, uint64_t hint)
+{
+	uint64_t top = vm->mmap_top;
+	int i = vma_index(vm, top);
+
+	if (hint && gk_vm_range_free(vm, gk_page_down(hint), len))
+		return gk_page_down(hint);
+	if (i < vm->nvma && vm->vma[i].start < top)
+		top = vm->vma[i].start;
+	for (i--;; i--) {
+		uint64_t bottom = i >= 0 ? vm->vma[i].end : GK_VA_MIN;
+
+		if (top >= bottom + len) {
+			if (!overlaps_stub(top - len, top))
+				return top - len;
+			/* The gap holds the stub: try below it. */
+			if (UVK_STUB_BASE >= bottom + len)
+				return UVK_STUB_BASE - len;
+		}
+		if (i < 0)
+			return 0;
+		top = vm->vma[i].start;
+	}
+}
+
+struct move {
+	struct gk_vm *vm;
+	uint64_t delta;
+	int err;
+};
+
+static int
+move_leaf(void *ctx, uint64_t gva, uint64_t *pte)
+{
+	struct move *m = ctx;
+	uint64_t v = *pte;
+	int err;
+
+	if (!(v & UVK_PTE_V))
+		return 0;
+	*pte = 0;
+	err =
+	    uvk_vpt_enter(m->vm->k->vmem, m->vm->root, gva + m->delta, v, table_alloc, m->vm, NULL);
+	if (err < 0) {
+		gk_page_unref(&m->vm->k->pa, v & UVK_PTE_FRAME);
+		m->vm->pages--;
+		m->err = err;
+	}
+	return 0;
+}
+
+/*
+ * gk_vm_move - mremap: [old, old+oldlen), which lies within one VMA, moves
+ * to new (a free range) and becomes newlen long. Frames move with their
+ * entries; nothing is copied. Returns 0 or -ENOMEM.
+ */
+int
+gk_vm_move(struct gk_vm *vm, uint64_t old, uint64_t oldlen, uint64_t new, uint64_t newlen)
+{
+	struct gk_vma *v = gk_vma_find(vm, old), nv;
+	struct move m = {vm, new - old, 0};
+	int err, i;
+
+	if (!v)
+		return -EFAULT;
+	nv = *v;
+	nv.start = new;
+	nv.end = new + newlen;
+	nv.foff = v->foff + (old - v->start);
+	if (nv.fend)
+		nv.fend = nv.fend - old + new;
+	if (!gk_vm_range_free(vm, new, newlen))
+		return -ENOMEM;
+	uvk_vpt_foreach(vm->k->vmem, vm->root, old, old + oldlen, move_leaf, &m);
+	invalidate(vm, old, old + oldlen);
+	if (nv.file)
+		nv.file->refs++;
+	/* The entries are gone already, so the unmap frees nothing that moved. */
+	err = gk_vm_unmap(vm, old, oldlen);
+	if (err < 0)
+		return err;
+	i = vma_index(vm, new);
+	err = vma_insert_at(vm, i, &nv);
+	if (err < 0) {
+		gk_mapfile_unref(nv.file);
+		return err;
+	}
+	if (newlen < oldlen)
+		gk_vm_unmap(vm, new + newlen, oldlen - newlen);
+	return m.err;
+}
+
+/*
+ * Fill frames [gpa, gpa+n pages) for gva from v: file content below fend,
+ * zeroes past it (palloc hands out zeroed frames). Returns 0 or -EIO.
+ */
+static int
+fill_frames(struct gk_vm *vm, struct gk_vma *v, uint64_t gva, uint64_t gpa, uint64_t n)
+{
+	uint64_t end = gva + n * GK_PAGE, fend = v->fend < end ? v->fend : end;
+	uint8_t *hva = vm->k->ram + gpa;
+	ssize_t r;
+
+	if (!(v->flags & GK_VMA_FILE) || gva >= fend)
+		return 0;
+	r = pread(v->file->hfd, hva, fend - gva, (off_t)(v->foff + (gva - v->start)));
+	return r < 0 ? -EIO : 0;
+}
+
+static int
+vma_allows(const struct gk_vma *v, unsigned access)
+{
+	if ((access & UVK_ACCESS_WRITE) && !(v->prot & PROT_WRITE))
+		return 0;
+	if ((access & UVK_ACCESS_EXEC) && !(v->prot & PROT_EXEC))
+		return 0;
+	return v->prot != PROT_NONE;
+}
+
+/* Grow the stack VMA down to cover gva if the rules allow; returns it or NULL. */
+static struct gk_vma *
+grow_stack(struct gk_vm *vm, uint64_t gva)
+{
+	int i = vma_index(vm, gva);
+	struct gk_vma *v;
+
+	if (i >= vm->nvma || !(vm->vma[i].flags & GK_VMA_GROWSDOWN))
+		return NULL;
+	v = &vm->vma[i];
+	if (gva + vm->stack_max < v->end)
+		return NULL;
+	/* Keep a guard page above the next VMA down, as Linux keeps a gap. */
+	if (i > 0 && gk_page_down(gva) < vm->vma[i - 1].end + GK_PAGE)
+		return NULL;
+	v->start = gk_page_down(gva);
+	return v;
+}
+
+/*
+ * gk_vm_fault - resolve a fault at gva for access as the page-fault handler
+ * of a real kernel would. Returns 0 (the table now allows the access, or the
+ * fault was spurious), -EFAULT (no VMA: SIGSEGV), -EACCES (the VMA forbids
+ * the access: SIGSEGV), -ENOMEM (guest RAM exhausted), -EIO (file read: SIGBUS).
+ */
+int
+gk_vm_fault(struct gk_vm *vm, uint64_t gva, unsigned access)
+{
+	const struct uvk_vpt_mem *mem = vm->k->vmem;
+	uint64_t page = gk_page_down(gva), ws, we, s, e, pte, bits;
+	struct gk_vma *v;
+	int err;
+
+	vm->k->st.faults++;
+	if (gva >= UVK_VA_MAX)
+		return -EFAULT;
+	v = gk_vma_find(vm, gva);
+	if (!v)
+		v = grow_stack(vm, gva);
+	if (!v)
+		return -EFAULT;
+	if (!vma_allows(v, access))
+		return -EACCES;
+	bits = pte_bits(v->prot);
+	if (uvk_vpt_lookup(mem, vm->root, page, &pte, NULL) == 0 && (pte & UVK_PTE_V)) {
+		/* A stale permission: bring the entry in line with its VMA. */
+		if ((pte & PERM_BITS) != bits) {
+			uvk_vpt_update(mem, vm->root, page, bits, PERM_BITS & ~bits, NULL);
+			invalidate(vm, page, page + GK_PAGE);
+		}
+		return 0;
+	}
+	/* The window: the aligned 64 KiB around the page, inside the VMA, of absent pages. */
+	ws = page & ~(FAULT_WINDOW - 1);
+	we = ws + FAULT_WINDOW;
+	if (ws < v->start)
+		ws = v->start;
+	if (we > v->end)
+		we = v->end;
+	for (s = page; s > ws && uvk_vpt_lookup(mem, vm->root, s - GK_PAGE, NULL, NULL) != 0;)
+		s -= GK_PAGE;
+	for (e = page + GK_PAGE; e < we && uvk_vpt_lookup(mem, vm->root, e, NULL, NULL) != 0;)
+		e += GK_PAGE;
+	while (s < e) {
+		uint64_t gpa, i;
+		long n = gk_palloc_run(&vm->k->pa, (e - s) / GK_PAGE, &gpa);
+
+		if (n < 0) {
+			vm->k->st.oom++;
+			/* Out of RAM after the faulting page was served is fine. */
+			return page < s ? 0 : -ENOMEM;
+		}
+		err = fill_frames(vm, v, s, gpa, (uint64_t)n);
+		for (i = 0; i < (uint64_t)n; i++) {
+			uint64_t g = s + i * GK_PAGE, f = gpa + i * GK_PAGE;
+
+			if (err == 0)
+				err = uvk_vpt_enter(mem, vm->root, g, f | bits, table_alloc, vm,
+						    NULL);
+			if (err < 0) {
+				gk_palloc_free(&vm->k->pa, f, 1);
+				continue;
+			}
+			vm->pages++;
+			vm->k->st.fault_pages++;
+		}
+		if (err < 0)
+			return err;
+		s += (uint64_t)n * GK_PAGE;
+	}
+	return 0;
+}
+
+/*
+ * gk_vm_prefault - populate [start, start+len) and have the library map it
+ * now, so that a fresh image does not pay one trap per window (and so that
+ * MAP_POPULATE keeps its promise). Returns 0, or the first fault's error
+ * (-ENOMEM: guest RAM is exhausted); what was populated stays.
+ */
+int
+gk_vm_prefault(struct gk_vm *vm, uint64_t start, uint64_t len)
+{
+	uint64_t g, end = gk_page_up(start + len);
+	int err;
+
+	start = gk_page_down(start);
+	for (g = start; g < end; g += GK_PAGE) {
+		if (uvk_vpt_lookup(vm->k->vmem, vm->root, g, NULL, NULL) == 0)
+			continue;
+		err = gk_vm_fault(vm, g, UVK_ACCESS_READ);
+		if (err < 0)
+			return err;
+	}
+	uvk_vmspace_prefault(vm->vms, start, end - start);
+	return 0;
+}
