@@ -1,0 +1,347 @@
+#!/bin/sh
+# run-guest.sh - run one guest test program under uvk (or natively) with the
+# arguments, options and expectations of its case.
+#
+#   run-guest.sh RUNNER CASE PROGRAM
+#   run-guest.sh RUNNER all DIR
+#   run-guest.sh --list
+#
+# RUNNER   the uvk executable, or "native" to run PROGRAM directly on the host
+#          (every case must pass natively too: a program that fails natively
+#          is wrong, not the kernel).
+# CASE     what to run and expect, one of the names --list prints.
+# PROGRAM  the guest program for CASE (its glibc or musl build).
+# all DIR  runs every case with each build found in DIR (t_NAME-glibc,
+#          t_NAME-glibc-pie, t_NAME-musl) and prints a summary.
+#
+# Environment:
+#   UVK_TEST_UNPRIV=1   run the program (and uvk) as uid/gid 65534 with no
+#                       capabilities, through setpriv, when running as root;
+#                       when not root, the run is unprivileged already.
+#   UVK_TEST_BIGDIR     the large host directory t_getdents_big lists
+#                       (default /usr/bin).
+#
+# Expectations come from the host, measured here when the test runs: sizes
+# and checksums of fixture files, the entry count of a host directory, the
+# uid and gid. The exit status is 0 if the case passed, 1 if it failed, 99 on
+# a usage error or a broken setup (meson's "hard error").
+
+set -u
+
+CASES="args brk_mmap mprotect mprotect-none mprotect-rodata files_root files_tmp getdents_big
+dup_fcntl efault enomem clock misc"
+
+say() { printf '%s\n' "run-guest: $*"; }
+die() { say "$*" >&2; exit 99; }
+# as_nobody COMMAND... - run it as uid/gid 65534, no groups, no capabilities.
+as_nobody() {
+    setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all -- "$@"
+}
+
+if [ "${1-}" = --list ]; then
+    for c in $CASES; do echo "$c"; done
+    exit 0
+fi
+[ $# -eq 3 ] || die "usage: run-guest.sh RUNNER CASE PROGRAM | RUNNER all DIR | --list"
+runner=$1
+case=$2
+prog=$3
+
+# -- all: every case with every build in a directory -------------------------
+
+if [ "$case" = all ]; then
+    pass=0 fail=0 failed=
+    for c in $CASES; do
+        for v in glibc glibc-pie musl; do
+            p=$prog/t_${c%%-*}-$v
+            [ -x "$p" ] || continue
+            if sh "$0" "$runner" "$c" "$p" >"${TMPDIR:-/tmp}/run-guest.$$" 2>&1; then
+                pass=$((pass + 1))
+                echo "PASS $c ($v)"
+            else
+                fail=$((fail + 1))
+                failed="$failed $c($v)"
+                echo "FAIL $c ($v)"
+                sed 's/^/    /' "${TMPDIR:-/tmp}/run-guest.$$"
+            fi
+        done
+    done
+    rm -f "${TMPDIR:-/tmp}/run-guest.$$"
+    echo "$pass passed, $fail failed${failed:+:$failed}"
+    [ $fail -eq 0 ] && [ $pass -gt 0 ]
+    exit
+fi
+
+# -- set-up -------------------------------------------------------------------
+
+known=0
+for c in $CASES; do
+    [ "$c" != "$case" ] || known=1
+done
+[ $known = 1 ] || die "unknown case '$case' (run-guest.sh --list)"
+case $prog in
+/*) ;;
+*) prog=$PWD/$prog ;;
+esac
+[ -f "$prog" ] || die "no program $prog"
+if [ "$runner" != native ]; then
+    case $runner in
+    /*) ;;
+    */*) runner=$PWD/$runner ;;
+    esac
+    [ -x "$runner" ] || die "no uvk executable at $runner"
+    # The guest's /tmp is its own tmpfs: a program under the host's /tmp is invisible.
+    case $prog in
+    /tmp/*) die "$prog is under /tmp, which the guest cannot see: build elsewhere" ;;
+    esac
+fi
+
+# Unprivileged: setpriv drops to nobody when root; otherwise we are someone already.
+unpriv=0
+if [ "${UVK_TEST_UNPRIV:-0}" = 1 ] && [ "$(id -u)" = 0 ]; then
+    command -v setpriv >/dev/null || die "UVK_TEST_UNPRIV=1 needs setpriv (util-linux)"
+    unpriv=1
+    uid=65534 gid=65534
+    # Nobody must reach the program and uvk: every directory above them searchable.
+    for f in "$prog" ${runner%native}; do
+        as_nobody test -x "$f" ||
+            die "$f is not executable by uid 65534 (check the modes of its directories)"
+    done
+else
+    uid=$(id -u) gid=$(id -g)
+fi
+# The program runs as root exactly when this shell is root and not dropping privileges.
+as_root=0
+[ "$uid" = 0 ] && as_root=1
+
+# Anything the harness writes goes to a fresh directory, readable by nobody.
+work=$(mktemp -d "${TMPDIR:-/tmp}/uvk-guest.XXXXXX") || die "mktemp failed"
+chmod 755 "$work"
+fixture=
+marker=
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+    rm -rf "$work"
+    [ -z "$fixture" ] || rm -rf "$fixture"
+    [ -z "$marker" ] || rm -f "/tmp/$marker"
+}
+trap cleanup EXIT
+trap 'exit 99' HUP INT TERM
+# No core files from the cases that end in SIGSEGV (dash and bash know -c).
+# shellcheck disable=SC3045
+ulimit -c 0 2>/dev/null || :
+
+say "case $case: $prog"
+say "runner: $runner$( [ $unpriv = 1 ] && echo ' (as uid 65534 via setpriv)')"
+
+# launch COMMAND... - run it (as nobody if asked), output to $work/out and
+# to our stdout; sets $status.
+launch() {
+    line=
+    for a; do
+        [ ${#a} -le 60 ] || a="$(printf '%.40s' "$a")...[${#a} bytes]"
+        line="$line '$a'"
+    done
+    printf '%s' "run-guest: running:$line" | tr '\n' '|'
+    echo
+    if [ $unpriv = 1 ]; then
+        as_nobody "$@" </dev/null >"$work/out" 2>&1
+    else
+        "$@" </dev/null >"$work/out" 2>&1
+    fi
+    status=$?
+    cat "$work/out"
+    say "exit status $status"
+}
+
+# guest [UVK-OPTION...] -- PROGRAM [ARG...] - run PROGRAM under uvk with the
+# options or, natively, without them: -E NAME=VALUE becomes env NAME=VALUE
+# and -m SIZE, which has no native counterpart, is dropped.
+guest() {
+    if [ "$runner" = native ]; then
+        n=$#
+        i=0
+        opts=1
+        while [ $i -lt $n ]; do
+            a=$1
+            shift
+            i=$((i + 1))
+            if [ $opts = 1 ]; then
+                case $a in
+                -E) ;;
+                -m) shift; i=$((i + 1)) ;;
+                --) opts=0 ;;
+                *) set -- "$@" "$a" ;;
+                esac
+            else
+                set -- "$@" "$a"
+            fi
+        done
+        launch env "$@"
+    else
+        launch "$runner" "$@"
+    fi
+}
+
+# passed NAME - status 0 and the program's own PASS summary in the output.
+passed() {
+    if [ $status -ne 0 ]; then
+        case $status in
+        125) say "FAIL: uvk's own error (125)" ;;
+        126) say "FAIL: not executable (126)" ;;
+        127) say "FAIL: program not found (127)" ;;
+        1) say "FAIL: the program reported failed checks" ;;
+        *)
+            if [ $status -gt 128 ]; then
+                say "FAIL: killed by signal $((status - 128))"
+            else
+                say "FAIL: exit status $status"
+            fi
+            ;;
+        esac
+        return 1
+    fi
+    if ! grep -q "^$1: [0-9]* checks, 0 failed: PASS\$" "$work/out"; then
+        say "FAIL: exit status 0 but no PASS summary from $1"
+        return 1
+    fi
+    return 0
+}
+
+# -- the cases ----------------------------------------------------------------
+
+result=1
+case $case in
+args)
+    # An empty argument, spaces, a tab, '=' and one argument of 20000 bytes
+    # (several pages of stack); the program gets the same list in an
+    # environment variable, joined by newlines, and compares.
+    long=$(printf '%20000s' '' | tr ' ' L)
+    tab=$(printf '\t')
+    expect="alpha
+two words
+
+tab${tab}x
+k=v
+$long"
+    guest -E "UVK_T_ARGS_ENV=a b=c d" -E "UVK_T_ARGS_ARGV=$expect" -- \
+        "$prog" alpha "two words" "" "tab${tab}x" "k=v" "$long"
+    passed t_args && result=0
+    ;;
+
+brk_mmap)
+    guest -- "$prog"
+    passed t_brk_mmap && result=0
+    ;;
+
+mprotect | mprotect-none | mprotect-rodata)
+    # Death by SIGSEGV is the expected end: status 139, after the program
+    # said what it was about to do and with no check failed before.
+    mode=${case#mprotect}
+    mode=${mode#-}
+    guest -- "$prog" "${mode:-ro}"
+    if [ $status -ne 139 ]; then
+        say "FAIL: exit status $status, want 139 (killed by SIGSEGV)"
+    elif ! grep -q '^about to ' "$work/out"; then
+        say "FAIL: killed by SIGSEGV before the faulting access"
+    elif grep -q '^FAIL' "$work/out"; then
+        say "FAIL: checks failed before the faulting access"
+    else
+        say "killed by SIGSEGV as expected"
+        result=0
+    fi
+    ;;
+
+files_root)
+    # A fixture next to the program: in the host tree, outside /tmp (which
+    # the guest sees as its own tmpfs), physical path.
+    fixture=$(mktemp -d "$(dirname "$prog")/fixture.XXXXXX") || die "mktemp failed"
+    chmod 755 "$fixture"
+    fixture=$(cd -P "$fixture" && pwd -P)
+    cp "$prog" "$fixture/data"
+    chmod 644 "$fixture/data"
+    ln -s data "$fixture/link"
+    ln -s "$fixture/data" "$fixture/abslink"
+    mkdir "$fixture/sub"
+    : >"$fixture/sub/file"
+    cksum <"$fixture/data" >"$work/cksum"
+    read -r crc size _ <"$work/cksum"
+    guest -- "$prog" "$fixture" "$size" "$crc"
+    passed t_files_root && result=0
+    ;;
+
+files_tmp)
+    # Writes outside /tmp must fail: under uvk always (read-only root),
+    # natively only when not root. The marker must stay in the guest's /tmp.
+    marker=uvk-marker.$$.$(date +%s)
+    rm -f "/tmp/$marker"
+    if [ "$runner" != native ] || [ $as_root = 0 ]; then
+        guest -- "$prog" --ro-dir /etc --ro-file /etc/passwd --marker "$marker"
+    else
+        guest -- "$prog" --marker "$marker"
+    fi
+    passed t_files_tmp && result=0
+    if [ "$runner" = native ]; then
+        [ -e "/tmp/$marker" ] || { say "FAIL: native run left no /tmp/$marker"; result=1; }
+    elif [ -e "/tmp/$marker" ]; then
+        say "FAIL: the guest's /tmp/$marker appeared in the host's /tmp"
+        result=1
+    else
+        say "the guest's /tmp file did not reach the host's /tmp"
+    fi
+    ;;
+
+getdents_big)
+    big=${UVK_TEST_BIGDIR:-/usr/bin}
+    [ -d "$big" ] || die "no directory $big"
+    # ls is fine here: a system directory has no newlines in its names.
+    # shellcheck disable=SC2012
+    count=$(LC_ALL=C ls -A -- "$big" | wc -l)
+    # shellcheck disable=SC2012
+    bytes=$(LC_ALL=C ls -A -- "$big" | LC_ALL=C awk '{ n += length($0) } END { print n + 0 }')
+    guest -- "$prog" "$big" "$count" "$bytes"
+    passed t_getdents_big && result=0
+    ;;
+
+dup_fcntl)
+    guest -- "$prog"
+    passed t_dup_fcntl && result=0
+    ;;
+
+efault)
+    guest -- "$prog"
+    passed t_efault && result=0
+    ;;
+
+enomem)
+    # 64 MiB of guest RAM; natively, a 64 MiB address-space limit.
+    if [ "$runner" = native ]; then
+        guest -- "$prog" 32 64 --rlimit-as 64
+    else
+        guest -m 64M -- "$prog" 32 64
+    fi
+    passed t_enomem && result=0
+    ;;
+
+clock)
+    guest -- "$prog"
+    passed t_clock && result=0
+    ;;
+
+misc)
+    if [ "$runner" = native ]; then
+        guest -- "$prog" --uid "$uid" --gid "$gid"
+    else
+        guest -m 256M -- "$prog" --first-process --uid "$uid" --gid "$gid" \
+            --max-ram $((256 * 1024 * 1024))
+    fi
+    passed t_misc && result=0
+    ;;
+esac
+
+if [ $result = 0 ]; then
+    say "PASS: $case"
+else
+    say "FAIL: $case"
+fi
+exit $result

@@ -1,0 +1,360 @@
+#!/bin/bash
+# tests/programs/run.sh - the `programs` suite: real busybox applets run in the
+# guest and compared with the same command run natively, plus escape
+# attempts, bad input and exit statuses.
+#
+# Usage: run.sh UVK CASE      (BUSYBOX=/path overrides /bin/busybox)
+#
+# Every case prints what it checks and exits 0 on success, 1 on a mismatch
+# (with the difference), 77 never: a test that cannot run fails loudly.
+set -u
+
+UVK=$(realpath "$1")
+CASE=$2
+BB=${BUSYBOX:-/bin/busybox}
+
+if [ ! -x "$UVK" ]; then
+	echo "FAIL: no uvk at $1"
+	exit 1
+fi
+if [ ! -x "$BB" ]; then
+	echo "FAIL: no busybox at $BB (apt-get install busybox-static)"
+	exit 1
+fi
+
+# A work directory outside the host /tmp, which the guest cannot see (its
+# /tmp is private); the guest sees it at /data through --bind.
+W=$(mktemp -d "${PROGRAMS_WORKDIR:-$PWD}/programs-$CASE.XXXXXX") || exit 1
+trap 'chmod -R u+w "$W" 2>/dev/null; rm -rf "$W"' EXIT
+G="$UVK -b $W:/data -w /data"
+
+mkdata() {
+	mkdir -p "$W/tree/a/b" "$W/tree/c"
+	awk 'BEGIN { for (i = 1; i <= 500; i++) printf "line %d %s %d\n", i, (i % 7 ? "alpha" : "beta"), (i * 7919) % 1000 }' >"$W/text"
+	printf 'hello\nworld\n' >"$W/tree/a/one"
+	head -c 5000 "$BB" >"$W/tree/a/b/two"
+	: >"$W/tree/c/empty"
+	ln -s ../a/one "$W/tree/c/link"
+	touch -d '2020-01-02 03:04:05' "$W/tree/a/one" "$W/tree/a/b/two" "$W/tree/c/empty" \
+		"$W/text"
+}
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+# same CMD...: the applet in the guest (cwd /data) and natively (cwd $W): same
+# stdout, same stderr, same exit status.
+same() {
+	local gs ns
+	(cd "$W" && $G "$BB" "$@" >"$W/.g.out" 2>"$W/.g.err")
+	gs=$?
+	(cd "$W" && "$BB" "$@" >"$W/.n.out" 2>"$W/.n.err")
+	ns=$?
+	echo "check: busybox $* (guest status $gs, native $ns)"
+	if ! cmp -s "$W/.g.out" "$W/.n.out"; then
+		diff "$W/.g.out" "$W/.n.out" | head -20
+		fail "stdout differs for: $*"
+	fi
+	if ! cmp -s "$W/.g.err" "$W/.n.err"; then
+		diff "$W/.g.err" "$W/.n.err" | head -20
+		fail "stderr differs for: $*"
+	fi
+	[ "$gs" = "$ns" ] || fail "status $gs in the guest, $ns natively"
+	rm -f "$W"/.g.* "$W"/.n.*
+}
+
+# status WANT CMD...: run CMD, check its exit status; its stderr is in $W/.err.
+status() {
+	local want=$1 got
+	shift
+	"$@" >"$W/.out" 2>"$W/.err"
+	got=$?
+	echo "check: $* -> status $got (want $want); stderr: $(head -c 200 "$W/.err")"
+	[ "$got" = "$want" ] || fail "status $got, want $want"
+}
+
+# Make a guest root with its own /etc/passwd and symlinks aiming outside.
+mkroot() {
+	R=$W/root
+	mkdir -p "$R/bin" "$R/etc" "$R/sub/deeper"
+	cp "$BB" "$R/bin/busybox"
+	echo "inside-passwd" >"$R/etc/passwd"
+	ln -s /etc/passwd "$R/abs"
+	ln -s ../../../../../../../../etc/passwd "$R/sub/deeper/rel"
+	ln -s /sub "$R/sub/deeper/dirlink"
+	ln -s loop "$R/loop"
+}
+
+mkdata
+case $CASE in
+echo)
+	same echo hello world
+	same echo -e 'a\tb\\n'
+	;;
+cat)
+	same cat text tree/a/one
+	same cat /etc/passwd
+	same cat nonexistent
+	;;
+ls)
+	# The mount points differ by design (/dev, /proc, /tmp are the guest's own).
+	(cd / && $UVK "$BB" ls -la / | grep -Ev ' (dev|proc|tmp)$|^total' >"$W/.g") || fail "ls failed"
+	(cd / && "$BB" ls -la / | grep -Ev ' (dev|proc|tmp)$|^total' >"$W/.n")
+	echo "check: busybox ls -la / (mount points dev, proc, tmp left out)"
+	diff "$W/.g" "$W/.n" || fail "ls -la / differs"
+	same ls -la tree tree/a tree/c
+	same ls -lR tree
+	;;
+wc) same wc text tree/a/one ;;
+sort)
+	same sort text
+	same sort -k4 -n text
+	same sort -r -u text
+	;;
+sed)
+	same sed -e 's/alpha/ALPHA/g' -e '/beta/d' text
+	same sed -n '10,20p' text
+	;;
+grep)
+	same grep -n beta text
+	same grep -c alpha text
+	same grep -r hello tree
+	same grep nomatch text
+	;;
+md5sum)
+	same md5sum "$BB" text
+	g=$($UVK "$BB" md5sum "$BB" | cut -d' ' -f1)
+	n=$(md5sum "$BB" | cut -d' ' -f1)
+	echo "check: md5sum of $BB in the guest $g, host md5sum $n"
+	[ "$g" = "$n" ] || fail "digest differs"
+	;;
+head)
+	same head -n 7 text
+	same head -c 100 text
+	;;
+od)
+	same od -A x -t x1z tree/a/b/two
+	same od -c tree/a/one
+	;;
+find)
+	same find tree
+	same find tree -type f -name 'o*'
+	same find / -maxdepth 1 -name etc
+	;;
+stat)
+	same stat tree/a/one
+	same stat -L tree/c/link
+	same stat -c '%n %s %a %F %h %U' tree/a/b/two tree/c
+	;;
+du)
+	same du -a tree
+	same du -s text
+	;;
+tar)
+	# Archive made and listed under the guest's /tmp (a host directory bound there,
+	# since each uvk run has its own private /tmp).
+	mkdir "$W/tmp"
+	status 0 $UVK -b "$W/tmp:/tmp" -b "$W:/data" -w /data "$BB" tar cf /tmp/t.tar tree
+	status 0 $UVK -b "$W/tmp:/tmp" "$BB" tar tvf /tmp/t.tar
+	mv "$W/.out" "$W/.guest-list"
+	(cd "$W" && "$BB" tar tvf "$W/tmp/t.tar") >"$W/.native-list"
+	echo "check: tar tvf of the guest-made archive, in the guest and natively"
+	diff "$W/.guest-list" "$W/.native-list" || fail "listings differ"
+	(cd "$W" && tar cf "$W/native.tar" tree && tar tf "$W/native.tar" | sort >"$W/.a" &&
+		tar tf "$W/tmp/t.tar" | sort >"$W/.b")
+	diff "$W/.a" "$W/.b" || fail "archive contents differ from a native tar of the same tree"
+	# Extract in the guest too and compare the files.
+	status 0 $UVK -b "$W/tmp:/tmp" "$BB" tar xf /tmp/t.tar -C /tmp
+	diff -r "$W/tree" "$W/tmp/tree" || fail "extracted tree differs"
+	;;
+applets)
+	# More applets, each compared with its native run on the same files.
+	same basename /a/b/c.txt .txt
+	same dirname /a/b/c
+	same cut -d' ' -f2,4 text
+	same tail -n 5 text
+	same tac tree/a/one
+	same nl tree/a/one
+	same uniq -c text
+	same tr a-z A-Z tree/a/one
+	same rev tree/a/one
+	same fold -w 7 tree/a/one
+	same paste tree/a/one tree/a/one
+	same expand text
+	same awk '$3 == "beta" { n++ } END { print n }' text
+	same seq 3 3 30
+	same expr 6 \* 7
+	same printf '%s=%05d\n' x 42
+	same sha1sum text tree/a/b/two
+	same sha256sum text
+	same cksum text
+	same sum text
+	same base64 tree/a/b/two
+	same hexdump -C tree/a/one
+	same xxd tree/a/one
+	same strings tree/a/b/two
+	same cmp text text
+	same cmp text tree/a/one
+	same diff text tree/a/one
+	same comm tree/a/one tree/a/one
+	same gzip -c text
+	same bzip2 -c text
+	same factor 1234567 600851475143
+	same cal 2 2024
+	same date -u -d @86400
+	status 0 $G "$BB" realpath tree/c/link
+	[ "$(cat "$W/.out")" = /data/tree/a/one ] || fail "realpath in the guest: $(cat "$W/.out")"
+	same readlink tree/c/link
+	same sh -c 'echo $((6 * 7)); x=abc; echo ${#x} ${x#a}'
+	same ls -la /usr/bin/
+	;;
+tmp_private)
+	# /tmp is the guest's own tmpfs: writable, empty at start, gone at exit.
+	status 0 $UVK "$BB" stat -f -c %T /tmp
+	[ "$(cat "$W/.out")" = tmpfs ] || fail "/tmp is not a tmpfs: $(cat "$W/.out")"
+	status 0 $UVK "$BB" touch /tmp/newfile
+	status 1 $UVK "$BB" ls /tmp/newfile
+	status 0 $UVK "$BB" mkdir -p /tmp/x/y/z
+	status 0 $UVK "$BB" cp /etc/hostname /tmp/h
+	status 0 $UVK "$BB" ls -A /tmp
+	[ ! -s "$W/.out" ] || fail "/tmp is not empty at start: $(cat "$W/.out")"
+	status 1 $UVK "$BB" ln -s /etc/passwd /etc/x
+	;;
+escape_dotdot)
+	mkroot
+	status 0 $UVK -r "$R" /bin/busybox cat /../../../etc/passwd
+	grep -qx inside-passwd "$W/.out" || fail "/../../../etc/passwd left the root: $(cat "$W/.out")"
+	status 0 $UVK -r "$R" -w /sub/deeper /bin/busybox cat ../../../../../etc/passwd
+	grep -qx inside-passwd "$W/.out" || fail "relative .. left the root"
+	;;
+escape_symlink)
+	mkroot
+	status 0 $UVK -r "$R" /bin/busybox cat /abs
+	grep -qx inside-passwd "$W/.out" || fail "absolute symlink left the root: $(cat "$W/.out")"
+	status 0 $UVK -r "$R" /bin/busybox cat /sub/deeper/rel
+	grep -qx inside-passwd "$W/.out" || fail "relative symlink left the root"
+	status 0 $UVK -r "$R" /bin/busybox cat /sub/deeper/dirlink/deeper/rel
+	grep -qx inside-passwd "$W/.out" || fail "symlinked directory left the root"
+	status 1 $UVK -r "$R" /bin/busybox cat /loop
+	grep -q 'Symbolic links\|symbolic links' "$W/.err" || fail "a symlink loop did not give ELOOP"
+	;;
+escape_write)
+	mkroot
+	status 1 $UVK -r "$R" /bin/busybox touch /etc/new
+	grep -q 'Read-only file system' "$W/.err" || fail "no EROFS"
+	[ ! -e "$R/etc/new" ] || fail "a file was created outside /tmp and --bind"
+	status 1 $UVK /bin/busybox mkdir /usr/uvk-should-not-exist
+	grep -q 'Read-only file system' "$W/.err" || fail "no EROFS"
+	status 1 $UVK -r "$R" /bin/busybox rm /etc/passwd
+	[ -e "$R/etc/passwd" ] || fail "rm outside the writable mounts worked"
+	status 1 $UVK -r "$R" /bin/busybox ln -s /x /etc/l
+	status 1 $UVK -r "$R" /bin/busybox chmod 777 /etc/passwd
+	status 1 $UVK -r "$R" /bin/busybox mv /etc/passwd /tmp/p
+	[ -e "$R/etc/passwd" ] || fail "mv out of the root worked"
+	status 0 $UVK -r "$R" -b "$W/tree:/w" /bin/busybox touch /w/made-by-guest
+	[ -e "$W/tree/made-by-guest" ] || fail "--bind is not writable"
+	;;
+bad_input)
+	head -c 1000 "$BB" >"$W/truncated"
+	cp "$BB" "$W/arm"
+	printf '\xb7' | dd of="$W/arm" bs=1 seek=18 conv=notrunc 2>/dev/null
+	: >"$W/empty"
+	printf 'not an elf\n' >"$W/text-exe"
+	chmod +x "$W/truncated" "$W/arm" "$W/empty" "$W/text-exe"
+	cp "$BB" "$W/noexec"
+	chmod -x "$W/noexec"
+	for f in truncated arm empty text-exe; do
+		status 126 $G "/data/$f"
+		grep -q "uvk: /data/$f: Exec format error" "$W/.err" || fail "no clear message"
+	done
+	status 126 $G /data/tree
+	grep -q 'uvk: /data/tree: Permission denied' "$W/.err" || fail "no clear message"
+	status 126 $G /data/noexec
+	status 127 $G /data/nonexistent
+	grep -q 'No such file or directory' "$W/.err" || fail "no clear message"
+	status 127 $UVK no-such-program-anywhere
+	;;
+script)
+	# "#!" scripts, with an argument on the interpreter line, found in PATH too.
+	printf '#!%s sh\necho "script $0 $1"\nexit 5\n' "$BB" >"$W/s1"
+	printf '#!/nonexistent/interp\n' >"$W/s2"
+	printf '#!%s\n' "$W/s1" >"$W/s3"
+	chmod +x "$W/s1" "$W/s2" "$W/s3"
+	status 5 $G /data/s1 arg
+	[ "$(cat "$W/.out")" = "script /data/s1 arg" ] || fail "script output: $(cat "$W/.out")"
+	status 5 $G -E PATH=/data s1 arg
+	status 127 $G /data/s2
+	status 5 $G /data/s3
+	;;
+exit_status)
+	status 0 $UVK "$BB" true
+	status 1 $UVK "$BB" false
+	status 7 $UVK "$BB" sh -c 'exit 7'
+	status 255 $UVK "$BB" sh -c 'exit 255'
+	# A guest killed by a signal: 128+N.
+	status 139 $UVK "$BB" sh -c 'kill -SEGV $$'
+	status 134 $UVK "$BB" sh -c 'kill -ABRT $$'
+	status 137 $UVK "$BB" sh -c 'kill -KILL $$'
+	# PATH lookup as execvp does.
+	status 0 $UVK -E PATH=/nonexistent:/bin busybox true
+	;;
+options)
+	status 125 $UVK
+	status 125 $UVK --no-such-option "$BB" true
+	grep -q "uvk: unknown option '--no-such-option'" "$W/.err" || fail "no message"
+	[ "$(wc -l <"$W/.err")" = 1 ] || fail "the message is not one line"
+	status 125 $UVK -m
+	grep -q "uvk: option '-m' needs an argument" "$W/.err" || fail "no message"
+	status 125 $UVK -m 12Q "$BB" true
+	status 125 $UVK -r /nonexistent-root "$BB" true
+	status 125 $UVK -r "$W/text" "$BB" true
+	status 125 $UVK -w /nonexistent-dir "$BB" true
+	status 125 $UVK -b /nonexistent-dir:/x "$BB" true
+	status 125 $UVK --trace=/nonexistent-dir/f "$BB" true
+	status 0 $UVK --help
+	grep -q '^Usage: uvk' "$W/.out" || fail "--help"
+	status 0 $UVK --version
+	grep -q '^uvk ' "$W/.out" || fail "--version"
+	status 0 $UVK -m 64M -i -E FOO=bar "$BB" env
+	[ "$(cat "$W/.out")" = "FOO=bar" ] || fail "environment: $(cat "$W/.out")"
+	status 0 $UVK -E FOO=1 -u HOME "$BB" sh -c 'echo "$FOO:${HOME-unset}"'
+	[ "$(cat "$W/.out")" = "1:unset" ] || fail "environment: $(cat "$W/.out")"
+	status 0 $UVK -w /etc "$BB" pwd
+	[ "$(cat "$W/.out")" = /etc ] || fail "workdir: $(cat "$W/.out")"
+	status 0 $UVK --stats "$BB" true
+	grep -q 'uvk: stats: .* syscalls' "$W/.err" || fail "--stats printed nothing"
+	;;
+trace)
+	status 0 $UVK --trace "$BB" echo traced
+	grep -qx traced "$W/.out" || fail "output lost"
+	for line in 'write(1, "traced\n", 7) = 7' 'exit_group(0) = ?' '+++ exited with 0 +++' \
+		'arch_prctl(' 'rseq(' '= -1 ENOSYS (Function not implemented)'; do
+		grep -qF "$line" "$W/.err" || fail "trace lacks: $line"
+	done
+	status 1 $UVK --trace="$W/trace.txt" "$BB" cat /nonexistent
+	grep -qF 'open("/nonexistent", O_RDONLY) = -1 ENOENT (No such file or directory)' \
+		"$W/trace.txt" ||
+		grep -qF 'openat(AT_FDCWD, "/nonexistent", O_RDONLY' "$W/trace.txt" ||
+		fail "trace file lacks the failed open: $(grep nonexistent "$W/trace.txt")"
+	;;
+devproc)
+	status 0 $UVK "$BB" head -c 16 /dev/zero
+	[ "$(od -An -tx1 "$W/.out" | tr -d ' \n')" = 00000000000000000000000000000000 ] ||
+		fail "/dev/zero"
+	status 0 $UVK "$BB" dd if=/dev/urandom of=/dev/null bs=1k count=4
+	status 1 $UVK "$BB" cp /etc/hostname /dev/full
+	status 0 $UVK "$BB" readlink /proc/self/exe
+	[ "$(cat "$W/.out")" = "$BB" ] || fail "/proc/self/exe: $(cat "$W/.out")"
+	status 0 $UVK "$BB" cat /proc/self/maps
+	grep -q '\[stack\]' "$W/.out" || fail "/proc/self/maps has no stack"
+	status 0 $UVK "$BB" grep MemTotal /proc/meminfo
+	status 0 $UVK -m 64M "$BB" grep -w 65536 /proc/meminfo
+	;;
+*)
+	fail "unknown case $CASE"
+	;;
+esac
+echo "PASS: $CASE"
+exit 0
