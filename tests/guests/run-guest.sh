@@ -90,9 +90,15 @@ if [ "$runner" != native ]; then
     */*) runner=$PWD/$runner ;;
     esac
     [ -x "$runner" ] || die "no uvk executable at $runner"
-    # The guest's /tmp is its own tmpfs: a program under the host's /tmp is invisible.
+    # The guest's /tmp is its own tmpfs: a program under the host's /tmp (a
+    # build tree there, say) is invisible to it. Stage a copy outside /tmp.
     case $prog in
-    /tmp/*) die "$prog is under /tmp, which the guest cannot see: build elsewhere" ;;
+    /tmp/*)
+        stage=$(mktemp -d /var/tmp/uvk-guest.XXXXXX) || die "cannot stage $prog"
+        cp "$prog" "$stage/" || die "cannot stage $prog"
+        chmod 755 "$stage" "$stage/$(basename "$prog")"
+        prog=$stage/$(basename "$prog")
+        ;;
     esac
 fi
 
@@ -124,6 +130,7 @@ cleanup() {
     rm -rf "$work"
     [ -z "$fixture" ] || rm -rf "$fixture"
     [ -z "$marker" ] || rm -f "/tmp/$marker"
+    [ -z "${stage:-}" ] || rm -rf "$stage"
 }
 trap cleanup EXIT
 trap 'exit 99' HUP INT TERM

@@ -24,7 +24,8 @@ fi
 
 # A work directory outside the host /tmp, which the guest cannot see (its
 # /tmp is private); the guest sees it at /data through --bind.
-W=$(mktemp -d "${PROGRAMS_WORKDIR:-$PWD}/programs-$CASE.XXXXXX") || exit 1
+# The default is /var/tmp, not the build tree: a build tree may itself be under /tmp.
+W=$(mktemp -d "${PROGRAMS_WORKDIR:-/var/tmp}/uvk-programs-$CASE.XXXXXX") || exit 1
 trap 'chmod -R u+w "$W" 2>/dev/null; rm -rf "$W"' EXIT
 G="$UVK -b $W:/data -w /data"
 
