@@ -1,12 +1,17 @@
 #!/bin/sh
-# run.sh [PROGRAM ARG...] - install what is needed, build, and run the main
-# job: the minimal example guest kernel running the project's hello program
-# (exit status 7 is that program's own), unless a program is given.
+# run.sh [--example | PROGRAM ARG...] - install what is needed, build, and run
+# the main job: busybox in the guest, through the uvk command. Arguments run
+# that program instead; --example runs the minimal example guest kernel
+# (examples/minimal.c) on the project's hello program, which exits with 7.
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
 ./scripts/build.sh build >/dev/null
-if [ $# -eq 0 ]; then
+if [ "${1:-}" = --example ]; then
 	exec build/examples/minimal
 fi
-exec build/examples/minimal "$@"
+if [ $# -eq 0 ]; then
+	echo "uvk /bin/busybox ls -la /   (in the guest, guest pid 1; counters at exit)" >&2
+	exec build/src/cli/uvk --stats /bin/busybox ls -la /
+fi
+exec build/src/cli/uvk "$@"
