@@ -24,6 +24,14 @@
  * a seccomp filter that kills the process for any other call or any call from
  * another instruction.
  *
+ * Lifetime: a vmspace child never outlives the thread that traces it
+ * (PTRACE_O_EXITKILL): if the tracer dies, every vmspace dies with it.
+ *
+ * A fault the shortcut resolves three times in a row at the same address and
+ * instruction without the guest making progress (a table changing under it)
+ * is forwarded as a page-fault trap with error -EACCES, so that it cannot
+ * loop in the library.
+ *
  * Threads: a vmspace belongs to the thread that created it (ptrace is per
  * thread); every call on it except uvk_vmspace_interrupt() must come from
  * that thread.
