@@ -37,6 +37,15 @@ static TLS int tick_timer_made;
 static pthread_once_t kick_once = PTHREAD_ONCE_INIT;
 static int kick_init_rc;
 
+static TLS pid_t cached_tid;
+
+/* A forked child is a new thread with the old TLS: forget the parent's tid. */
+static void
+forget_tid(void)
+{
+	cached_tid = 0;
+}
+
 static void
 kick_handler(int sig, siginfo_t *si, void *uc)
 {
@@ -57,6 +66,8 @@ kick_install(void)
 
 	sigemptyset(&sa.sa_mask);
 	kick_init_rc = sigaction(UVK_KICK_SIGNAL, &sa, NULL) ? -errno : 0;
+	if (!kick_init_rc)
+		kick_init_rc = -pthread_atfork(NULL, NULL, forget_tid);
 }
 
 /* tracer_kick_init - install the kick handler once per process. */
@@ -85,10 +96,13 @@ tracer_tick_take(void)
 	return true;
 }
 
+/* tracer_gettid - the calling thread's tid, asked of the host once per thread (it is on the run path). */
 pid_t
 tracer_gettid(void)
 {
-	return (pid_t)syscall(SYS_gettid);
+	if (!cached_tid)
+		cached_tid = (pid_t)syscall(SYS_gettid);
+	return cached_tid;
 }
 
 /* tracer_kick_thread - interrupt whatever the tracing thread tid is waiting for. */

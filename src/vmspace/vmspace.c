@@ -208,7 +208,8 @@ uvk_vmspace_get_fpstate(struct uvk_vmspace *vms, struct uvk_fpstate *fp)
 	if (!vms->child.alive)
 		return -ESRCH;
 	if (vms->fp_pending) {
-		memcpy(fp, vms->fp, sizeof(*fp));
+		fp->len = vms->fp->len;
+		memcpy(fp->data, vms->fp->data, vms->fp->len);
 		return 0;
 	}
 	rc = tracer_get_xstate(&vms->child, fp->data, sizeof(fp->data), &len);
@@ -228,7 +229,8 @@ uvk_vmspace_set_fpstate(struct uvk_vmspace *vms, const struct uvk_fpstate *fp)
 		if (!vms->fp)
 			return -ENOMEM;
 	}
-	memcpy(vms->fp, fp, sizeof(*fp));
+	vms->fp->len = fp->len;
+	memcpy(vms->fp->data, fp->data, fp->len);
 	vms->fp_pending = true;
 	return 0;
 }

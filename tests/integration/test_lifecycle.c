@@ -123,6 +123,12 @@ test_tracer_death_kills_all(void **state)
 				_exit(1);
 			kids[i] = uvk_vmspace_host_pid(m[i].vms);
 		}
+		/*
+		 * This process was forked from a tracer that already ran
+		 * vmspaces: kicks must reach this thread, not the parent's.
+		 */
+		if (uvk_vmspace_interrupt(m[0].vms))
+			_exit(1);
 		if (write(p[1], kids, sizeof(kids)) != sizeof(kids))
 			_exit(1);
 		for (;;)
