@@ -2,8 +2,8 @@
  * file.c - open files and per-process descriptor tables.
  *
  * Layer src/guestkernel, the mechanism under sys_file.c. A gk_file is an
- * open file description (shared by dup'd descriptors and, in part 2, by
- * forked processes); its kind decides how I/O is done: a host descriptor
+ * open file description (shared by dup'd descriptors and by forked
+ * processes); its kind decides how I/O is done: a host descriptor
  * (host files, the console), a device answered here (/dev/null, zero, full,
  * random), or a rendered buffer (/proc files, synthetic directories).
  * I/O takes host iovecs that point into pmem (built by gk_user_iov), so
@@ -61,6 +61,8 @@ gk_file_unref(struct gk_file *f)
 		close(f->hfd);
 	if (f->tnode)
 		gk_tnode_release(f->tk, f->tnode);
+	if (f->type == GK_F_PIPE)
+		gk_pipe_close(f);
 	free(f->gpath);
 	free(f->buf);
 	free(f);
@@ -82,6 +84,27 @@ gk_fdt_free(struct gk_fdtable *fdt)
 	for (i = 0; i < GK_NFD; i++)
 		gk_file_unref(fdt->f[i]);
 	free(fdt);
+}
+
+/*
+ * gk_fdt_dup - a copy of fdt for a forked child: the same open files, one
+ * more reference each, the same close-on-exec flags. NULL on ENOMEM.
+ */
+struct gk_fdtable *
+gk_fdt_dup(const struct gk_fdtable *fdt)
+{
+	struct gk_fdtable *n = gk_fdt_new();
+	int i;
+
+	if (!n)
+		return NULL;
+	for (i = 0; i < GK_NFD; i++) {
+		if (fdt->f[i]) {
+			n->f[i] = gk_file_ref(fdt->f[i]);
+			n->cloexec[i] = fdt->cloexec[i];
+		}
+	}
+	return n;
 }
 
 /* gk_fd_install - the lowest free descriptor >= min now holds f (the reference moves). */
@@ -186,6 +209,8 @@ gk_file_readv(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int
 			if (getrandom(iov[i].iov_base, iov[i].iov_len, 0) < 0)
 				return -errno;
 		return (long)total;
+	case GK_F_PIPE:
+		return off >= 0 ? -ESPIPE : gk_pipe_read(p, f, iov, n);
 	case GK_F_TMPFS:
 		r = gk_tnode_rw(f->tk, f->tnode, 0, iov, n, (uint64_t)(off < 0 ? f->pos : off));
 		if (r > 0 && off < 0)
@@ -227,6 +252,8 @@ gk_file_writev(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, in
 		return (long)iov_total(iov, n);
 	case GK_F_FULL:
 		return -ENOSPC;
+	case GK_F_PIPE:
+		return off >= 0 ? -ESPIPE : gk_pipe_write(p, f, iov, n);
 	case GK_F_TMPFS:
 		if (off < 0)
 			off = (f->flags & O_APPEND) ? (off_t)f->tnode->size : f->pos;
@@ -371,7 +398,7 @@ gk_file_ioctl(struct gk_proc *p, struct gk_file *f, unsigned long cmd, uint64_t 
 			return -EFAULT;
 		return ioctl(f->hfd, cmd, kbuf) < 0 ? -errno : 0;
 	case TIOCGPGRP:
-		pgrp = p->gpid;
+		pgrp = p->pgid;
 		return gk_copyout(p, arg, &pgrp, sizeof(pgrp));
 	case TIOCSPGRP:
 		return gk_copyin(p, &pgrp, arg, sizeof(pgrp));

@@ -109,6 +109,10 @@ int gk_vm_fault(struct gk_vm *vm, uint64_t gva, unsigned access);
 uint64_t gk_vm_find_free(struct gk_vm *vm, uint64_t len, uint64_t hint);
 int gk_vm_range_free(struct gk_vm *vm, uint64_t start, uint64_t len);
 int gk_vm_prefault(struct gk_vm *vm, uint64_t start, uint64_t len);
+struct gk_vm *gk_vm_fork(struct gk_vm *parent);
+int gk_vm_cow_fault(struct gk_vm *vm, uint64_t page, uint64_t pte, uint64_t bits,
+		    unsigned access);
+int gk_vm_table_alloc(void *ctx, uint64_t *ret_gpa);
 struct gk_mapfile *gk_mapfile_new(int hfd, const char *gpath);
 void gk_mapfile_unref(struct gk_mapfile *mf);
 
@@ -149,7 +153,10 @@ enum gk_ftype {
 	GK_F_RANDOM,
 	GK_F_BUF,   /* a rendered synthetic file (/proc), or a synthetic directory's dirents */
 	GK_F_TMPFS, /* a regular file of the guest's /tmp */
+	GK_F_PIPE,  /* one end of a pipe (pipe.c) */
 };
+
+struct gk_pipe;
 
 /* A node of the guest's /tmp (tmpfs.c). */
 struct gk_tdirent;
@@ -185,6 +192,7 @@ struct gk_file {
 	struct stat st;		/* synthetic files: what fstat says */
 	struct gk_tnode *tnode; /* tmpfs files and directories: held while open */
 	struct gk_kernel *tk;	/* ... and the kernel it belongs to */
+	struct gk_pipe *pipe;	/* GK_F_PIPE: the pipe; flags say which end */
 };
 
 struct gk_fdtable {
@@ -254,6 +262,7 @@ struct gk_file *gk_file_new(enum gk_ftype type, int hfd, int flags, const char *
 struct gk_file *gk_file_ref(struct gk_file *f);
 void gk_file_unref(struct gk_file *f);
 struct gk_fdtable *gk_fdt_new(void);
+struct gk_fdtable *gk_fdt_dup(const struct gk_fdtable *fdt);
 void gk_fdt_free(struct gk_fdtable *fdt);
 int gk_fd_install(struct gk_fdtable *fdt, struct gk_file *f, int min, int cloexec);
 struct gk_file *gk_fd_get(struct gk_proc *p, int fd);
@@ -267,6 +276,16 @@ long gk_file_getdents(struct gk_proc *p, struct gk_file *f, uint64_t gva, size_t
 long gk_file_ioctl(struct gk_proc *p, struct gk_file *f, unsigned long cmd, uint64_t arg);
 void gk_dirents_add(char **buf, size_t *len, const char *name, unsigned type, uint64_t ino);
 
+/* ---- pipe.c: pipes ------------------------------------------------------------------- */
+
+#define GK_PIPE_SIZE 65536
+
+int gk_pipe_new(struct gk_kernel *k, struct gk_file **ret_r, struct gk_file **ret_w);
+void gk_pipe_close(struct gk_file *f);
+long gk_pipe_read(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n);
+long gk_pipe_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n);
+short gk_pipe_poll(struct gk_file *f, short events);
+
 /* ---- exec.c: the ELF loader and the initial stack -------------------------------------- */
 
 int gk_exec(struct gk_proc *p, const char *gpath, char *const *argv, char *const *envp);
@@ -277,9 +296,34 @@ struct gk_sigaction {
 	uint64_t handler, flags, restorer, mask;
 };
 
+/*
+ * Process states. A process blocked in a syscall keeps the call (sys_nr,
+ * sys_args) and runs it again from the start when woken: handlers that
+ * would block return gk_block(), which records the channel to wait on.
+ */
+enum gk_pstate {
+	GK_P_RUN = 1, /* runnable */
+	GK_P_SLEEP,   /* blocked in a syscall on wchan */
+	GK_P_VFORK,   /* parent of a vfork child that has not yet exec'd or exited */
+	GK_P_ZOMBIE,  /* exited, resources freed, waiting for its parent's wait */
+};
+
+#define GK_EBLOCK 1024 /* internal: -GK_EBLOCK from a handler means "blocked" */
+#define GK_NPROC  256  /* the guest's process limit: fork beyond it is -EAGAIN */
+
 struct gk_proc {
 	struct gk_kernel *k;
 	int gpid, gppid;
+	int pgid, sid;
+	enum gk_pstate state;
+	struct gk_proc *parent;	  /* NULL for pid 1 */
+	struct gk_proc *next;	  /* in k->procs */
+	struct gk_proc *vfork_child; /* GK_P_VFORK: whom we wait for */
+	struct gk_proc *vfork_parent; /* suspended until we exec or exit */
+	const void *wchan;	  /* GK_P_SLEEP: what we wait for */
+	int insys;		  /* a blocked syscall to run again */
+	uint64_t sys_nr, sys_args[6];
+	int released;		  /* resources of an exited process freed */
 	struct gk_vm *vm;
 	struct uvk_regs regs;
 	struct gk_fdtable *fdt;
@@ -320,6 +364,9 @@ struct gk_kernel {
 	struct gk_kstats st;
 	struct uvk_stats lib; /* the library's counters of every vmspace freed so far */
 	struct gk_proc *init;
+	struct gk_proc *procs; /* every process, zombies included */
+	int nprocs;
+	int next_pid;
 	uint64_t boot_ns;
 	uint64_t boot_realtime_ns;
 	uid_t uid;
@@ -329,6 +376,22 @@ struct gk_kernel {
 uint64_t gk_now_ns(clockid_t clk);
 void gk_proc_exit(struct gk_proc *p, int wstatus);
 void gk_proc_kill(struct gk_proc *p, int sig, const char *why);
+
+/* proc.c: the process table, sleeping and waking. */
+struct gk_proc *gk_proc_alloc(struct gk_kernel *k, struct gk_proc *parent);
+void gk_proc_release(struct gk_proc *p);
+void gk_proc_reap(struct gk_proc *p);
+void gk_proc_free(struct gk_proc *p);
+struct gk_proc *gk_proc_find(struct gk_kernel *k, int gpid);
+long gk_block(struct gk_proc *p, const void *chan);
+void gk_wake(struct gk_kernel *k, const void *chan);
+void gk_vfork_release(struct gk_proc *child);
+struct gk_proc *gk_proc_fork(struct gk_proc *p, int vfork, int *ret_err);
+
+#define GK_WCHAN_POLL ((const void *)1) /* poll: woken by any pipe event */
+
+/* sched.c: the run loop. */
+int gk_sched_run(struct gk_kernel *k);
 
 /* ---- syscall.c / trace.c ---------------------------------------------------------------- */
 

@@ -1,15 +1,9 @@
 /*
- * kernel.c - boot, the run loop, process exit, and gk_run() for the command.
+ * kernel.c - boot, process exit, and gk_run() for the command.
  *
- * Layer src/guestkernel. Owns the one pmem and the kernel state; runs the
- * first guest process and turns each trap uvk_vmspace_run() returns into a
- * syscall, a page fault or a death:
- *
- *   SYSCALL     gk_syscall(): table dispatch, result in rax (int $0x80: -ENOSYS)
- *   PAGE_FAULT  gk_vm_fault(); unresolvable: SIGSEGV, out of RAM: SIGKILL, I/O: SIGBUS
- *   FAULT       the process dies of that signal (part 1 delivers no handlers)
- *   INTERRUPT   run again
- *   EXIT        the host child died under us: killed by that signal
+ * Layer src/guestkernel. Owns the one pmem and the kernel state; builds the
+ * first guest process (pid 1) and hands the CPU to the run loop (sched.c)
+ * until pid 1 exits; every other process dies with it.
  *
  * Must not: print anything but one-line "uvk: " messages and --trace/--stats output.
  */
@@ -70,118 +64,6 @@ gk_proc_kill(struct gk_proc *p, int sig, const char *why)
 	gk_proc_exit(p, sig & 0x7f);
 }
 
-/* gk_syscall - dispatch one syscall trap; the result goes to rax. */
-void
-gk_syscall(struct gk_proc *p, uint64_t nr, const uint64_t *a)
-{
-	const struct gk_syscall *s = nr < GK_NSYSCALLS ? &gk_systab[nr] : NULL;
-	int early = nr == __NR_execve || nr == __NR_exit || nr == __NR_exit_group;
-	long ret;
-
-	p->k->st.syscalls++;
-	if (p->k->trace && early)
-		gk_trace_enter(p, nr, a);
-	if (s && s->fn) {
-		ret = s->fn(p, a);
-	} else {
-		ret = -ENOSYS;
-		p->k->st.enosys++;
-	}
-	/* A successful execve set up fresh registers, whose rax is 0 like the result. */
-	p->regs.rax = (uint64_t)ret;
-	if (p->k->trace)
-		gk_trace_exit(p, nr, a, ret);
-}
-
-static void
-page_fault(struct gk_proc *p, const struct uvk_trap *t, uint64_t *last_gva, int *repeats)
-{
-	uint64_t gva = t->page_fault.gva;
-	char why[128];
-	int err;
-
-	if (t->page_fault.error == -EFAULT && gva < UVK_VA_MAX) {
-		snprintf(why, sizeof(why), "page table walk failed at %#llx (guest kernel bug)",
-			 (unsigned long long)gva);
-		gk_proc_kill(p, SIGSEGV, why);
-		return;
-	}
-	err = gk_vm_fault(p->vm, gva, t->page_fault.access);
-	if (err == 0) {
-		/*
-		 * The same fault again and again, with no syscall between, means
-		 * the table and the host disagree: better a dead guest than a spin.
-		 */
-		if (gva == *last_gva && ++*repeats > 8) {
-			snprintf(why, sizeof(why),
-				 "fault at %#llx (access %u, walk %d) does not resolve",
-				 (unsigned long long)gva, t->page_fault.access,
-				 t->page_fault.error);
-			gk_proc_kill(p, SIGSEGV, why);
-		} else if (gva != *last_gva) {
-			*last_gva = gva;
-			*repeats = 0;
-		}
-		return;
-	}
-	if (err == -ENOMEM)
-		gk_proc_kill(p, SIGKILL, "out of guest memory");
-	else if (err == -EIO)
-		gk_proc_kill(p, SIGBUS, NULL);
-	else
-		gk_proc_kill(p, SIGSEGV, NULL);
-}
-
-/* Run p until it exits. Returns 0, or a negative errno if the host failed. */
-static int
-run(struct gk_proc *p)
-{
-	uint64_t last_gva = UINT64_MAX;
-	struct uvk_trap t;
-	int repeats = 0, err;
-
-	while (!p->exited) {
-		err = uvk_vmspace_run(p->vm->vms, &p->regs, &t);
-		if (err < 0)
-			return err;
-		switch (t.kind) {
-		case UVK_TRAP_SYSCALL:
-			/* Progress: a fault at the same address later is a new one. */
-			last_gva = UINT64_MAX;
-			if (t.syscall.abi != UVK_ABI_X86_64) {
-				/* int $0x80: the i386 ABI is not offered to 64-bit programs. */
-				p->regs.rax = (uint64_t)-ENOSYS;
-				p->k->st.syscalls++;
-				p->k->st.enosys++;
-				if (p->k->trace)
-					fprintf(
-					    p->k->trace,
-					    "[i386] syscall_%llu(%#llx, %#llx, %#llx) = -1 ENOSYS "
-					    "(Function not implemented)\n",
-					    (unsigned long long)t.syscall.nr,
-					    (unsigned long long)t.syscall.args[0],
-					    (unsigned long long)t.syscall.args[1],
-					    (unsigned long long)t.syscall.args[2]);
-				break;
-			}
-			gk_syscall(p, t.syscall.nr, t.syscall.args);
-			break;
-		case UVK_TRAP_PAGE_FAULT:
-			page_fault(p, &t, &last_gva, &repeats);
-			break;
-		case UVK_TRAP_FAULT:
-			gk_proc_kill(p, t.fault.signo, NULL);
-			break;
-		case UVK_TRAP_INTERRUPT:
-			break;
-		case UVK_TRAP_EXIT:
-			gk_proc_kill(p, t.exit.exited ? SIGKILL : t.exit.code, NULL);
-			break;
-		}
-	}
-	return 0;
-}
-
 static const char *
 env_get(char *const *envp, const char *name)
 {
@@ -233,15 +115,12 @@ find_program(struct gk_proc *p, const char *prog, char *const *envp, char *out)
 static struct gk_proc *
 proc_new(struct gk_kernel *k, const struct gk_config *cfg, mode_t umask_)
 {
-	struct gk_proc *p = calloc(1, sizeof(*p));
+	struct gk_proc *p = gk_proc_alloc(k, NULL);
 	int i;
 
 	if (!p)
 		return NULL;
-	p->k = k;
-	p->gpid = 1;
 	p->umask = umask_;
-	p->start_ns = gk_now_ns(CLOCK_MONOTONIC);
 	p->cwd = strdup("/");
 	p->exe = strdup("");
 	p->fdt = gk_fdt_new();
@@ -274,16 +153,15 @@ proc_new(struct gk_kernel *k, const struct gk_config *cfg, mode_t umask_)
 	return p;
 }
 
+/* Free every process left, pid 1 last. */
 static void
-proc_free(struct gk_proc *p)
+procs_free(struct gk_kernel *k)
 {
-	if (!p)
-		return;
-	gk_vm_free(p->vm);
-	gk_fdt_free(p->fdt);
-	free(p->cwd);
-	free(p->exe);
-	free(p);
+	while (k->procs && k->procs != k->init)
+		gk_proc_free(k->procs);
+	while (k->procs && k->procs->next)
+		gk_proc_free(k->procs->next);
+	gk_proc_free(k->procs);
 }
 
 static void
@@ -424,7 +302,7 @@ gk_run(const struct gk_config *cfg)
 			fprintf(k->trace, "%s\"%s\"", i ? ", " : "", cfg->argv[i]);
 		fprintf(k->trace, "], %p /* %d vars */) = 0\n", (void *)cfg->envp, n);
 	}
-	err = run(p);
+	err = gk_sched_run(k);
 	if (err < 0) {
 		fprintf(stderr, "uvk: host failure while running the guest: %s\n", strerror(-err));
 		goto out;
@@ -440,7 +318,7 @@ gk_run(const struct gk_config *cfg)
 				sigabbrev_np(WTERMSIG(p->wstatus)));
 	}
 out:
-	proc_free(p);
+	procs_free(k);
 	if (k->trace)
 		fflush(k->trace);
 	if (cfg->stats)

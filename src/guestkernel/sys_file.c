@@ -134,6 +134,8 @@ GK_SYS(lseek)
 
 	if (!f)
 		return -EBADF;
+	if (f->type == GK_F_PIPE)
+		return -ESPIPE;
 	if (f->hfd >= 0) {
 		r = lseek(f->hfd, off, whence);
 		return r < 0 ? -errno : r;

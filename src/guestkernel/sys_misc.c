@@ -218,13 +218,16 @@ GK_SYS(futex)
 	return -ENOSYS;
 }
 
-/* poll/ppoll: host descriptors are polled on the host, everything else is always ready. */
+/*
+ * poll/ppoll: host descriptors are polled on the host, pipes by pipe.c,
+ * everything else is always ready.
+ */
 static long
 do_poll(struct gk_proc *p, uint64_t gva, uint64_t nfds, int timeout_ms)
 {
 	struct pollfd gp[64], hp[64];
 	uint64_t i;
-	int r, ready = 0;
+	int r, ready = 0, npipe = 0;
 
 	if (nfds > 64)
 		return -EINVAL;
@@ -239,12 +242,15 @@ do_poll(struct gk_proc *p, uint64_t gva, uint64_t nfds, int timeout_ms)
 		gp[i].revents = 0;
 		if (gp[i].fd >= 0 && !f)
 			gp[i].revents = POLLNVAL;
-		else if (f && f->hfd < 0)
+		else if (f && f->type == GK_F_PIPE) {
+			gp[i].revents = gk_pipe_poll(f, gp[i].events);
+			npipe++;
+		} else if (f && f->hfd < 0)
 			gp[i].revents = gp[i].events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
 		if (gp[i].revents)
 			ready++;
 	}
-	r = poll(hp, nfds, ready ? 0 : timeout_ms);
+	r = poll(hp, nfds, ready || npipe ? 0 : timeout_ms);
 	if (r < 0)
 		return -errno;
 	for (i = 0; i < nfds; i++) {
@@ -253,6 +259,13 @@ do_poll(struct gk_proc *p, uint64_t gva, uint64_t nfds, int timeout_ms)
 			ready++;
 		}
 	}
+	/*
+	 * Nothing ready and a pipe among the descriptors: sleep until some pipe
+	 * changes. The timeout is not kept while asleep (no timers yet), nor are
+	 * host descriptors watched.
+	 */
+	if (!ready && npipe && timeout_ms != 0)
+		return gk_block(p, GK_WCHAN_POLL);
 	if (nfds && gk_copyout(p, gva, gp, nfds * sizeof(gp[0])) < 0)
 		return -EFAULT;
 	return ready;

@@ -2,9 +2,9 @@
  * sys_proc.c - process syscalls: exit, execve, identities, limits, signals, TLS.
  *
  * Layer src/guestkernel. Argument checking and the small state these calls
- * keep in struct gk_proc. Part 1 has one process and one thread: signal
- * handlers are recorded but only a signal that kills is ever "delivered";
- * fork, clone and wait come with part 2.
+ * keep in struct gk_proc. Signal handlers are recorded but only a signal
+ * that kills is ever "delivered", and only to the caller itself; fork,
+ * wait and process groups are in sys_task.c.
  */
 #include <asm/prctl.h>
 #include <errno.h>
@@ -113,21 +113,6 @@ GK_SYS(setid)
 		       (int)a[0] == -1
 		   ? 0
 		   : -EPERM;
-}
-
-GK_SYS(getpgrp)
-{
-	return p->gpid;
-}
-
-GK_SYS(setpgid)
-{
-	return 0;
-}
-
-GK_SYS(setsid)
-{
-	return -EPERM;
 }
 
 GK_SYS(prlimit64)
@@ -271,11 +256,6 @@ GK_SYS(tgkill)
 	return signal_self(p, (int)a[2]);
 }
 
-GK_SYS(wait4)
-{
-	return -ECHILD;
-}
-
 /* Copy a NULL-terminated guest vector of strings in; *ret is one malloc'd block. */
 static long
 strv_in(struct gk_proc *p, uint64_t gva, char ***ret)
@@ -357,6 +337,8 @@ GK_SYS(execve)
 		return envc;
 	}
 	err = gk_exec(p, path, argv, envp);
+	if (err == 0)
+		gk_vfork_release(p);
 	strv_free(argv, argc);
 	strv_free(envp, envc);
 	/* On success the registers are the new image's: rax must stay 0. */

@@ -14,8 +14,8 @@
  *   otherwise      V|U, W if PROT_WRITE, NX unless PROT_EXEC
  *
  * A writable VMA gets W at once, even on a read fault: the library maps
- * the page read-only until the first write sets M. Part 2 adds COW by
- * withholding W from a shared frame and marking it with UVK_PTE_SW0.
+ * the page read-only until the first write sets M. A frame shared after a
+ * fork has W withheld and the UVK_PTE_SW0 mark: cow.c handles its faults.
  *
  * Must not: decode syscall arguments (sys_mm.c does), print, or exit.
  */
@@ -60,8 +60,9 @@ gk_mapfile_unref(struct gk_mapfile *mf)
 	free(mf);
 }
 
-static int
-table_alloc(void *ctx, uint64_t *ret_gpa)
+/* gk_vm_table_alloc - the uvk_vpt_alloc_fn for vm's tables (ctx is the gk_vm). */
+int
+gk_vm_table_alloc(void *ctx, uint64_t *ret_gpa)
 {
 	struct gk_vm *vm = ctx;
 	long n = gk_palloc_run(&vm->k->pa, 1, ret_gpa);
@@ -90,7 +91,7 @@ gk_vm_new(struct gk_kernel *k)
 	if (!vm)
 		return NULL;
 	vm->k = k;
-	if (table_alloc(vm, &vm->root) < 0) {
+	if (gk_vm_table_alloc(vm, &vm->root) < 0) {
 		free(vm);
 		errno = ENOMEM;
 		return NULL;
@@ -360,6 +361,10 @@ reprot_leaf(void *ctx, uint64_t gva, uint64_t *pte)
 	struct reprot *r = ctx;
 	uint64_t n = (*pte & ~PERM_BITS) | r->bits;
 
+	/* A copy-on-write leaf gets W back only from its write fault (cow.c). */
+	if (n & UVK_PTE_SW0)
+		n &= ~UVK_PTE_W;
+
 	if (n != *pte) {
 		*pte = n;
 		r->changed = 1;
@@ -480,7 +485,7 @@ move_leaf(void *ctx, uint64_t gva, uint64_t *pte)
 		return 0;
 	*pte = 0;
 	err =
-	    uvk_vpt_enter(m->vm->k->vmem, m->vm->root, gva + m->delta, v, table_alloc, m->vm, NULL);
+	    uvk_vpt_enter(m->vm->k->vmem, m->vm->root, gva + m->delta, v, gk_vm_table_alloc, m->vm, NULL);
 	if (err < 0) {
 		gk_page_unref(&m->vm->k->pa, v & UVK_PTE_FRAME);
 		m->vm->pages--;
@@ -602,6 +607,8 @@ gk_vm_fault(struct gk_vm *vm, uint64_t gva, unsigned access)
 		return -EACCES;
 	bits = pte_bits(v->prot);
 	if (uvk_vpt_lookup(mem, vm->root, page, &pte, NULL) == 0 && (pte & UVK_PTE_V)) {
+		if (pte & UVK_PTE_SW0)
+			return gk_vm_cow_fault(vm, page, pte, bits, access);
 		/* A stale permission: bring the entry in line with its VMA. */
 		if ((pte & PERM_BITS) != bits) {
 			uvk_vpt_update(mem, vm->root, page, bits, PERM_BITS & ~bits, NULL);
@@ -634,7 +641,7 @@ gk_vm_fault(struct gk_vm *vm, uint64_t gva, unsigned access)
 			uint64_t g = s + i * GK_PAGE, f = gpa + i * GK_PAGE;
 
 			if (err == 0)
-				err = uvk_vpt_enter(mem, vm->root, g, f | bits, table_alloc, vm,
+				err = uvk_vpt_enter(mem, vm->root, g, f | bits, gk_vm_table_alloc, vm,
 						    NULL);
 			if (err < 0) {
 				gk_palloc_free(&vm->k->pa, f, 1);

@@ -29,7 +29,7 @@
 set -u
 
 CASES="args brk_mmap mprotect mprotect-none mprotect-rodata files_root files_tmp getdents_big
-dup_fcntl efault enomem clock misc"
+dup_fcntl efault enomem clock misc fork pipe"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -343,6 +343,21 @@ misc)
             --max-ram $((256 * 1024 * 1024))
     fi
     passed t_misc && result=0
+    ;;
+
+fork)
+    # The process limit is the guest kernel's: natively root has none.
+    if [ "$runner" = native ]; then
+        guest -- "$prog"
+    else
+        guest -- "$prog" --fork-limit
+    fi
+    passed t_fork && result=0
+    ;;
+
+pipe)
+    guest -- "$prog"
+    passed t_pipe && result=0
     ;;
 esac
 

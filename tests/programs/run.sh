@@ -277,6 +277,39 @@ bad_input)
 	grep -q 'No such file or directory' "$W/.err" || fail "no clear message"
 	status 127 $UVK no-such-program-anywhere
 	;;
+sh_pipeline)
+	# Five stages, each a busybox applet in its own guest process.
+	same sh -c "cat text | $BB grep alpha | $BB sed 's/line/L/' | $BB tr a-z A-Z | $BB wc -l"
+	same sh -c "echo a | $BB wc -c; ls / | $BB head -3; x=\$(echo hi); echo \$x"
+	same sh -c "$BB seq 1 20000 | $BB tail -2 | $BB cat | $BB cat | $BB md5sum"
+	;;
+sh_subst)
+	same sh -c 'a=$(echo one $(echo two $(echo three))); echo "$a"; n=$(wc -l <text); echo "n=$n"; echo `echo back`'
+	;;
+sh_subshell)
+	same sh -c '(echo in; exit 3); echo "status $?"; (cd / && pwd); pwd >/dev/null; x=1; (x=2; echo "inner $x"); echo "outer $x"; { echo g1; echo g2; } | wc -l'
+	;;
+sh_loops)
+	same sh -c 'for i in 1 2 3 4 5; do echo "for $i"; done; i=0; while [ $i -lt 5 ]; do i=$((i + 1)); echo "while $i"; done; seq 1 5 | while read l; do echo "read $l"; done; until [ $i -eq 0 ]; do i=$((i - 1)); done; echo done $i'
+	;;
+sh_functions)
+	same sh -c 'f() { echo "f $1 $2"; return 4; }; f a b; echo "ret $?"; g() { local v=$1; f $v x | tr a-z A-Z; }; g q; fact() { if [ $1 -le 1 ]; then echo 1; else echo $(( $1 * $(fact $(( $1 - 1 ))) )); fi; }; fact 10'
+	;;
+sh_sort_uniq)
+	awk 'BEGIN { for (i = 1; i <= 4000; i++) printf "word%d\n", (i * 7919) % 97 % 41 }' >"$W/words"
+	same sh -c "cat words | $BB sort | $BB uniq -c | $BB sort -rn | $BB head -20"
+	same sh -c "$BB sort words | $BB uniq -c | $BB sort -k2 | $BB md5sum"
+	;;
+sh_500)
+	# A script of 500 short commands, external and built in.
+	{
+		for i in $(seq 1 250); do
+			echo "$BB echo cmd $i"
+			echo "echo builtin $i"
+		done
+	} >"$W/many.sh"
+	same sh many.sh
+	;;
 script)
 	# "#!" scripts, with an argument on the interpreter line, found in PATH too.
 	printf '#!%s sh\necho "script $0 $1"\nexit 5\n' "$BB" >"$W/s1"
