@@ -1,8 +1,8 @@
 /*
  * hello.c - the guest program that examples/minimal runs.
  *
- * Freestanding on purpose: no libc, its own _start and its own system call
- * stubs, so that the smallest guest kernel has nothing to serve but write and
+ * Freestanding on purpose: no libc, its _start and system call stub from
+ * guest.h, so that the smallest guest kernel has nothing to serve but write and
  * exit, and the program reads the same natively and as a guest. It must not
  * call memset/memcpy (there is none to link), which is why the loops below
  * touch volatile memory and the build passes -fno-tree-loop-distribute-patterns.
@@ -15,38 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SYS_WRITE  1
-#define SYS_GETPID 39
-#define SYS_EXIT   60
-
-/*
- * The kernel starts us with rsp at argc (16-byte aligned), argv and envp
- * above it. Hand that pointer to C with the call leaving rsp as the ABI
- * expects at a function entry; start() never returns, ud2 guards it anyway.
- */
-__asm__(".text\n"
-	".globl _start\n"
-	".type _start, @function\n"
-	"_start:\n"
-	"	xor %ebp, %ebp\n"
-	"	mov %rsp, %rdi\n"
-	"	and $-16, %rsp\n"
-	"	call start\n"
-	"	ud2\n");
-
-void start(uint64_t *sp) __attribute__((noreturn, used));
-
-static long
-syscall3(long nr, long a0, long a1, long a2)
-{
-	long ret;
-
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
+#include "guest.h"
 
 static size_t
 length(const char *s)

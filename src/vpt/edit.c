@@ -204,23 +204,8 @@ uvk_vpt_update(const struct uvk_vpt_mem *mem, uint64_t root, uint64_t gva, uint6
 UVK_EXPORT int
 uvk_vpt_remove(const struct uvk_vpt_mem *mem, uint64_t root, uint64_t gva, uint64_t *ret_old)
 {
-	uint64_t leaf_gpa, old;
-	uint64_t *entry;
-	int rc;
-
-	rc = find_leaf(mem, root, gva, NULL, NULL, &leaf_gpa);
-	if (rc)
-		return rc == -EEXIST ? -ENOENT : rc;
-	entry = vpt_entry(mem, leaf_gpa);
-	old = vpt_load(entry);
-	do {
-		if (!(old & UVK_PTE_V))
-			return -ENOENT;
-	} while (!__atomic_compare_exchange_n(entry, &old, 0, false, __ATOMIC_ACQ_REL,
-					      __ATOMIC_ACQUIRE));
-	if (ret_old)
-		*ret_old = old;
-	return 0;
+	/* Clearing every bit is an update whose result is not present: no check applies. */
+	return uvk_vpt_update(mem, root, gva, 0, ~0ULL, ret_old);
 }
 
 struct foreach {
