@@ -391,6 +391,10 @@ do_exec(struct gk_proc *p, const char *gpath, char *const *argv, char *const *en
 		if (p->sigact[i].handler != (uint64_t)SIG_IGN)
 			memset(&p->sigact[i], 0, sizeof(p->sigact[i]));
 	}
+	/* The new image has no alternate stack and no POSIX timers; the mask stays. */
+	p->ss_sp = p->ss_size = 0;
+	p->ss_flags = 0;
+	gk_timers_exec(p);
 	/* Prefault the first pages of every segment and the top of the stack. */
 	for (i = 0; i < im.phnum; i++) {
 		Elf64_Phdr *q = &im.ph[i];

@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
@@ -181,6 +182,15 @@ iov_total(const struct iovec *iov, int n)
 	return t;
 }
 
+/* Would a read of the host descriptor return at once (data, EOF or an error)? */
+static int
+console_ready(int hfd)
+{
+	struct pollfd pfd = {.fd = hfd, .events = POLLIN};
+
+	return poll(&pfd, 1, 0) != 0;
+}
+
 /*
  * gk_file_readv - read into host iovecs (pointing into pmem) at off, or at
  * the file position if off < 0. Returns bytes read or a negative errno.
@@ -195,8 +205,16 @@ gk_file_readv(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int
 	if ((f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_PATH))
 		return -EBADF;
 	switch (f->type) {
-	case GK_F_HOST:
 	case GK_F_CONSOLE:
+		/* No input yet: sleep in the guest kernel, never in the host's read. */
+		if (off < 0 && !console_ready(f->hfd)) {
+			if (f->flags & O_NONBLOCK)
+				return -EAGAIN;
+			gk_console_watch(p->k, f->hfd, POLLIN);
+			return gk_block(p, p->k->watch);
+		}
+		/* fall through */
+	case GK_F_HOST:
 		r = off < 0 ? readv(f->hfd, iov, n) : preadv(f->hfd, iov, n, off);
 		return r < 0 ? -errno : r;
 	case GK_F_NULL:
@@ -243,8 +261,8 @@ gk_file_writev(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, in
 	case GK_F_HOST:
 	case GK_F_CONSOLE:
 		r = off < 0 ? writev(f->hfd, iov, n) : pwritev(f->hfd, iov, n, off);
-		if (r < 0 && errno == EPIPE && p->sigact[SIGPIPE].handler == (uint64_t)SIG_DFL)
-			gk_proc_kill(p, SIGPIPE, NULL);
+		if (r < 0 && errno == EPIPE)
+			gk_sig_kill(p, SIGPIPE, SI_USER, p->gpid);
 		return r < 0 ? -errno : r;
 	case GK_F_NULL:
 	case GK_F_ZERO:
@@ -360,6 +378,25 @@ gk_file_getdents(struct gk_proc *p, struct gk_file *f, uint64_t gva, size_t len)
 	return (long)done;
 }
 
+/* tcsetpgrp: the group must exist in the caller's session. */
+static long
+set_fg_pgrp(struct gk_proc *p, int pgrp)
+{
+	struct gk_proc *q;
+
+	if (pgrp < 0)
+		return -EINVAL;
+	for (q = p->k->procs; q; q = q->next) {
+		if (q->pgid == pgrp && q->state != GK_P_ZOMBIE) {
+			if (q->sid != p->sid)
+				return -EPERM;
+			p->k->fg_pgrp = pgrp;
+			return 0;
+		}
+	}
+	return -EPERM;
+}
+
 /*
  * gk_file_ioctl - the terminal ioctls on the console, passed to the host tty
  * when it is one. The process group calls are answered from guest state:
@@ -398,10 +435,16 @@ gk_file_ioctl(struct gk_proc *p, struct gk_file *f, unsigned long cmd, uint64_t 
 			return -EFAULT;
 		return ioctl(f->hfd, cmd, kbuf) < 0 ? -errno : 0;
 	case TIOCGPGRP:
-		pgrp = p->pgid;
-		return gk_copyout(p, arg, &pgrp, sizeof(pgrp));
+		return gk_copyout(p, arg, &p->k->fg_pgrp, sizeof(pgrp));
 	case TIOCSPGRP:
-		return gk_copyin(p, &pgrp, arg, sizeof(pgrp));
+		if (gk_copyin(p, &pgrp, arg, sizeof(pgrp)) < 0)
+			return -EFAULT;
+		return set_fg_pgrp(p, pgrp);
+	case TIOCGSID:
+		return gk_copyout(p, arg, &p->k->init->sid, sizeof(pgrp));
+	case TIOCSCTTY:
+	case TIOCNOTTY:
+		return 0;
 	}
 	return -ENOTTY;
 }

@@ -59,6 +59,9 @@ gk_proc_fork(struct gk_proc *p, int vfork, int *ret_err)
 	memcpy(c->rlim, p->rlim, sizeof(c->rlim));
 	memcpy(c->sigact, p->sigact, sizeof(c->sigact));
 	c->sigmask = p->sigmask;
+	c->ss_sp = p->ss_sp;
+	c->ss_size = p->ss_size;
+	c->ss_flags = p->ss_flags;
 	if (vfork) {
 		c->vfork_parent = p;
 		p->vfork_child = c;

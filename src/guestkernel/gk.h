@@ -297,6 +297,55 @@ struct gk_sigaction {
 };
 
 /*
+ * siginfo_t as the x86-64 kernel lays it out (128 bytes). The union at 16
+ * is read by si_code: kill/queue/timer/child use proc (a timer's id and
+ * overrun sit in pid and uid; a child's status is value's low half), faults
+ * use addr.
+ */
+struct gk_siginfo {
+	int32_t signo, err, code, pad0;
+	union {
+		struct {
+			int32_t pid;
+			uint32_t uid;
+			uint64_t value;
+		} proc;
+		uint64_t addr;
+	};
+	uint64_t rest[12];
+};
+
+/* A queued signal: standard signals queue at most once, real-time ones in order. */
+struct gk_sigq {
+	struct gk_siginfo info;
+	struct gk_sigq *next;
+};
+
+/* A POSIX timer (timer_create). */
+struct gk_ptimer {
+	int used;
+	int notify; /* SIGEV_SIGNAL or SIGEV_NONE */
+	int signo;
+	uint64_t value;	   /* sigev_value */
+	uint64_t next;	   /* CLOCK_MONOTONIC ns of the next expiry, 0 disarmed */
+	uint64_t interval; /* ns, 0 for one shot */
+	int queued;	   /* its signal is pending, not yet delivered */
+	int overrun;	   /* expiries while queued */
+	int last_overrun;  /* timer_getoverrun: at the last delivery */
+	int realtime;	   /* CLOCK_REALTIME: gettime reports against that clock */
+};
+
+#define GK_NTIMERS 32
+#define GK_SIGQ_MAX 1024 /* queued real-time signals a process may hold */
+
+#define gk_sigbit(sig) (1ULL << ((sig)-1))
+
+/* The kernel's values, which libc headers do not all give. */
+#define GK_SA_RESTORER	  0x04000000u
+#define GK_SS_AUTODISARM (1u << 31)
+#define GK_MINSIGSTKSZ	  2048u
+
+/*
  * Process states. A process blocked in a syscall keeps the call (sys_nr,
  * sys_args) and runs it again from the start when woken: handlers that
  * would block return gk_block(), which records the channel to wait on.
@@ -308,7 +357,14 @@ enum gk_pstate {
 	GK_P_ZOMBIE,  /* exited, resources freed, waiting for its parent's wait */
 };
 
+/*
+ * A process stopped by a signal keeps its state (it may be asleep in a
+ * syscall) and does not run until SIGCONT; the wait reports are what
+ * wait4(WUNTRACED/WCONTINUED) has yet to tell the parent.
+ */
+
 #define GK_EBLOCK 1024 /* internal: -GK_EBLOCK from a handler means "blocked" */
+#define GK_TICK_NS 4000000ULL /* the time slice: guest code is interrupted this often */
 #define GK_NPROC  256  /* the guest's process limit: fork beyond it is -EAGAIN */
 
 struct gk_proc {
@@ -339,6 +395,30 @@ struct gk_proc {
 	struct gk_sigaction sigact[GK_NSIG];
 	uint64_t sigmask;
 	uint64_t start_ns;
+	int exit_signal; /* sent to the parent at exit: SIGCHLD, or what clone asked */
+
+	/* Signals (signal.c). */
+	uint64_t sigpending; /* signals with an entry on sigq */
+	struct gk_sigq *sigq;
+	int nsigq;
+	uint64_t saved_mask; /* sigsuspend/ppoll/pselect6: the mask to go back to */
+	int restore_mask;
+	uint64_t sigwait; /* rt_sigtimedwait: these wake the process too */
+	uint64_t ss_sp, ss_size; /* sigaltstack; ss_size 0: none */
+	int ss_flags;		 /* SS_AUTODISARM */
+	int stopped, stop_sig;
+	int report_stop, report_cont; /* for wait4 WUNTRACED / WCONTINUED */
+	int regs_final; /* the handler set every register: rax is not the result */
+	uint64_t fault_err; /* page-fault error code for the frame of a SIGSEGV/SIGBUS */
+	int sys_rerun;	/* the blocked call is running again after a wake */
+	uint64_t deadline; /* CLOCK_MONOTONIC ns a blocked call times out, 0 none */
+
+	/* Timers (timer.c). */
+	uint64_t it_real_next, it_real_interval;
+	uint64_t it_virt_left, it_virt_interval; /* ITIMER_VIRTUAL/PROF: guest CPU ns */
+	uint64_t it_prof_left, it_prof_interval;
+	uint64_t cpu_ns; /* time spent running guest code */
+	struct gk_ptimer *ptimers; /* GK_NTIMERS of them once timer_create is called */
 };
 
 struct gk_kstats {
@@ -371,6 +451,15 @@ struct gk_kernel {
 	uint64_t boot_realtime_ns;
 	uid_t uid;
 	gid_t gid;
+	int fg_pgrp; /* the console's foreground process group */
+	int nwatch;  /* host descriptors processes sleep on (console.c) */
+	struct {
+		int hfd;
+		short events;
+	} watch[8];
+	int tty_fd; /* uvk's terminal, -1 if none: its modes are restored at exit */
+	int tty_saved;
+	char tty_modes[64]; /* struct termios */
 };
 
 uint64_t gk_now_ns(clockid_t clk);
@@ -379,7 +468,7 @@ void gk_proc_kill(struct gk_proc *p, int sig, const char *why);
 
 /* proc.c: the process table, sleeping and waking. */
 struct gk_proc *gk_proc_alloc(struct gk_kernel *k, struct gk_proc *parent);
-void gk_proc_release(struct gk_proc *p);
+int gk_proc_release(struct gk_proc *p);
 void gk_proc_reap(struct gk_proc *p);
 void gk_proc_free(struct gk_proc *p);
 struct gk_proc *gk_proc_find(struct gk_kernel *k, int gpid);
@@ -392,6 +481,45 @@ struct gk_proc *gk_proc_fork(struct gk_proc *p, int vfork, int *ret_err);
 
 /* sched.c: the run loop. */
 int gk_sched_run(struct gk_kernel *k);
+
+/* ---- signal.c: sending, delivering and returning from signals ----------------------- */
+
+int gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si);
+int gk_sig_kill(struct gk_proc *t, int sig, int code, int from_pid);
+int gk_sig_pgrp(struct gk_kernel *k, int pgid, int sig, int code, int from_pid);
+void gk_sig_force(struct gk_proc *p, int sig, int code, uint64_t addr);
+int gk_sig_deliverable(const struct gk_proc *p);
+void gk_sig_deliver(struct gk_proc *p);
+int gk_sig_interrupted(struct gk_proc *p);
+long gk_sig_return(struct gk_proc *p);
+int gk_sig_frame(struct gk_proc *p, int sig, const struct gk_siginfo *info,
+		 const struct gk_sigaction *act);
+int gk_sig_dequeue(struct gk_proc *p, uint64_t set, struct gk_siginfo *ret);
+void gk_sig_flush(struct gk_proc *p);
+int gk_sig_child_exit(struct gk_proc *c);
+void gk_sig_continue(struct gk_proc *p);
+int gk_sig_ignored(const struct gk_proc *p, int sig);
+void gk_sig_set_mask(struct gk_proc *p, uint64_t mask);
+int gk_sig_on_altstack(const struct gk_proc *p, uint64_t sp);
+
+/* ---- timer.c: itimers, POSIX timers, timeouts of blocked calls --------------------- */
+
+int gk_timeout(struct gk_proc *p, uint64_t rel_ns);
+int gk_timeout_abs(struct gk_proc *p, uint64_t deadline);
+uint64_t gk_timers_run(struct gk_kernel *k, uint64_t now);
+void gk_timers_exec(struct gk_proc *p);
+void gk_timer_dequeued(struct gk_proc *p, struct gk_siginfo *si);
+void gk_cpu_account(struct gk_proc *p, uint64_t ns);
+
+/* ---- console.c: uvk's terminal, host signals, waiting for input -------------------- */
+
+int gk_console_init(struct gk_kernel *k);
+void gk_console_fini(struct gk_kernel *k);
+void gk_console_watch(struct gk_kernel *k, int hfd, short events);
+void gk_console_check(struct gk_kernel *k, int64_t timeout_ns);
+void gk_console_signals(struct gk_kernel *k);
+int gk_console_idle_possible(struct gk_kernel *k);
+void gk_console_suspend(struct gk_kernel *k);
 
 /* ---- syscall.c / trace.c ---------------------------------------------------------------- */
 

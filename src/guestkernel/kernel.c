@@ -244,6 +244,10 @@ gk_run(const struct gk_config *cfg)
 	}
 	if (gk_vfs_init(k, cfg) < 0)
 		goto out;
+	if ((err = gk_console_init(k)) < 0) {
+		fprintf(stderr, "uvk: cannot set up the console: %s\n", strerror(-err));
+		goto out;
+	}
 	p = proc_new(k, cfg, um);
 	if (!p) {
 		fprintf(stderr, "uvk: out of memory\n");
@@ -318,6 +322,7 @@ gk_run(const struct gk_config *cfg)
 				sigabbrev_np(WTERMSIG(p->wstatus)));
 	}
 out:
+	gk_console_fini(k);
 	procs_free(k);
 	if (k->trace)
 		fflush(k->trace);

@@ -143,8 +143,8 @@ gk_pipe_read(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int 
 }
 
 /*
- * gk_pipe_write - bytes written, -EPIPE with no reader left (the writer dies
- * of SIGPIPE unless it handles or ignores it), -EAGAIN or -GK_EBLOCK.
+ * gk_pipe_write - bytes written, -EPIPE with no reader left (and SIGPIPE for
+ * the writer), -EAGAIN or -GK_EBLOCK.
  */
 long
 gk_pipe_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n)
@@ -154,8 +154,7 @@ gk_pipe_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int
 	int i;
 
 	if (pp->readers == 0) {
-		if (p->sigact[SIGPIPE].handler == (uint64_t)SIG_DFL)
-			gk_proc_kill(p, SIGPIPE, NULL);
+		gk_sig_kill(p, SIGPIPE, SI_USER, p->gpid);
 		return -EPIPE;
 	}
 	for (i = 0; i < n; i++)
@@ -206,7 +205,7 @@ gk_pipe_poll(struct gk_file *f, short events)
 	} else {
 		if (pp->readers == 0)
 			r |= POLLERR;
-		else if (pp->len < GK_PIPE_SIZE)
+		if (pp->len < GK_PIPE_SIZE)
 			r |= POLLOUT | POLLWRNORM;
 	}
 	return r & (events | POLLHUP | POLLERR | POLLNVAL);

@@ -18,6 +18,7 @@
  * Must not: run guest code or decode syscall arguments.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -62,6 +63,7 @@ gk_proc_alloc(struct gk_kernel *k, struct gk_proc *parent)
 	p->pgid = parent ? parent->pgid : p->gpid;
 	p->sid = parent ? parent->sid : p->gpid;
 	p->state = GK_P_RUN;
+	p->exit_signal = SIGCHLD;
 	p->start_ns = gk_now_ns(CLOCK_MONOTONIC);
 	p->next = k->procs;
 	k->procs = p;
@@ -98,17 +100,19 @@ gk_vfork_release(struct gk_proc *child)
 
 /*
  * gk_proc_release - p has exited: free its memory and descriptors, hand its
- * children to pid 1 and tell its parent. p becomes a zombie.
+ * children to pid 1 and tell its parent (its exit signal). p becomes a
+ * zombie. Returns 1 if its parent does not wait for it (SIGCHLD ignored):
+ * the caller frees it at once.
  */
-void
+int
 gk_proc_release(struct gk_proc *p)
 {
 	struct gk_kernel *k = p->k;
 	struct gk_proc *c;
-	int orphan_zombie = 0;
+	int orphan_zombie = 0, autoreap;
 
 	if (p->released)
-		return;
+		return 0;
 	p->released = 1;
 	p->state = GK_P_ZOMBIE;
 	p->insys = 0;
@@ -127,10 +131,17 @@ gk_proc_release(struct gk_proc *p)
 	p->vm = NULL;
 	gk_fdt_free(p->fdt);
 	p->fdt = NULL;
+	gk_sig_flush(p);
+	p->stopped = 0;
+	p->it_real_next = 0;
+	free(p->ptimers);
+	p->ptimers = NULL;
 	if (orphan_zombie && k->init && k->init != p)
 		gk_wake(k, k->init);
+	autoreap = gk_sig_child_exit(p);
 	if (p->parent)
 		gk_wake(k, p->parent);
+	return autoreap;
 }
 
 /* gk_proc_free - take p off the table and free what is left of it. */
@@ -150,6 +161,8 @@ gk_proc_free(struct gk_proc *p)
 	}
 	gk_vm_free(p->vm);
 	gk_fdt_free(p->fdt);
+	gk_sig_flush(p);
+	free(p->ptimers);
 	free(p->cwd);
 	free(p->exe);
 	free(p);

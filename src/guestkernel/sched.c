@@ -2,21 +2,27 @@
  * sched.c - the run loop: one virtual CPU shared by every guest process.
  *
  * Layer src/guestkernel. One tracer thread runs each process's vmspace in
- * turn (uvk_vmspace_run) and turns each trap into a syscall, a page fault or
- * a death:
+ * turn (uvk_vmspace_run) and turns each trap into a syscall, a signal or a
+ * death:
  *
  *   SYSCALL     gk_syscall(): table dispatch, result in rax (int $0x80: -ENOSYS)
- *   PAGE_FAULT  gk_vm_fault(); unresolvable: SIGSEGV, out of RAM: SIGKILL, I/O: SIGBUS
- *   FAULT       the process dies of that signal (no handlers are delivered yet)
- *   INTERRUPT   run again
+ *   PAGE_FAULT  gk_vm_fault(); unresolvable: SIGSEGV (MAPERR/ACCERR), I/O: SIGBUS,
+ *               out of guest RAM: SIGKILL
+ *   FAULT       the host's signal (SIGILL, SIGFPE, SIGTRAP, SIGSEGV) for the guest
+ *   INTERRUPT   the tick: back to the scheduler, which may pick another process
  *   EXIT        the host child died under us: killed by that signal
  *
- * A process runs until it blocks (gk_block), waits for a vfork child or
- * exits; then the next runnable one in the table runs, round robin. A
- * blocked process costs nothing: it is not run until gk_wake() makes it
- * runnable, and then its syscall is run again from the start before any
- * guest code. There is no preemption yet: a process spinning in user space
- * keeps the CPU.
+ * Before every run of guest code the process's signals are acted on
+ * (gk_sig_deliver): a handler frame, a stop or a death. A process runs
+ * until it blocks (gk_block), stops, exits or its time slice ends: a
+ * periodic tick (uvk_tick_start, GK_TICK_NS) interrupts guest code that
+ * never makes a syscall, so a spinning process cannot starve the others.
+ * A blocked process costs nothing: it is not run until gk_wake(), a signal
+ * or its timeout (timer.c) makes it runnable, and then its syscall is run
+ * again from the start before any guest code. At each scheduling decision
+ * due timers fire and host signals are passed on (console.c); when nothing
+ * is runnable the tracer sleeps on the host until the next timer, console
+ * input or a host signal, with the tick stopped: an idle guest costs no CPU.
  *
  * Must not: decode syscall arguments, or print anything but "uvk: " lines.
  */
@@ -25,6 +31,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #include "gk.h"
 
@@ -45,6 +52,14 @@ gk_syscall(struct gk_proc *p, uint64_t nr, const uint64_t *a)
 		ret = -ENOSYS;
 		p->k->st.enosys++;
 	}
+	if (p->regs_final) {
+		/* rt_sigreturn or execve set every register: rax is not a result. */
+		p->regs_final = 0;
+		p->deadline = 0;
+		if (p->k->trace)
+			gk_trace_exit(p, nr, a, ret);
+		return;
+	}
 	if (ret == -GK_EBLOCK) {
 		/* Asleep: the call runs again from the start when woken. */
 		p->insys = 1;
@@ -53,10 +68,17 @@ gk_syscall(struct gk_proc *p, uint64_t nr, const uint64_t *a)
 			memcpy(p->sys_args, a, sizeof(p->sys_args));
 		return;
 	}
-	/* A successful execve set up fresh registers, whose rax is 0 like the result. */
+	p->deadline = 0;
 	p->regs.rax = (uint64_t)ret;
 	if (p->k->trace)
 		gk_trace_exit(p, nr, a, ret);
+}
+
+/* An error code for a SIGSEGV frame's err: user mode, write, protection. */
+static uint64_t
+pf_error(const struct uvk_trap *t, int err)
+{
+	return 4 | (t->page_fault.access == UVK_ACCESS_WRITE ? 2 : 0) | (err == -EACCES ? 1 : 0);
 }
 
 static void
@@ -90,12 +112,14 @@ page_fault(struct gk_proc *p, const struct uvk_trap *t, uint64_t *last_gva, int 
 		}
 		return;
 	}
+	*last_gva = UINT64_MAX;
+	p->fault_err = pf_error(t, err);
 	if (err == -ENOMEM)
 		gk_proc_kill(p, SIGKILL, "out of guest memory");
 	else if (err == -EIO)
-		gk_proc_kill(p, SIGBUS, NULL);
+		gk_sig_force(p, SIGBUS, BUS_ADRERR, gva);
 	else
-		gk_proc_kill(p, SIGSEGV, NULL);
+		gk_sig_force(p, SIGSEGV, err == -EACCES ? SEGV_ACCERR : SEGV_MAPERR, gva);
 }
 
 static void
@@ -117,23 +141,50 @@ i386_syscall(struct gk_proc *p, const struct uvk_trap *t)
 static int
 runnable(const struct gk_proc *p)
 {
-	return p->state == GK_P_RUN && !p->exited;
+	return p->state == GK_P_RUN && !p->exited && !p->stopped;
 }
 
-/* Run p until it blocks or exits. Returns 0, or a negative errno if the host failed. */
+/*
+ * A woken process whose syscall sleeps: a signal ends the call (-EINTR, or
+ * a restart after the handler), or it runs again from the start.
+ */
+static void
+resume_syscall(struct gk_proc *p)
+{
+	if (gk_sig_deliverable(p) && gk_sig_interrupted(p))
+		return;
+	gk_sig_deliver(p);
+	if (!runnable(p) || !p->insys)
+		return;
+	p->insys = 0;
+	p->sys_rerun = 1;
+	gk_syscall(p, p->sys_nr, p->sys_args);
+	p->sys_rerun = 0;
+}
+
+/*
+ * Run p until it blocks, stops, exits or the tick ends its slice. Returns
+ * 0, or a negative errno if the host failed.
+ */
 static int
 run_proc(struct gk_proc *p)
 {
-	uint64_t last_gva = UINT64_MAX;
+	uint64_t last_gva = UINT64_MAX, t0;
 	struct uvk_trap t;
 	int repeats = 0, err;
 
-	if (p->insys) {
-		p->insys = 0;
-		gk_syscall(p, p->sys_nr, p->sys_args);
-	}
-	while (runnable(p)) {
+	for (;;) {
+		if (p->insys && runnable(p))
+			resume_syscall(p);
+		if (!runnable(p) || p->insys)
+			return 0;
+		if (p->sigpending || p->restore_mask)
+			gk_sig_deliver(p);
+		if (!runnable(p))
+			return 0;
+		t0 = gk_now_ns(CLOCK_MONOTONIC);
 		err = uvk_vmspace_run(p->vm->vms, &p->regs, &t);
+		gk_cpu_account(p, gk_now_ns(CLOCK_MONOTONIC) - t0);
 		if (err < 0)
 			return err;
 		switch (t.kind) {
@@ -149,31 +200,79 @@ run_proc(struct gk_proc *p)
 			page_fault(p, &t, &last_gva, &repeats);
 			break;
 		case UVK_TRAP_FAULT:
-			gk_proc_kill(p, t.fault.signo, NULL);
+			p->fault_err = 0;
+			gk_sig_force(p, t.fault.signo, t.fault.code, t.fault.addr);
 			break;
 		case UVK_TRAP_INTERRUPT:
-			break;
+			return 0;
 		case UVK_TRAP_EXIT:
 			gk_proc_kill(p, t.exit.exited ? SIGKILL : t.exit.code, NULL);
 			break;
 		}
 	}
-	return 0;
 }
 
-/* The next runnable process after cur in the table, wrapping around; NULL if none. */
+/* The first runnable process from start on, wrapping around; NULL if none. */
 static struct gk_proc *
-pick(struct gk_kernel *k, struct gk_proc *cur)
+pick(struct gk_kernel *k, struct gk_proc *start)
 {
 	struct gk_proc *p;
 
-	for (p = cur ? cur->next : NULL; p; p = p->next)
+	for (p = start; p; p = p->next)
 		if (runnable(p))
 			return p;
-	for (p = k->procs; p && p != cur; p = p->next)
+	for (p = k->procs; p && p != start; p = p->next)
 		if (runnable(p))
 			return p;
-	return cur && runnable(cur) ? cur : NULL;
+	return NULL;
+}
+
+/*
+ * Release every process that exited (killed while asleep, say) and reap
+ * those whose parent does not wait. Returns where the next pick starts:
+ * after, or the head of the table if after itself went away.
+ */
+static struct gk_proc *
+release_exited(struct gk_kernel *k, struct gk_proc *after)
+{
+	struct gk_proc *p, *next;
+
+	for (p = k->procs; p; p = next) {
+		next = p->next;
+		if (!p->exited || p->released)
+			continue;
+		if (gk_proc_release(p) && p != k->init) {
+			if (after == p)
+				after = next;
+			gk_proc_free(p);
+		}
+	}
+	return after ? after : k->procs;
+}
+
+/* Nothing to run: sleep on the host until the next timer, console input or host signal. */
+static int
+idle(struct gk_kernel *k, uint64_t next)
+{
+	int64_t wait = -1;
+
+	if (k->init->stopped) {
+		gk_console_suspend(k);
+		return 0;
+	}
+	if (!next && !gk_console_idle_possible(k)) {
+		fprintf(stderr, "uvk: every guest process is blocked: deadlock\n");
+		return -EDEADLK;
+	}
+	if (next) {
+		uint64_t now = gk_now_ns(CLOCK_MONOTONIC);
+
+		wait = next > now ? (int64_t)(next - now) : 0;
+	}
+	uvk_tick_start(0);
+	gk_console_check(k, wait);
+	uvk_tick_start(GK_TICK_NS);
+	return 0;
 }
 
 /*
@@ -184,22 +283,32 @@ pick(struct gk_kernel *k, struct gk_proc *cur)
 int
 gk_sched_run(struct gk_kernel *k)
 {
-	struct gk_proc *p, *cur = k->init;
+	struct gk_proc *p, *start = k->init;
+	uint64_t next;
 	int err;
 
+	err = uvk_tick_start(GK_TICK_NS);
+	if (err < 0)
+		return err;
 	while (!k->init->exited) {
-		p = pick(k, cur);
+		gk_console_signals(k);
+		next = gk_timers_run(k, gk_now_ns(CLOCK_MONOTONIC));
+		gk_console_check(k, 0);
+		start = release_exited(k, start);
+		p = pick(k, start);
 		if (!p) {
-			fprintf(stderr, "uvk: every guest process is blocked: deadlock\n");
-			return -EDEADLK;
+			err = idle(k, next);
+			if (err < 0)
+				break;
+			continue;
 		}
 		err = run_proc(p);
 		if (err < 0)
-			return err;
-		if (p->exited)
-			gk_proc_release(p);
-		/* p may be gone only through a wait in another process: it is not. */
-		cur = p;
+			break;
+		/* Round robin: the next pick starts after p. */
+		start = p->next ? p->next : k->procs;
+		start = release_exited(k, start);
 	}
-	return 0;
+	uvk_tick_start(0);
+	return err < 0 ? err : 0;
 }

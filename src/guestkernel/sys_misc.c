@@ -1,14 +1,13 @@
 /*
- * sys_misc.c - time, uname, randomness, sysinfo, scheduling, poll, futex.
+ * sys_misc.c - clocks, uname, randomness, sysinfo, scheduling, futex.
  *
  * Layer src/guestkernel. Argument checking; the host's clocks and random
  * source answer directly (the guest has no vDSO, so every clock read is a
- * syscall). One process, one thread: a futex wait can only wait forever and
- * poll waits only on host descriptors.
+ * syscall). One thread a process: a futex wait can only wait forever.
+ * Sleeping and timers are in sys_time.c, poll and select in sys_poll.c.
  */
 #include <errno.h>
 #include <linux/futex.h>
-#include <poll.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/random.h>
@@ -73,34 +72,6 @@ GK_SYS(time)
 	return (long)t;
 }
 
-static long
-sleep_for(struct gk_proc *p, clockid_t c, int flags, uint64_t req, uint64_t rem)
-{
-	struct timespec ts, left;
-	int r;
-
-	if (gk_copyin(p, &ts, req, sizeof(ts)) < 0)
-		return -EFAULT;
-	if (ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L || ts.tv_sec < 0)
-		return -EINVAL;
-	r = clock_nanosleep(c, flags, &ts, &left);
-	if (r == EINTR && rem && !(flags & TIMER_ABSTIME))
-		gk_copyout(p, rem, &left, sizeof(left));
-	return r ? -r : 0;
-}
-
-GK_SYS(nanosleep)
-{
-	return sleep_for(p, CLOCK_MONOTONIC, 0, a[0], a[1]);
-}
-
-GK_SYS(clock_nanosleep)
-{
-	if (!valid_clock((clockid_t)a[0]) || (clockid_t)a[0] == CLOCK_THREAD_CPUTIME_ID)
-		return -EINVAL;
-	return sleep_for(p, (clockid_t)a[0], (int)a[1], a[2], a[3]);
-}
-
 GK_SYS(uname)
 {
 	struct utsname u, h;
@@ -160,6 +131,78 @@ GK_SYS(sched_yield)
 	return 0;
 }
 
+/* One policy: SCHED_OTHER at priority 0. The real-time ones need privilege the guest lacks. */
+static int
+sched_target_ok(struct gk_proc *p, int pid)
+{
+	return pid == 0 || pid == p->gpid || (pid > 0 && gk_proc_find(p->k, pid));
+}
+
+GK_SYS(sched_getscheduler)
+{
+	if ((int)a[0] < 0)
+		return -EINVAL;
+	return sched_target_ok(p, (int)a[0]) ? SCHED_OTHER : -ESRCH;
+}
+
+GK_SYS(sched_getparam)
+{
+	int prio = 0;
+
+	if ((int)a[0] < 0 || !a[1])
+		return -EINVAL;
+	if (!sched_target_ok(p, (int)a[0]))
+		return -ESRCH;
+	return gk_copyout(p, a[1], &prio, sizeof(prio));
+}
+
+GK_SYS(sched_setscheduler)
+{
+	int prio;
+
+	if ((int)a[0] < 0 || !a[2])
+		return -EINVAL;
+	if (gk_copyin(p, &prio, a[2], sizeof(prio)) < 0)
+		return -EFAULT;
+	if (!sched_target_ok(p, (int)a[0]))
+		return -ESRCH;
+	switch ((int)a[1] & ~SCHED_RESET_ON_FORK) {
+	case SCHED_OTHER:
+	case SCHED_BATCH:
+	case SCHED_IDLE:
+		return prio == 0 ? 0 : -EINVAL;
+	case SCHED_FIFO:
+	case SCHED_RR:
+		return prio >= 1 && prio <= 99 ? -EPERM : -EINVAL;
+	}
+	return -EINVAL;
+}
+
+GK_SYS(sched_setparam)
+{
+	uint64_t b[3] = {a[0], SCHED_OTHER, a[1]};
+
+	return gk_sys_sched_setscheduler(p, b);
+}
+
+GK_SYS(sched_get_priority_max)
+{
+	int pol = (int)a[0];
+
+	return pol == SCHED_FIFO || pol == SCHED_RR ? 99
+	       : pol == SCHED_OTHER || pol == SCHED_BATCH || pol == SCHED_IDLE ? 0
+										: -EINVAL;
+}
+
+GK_SYS(sched_get_priority_min)
+{
+	int pol = (int)a[0];
+
+	return pol == SCHED_FIFO || pol == SCHED_RR ? 1
+	       : pol == SCHED_OTHER || pol == SCHED_BATCH || pol == SCHED_IDLE ? 0
+										: -EINVAL;
+}
+
 GK_SYS(sched_getaffinity)
 {
 	uint64_t mask = 1;
@@ -216,77 +259,6 @@ GK_SYS(futex)
 		return a[3] ? -ETIMEDOUT : -EDEADLK;
 	}
 	return -ENOSYS;
-}
-
-/*
- * poll/ppoll: host descriptors are polled on the host, pipes by pipe.c,
- * everything else is always ready.
- */
-static long
-do_poll(struct gk_proc *p, uint64_t gva, uint64_t nfds, int timeout_ms)
-{
-	struct pollfd gp[64], hp[64];
-	uint64_t i;
-	int r, ready = 0, npipe = 0;
-
-	if (nfds > 64)
-		return -EINVAL;
-	if (nfds && gk_copyin(p, gp, gva, nfds * sizeof(gp[0])) < 0)
-		return -EFAULT;
-	for (i = 0; i < nfds; i++) {
-		struct gk_file *f = gp[i].fd < 0 ? NULL : gk_fd_get(p, gp[i].fd);
-
-		hp[i].fd = f && f->hfd >= 0 ? f->hfd : -1;
-		hp[i].events = gp[i].events;
-		hp[i].revents = 0;
-		gp[i].revents = 0;
-		if (gp[i].fd >= 0 && !f)
-			gp[i].revents = POLLNVAL;
-		else if (f && f->type == GK_F_PIPE) {
-			gp[i].revents = gk_pipe_poll(f, gp[i].events);
-			npipe++;
-		} else if (f && f->hfd < 0)
-			gp[i].revents = gp[i].events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
-		if (gp[i].revents)
-			ready++;
-	}
-	r = poll(hp, nfds, ready || npipe ? 0 : timeout_ms);
-	if (r < 0)
-		return -errno;
-	for (i = 0; i < nfds; i++) {
-		if (hp[i].fd >= 0 && hp[i].revents) {
-			gp[i].revents = hp[i].revents;
-			ready++;
-		}
-	}
-	/*
-	 * Nothing ready and a pipe among the descriptors: sleep until some pipe
-	 * changes. The timeout is not kept while asleep (no timers yet), nor are
-	 * host descriptors watched.
-	 */
-	if (!ready && npipe && timeout_ms != 0)
-		return gk_block(p, GK_WCHAN_POLL);
-	if (nfds && gk_copyout(p, gva, gp, nfds * sizeof(gp[0])) < 0)
-		return -EFAULT;
-	return ready;
-}
-
-GK_SYS(poll)
-{
-	return do_poll(p, a[0], a[1], (int)a[2]);
-}
-
-GK_SYS(ppoll)
-{
-	struct timespec ts;
-	int ms = -1;
-
-	if (a[2]) {
-		if (gk_copyin(p, &ts, a[2], sizeof(ts)) < 0)
-			return -EFAULT;
-		ms = (int)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-	}
-	return do_poll(p, a[0], a[1], ms);
 }
 
 /* The calls libc start-up probes and copes without: rseq and its kind. */

@@ -1,10 +1,9 @@
 /*
- * sys_proc.c - process syscalls: exit, execve, identities, limits, signals, TLS.
+ * sys_proc.c - process syscalls: exit, execve, identities, limits, TLS.
  *
  * Layer src/guestkernel. Argument checking and the small state these calls
- * keep in struct gk_proc. Signal handlers are recorded but only a signal
- * that kills is ever "delivered", and only to the caller itself; fork,
- * wait and process groups are in sys_task.c.
+ * keep in struct gk_proc. Signals are in sys_signal.c; fork, wait and
+ * process groups in sys_task.c.
  */
 #include <asm/prctl.h>
 #include <errno.h>
@@ -152,108 +151,6 @@ GK_SYS(setrlimit)
 	uint64_t b[4] = {0, a[0], a[1], 0};
 
 	return gk_sys_prlimit64(p, b);
-}
-
-GK_SYS(rt_sigaction)
-{
-	int sig = (int)a[0];
-	struct gk_sigaction sa;
-
-	if (sig < 1 || sig >= GK_NSIG || a[3] != 8)
-		return -EINVAL;
-	if (a[1] && (sig == SIGKILL || sig == SIGSTOP))
-		return -EINVAL;
-	if (a[1] && gk_copyin(p, &sa, a[1], sizeof(sa)) < 0)
-		return -EFAULT;
-	if (a[2] && gk_copyout(p, a[2], &p->sigact[sig], sizeof(sa)) < 0)
-		return -EFAULT;
-	if (a[1])
-		p->sigact[sig] = sa;
-	return 0;
-}
-
-GK_SYS(rt_sigprocmask)
-{
-	uint64_t set, old = p->sigmask;
-	const uint64_t never = (1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1));
-
-	if (a[3] != 8)
-		return -EINVAL;
-	if (a[1]) {
-		if (gk_copyin(p, &set, a[1], 8) < 0)
-			return -EFAULT;
-		switch (a[0]) {
-		case SIG_BLOCK:
-			p->sigmask |= set;
-			break;
-		case SIG_UNBLOCK:
-			p->sigmask &= ~set;
-			break;
-		case SIG_SETMASK:
-			p->sigmask = set;
-			break;
-		default:
-			return -EINVAL;
-		}
-		p->sigmask &= ~never;
-	}
-	if (a[2] && gk_copyout(p, a[2], &old, 8) < 0)
-		return -EFAULT;
-	return 0;
-}
-
-GK_SYS(sigaltstack)
-{
-	static const uint64_t none[3] = {0, SS_DISABLE, 0};
-
-	if (a[1] && gk_copyout(p, a[1], none, sizeof(none)) < 0)
-		return -EFAULT;
-	return 0;
-}
-
-/*
- * kill/tkill/tgkill to ourselves: a signal whose action is the default and
- * which is not ignored by default kills the process (abort(), raise()).
- * A caught signal cannot be delivered before part 2 and is dropped.
- */
-static long
-signal_self(struct gk_proc *p, int sig)
-{
-	uint64_t h;
-
-	if (sig < 0 || sig >= GK_NSIG)
-		return -EINVAL;
-	if (sig == 0)
-		return 0;
-	h = p->sigact[sig].handler;
-	if (sig == SIGKILL || sig == SIGSTOP || h == (uint64_t)SIG_DFL) {
-		if (sig != SIGCHLD && sig != SIGURG && sig != SIGWINCH && sig != SIGCONT)
-			gk_proc_kill(p, sig, NULL);
-	}
-	return 0;
-}
-
-GK_SYS(kill)
-{
-	int pid = (int)a[0];
-
-	if (pid != p->gpid && pid != 0 && pid != -1 && pid != -p->gpid)
-		return -ESRCH;
-	return signal_self(p, (int)a[1]);
-}
-
-GK_SYS(tkill)
-{
-	if ((int)a[0] != p->gpid)
-		return -ESRCH;
-	return signal_self(p, (int)a[1]);
-}
-
-GK_SYS(tgkill)
-{
-	if ((int)a[0] != p->gpid || (int)a[1] != p->gpid)
-		return -ESRCH;
-	return signal_self(p, (int)a[2]);
 }
 
 /* Copy a NULL-terminated guest vector of strings in; *ret is one malloc'd block. */

@@ -40,6 +40,7 @@ do_clone(struct gk_proc *p, uint64_t flags, uint64_t newsp, uint64_t ptid, uint6
 		c->regs.fs_base = tls;
 	if (flags & CLONE_CHILD_CLEARTID)
 		c->clear_tid = ctid;
+	c->exit_signal = (int)(flags & 0xff);
 	if (flags & CLONE_CHILD_SETTID)
 		gk_copyout(c, ctid, &pid, sizeof(pid));
 	if (flags & CLONE_PARENT_SETTID)
@@ -79,8 +80,11 @@ wait_match(const struct gk_proc *p, const struct gk_proc *c, int pid)
 }
 
 /*
- * A zombie child matching pid, or NULL with *ret: -ECHILD (no such child),
- * 0 (WNOHANG and none has exited) or -GK_EBLOCK (asleep until one exits).
+ * A child matching pid with something to report: it exited (a zombie), or
+ * with WUNTRACED/WSTOPPED it stopped, or with WCONTINUED it continued, and
+ * the parent has not been told yet. NULL with *ret: -ECHILD (no such
+ * child), 0 (WNOHANG and nothing to report) or -GK_EBLOCK (asleep until
+ * there is).
  */
 static struct gk_proc *
 find_zombie(struct gk_proc *p, int pid, int options, long *ret)
@@ -92,7 +96,11 @@ find_zombie(struct gk_proc *p, int pid, int options, long *ret)
 		if (!wait_match(p, c, pid))
 			continue;
 		any = 1;
-		if (c->state == GK_P_ZOMBIE)
+		if (c->state == GK_P_ZOMBIE && (options & WEXITED))
+			return c;
+		if (c->state != GK_P_ZOMBIE && (options & WUNTRACED) && c->report_stop)
+			return c;
+		if (c->state != GK_P_ZOMBIE && (options & WCONTINUED) && c->report_cont)
 			return c;
 	}
 	if (!any)
@@ -115,10 +123,15 @@ GK_SYS(wait4)
 		return -EINVAL;
 	if (pid == INT32_MIN)
 		return -ESRCH;
-	c = find_zombie(p, pid, options, &ret);
+	c = find_zombie(p, pid, options | WEXITED, &ret);
 	if (!c)
 		return ret;
-	st = c->wstatus;
+	if (c->state != GK_P_ZOMBIE && c->report_stop)
+		st = (c->stop_sig << 8) | 0x7f;
+	else if (c->state != GK_P_ZOMBIE)
+		st = 0xffff;
+	else
+		st = c->wstatus;
 	if (a[1] && gk_copyout(p, a[1], &st, sizeof(st)) < 0)
 		return -EFAULT;
 	if (a[3]) {
@@ -127,7 +140,10 @@ GK_SYS(wait4)
 			return -EFAULT;
 	}
 	pid = c->gpid;
-	gk_proc_reap(c);
+	if (c->state != GK_P_ZOMBIE)
+		c->report_stop = c->report_cont = 0;
+	else
+		gk_proc_reap(c);
 	return pid;
 }
 
@@ -171,13 +187,7 @@ GK_SYS(waitid)
 		return -EINVAL;
 	}
 	memset(&si, 0, sizeof(si));
-	if (!(options & WEXITED)) {
-		/* Stops and continues are not tracked yet: nothing to report. */
-		c = NULL;
-		ret = (options & WNOHANG) ? 0 : -ECHILD;
-	} else {
-		c = find_zombie(p, pid, options, &ret);
-	}
+	c = find_zombie(p, pid, options, &ret);
 	if (!c) {
 		if (ret == 0 && a[2] && gk_copyout(p, a[2], &si, sizeof(si)) < 0)
 			return -EFAULT;
@@ -186,7 +196,13 @@ GK_SYS(waitid)
 	si.signo = SIGCHLD;
 	si.pid = c->gpid;
 	si.uid = p->k->uid;
-	if (WIFEXITED(c->wstatus)) {
+	if (c->state != GK_P_ZOMBIE && c->report_stop) {
+		si.code = CLD_STOPPED;
+		si.status = c->stop_sig;
+	} else if (c->state != GK_P_ZOMBIE) {
+		si.code = CLD_CONTINUED;
+		si.status = SIGCONT;
+	} else if (WIFEXITED(c->wstatus)) {
 		si.code = CLD_EXITED;
 		si.status = WEXITSTATUS(c->wstatus);
 	} else {
@@ -200,7 +216,11 @@ GK_SYS(waitid)
 		if (gk_copyout(p, a[4], &ru, sizeof(ru)) < 0)
 			return -EFAULT;
 	}
-	if (!(options & WNOWAIT))
+	if (options & WNOWAIT)
+		return 0;
+	if (c->state != GK_P_ZOMBIE)
+		c->report_stop = c->report_cont = 0;
+	else
 		gk_proc_reap(c);
 	return 0;
 }

@@ -1,0 +1,283 @@
+/*
+ * sigframe.c - the signal frame: entering a handler and rt_sigreturn.
+ *
+ * Layer src/guestkernel, under signal.c. A handler is entered through a
+ * frame built exactly as Linux x86-64 builds one, so that programs that
+ * read or edit their ucontext work unchanged:
+ *
+ *	high	interrupted stack (minus the 128-byte red zone) or sigaltstack top
+ *		XSAVE image of the FPU, 64-byte aligned, then FP_XSTATE_MAGIC2
+ *		struct k_frame: pretcode (sa_restorer), ucontext, siginfo
+ *	low	rsp at handler entry = &pretcode, so rsp + 8 is 16-byte aligned
+ *
+ * The handler starts with the FPU in its init state. rt_sigreturn (the
+ * restorer's syscall) reads the ucontext back: every general register, the
+ * user-changeable flags, the mask, the alternate stack and the FPU image,
+ * whatever the handler wrote there.
+ *
+ * Must not: trust anything read from the guest frame; a frame the host
+ * would refuse (bad XSAVE header, reserved MXCSR bits, a non-canonical rip)
+ * is made harmless here or kills the guest process, never uvk.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "gk.h"
+
+/* struct _fpx_sw_bytes: what the 48 software bytes of an FXSAVE area hold in a frame. */
+struct fpx_sw {
+	uint32_t magic1, extended_size;
+	uint64_t xfeatures;
+	uint32_t xstate_size, pad[7];
+};
+
+/* Linux x86-64 struct sigcontext: 256 bytes. */
+struct k_sigcontext {
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+	uint16_t cs, gs, fs, ss;
+	uint64_t err, trapno, oldmask, cr2;
+	uint64_t fpstate; /* gva of the XSAVE image, 0 for none */
+	uint64_t reserved1[8];
+};
+
+struct k_ucontext {
+	uint64_t flags;
+	uint64_t link;
+	uint64_t ss_sp;
+	int32_t ss_flags, ss_pad;
+	uint64_t ss_size;
+	struct k_sigcontext mc;
+	uint64_t sigmask;
+};
+
+struct k_frame {
+	uint64_t pretcode;
+	struct k_ucontext uc;
+	struct gk_siginfo info;
+};
+
+_Static_assert(sizeof(struct gk_siginfo) == 128, "siginfo is 128 bytes");
+_Static_assert(sizeof(struct k_sigcontext) == 256, "sigcontext is 256 bytes");
+_Static_assert(sizeof(struct k_frame) == 440, "rt_sigframe is 440 bytes");
+
+#define UC_FP_XSTATE	     0x1
+#define UC_SIGCONTEXT_SS     0x2
+#define UC_STRICT_RESTORE_SS 0x4
+#define K_FP_XSTATE_MAGIC1     0x46505853u
+#define K_FP_XSTATE_MAGIC2     0x46505845u
+#define FX_SW_OFF	     464 /* struct _fpx_sw_bytes inside the 512-byte FXSAVE area */
+#define USER_CS		     0x33
+#define USER_SS		     0x2b
+
+/* The flags sigreturn may change: AC OF DF TF SF ZF AF PF CF RF. */
+#define FIX_EFLAGS 0x50dd5ULL
+#define EFLAGS_TF  0x100ULL
+#define EFLAGS_DF  0x400ULL
+#define EFLAGS_RF  0x10000ULL
+
+/* One FPU buffer: a single tracer thread delivers one signal at a time. */
+static struct uvk_fpstate sig_fp;
+
+/*
+ * The FPU image a handler starts with: the init state (XSTATE_BV 0), the
+ * default x87 control word and MXCSR, as Linux gives a handler.
+ */
+static void
+fp_init_state(struct uvk_fpstate *fp)
+{
+	uint16_t fcw = 0x37f;
+	uint32_t mxcsr = 0x1f80;
+
+	memset(fp->data, 0, fp->len);
+	memcpy(fp->data, &fcw, 2);
+	memcpy(fp->data + 24, &mxcsr, 4);
+}
+
+/*
+ * Build the frame for sig on p's stack and point the registers at the
+ * handler. Returns 0, or -EFAULT if the stack cannot take the frame.
+ */
+int
+gk_sig_frame(struct gk_proc *p, int sig, const struct gk_siginfo *info,
+	     const struct gk_sigaction *act)
+{
+	struct uvk_vmspace *vms = p->vm->vms;
+	struct uvk_fpstate *fp = &sig_fp;
+	struct k_frame fr;
+	struct uvk_regs *r = &p->regs;
+	uint64_t sp = r->rsp, fpgva = 0, gva;
+	int onstack = gk_sig_on_altstack(p, sp);
+	struct fpx_sw sw;
+
+	if (!(act->flags & GK_SA_RESTORER) || !act->restorer)
+		return -EFAULT; /* x86-64 has no vDSO trampoline to fall back on */
+	if (uvk_vmspace_get_fpstate(vms, fp) < 0 || fp->len < 576)
+		fp->len = 0;
+	if ((act->flags & SA_ONSTACK) && p->ss_size && !onstack)
+		sp = p->ss_sp + p->ss_size;
+	else
+		sp -= 128; /* the red zone */
+	if (fp->len) {
+		/*
+		 * sw_reserved tells a reader the layout. The host fills it in
+		 * the image ptrace gives (its feature mask); said again here.
+		 */
+		memcpy(&sw, fp->data + FX_SW_OFF, sizeof(sw));
+		if (sw.magic1 != K_FP_XSTATE_MAGIC1) {
+			memset(&sw, 0, sizeof(sw));
+			sw.magic1 = K_FP_XSTATE_MAGIC1;
+			memcpy(&sw.xfeatures, fp->data + 512, 8);
+			sw.xfeatures |= 3;
+		}
+		sw.extended_size = fp->len + 4;
+		sw.xstate_size = fp->len;
+		memcpy(fp->data + FX_SW_OFF, &sw, sizeof(sw));
+		sp = (sp - fp->len - 4) & ~63ULL;
+		fpgva = sp;
+	}
+	gva = ((sp - sizeof(fr)) & ~15ULL) - 8;
+	memset(&fr, 0, sizeof(fr));
+	fr.pretcode = act->restorer;
+	fr.uc.flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS | (fp->len ? UC_FP_XSTATE : 0);
+	fr.uc.ss_sp = p->ss_sp;
+	fr.uc.ss_size = p->ss_size;
+	fr.uc.ss_flags = !p->ss_size ? SS_DISABLE : onstack ? SS_ONSTACK : 0;
+	fr.uc.ss_flags |= p->ss_flags;
+	fr.uc.mc = (struct k_sigcontext){
+	    .r8 = r->r8, .r9 = r->r9, .r10 = r->r10, .r11 = r->r11, .r12 = r->r12,
+	    .r13 = r->r13, .r14 = r->r14, .r15 = r->r15, .rdi = r->rdi, .rsi = r->rsi,
+	    .rbp = r->rbp, .rbx = r->rbx, .rdx = r->rdx, .rax = r->rax, .rcx = r->rcx,
+	    .rsp = r->rsp, .rip = r->rip, .eflags = r->rflags, .cs = USER_CS, .ss = USER_SS,
+	    .fpstate = fpgva,
+	};
+	if (info->signo == SIGSEGV || info->signo == SIGBUS) {
+		fr.uc.mc.cr2 = info->addr;
+		fr.uc.mc.trapno = 14;
+		fr.uc.mc.err = p->fault_err;
+	}
+	fr.uc.sigmask = p->restore_mask ? p->saved_mask : p->sigmask;
+	fr.uc.mc.oldmask = fr.uc.sigmask;
+	fr.info = *info;
+	if (fpgva && (gk_copyout(p, fpgva, fp->data, fp->len) < 0 ||
+		      gk_copyout(p, fpgva + fp->len, &(uint32_t){K_FP_XSTATE_MAGIC2}, 4) < 0))
+		return -EFAULT;
+	if (gk_copyout(p, gva, &fr, sizeof(fr)) < 0)
+		return -EFAULT;
+	if (p->ss_flags & GK_SS_AUTODISARM) {
+		p->ss_sp = p->ss_size = 0;
+		p->ss_flags = 0;
+	}
+	r->rsp = gva;
+	r->rip = act->handler;
+	r->rdi = (uint64_t)sig;
+	r->rsi = gva + offsetof(struct k_frame, info);
+	r->rdx = gva + offsetof(struct k_frame, uc);
+	r->rax = 0;
+	r->rflags &= ~(EFLAGS_DF | EFLAGS_RF | EFLAGS_TF);
+	if (fp->len) {
+		fp_init_state(fp);
+		uvk_vmspace_set_fpstate(vms, fp);
+	}
+	return 0;
+}
+
+
+/*
+ * Read the FPU image a handler may have edited, at gva, into fp (which
+ * holds the current state, so its length and the host's feature mask).
+ * The host refuses an image with unknown features, a compacted or dirty
+ * header or reserved MXCSR bits set; those bits are cleared here, so a
+ * hostile frame costs the guest its own FPU state and nothing else.
+ */
+static int
+fp_from_frame(struct gk_proc *p, struct uvk_fpstate *fp, uint64_t gva)
+{
+	struct fpx_sw host, sw;
+	uint32_t len = 512, mxcsr, mask;
+	uint64_t bv;
+
+	memcpy(&host, fp->data + FX_SW_OFF, sizeof(host));
+	memcpy(&mask, fp->data + 28, 4);
+	if (gk_copyin(p, &sw, gva + FX_SW_OFF, sizeof(sw)) < 0)
+		return -EFAULT;
+	if (sw.magic1 == K_FP_XSTATE_MAGIC1 && sw.xstate_size >= 576 &&
+	    sw.extended_size == sw.xstate_size + 4)
+		len = sw.xstate_size < fp->len ? sw.xstate_size : fp->len;
+	if (gk_copyin(p, fp->data, gva, len) < 0)
+		return -EFAULT;
+	memcpy(&mxcsr, fp->data + 24, 4);
+	mxcsr &= mask ? mask : 0xffbf;
+	memcpy(fp->data + 24, &mxcsr, 4);
+	memcpy(fp->data + 28, &mask, 4);
+	memset(fp->data + FX_SW_OFF, 0, sizeof(host));
+	if (len > 512) {
+		memcpy(&bv, fp->data + 512, 8);
+		bv &= host.magic1 == K_FP_XSTATE_MAGIC1 ? host.xfeatures : 3;
+		memset(fp->data + 512, 0, 64);
+		memcpy(fp->data + 512, &bv, 8);
+	}
+	return 0;
+}
+
+/*
+ * gk_sig_return - rt_sigreturn: restore what the frame at rsp - 8 holds.
+ * Returns the restored rax (p->regs_final tells the dispatcher so); a
+ * frame that cannot be read kills p with SIGSEGV, as on Linux.
+ */
+long
+gk_sig_return(struct gk_proc *p)
+{
+	struct uvk_regs *r = &p->regs;
+	struct uvk_fpstate *fp = &sig_fp;
+	struct k_ucontext uc;
+
+	if (gk_copyin(p, &uc, r->rsp - 8 + offsetof(struct k_frame, uc), sizeof(uc)) < 0 ||
+	    uc.mc.rip >= UVK_VA_MAX)
+		goto bad;
+	if (uvk_vmspace_get_fpstate(p->vm->vms, fp) == 0 && fp->len >= 576) {
+		if (!uc.mc.fpstate)
+			fp_init_state(fp);
+		else if (fp_from_frame(p, fp, uc.mc.fpstate) < 0)
+			goto bad;
+		uvk_vmspace_set_fpstate(p->vm->vms, fp);
+	}
+	r->r8 = uc.mc.r8;
+	r->r9 = uc.mc.r9;
+	r->r10 = uc.mc.r10;
+	r->r11 = uc.mc.r11;
+	r->r12 = uc.mc.r12;
+	r->r13 = uc.mc.r13;
+	r->r14 = uc.mc.r14;
+	r->r15 = uc.mc.r15;
+	r->rdi = uc.mc.rdi;
+	r->rsi = uc.mc.rsi;
+	r->rbp = uc.mc.rbp;
+	r->rbx = uc.mc.rbx;
+	r->rdx = uc.mc.rdx;
+	r->rax = uc.mc.rax;
+	r->rcx = uc.mc.rcx;
+	r->rsp = uc.mc.rsp;
+	r->rip = uc.mc.rip;
+	r->rflags = (r->rflags & ~FIX_EFLAGS) | (uc.mc.eflags & FIX_EFLAGS);
+	gk_sig_set_mask(p, uc.sigmask);
+	/* The alternate stack comes back too, unless we are running on it. */
+	if (!gk_sig_on_altstack(p, r->rsp)) {
+		if (uc.ss_flags & SS_DISABLE) {
+			p->ss_sp = p->ss_size = 0;
+			p->ss_flags = 0;
+		} else if (uc.ss_size >= GK_MINSIGSTKSZ) {
+			p->ss_sp = uc.ss_sp;
+			p->ss_size = uc.ss_size;
+			p->ss_flags = uc.ss_flags & GK_SS_AUTODISARM;
+		}
+	}
+	p->regs_final = 1;
+	return (long)r->rax;
+bad:
+	gk_proc_kill(p, SIGSEGV, NULL);
+	return -EFAULT;
+}
+
