@@ -286,11 +286,27 @@ build_stack(struct gk_proc *p, char *const *argv, char *const *envp, const char 
 	return err < 0 ? 0 : sp;
 }
 
+/*
+ * Resolve gpath and open the image. A link in /proc (/proc/self/exe, which
+ * busybox execs to run its own applets) is followed here, so that path is
+ * the program itself and /proc/PID/exe never names a /proc link.
+ */
 static int
 open_image(struct gk_proc *p, const char *gpath, struct gk_path *path, int *ret_hfd)
 {
-	int err = gk_path_resolve(p, AT_FDCWD, gpath, path);
+	char target[GK_PATH_MAX];
+	int err = gk_path_resolve(p, AT_FDCWD, gpath, path), hops;
+	long n;
 
+	for (hops = 0; err == 0 && path->mnt->kind == GK_MNT_PROC; hops++) {
+		n = gk_synth_readlink(p, path, target, sizeof(target) - 1);
+		if (n < 0 || hops == 8)
+			return n < 0 ? -EACCES : -ELOOP;
+		target[n] = '\0';
+		if (target[0] != '/')
+			return -EACCES; /* pipe:[...] and kin */
+		err = gk_path_resolve(p, AT_FDCWD, target, path);
+	}
 	if (err < 0)
 		return err;
 	return gk_vfs_open_exec(p, path, ret_hfd);

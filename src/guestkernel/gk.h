@@ -64,6 +64,7 @@ int gk_page_unref(struct gk_palloc *pa, uint64_t gpa);
 #define GK_VMA_GROWSDOWN 0x2u /* the stack: grows down on a fault below start */
 #define GK_VMA_SHARED	 0x4u /* MAP_SHARED (private in effect until part 2) */
 #define GK_VMA_HEAP	 0x8u /* [heap] for /proc/self/maps */
+#define GK_VMA_EOFBUS	 0x10u /* mmap of a file: a page wholly past its end is SIGBUS */
 
 /* A host file a VMA reads its pages from. Shared by the VMAs split from one mapping. */
 struct gk_mapfile {
@@ -409,7 +410,9 @@ struct gk_proc {
 	int stopped, stop_sig;
 	int report_stop, report_cont; /* for wait4 WUNTRACED / WCONTINUED */
 	int regs_final; /* the handler set every register: rax is not the result */
-	uint64_t fault_err; /* page-fault error code for the frame of a SIGSEGV/SIGBUS */
+	int fault_sig;	    /* a fault raised this signal: its frame tells the trap */
+	int fault_trapno;   /* the x86 vector: 14 page fault, 13 #GP, 6 #UD, 3 #BP, 0 #DE */
+	uint64_t fault_err; /* the error code (page faults: user, write, fetch, protection) */
 	int sys_rerun;	/* the blocked call is running again after a wake */
 	uint64_t deadline; /* CLOCK_MONOTONIC ns a blocked call times out, 0 none */
 

@@ -74,11 +74,35 @@ gk_syscall(struct gk_proc *p, uint64_t nr, const uint64_t *a)
 		gk_trace_exit(p, nr, a, ret);
 }
 
-/* An error code for a SIGSEGV frame's err: user mode, write, protection. */
+/*
+ * The page-fault error code for the frame: user mode, write, instruction
+ * fetch, protection. A write to a page the host never mapped shows as a
+ * read (the host does not say): its write bit is missing.
+ */
 static uint64_t
 pf_error(const struct uvk_trap *t, int err)
 {
-	return 4 | (t->page_fault.access == UVK_ACCESS_WRITE ? 2 : 0) | (err == -EACCES ? 1 : 0);
+	unsigned acc = t->page_fault.access;
+
+	return 4 | (acc == UVK_ACCESS_WRITE ? 2 : 0) | (acc == UVK_ACCESS_EXEC ? 0x10 : 0) |
+	       (err == -EACCES ? 1 : 0);
+}
+
+/* The x86 vector behind a host fault signal, for the frame's trapno. */
+static int
+trap_vector(int signo, int code)
+{
+	switch (signo) {
+	case SIGILL:
+		return 6;
+	case SIGTRAP:
+		return code == TRAP_TRACE ? 1 : 3;
+	case SIGFPE:
+		return code == FPE_INTDIV || code == FPE_INTOVF ? 0 : 19;
+	case SIGBUS:
+		return 17;
+	}
+	return 13; /* SIGSEGV with SI_KERNEL: a general protection fault */
 }
 
 static void
@@ -114,6 +138,8 @@ page_fault(struct gk_proc *p, const struct uvk_trap *t, uint64_t *last_gva, int 
 	}
 	*last_gva = UINT64_MAX;
 	p->fault_err = pf_error(t, err);
+	p->fault_trapno = 14;
+	p->fault_sig = err == -EIO ? SIGBUS : SIGSEGV;
 	if (err == -ENOMEM)
 		gk_proc_kill(p, SIGKILL, "out of guest memory");
 	else if (err == -EIO)
@@ -201,6 +227,8 @@ run_proc(struct gk_proc *p)
 			break;
 		case UVK_TRAP_FAULT:
 			p->fault_err = 0;
+			p->fault_sig = t.fault.signo;
+			p->fault_trapno = trap_vector(t.fault.signo, t.fault.code);
 			gk_sig_force(p, t.fault.signo, t.fault.code, t.fault.addr);
 			break;
 		case UVK_TRAP_INTERRUPT:

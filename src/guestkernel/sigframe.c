@@ -19,6 +19,7 @@
  * would refuse (bad XSAVE header, reserved MXCSR bits, a non-canonical rip)
  * is made harmless here or kills the guest process, never uvk.
  */
+#include <cpuid.h>
 #include <errno.h>
 #include <signal.h>
 #include <stddef.h>
@@ -78,6 +79,53 @@ _Static_assert(sizeof(struct k_frame) == 440, "rt_sigframe is 440 bytes");
 #define EFLAGS_DF  0x400ULL
 #define EFLAGS_RF  0x10000ULL
 
+/*
+ * The XSAVE features a frame may carry: the host's XCR0 (the tracer and
+ * its vmspaces run on one host), without AMX, which a process must ask
+ * the host for, and without anything the kernel does not take from user
+ * space (bits above PKRU). A frame claiming more would make the host
+ * refuse the whole image.
+ */
+static uint64_t
+user_xfeatures(void)
+{
+	static uint64_t xcr0;
+	uint32_t lo, hi;
+
+	if (!xcr0) {
+		__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+		xcr0 = ((uint64_t)hi << 32 | lo) & 0x2ffULL;
+	}
+	return xcr0;
+}
+
+/*
+ * How much of the XSAVE image those features need (CPUID leaf 0xD gives
+ * each one's offset and size in the standard format): what a frame holds,
+ * as Linux sizes it. ptrace's image is larger (it has room for AMX), and a
+ * frame that large would overflow a sigaltstack sized by AT_MINSIGSTKSZ.
+ */
+static uint32_t
+user_xstate_size(void)
+{
+	static uint32_t size;
+	unsigned a, b, c, d, i;
+	uint64_t mask = user_xfeatures();
+
+	if (size)
+		return size;
+	size = 576;
+	for (i = 2; i < 64; i++) {
+		if (!(mask & (1ULL << i)))
+			continue;
+		__cpuid_count(0xd, i, a, b, c, d);
+		if (a + b > size)
+			size = a + b;
+	}
+	size = (size + 63) & ~63u;
+	return size;
+}
+
 /* One FPU buffer: a single tracer thread delivers one signal at a time. */
 static struct uvk_fpstate sig_fp;
 
@@ -89,11 +137,17 @@ static void
 fp_init_state(struct uvk_fpstate *fp)
 {
 	uint16_t fcw = 0x37f;
-	uint32_t mxcsr = 0x1f80;
+	uint32_t mxcsr = 0x1f80, mask;
+	struct fpx_sw sw;
 
+	/* The MXCSR mask and the host's software bytes say what the host supports: kept. */
+	memcpy(&mask, fp->data + 28, 4);
+	memcpy(&sw, fp->data + FX_SW_OFF, sizeof(sw));
 	memset(fp->data, 0, fp->len);
 	memcpy(fp->data, &fcw, 2);
 	memcpy(fp->data + 24, &mxcsr, 4);
+	memcpy(fp->data + 28, &mask, 4);
+	memcpy(fp->data + FX_SW_OFF, &sw, sizeof(sw));
 }
 
 /*
@@ -111,6 +165,7 @@ gk_sig_frame(struct gk_proc *p, int sig, const struct gk_siginfo *info,
 	uint64_t sp = r->rsp, fpgva = 0, gva;
 	int onstack = gk_sig_on_altstack(p, sp);
 	struct fpx_sw sw;
+	uint32_t flen;
 
 	if (!(act->flags & GK_SA_RESTORER) || !act->restorer)
 		return -EFAULT; /* x86-64 has no vDSO trampoline to fall back on */
@@ -120,28 +175,25 @@ gk_sig_frame(struct gk_proc *p, int sig, const struct gk_siginfo *info,
 		sp = p->ss_sp + p->ss_size;
 	else
 		sp -= 128; /* the red zone */
-	if (fp->len) {
-		/*
-		 * sw_reserved tells a reader the layout. The host fills it in
-		 * the image ptrace gives (its feature mask); said again here.
-		 */
-		memcpy(&sw, fp->data + FX_SW_OFF, sizeof(sw));
-		if (sw.magic1 != K_FP_XSTATE_MAGIC1) {
-			memset(&sw, 0, sizeof(sw));
-			sw.magic1 = K_FP_XSTATE_MAGIC1;
-			memcpy(&sw.xfeatures, fp->data + 512, 8);
-			sw.xfeatures |= 3;
-		}
-		sw.extended_size = fp->len + 4;
-		sw.xstate_size = fp->len;
+	if (fp->len > user_xstate_size())
+		flen = user_xstate_size();
+	else
+		flen = fp->len;
+	if (flen) {
+		/* sw_reserved tells a reader the layout: features, sizes, magic. */
+		memset(&sw, 0, sizeof(sw));
+		sw.magic1 = K_FP_XSTATE_MAGIC1;
+		sw.xfeatures = user_xfeatures();
+		sw.extended_size = flen + 4;
+		sw.xstate_size = flen;
 		memcpy(fp->data + FX_SW_OFF, &sw, sizeof(sw));
-		sp = (sp - fp->len - 4) & ~63ULL;
+		sp = (sp - flen - 4) & ~63ULL;
 		fpgva = sp;
 	}
 	gva = ((sp - sizeof(fr)) & ~15ULL) - 8;
 	memset(&fr, 0, sizeof(fr));
 	fr.pretcode = act->restorer;
-	fr.uc.flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS | (fp->len ? UC_FP_XSTATE : 0);
+	fr.uc.flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS | (flen ? UC_FP_XSTATE : 0);
 	fr.uc.ss_sp = p->ss_sp;
 	fr.uc.ss_size = p->ss_size;
 	fr.uc.ss_flags = !p->ss_size ? SS_DISABLE : onstack ? SS_ONSTACK : 0;
@@ -153,16 +205,19 @@ gk_sig_frame(struct gk_proc *p, int sig, const struct gk_siginfo *info,
 	    .rsp = r->rsp, .rip = r->rip, .eflags = r->rflags, .cs = USER_CS, .ss = USER_SS,
 	    .fpstate = fpgva,
 	};
-	if (info->signo == SIGSEGV || info->signo == SIGBUS) {
-		fr.uc.mc.cr2 = info->addr;
-		fr.uc.mc.trapno = 14;
+	if (p->fault_sig == sig) {
+		/* The trap that raised it, as the host's ucontext would tell. */
+		fr.uc.mc.trapno = p->fault_trapno;
 		fr.uc.mc.err = p->fault_err;
+		if (p->fault_trapno == 14)
+			fr.uc.mc.cr2 = info->addr;
+		p->fault_sig = 0;
 	}
 	fr.uc.sigmask = p->restore_mask ? p->saved_mask : p->sigmask;
 	fr.uc.mc.oldmask = fr.uc.sigmask;
 	fr.info = *info;
-	if (fpgva && (gk_copyout(p, fpgva, fp->data, fp->len) < 0 ||
-		      gk_copyout(p, fpgva + fp->len, &(uint32_t){K_FP_XSTATE_MAGIC2}, 4) < 0))
+	if (fpgva && (gk_copyout(p, fpgva, fp->data, flen) < 0 ||
+		      gk_copyout(p, fpgva + flen, &(uint32_t){K_FP_XSTATE_MAGIC2}, 4) < 0))
 		return -EFAULT;
 	if (gk_copyout(p, gva, &fr, sizeof(fr)) < 0)
 		return -EFAULT;
@@ -195,11 +250,10 @@ gk_sig_frame(struct gk_proc *p, int sig, const struct gk_siginfo *info,
 static int
 fp_from_frame(struct gk_proc *p, struct uvk_fpstate *fp, uint64_t gva)
 {
-	struct fpx_sw host, sw;
+	struct fpx_sw sw;
 	uint32_t len = 512, mxcsr, mask;
 	uint64_t bv;
 
-	memcpy(&host, fp->data + FX_SW_OFF, sizeof(host));
 	memcpy(&mask, fp->data + 28, 4);
 	if (gk_copyin(p, &sw, gva + FX_SW_OFF, sizeof(sw)) < 0)
 		return -EFAULT;
@@ -212,10 +266,10 @@ fp_from_frame(struct gk_proc *p, struct uvk_fpstate *fp, uint64_t gva)
 	mxcsr &= mask ? mask : 0xffbf;
 	memcpy(fp->data + 24, &mxcsr, 4);
 	memcpy(fp->data + 28, &mask, 4);
-	memset(fp->data + FX_SW_OFF, 0, sizeof(host));
+	memset(fp->data + FX_SW_OFF, 0, sizeof(sw));
 	if (len > 512) {
 		memcpy(&bv, fp->data + 512, 8);
-		bv &= host.magic1 == K_FP_XSTATE_MAGIC1 ? host.xfeatures : 3;
+		bv &= user_xfeatures();
 		memset(fp->data + 512, 0, 64);
 		memcpy(fp->data + 512, &bv, 8);
 	}

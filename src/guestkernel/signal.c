@@ -130,6 +130,17 @@ gk_sig_dequeue(struct gk_proc *p, uint64_t set, struct gk_siginfo *ret)
 	return sig;
 }
 
+/* Default actions: 0 ignore, 1 terminate, 2 stop. Core-dumping signals terminate. */
+static int
+default_action(int sig)
+{
+	if (gk_sigbit(sig) & SIG_DFL_IGNORED)
+		return 0;
+	if (gk_sigbit(sig) & SIG_STOPS)
+		return 2;
+	return 1;
+}
+
 /* Tell p's parent that p stopped or continued (CLD_STOPPED, CLD_CONTINUED). */
 static void
 notify_parent(struct gk_proc *p, int code, int status)
@@ -201,6 +212,13 @@ gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si)
 	}
 	if (!(t->sigmask & bit) && gk_sig_ignored(t, sig))
 		return 0;
+	if (!(t->sigmask & bit) && t->sigact[sig].handler == (uint64_t)SIG_DFL &&
+	    default_action(sig) == 1 && !(t->sigwait & bit)) {
+		/* Fatal: the process dies now, even stopped or asleep, as on Linux. */
+		t->stopped = 0;
+		gk_proc_exit(t, sig);
+		return 0;
+	}
 	if (sig < SIG_RTMIN_K && (t->sigpending & bit))
 		return 0; /* standard signals do not queue */
 	if (sig >= SIG_RTMIN_K && t->nsigq >= GK_SIGQ_MAX)
@@ -363,17 +381,6 @@ gk_sig_interrupted(struct gk_proc *p)
 	return 1;
 }
 
-/* Default actions: 0 ignore, 1 terminate, 2 stop. Core-dumping signals terminate. */
-static int
-default_action(int sig)
-{
-	if (gk_sigbit(sig) & SIG_DFL_IGNORED)
-		return 0;
-	if (gk_sigbit(sig) & SIG_STOPS)
-		return 2;
-	return 1;
-}
-
 /*
  * gk_sig_deliver - act on p's deliverable signals before it returns to
  * user mode: ignore, stop, die, or enter handlers (one frame each, nested
@@ -440,7 +447,9 @@ gk_sig_child_exit(struct gk_proc *c)
 	act = &parent->sigact[SIGCHLD];
 	autoreap = c->exit_signal == SIGCHLD &&
 		   (act->handler == (uint64_t)SIG_IGN || (act->flags & SA_NOCLDWAIT));
-	if (c->exit_signal > 0 && c->exit_signal < GK_NSIG) {
+	/* Ignored SIGCHLD: no signal at all, not even a pending one while blocked. */
+	if (c->exit_signal > 0 && c->exit_signal < GK_NSIG &&
+	    !(autoreap && act->handler == (uint64_t)SIG_IGN)) {
 		memset(&si, 0, sizeof(si));
 		si.signo = c->exit_signal;
 		si.proc.pid = c->gpid;

@@ -234,10 +234,19 @@ gk_synth_stat(struct gk_proc *p, struct gk_path *path, int follow, struct stat *
 	if (err < 0)
 		return err;
 	if (follow && S_ISLNK(nd.mode)) {
+		static int depth; /* links to links in /proc: as ELOOP as the host's */
+
 		if (nd.fdfile)
 			return gk_file_stat(nd.fdfile, st);
 		err = follow_link(p, &nd, &target);
-		return err < 0 ? err : gk_vfs_stat(p, &target, 1, st);
+		if (err < 0)
+			return err;
+		if (depth >= 8)
+			return -ELOOP;
+		depth++;
+		err = gk_vfs_stat(p, &target, 1, st);
+		depth--;
+		return err;
 	}
 	fake_stat(p, path, &nd, st);
 	return 0;

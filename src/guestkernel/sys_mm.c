@@ -123,7 +123,7 @@ GK_SYS(mmap)
 			close(hfd);
 			return -ENOMEM;
 		}
-		vflags |= GK_VMA_FILE;
+		vflags |= GK_VMA_FILE | GK_VMA_EOFBUS;
 	}
 	err = gk_vm_map(p->vm, addr, len, prot, vflags, mf, off, addr + len);
 	gk_mapfile_unref(mf);

@@ -552,6 +552,21 @@ fill_frames(struct gk_vm *vm, struct gk_vma *v, uint64_t gva, uint64_t gpa, uint
 	return r < 0 ? -EIO : 0;
 }
 
+/* The gva past the page holding the last byte of v's file (as it is now). */
+static uint64_t
+file_end(const struct gk_vma *v)
+{
+	struct stat st;
+	uint64_t size;
+
+	if (fstat(v->file->hfd, &st) < 0)
+		return v->start;
+	size = gk_page_up((uint64_t)st.st_size);
+	if (size <= v->foff)
+		return v->start;
+	return size - v->foff > v->end - v->start ? v->end : v->start + (size - v->foff);
+}
+
 static int
 vma_allows(const struct gk_vma *v, unsigned access)
 {
@@ -623,6 +638,15 @@ gk_vm_fault(struct gk_vm *vm, uint64_t gva, unsigned access)
 		ws = v->start;
 	if (we > v->end)
 		we = v->end;
+	if (v->flags & GK_VMA_EOFBUS) {
+		/* Past the file's last page there is nothing to map: SIGBUS, as on Linux. */
+		uint64_t eof = file_end(v);
+
+		if (page >= eof)
+			return -EIO;
+		if (we > eof)
+			we = eof;
+	}
 	for (s = page; s > ws && uvk_vpt_lookup(mem, vm->root, s - GK_PAGE, NULL, NULL) != 0;)
 		s -= GK_PAGE;
 	for (e = page + GK_PAGE; e < we && uvk_vpt_lookup(mem, vm->root, e, NULL, NULL) != 0;)
