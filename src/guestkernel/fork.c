@@ -6,9 +6,8 @@
  * (gk_vm_fork), the parent's registers and FPU state, the same open files
  * (shared descriptions), cwd, umask, limits, signal dispositions and mask.
  * vfork is a fork whose parent does not run again until the child execs or
- * exits (GK_P_VFORK): with copy-on-write it need not share the memory, and
- * nothing a correct vfork child may do can tell the difference, except
- * values it stores for its parent to read (posix_spawn's error report).
+ * exits (GK_P_VFORK); with CLONE_VM (vfork, posix_spawn) the child runs in
+ * the parent's very address space and vmspace meanwhile, as on Linux.
  *
  * Must not: decode syscall arguments.
  */
@@ -22,12 +21,12 @@
 static struct uvk_fpstate fork_fp;
 
 /*
- * gk_proc_fork - a child of p; vfork suspends p until the child execs or
- * exits. Returns the child or NULL with *ret_err set: -EAGAIN (process
+ * gk_proc_fork - a child of p; GK_FORK_VFORK suspends p until the child
+ * execs or exits, GK_FORK_VM has the child share p's memory. Returns the child or NULL with *ret_err set: -EAGAIN (process
  * limit, or the host refused a vmspace), -ENOMEM.
  */
 struct gk_proc *
-gk_proc_fork(struct gk_proc *p, int vfork, int *ret_err)
+gk_proc_fork(struct gk_proc *p, int how, int *ret_err)
 {
 	struct gk_proc *c = gk_proc_alloc(p->k, p);
 
@@ -35,7 +34,23 @@ gk_proc_fork(struct gk_proc *p, int vfork, int *ret_err)
 		*ret_err = -EAGAIN;
 		return NULL;
 	}
-	c->vm = gk_vm_fork(p->vm);
+	if ((how & GK_FORK_VM) && !p->vfork_fp &&
+	    !(p->vfork_fp = aligned_alloc(64, sizeof(*p->vfork_fp)))) {
+		*ret_err = -ENOMEM;
+		goto out_free;
+	}
+	if (how & GK_FORK_VM) {
+		/*
+		 * The child runs in our memory and our vmspace while we wait:
+		 * no host process to make, and what it stores we see (posix_spawn
+		 * reports its exec error so). Our FPU state is kept aside.
+		 */
+		if (uvk_vmspace_get_fpstate(p->vm->vms, p->vfork_fp) < 0)
+			p->vfork_fp->len = 0;
+		c->vm = gk_vm_ref(p->vm);
+	} else {
+		c->vm = gk_vm_fork(p->vm);
+	}
 	if (!c->vm) {
 		*ret_err = errno == ENOMEM ? -ENOMEM : -EAGAIN;
 		goto out_free;
@@ -47,7 +62,7 @@ gk_proc_fork(struct gk_proc *p, int vfork, int *ret_err)
 		*ret_err = -ENOMEM;
 		goto out_free;
 	}
-	if (uvk_vmspace_get_fpstate(p->vm->vms, &fork_fp) == 0)
+	if (!(how & GK_FORK_VM) && uvk_vmspace_get_fpstate(p->vm->vms, &fork_fp) == 0)
 		uvk_vmspace_set_fpstate(c->vm->vms, &fork_fp);
 	c->regs = p->regs;
 	c->regs.rax = 0;
@@ -62,7 +77,7 @@ gk_proc_fork(struct gk_proc *p, int vfork, int *ret_err)
 	c->ss_sp = p->ss_sp;
 	c->ss_size = p->ss_size;
 	c->ss_flags = p->ss_flags;
-	if (vfork) {
+	if (how & GK_FORK_VFORK) {
 		c->vfork_parent = p;
 		p->vfork_child = c;
 		p->state = GK_P_VFORK;

@@ -85,6 +85,7 @@ struct gk_vma {
 };
 
 struct gk_vm {
+	int refs; /* processes using it: a vfork child shares its parent's */
 	struct gk_kernel *k;
 	struct uvk_vmspace *vms;
 	uint64_t root;	    /* gpa of the level-4 table */
@@ -99,6 +100,7 @@ struct gk_vm {
 
 struct gk_vm *gk_vm_new(struct gk_kernel *k);
 void gk_vm_free(struct gk_vm *vm);
+struct gk_vm *gk_vm_ref(struct gk_vm *vm);
 struct gk_vma *gk_vma_find(struct gk_vm *vm, uint64_t gva);
 int gk_vm_map(struct gk_vm *vm, uint64_t start, uint64_t len, unsigned prot, unsigned flags,
 	      struct gk_mapfile *file, uint64_t foff, uint64_t fend);
@@ -377,6 +379,7 @@ struct gk_proc {
 	struct gk_proc *next;	  /* in k->procs */
 	struct gk_proc *vfork_child; /* GK_P_VFORK: whom we wait for */
 	struct gk_proc *vfork_parent; /* suspended until we exec or exit */
+	struct uvk_fpstate *vfork_fp; /* our FPU state while a CLONE_VM child uses our vmspace */
 	const void *wchan;	  /* GK_P_SLEEP: what we wait for */
 	int insys;		  /* a blocked syscall to run again */
 	uint64_t sys_nr, sys_args[6];
@@ -478,7 +481,9 @@ struct gk_proc *gk_proc_find(struct gk_kernel *k, int gpid);
 long gk_block(struct gk_proc *p, const void *chan);
 void gk_wake(struct gk_kernel *k, const void *chan);
 void gk_vfork_release(struct gk_proc *child);
-struct gk_proc *gk_proc_fork(struct gk_proc *p, int vfork, int *ret_err);
+#define GK_FORK_VFORK 1 /* the parent waits until the child execs or exits */
+#define GK_FORK_VM    2 /* ... and the child runs in the parent's memory meanwhile */
+struct gk_proc *gk_proc_fork(struct gk_proc *p, int how, int *ret_err);
 
 #define GK_WCHAN_POLL ((const void *)1) /* poll: woken by any pipe event */
 

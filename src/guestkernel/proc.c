@@ -95,6 +95,9 @@ gk_vfork_release(struct gk_proc *child)
 		parent->vfork_child = NULL;
 		if (parent->state == GK_P_VFORK)
 			parent->state = GK_P_RUN;
+		/* The child ran in our vmspace: our FPU state goes back. */
+		if (parent->vfork_fp && parent->vfork_fp->len && parent->vm)
+			uvk_vmspace_set_fpstate(parent->vm->vms, parent->vfork_fp);
 	}
 }
 
@@ -163,6 +166,7 @@ gk_proc_free(struct gk_proc *p)
 	gk_fdt_free(p->fdt);
 	gk_sig_flush(p);
 	free(p->ptimers);
+	free(p->vfork_fp);
 	free(p->cwd);
 	free(p->exe);
 	free(p);

@@ -30,7 +30,10 @@ do_clone(struct gk_proc *p, uint64_t flags, uint64_t newsp, uint64_t ptid, uint6
 		return -EINVAL;
 	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
 		return -EINVAL;
-	c = gk_proc_fork(p, (flags & CLONE_VFORK) != 0, &err);
+	c = gk_proc_fork(p,
+			 ((flags & CLONE_VFORK) ? GK_FORK_VFORK : 0) |
+			     ((flags & CLONE_VM) ? GK_FORK_VM : 0),
+			 &err);
 	if (!c)
 		return err;
 	pid = c->gpid;

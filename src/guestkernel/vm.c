@@ -90,6 +90,7 @@ gk_vm_new(struct gk_kernel *k)
 
 	if (!vm)
 		return NULL;
+	vm->refs = 1;
 	vm->k = k;
 	if (gk_vm_table_alloc(vm, &vm->root) < 0) {
 		free(vm);
@@ -143,13 +144,24 @@ invalidate(struct gk_vm *vm, uint64_t start, uint64_t end)
 		uvk_vmspace_invalidate(vm->vms, start, end - start);
 }
 
-/* gk_vm_free - release every frame, table and the vmspace. NULL is fine. */
+/* gk_vm_ref - one more process uses vm (CLONE_VM). */
+struct gk_vm *
+gk_vm_ref(struct gk_vm *vm)
+{
+	vm->refs++;
+	return vm;
+}
+
+/*
+ * gk_vm_free - drop a use of vm; the last one releases every frame, table
+ * and the vmspace. NULL is fine.
+ */
 void
 gk_vm_free(struct gk_vm *vm)
 {
 	int i;
 
-	if (!vm)
+	if (!vm || --vm->refs > 0)
 		return;
 	for (i = 0; i < vm->nvma; i++) {
 		drop_pages(vm, vm->vma[i].start, vm->vma[i].end);
