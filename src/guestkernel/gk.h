@@ -44,6 +44,7 @@ struct gk_palloc {
 	uint8_t *ram;
 	uint64_t npages;
 	uint64_t *bitmap; /* 1 = frame in use */
+	uint64_t *clean;  /* 1 = frame known to hold zeroes (a hole of the memfd) */
 	uint16_t *ref;	  /* mappings of each frame, for copy-on-write in part 2 */
 	uint64_t next;	  /* next-fit cursor, in frames */
 	uint64_t nfree;
@@ -56,6 +57,7 @@ long gk_palloc_run(struct gk_palloc *pa, uint64_t want, uint64_t *ret_gpa);
 void gk_palloc_free(struct gk_palloc *pa, uint64_t gpa, uint64_t npages);
 void gk_page_ref(struct gk_palloc *pa, uint64_t gpa);
 int gk_page_unref(struct gk_palloc *pa, uint64_t gpa);
+int gk_page_drop(struct gk_palloc *pa, uint64_t gpa);
 
 /* ---- vm.c: address spaces, VMAs, page faults ------------------------------------------- */
 

@@ -7,8 +7,11 @@
  * frames and the host mappings the library makes from them merge. Frame 0 is
  * never handed out, so gpa 0 can mean "none". Page-table pages come from here
  * too. Frames are zeroed when handed out (a freed frame holds its last
- * user's data); large freed runs are also given back to the host with
- * uvk_pmem_discard so that a guest that frees memory frees host RAM.
+ * user's data), unless they are known clean: never used since boot, or
+ * since a large freed run was given back to the host with uvk_pmem_discard
+ * (so that a guest that frees memory frees host RAM). A clean frame is a
+ * hole of the memfd: zeroing it in the tracer would only make the host
+ * allocate and clear it twice.
  *
  * Must not: touch page tables or vmspaces. Callers keep track of what they own.
  */
@@ -48,11 +51,13 @@ gk_palloc_init(struct gk_palloc *pa, struct uvk_pmem *pm)
 	pa->ram = uvk_pmem_base(pm);
 	pa->npages = uvk_pmem_size(pm) / GK_PAGE;
 	pa->bitmap = calloc((pa->npages + 63) / 64, sizeof(uint64_t));
+	pa->clean = malloc((pa->npages + 63) / 64 * sizeof(uint64_t));
 	pa->ref = calloc(pa->npages, sizeof(uint16_t));
-	if (!pa->bitmap || !pa->ref) {
+	if (!pa->bitmap || !pa->clean || !pa->ref) {
 		gk_palloc_fini(pa);
 		return -ENOMEM;
 	}
+	memset(pa->clean, 0xff, (pa->npages + 63) / 64 * sizeof(uint64_t));
 	bit_set(pa->bitmap, 0);
 	pa->nfree = pa->npages - 1;
 	pa->next = 1;
@@ -63,7 +68,9 @@ void
 gk_palloc_fini(struct gk_palloc *pa)
 {
 	free(pa->bitmap);
+	free(pa->clean);
 	free(pa->ref);
+	pa->clean = NULL;
 	pa->bitmap = NULL;
 	pa->ref = NULL;
 }
@@ -107,10 +114,13 @@ gk_palloc_run(struct gk_palloc *pa, uint64_t want, uint64_t *ret_gpa)
 	for (n = 0; n < want && start + n < pa->npages && !bit_test(pa->bitmap, start + n); n++) {
 		bit_set(pa->bitmap, start + n);
 		pa->ref[start + n] = 1;
+		if (bit_test(pa->clean, start + n))
+			bit_clear(pa->clean, start + n);
+		else
+			memset(pa->ram + (start + n) * GK_PAGE, 0, GK_PAGE);
 	}
 	pa->nfree -= n;
 	pa->next = start + n;
-	memset(pa->ram + start * GK_PAGE, 0, n * GK_PAGE);
 	if (pa->npages - pa->nfree > pa->peak_used)
 		pa->peak_used = pa->npages - pa->nfree;
 	*ret_gpa = start * GK_PAGE;
@@ -132,14 +142,29 @@ gk_palloc_free(struct gk_palloc *pa, uint64_t gpa, uint64_t npages)
 	}
 	pa->nfree += npages;
 	/* Small runs are cheaper to zero on reuse than to discard now. */
-	if (npages >= 16)
-		uvk_pmem_discard(pa->pm, gpa, npages * GK_PAGE);
+	if (npages >= 16 && uvk_pmem_discard(pa->pm, gpa, npages * GK_PAGE) == 0)
+		for (i = 0; i < npages; i++)
+			bit_set(pa->clean, f + i);
 }
 
 void
 gk_page_ref(struct gk_palloc *pa, uint64_t gpa)
 {
 	pa->ref[gpa / GK_PAGE]++;
+}
+
+/*
+ * gk_page_drop - drop one reference; returns 1 when it was the last, and
+ * the caller then frees the frame (with others, in a run) by gk_palloc_free.
+ */
+int
+gk_page_drop(struct gk_palloc *pa, uint64_t gpa)
+{
+	uint64_t f = gpa / GK_PAGE;
+
+	if (pa->ref[f] == 0)
+		gk_panic(__func__, "frame %#llx has no reference", (unsigned long long)gpa);
+	return --pa->ref[f] == 0;
 }
 
 /* gk_page_unref - drop one reference; frees the frame and returns 1 when it was the last. */

@@ -213,9 +213,11 @@ gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si)
 	if (!(t->sigmask & bit) && gk_sig_ignored(t, sig))
 		return 0;
 	if (!(t->sigmask & bit) && t->sigact[sig].handler == (uint64_t)SIG_DFL &&
-	    default_action(sig) == 1 && !(t->sigwait & bit)) {
-		/* Fatal: the process dies now, even stopped or asleep, as on Linux. */
-		t->stopped = 0;
+	    default_action(sig) == 1 && !(t->sigwait & bit) && !t->stopped) {
+		/*
+		 * Fatal: the process dies now, asleep or not, as on Linux. A
+		 * stopped one keeps it pending and dies when continued.
+		 */
 		gk_proc_exit(t, sig);
 		return 0;
 	}

@@ -28,6 +28,12 @@
 #include "gk.h"
 
 #define FAULT_WINDOW (16 * GK_PAGE)
+/*
+ * Anonymous memory is filled a larger window at a time and mapped in the
+ * host at once: zero pages cost no I/O, and each window is one guest-kernel
+ * round trip instead of four.
+ */
+#define ANON_WINDOW (64 * GK_PAGE)
 #define GK_MMAP_TOP  0x7f0000000000ULL
 #define GK_STACK_TOP 0x7ffffffde000ULL
 #define GK_VA_MIN    0x10000ULL
@@ -117,14 +123,39 @@ gk_vm_new(struct gk_kernel *k)
 	return vm;
 }
 
+/*
+ * Frames whose last mapping goes are freed in physically contiguous runs:
+ * a large run goes back to the host (palloc discards it), as a munmap on
+ * Linux gives memory back.
+ */
+struct drop {
+	struct gk_vm *vm;
+	uint64_t gpa, n; /* the run being gathered */
+};
+
+static void
+drop_flush(struct drop *d)
+{
+	if (d->n)
+		gk_palloc_free(&d->vm->k->pa, d->gpa, d->n);
+	d->n = 0;
+}
+
 static int
 drop_leaf(void *ctx, uint64_t gva, uint64_t *pte)
 {
-	struct gk_vm *vm = ctx;
+	struct drop *d = ctx;
+	uint64_t f = *pte & UVK_PTE_FRAME;
 
 	if (*pte & UVK_PTE_V) {
-		gk_page_unref(&vm->k->pa, *pte & UVK_PTE_FRAME);
-		vm->pages--;
+		d->vm->pages--;
+		if (gk_page_drop(&d->vm->k->pa, f)) {
+			if (d->n && f != d->gpa + d->n * GK_PAGE)
+				drop_flush(d);
+			if (!d->n)
+				d->gpa = f;
+			d->n++;
+		}
 	}
 	*pte = 0;
 	return 0;
@@ -134,7 +165,10 @@ drop_leaf(void *ctx, uint64_t gva, uint64_t *pte)
 static void
 drop_pages(struct gk_vm *vm, uint64_t start, uint64_t end)
 {
-	uvk_vpt_foreach(vm->k->vmem, vm->root, start, end, drop_leaf, vm);
+	struct drop d = {.vm = vm};
+
+	uvk_vpt_foreach(vm->k->vmem, vm->root, start, end, drop_leaf, &d);
+	drop_flush(&d);
 }
 
 static void
@@ -618,7 +652,7 @@ int
 gk_vm_fault(struct gk_vm *vm, uint64_t gva, unsigned access)
 {
 	const struct uvk_vpt_mem *mem = vm->k->vmem;
-	uint64_t page = gk_page_down(gva), ws, we, s, e, pte, bits;
+	uint64_t page = gk_page_down(gva), ws, we, s, e, pte, bits, fresh, win, s0;
 	struct gk_vma *v;
 	int err;
 
@@ -643,9 +677,17 @@ gk_vm_fault(struct gk_vm *vm, uint64_t gva, unsigned access)
 		}
 		return 0;
 	}
+	/*
+	 * New pages of a writable VMA enter Accessed and Modified: this kernel
+	 * never asks whether a private page is dirty (no swap, no write-back),
+	 * and a clean writable page would cost the guest a second fault on its
+	 * first write, when the host upgrades it (the Modified-bit emulation).
+	 */
+	fresh = (bits & UVK_PTE_W) ? UVK_PTE_A | UVK_PTE_M : UVK_PTE_A;
 	/* The window: the aligned 64 KiB around the page, inside the VMA, of absent pages. */
-	ws = page & ~(FAULT_WINDOW - 1);
-	we = ws + FAULT_WINDOW;
+	win = (v->flags & GK_VMA_FILE) ? FAULT_WINDOW : ANON_WINDOW;
+	ws = page & ~(win - 1);
+	we = ws + win;
 	if (ws < v->start)
 		ws = v->start;
 	if (we > v->end)
@@ -663,6 +705,7 @@ gk_vm_fault(struct gk_vm *vm, uint64_t gva, unsigned access)
 		s -= GK_PAGE;
 	for (e = page + GK_PAGE; e < we && uvk_vpt_lookup(mem, vm->root, e, NULL, NULL) != 0;)
 		e += GK_PAGE;
+	s0 = s;
 	while (s < e) {
 		uint64_t gpa, i;
 		long n = gk_palloc_run(&vm->k->pa, (e - s) / GK_PAGE, &gpa);
@@ -677,8 +720,8 @@ gk_vm_fault(struct gk_vm *vm, uint64_t gva, unsigned access)
 			uint64_t g = s + i * GK_PAGE, f = gpa + i * GK_PAGE;
 
 			if (err == 0)
-				err = uvk_vpt_enter(mem, vm->root, g, f | bits, gk_vm_table_alloc, vm,
-						    NULL);
+				err = uvk_vpt_enter(mem, vm->root, g, f | bits | fresh, gk_vm_table_alloc,
+						    vm, NULL);
 			if (err < 0) {
 				gk_palloc_free(&vm->k->pa, f, 1);
 				continue;
@@ -690,6 +733,9 @@ gk_vm_fault(struct gk_vm *vm, uint64_t gva, unsigned access)
 			return err;
 		s += (uint64_t)n * GK_PAGE;
 	}
+	/* Beyond what the library maps around a fault by itself: map it all now. */
+	if (e - s0 > FAULT_WINDOW)
+		uvk_vmspace_prefault(vm->vms, s0, e - s0);
 	return 0;
 }
 

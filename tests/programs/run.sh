@@ -4,18 +4,35 @@
 # attempts, bad input and exit statuses.
 #
 # Usage: run.sh UVK CASE      (BUSYBOX=/path overrides /bin/busybox)
+#        run.sh native CASE   (the tty_* cases only: the same steps run on the
+#                              host, which proves the steps and the driver right)
+#
+# The tty_* cases drive an interactive program on a pseudo-terminal with
+# ptydrive (tests/programs/ptydrive.c), found in $PTYDRIVE, which meson sets.
 #
 # Every case prints what it checks and exits 0 on success, 1 on a mismatch
 # (with the difference), 77 never: a test that cannot run fails loudly.
 set -u
 
-UVK=$(realpath "$1")
 CASE=$2
 BB=${BUSYBOX:-/bin/busybox}
-
-if [ ! -x "$UVK" ]; then
-	echo "FAIL: no uvk at $1"
-	exit 1
+NATIVE=
+if [ "$1" = native ]; then
+	NATIVE=1
+	UVK=/nonexistent-uvk-in-native-mode
+	case $CASE in
+	tty_*) ;;
+	*)
+		echo "FAIL: case $CASE has no native mode"
+		exit 1
+		;;
+	esac
+else
+	UVK=$(realpath "$1")
+	if [ ! -x "$UVK" ]; then
+		echo "FAIL: no uvk at $1"
+		exit 1
+	fi
 fi
 if [ ! -x "$BB" ]; then
 	echo "FAIL: no busybox at $BB (apt-get install busybox-static)"
@@ -86,6 +103,31 @@ mkroot() {
 	ln -s ../../../../../../../../etc/passwd "$R/sub/deeper/rel"
 	ln -s /sub "$R/sub/deeper/dirlink"
 	ln -s loop "$R/loop"
+}
+
+# onpty [NAME=VALUE...] PROGRAM [ARG...]: run PROGRAM with those variables on a
+# new pseudo-terminal, in the guest (natively in native mode), driven by the
+# ptydrive script on stdin; fail if a step fails.
+onpty() {
+	local -a cmd
+	if [ -z "${PTYDRIVE:-}" ] || [ ! -x "$PTYDRIVE" ]; then
+		fail "no ptydrive (PTYDRIVE=${PTYDRIVE:-}); meson sets it"
+	fi
+	if [ -n "$NATIVE" ]; then
+		cmd=(env)
+	else
+		cmd=("$UVK")
+	fi
+	while [ $# -gt 0 ] && [[ $1 == *=* ]]; do
+		if [ -n "$NATIVE" ]; then
+			cmd+=("$1")
+		else
+			cmd+=(-E "$1")
+		fi
+		shift
+	done
+	echo "check: on a pty: ${cmd[*]} $*"
+	"$PTYDRIVE" --timeout 30 -- "${cmd[@]}" "$@" || fail "on a pty: ${cmd[*]} $*"
 }
 
 mkdata
@@ -385,6 +427,112 @@ devproc)
 	grep -q '\[stack\]' "$W/.out" || fail "/proc/self/maps has no stack"
 	status 0 $UVK "$BB" grep MemTotal /proc/meminfo
 	status 0 $UVK -m 64M "$BB" grep -w 65536 /proc/meminfo
+	;;
+tty_ctrlc)
+	# Ctrl-C at an interactive shell interrupts its foreground job and the
+	# prompt comes back; the shell sees 128+SIGINT. We cannot see when the
+	# guest's sleep has started, so Ctrl-C is repeated until the prompt is back
+	# (a Ctrl-C typed while the shell still edits the line is just a byte, which
+	# the next one's SIGINT flushes). The second job prints "started" once it is
+	# the foreground process group, so that Ctrl-C cannot reach the shell instead.
+	onpty 'PS1=uvk$ ' "$BB" sh -i <<-'EOF'
+		expect "uvk$ "
+		send "sleep 100\n"
+		expect "sleep 100\r\n"
+		sendrepeat "\x03" "uvk$ "
+		send "echo rc=$?\n"
+		expect "rc=130\r\n"
+		expect "uvk$ "
+		send "(echo started; sleep 100)\n"
+		expect "started\r\n"
+		sendrepeat "\x03" "uvk$ "
+		send "echo rc=$?\n"
+		expect "rc=130\r\n"
+		expect "uvk$ "
+		send "exit\n"
+		wait 0
+		termios-same
+	EOF
+	;;
+tty_ctrlz)
+	# Ctrl-Z stops the foreground job (SIGTSTP) and ash reports it. Ctrl-Z is
+	# repeated like Ctrl-C in tty_ctrlc until ash says "Stopped"; the
+	# interactive shell ignores SIGTSTP, so an early one does nothing.
+	# First job: sent SIGTERM while stopped, it waits for SIGCONT; ash refuses
+	# the first `exit` while a job is stopped; `fg` continues it and it dies.
+	# Second job: it says "ready" once it has the terminal, so the first Ctrl-Z
+	# stops it (an early one, typed while ash still edits the line, would be a
+	# byte for its `read`). `fg` puts it back in the foreground, which it proves
+	# by reading a line from the terminal (a background read would stop it), so
+	# the Ctrl-C after that cannot land while ash is still between printing the
+	# job and handing it the terminal. Job numbers after the first depend on
+	# when ash frees a finished job, hence %%.
+	onpty 'PS1=uvk$ ' "$BB" sh -i <<-'EOF'
+		expect "uvk$ "
+		send "sleep 100\n"
+		expect "sleep 100\r\n"
+		sendrepeat "\x1a" "Stopped"
+		expect "sleep 100\r\n"
+		expect "uvk$ "
+		send "echo rc=$?\n"
+		expect "rc=148\r\n"
+		expect "uvk$ "
+		send "jobs\n"
+		expect "[1]+  Stopped                    sleep 100\r\n"
+		expect "uvk$ "
+		send "kill %%\n"
+		expect "uvk$ "
+		send "exit\n"
+		expect "You have stopped jobs.\r\n"
+		expect "uvk$ "
+		send "fg; echo rc=$?\n"
+		expect "Terminated\r\nrc=143\r\n"
+		expect "uvk$ "
+		send "(echo ready; read x; echo got=$x; sleep 100)\n"
+		expect "ready\r\n"
+		sendrepeat "\x1a" "Stopped"
+		expect "uvk$ "
+		send "fg\n"
+		expect "fg\r\n"
+		expect "sleep 100)\r\n"
+		send "go\n"
+		expect "got=go\r\n"
+		sendrepeat "\x03" "uvk$ "
+		send "echo rc=$?\n"
+		expect "rc=130\r\n"
+		expect "uvk$ "
+		send "exit\n"
+		wait 0
+		termios-same
+	EOF
+	;;
+tty_restore)
+	# uvk puts the terminal back as it found it when it exits, even if the guest
+	# left it raw or died by a signal. The modes are first seen changed while
+	# the guest waits for a line, which proves its stty reached the terminal.
+	# Natively nothing restores them: the same steps expect them still changed
+	# at the end, which proves the final check can fail.
+	if [ -n "$NATIVE" ]; then
+		at_end=termios-differ
+		killed='wait signal 9'
+	else
+		at_end=termios-same
+		killed='wait 137'
+	fi
+	onpty "$BB" sh -c 'stty raw -echo; echo changed; read x; exit 0' <<-EOF
+		expect "changed"
+		termios-differ
+		send "\n"
+		wait 0
+		$at_end
+	EOF
+	onpty "$BB" sh -c 'stty raw -echo; echo changed; read x; kill -KILL $$' <<-EOF
+		expect "changed"
+		termios-differ
+		send "\n"
+		$killed
+		$at_end
+	EOF
 	;;
 *)
 	fail "unknown case $CASE"
