@@ -352,6 +352,32 @@ sh_500)
 	} >"$W/many.sh"
 	same sh many.sh
 	;;
+sh_trap)
+	# trap on INT (sent by the shell to itself and by a child), EXIT, a trap
+	# reset to the default, which then kills (status 143), and "" (ignore),
+	# which children inherit.
+	same sh -c 'trap "echo caught INT" INT; kill -INT $$; echo after; sh -c "kill -INT $$"; echo again; trap - INT; trap "echo exit trap" EXIT; echo end'
+	same sh -c 'trap "echo never" TERM; trap - TERM; kill -TERM $$; echo unreachable'
+	same sh -c 'trap "" INT; kill -INT $$; echo ignored; sh -c "kill -INT \$\$; echo child ignores too"'
+	;;
+sh_jobs)
+	# A background job killed with kill %1, then collected by wait: 143.
+	same sh -c 'sleep 100 & kill %1; wait; echo "waited $?"'
+	same sh -c 'sleep 100 & p=$!; kill -STOP $p; kill -CONT $p; kill $p; wait $p; echo "status $?"'
+	same sh -c '(sleep 0.2; echo late) & echo early; wait; echo done'
+	same sh -c '{ for i in 1 2 3; do (echo job $i) & done; wait; echo all; } | sort'
+	;;
+sh_wait)
+	# wait for one pid, for all, for a job that exits with a status.
+	same sh -c '(exit 7) & p=$!; (exit 9) & q=$!; wait $p; echo "p $?"; wait $q; echo "q $?"; wait; echo "none $?"'
+	same sh -c 'sleep 0.1 & sleep 0.1 & wait; echo both'
+	;;
+sh_xargs)
+	# xargs runs the command per batch of arguments, in child processes.
+	same sh -c "$BB seq 1 300 | $BB xargs -n 7 echo | $BB tail -3"
+	same sh -c "$BB seq 1 50 | $BB xargs -n 1 $BB expr 1 + | $BB md5sum"
+	same sh -c "printf 'a\\nb c\\n' | $BB xargs -I{} echo '[{}]'"
+	;;
 script)
 	# "#!" scripts, with an argument on the interpreter line, found in PATH too.
 	printf '#!%s sh\necho "script $0 $1"\nexit 5\n' "$BB" >"$W/s1"
