@@ -21,6 +21,32 @@
 static struct uvk_fpstate fork_fp;
 
 /*
+ * Both sides write the top of the stack and the thread area at once after
+ * fork: take those copy-on-write faults here, in the tracer (the child
+ * copies, the parent then owns its page alone again), rather than as two
+ * trips through the guest kernel per fork. A page that cannot be had
+ * (no VMA, out of RAM) is left to fault as usual.
+ */
+static void
+early_copy(struct gk_proc *c, struct gk_proc *p, uint64_t gva)
+{
+	if (gk_vm_fault(c->vm, gva, UVK_ACCESS_WRITE) == 0)
+		gk_vm_fault(p->vm, gva, UVK_ACCESS_WRITE);
+}
+
+/* Map the 16-page windows around rip and rsp in vm's host process. */
+static void
+prefault_hot(struct gk_vm *vm, const struct uvk_regs *r)
+{
+	const uint64_t win = 16 * GK_PAGE;
+	uint64_t sp = r->rsp & ~(win - 1);
+
+	uvk_vmspace_prefault(vm->vms, r->rip & ~(win - 1), win);
+	if (sp != (r->rip & ~(win - 1)))
+		uvk_vmspace_prefault(vm->vms, sp, win);
+}
+
+/*
  * gk_proc_fork - a child of p; GK_FORK_VFORK suspends p until the child
  * execs or exits, GK_FORK_VM has the child share p's memory. Returns the child or NULL with *ret_err set: -EAGAIN (process
  * limit, or the host refused a vmspace), -ENOMEM.
@@ -77,6 +103,21 @@ gk_proc_fork(struct gk_proc *p, int how, int *ret_err)
 	c->ss_sp = p->ss_sp;
 	c->ss_size = p->ss_size;
 	c->ss_flags = p->ss_flags;
+	if (!(how & GK_FORK_VM)) {
+		/*
+		 * The child's host process starts empty, and the parent lost its
+		 * writable mappings to copy-on-write: map the windows around the
+		 * code and the stack both return to, in the batches that run
+		 * before them, rather than take a fault each on the way back.
+		 */
+		early_copy(c, p, p->regs.rsp);
+		if (gk_page_down(p->regs.rsp - 256) != gk_page_down(p->regs.rsp))
+			early_copy(c, p, p->regs.rsp - 256);
+		if (p->regs.fs_base)
+			early_copy(c, p, p->regs.fs_base);
+		prefault_hot(c->vm, &c->regs);
+		prefault_hot(p->vm, &p->regs);
+	}
 	if (how & GK_FORK_VFORK) {
 		c->vfork_parent = p;
 		p->vfork_child = c;

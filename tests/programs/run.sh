@@ -73,6 +73,8 @@ same() {
 	echo "check: busybox $* (guest status $gs, native $ns)"
 	if ! cmp -s "$W/.g.out" "$W/.n.out"; then
 		diff "$W/.g.out" "$W/.n.out" | head -20
+		echo "guest stderr:"
+		head -20 "$W/.g.err"
 		fail "stdout differs for: $*"
 	fi
 	if ! cmp -s "$W/.g.err" "$W/.n.err"; then
