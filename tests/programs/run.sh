@@ -354,6 +354,23 @@ sh_500)
 	} >"$W/many.sh"
 	same sh many.sh
 	;;
+idle)
+	# An idle guest sleeps on the host: a guest sleeping 1 s (a timer), and
+	# one blocked 1 s reading uvk's stdin (a pipe with no data yet), each
+	# cost far less CPU than the second a busy wait would burn.
+	TIMEFORMAT='%3U %3S'
+	for what in sleep read; do
+		if [ $what = sleep ]; then
+			{ time $G "$BB" sleep 1 >/dev/null 2>&1; } 2>"$W/.t"
+		else
+			{ time { sleep 1; echo line; } | $G "$BB" head -1 >/dev/null 2>&1; } 2>"$W/.t"
+		fi
+		read -r u s <"$W/.t"
+		echo "check: guest blocked 1 s in $what: uvk used ${u}s user, ${s}s system"
+		awk -v u="$u" -v s="$s" 'BEGIN { exit !(u + s < 0.5) }' ||
+			fail "uvk used ${u}+${s}s of CPU while its guest slept 1 s ($what)"
+	done
+	;;
 sh_trap)
 	# trap on INT (sent by the shell to itself and by a child), EXIT, a trap
 	# reset to the default, which then kills (status 143), and "" (ignore),
