@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -233,9 +234,17 @@ run_proc(struct gk_proc *p)
 			break;
 		case UVK_TRAP_INTERRUPT:
 			return 0;
-		case UVK_TRAP_EXIT:
-			gk_proc_kill(p, t.exit.exited ? SIGKILL : t.exit.code, NULL);
+		case UVK_TRAP_EXIT: {
+			/* Never expected: something outside killed the host process. */
+			char why[96];
+
+			snprintf(why, sizeof(why), "its host process %d %s %d (wait status %#x)",
+				 uvk_vmspace_host_pid(p->vm->vms),
+				 t.exit.exited ? "exited with" : "was killed by signal", t.exit.code,
+				 t.exit.wstatus);
+			gk_proc_kill(p, t.exit.exited ? SIGKILL : t.exit.code, why);
 			break;
+		}
 		}
 	}
 }

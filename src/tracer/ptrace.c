@@ -8,10 +8,13 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+
+#include <uvk/vmspace.h>
 
 #include "internal.h"
 
@@ -143,13 +146,42 @@ tracer_set_xstate(struct tracer_child *c, const void *buf, size_t len)
 	return 0;
 }
 
-/* Was the signal the child stopped for raised by its own instruction (not sent by someone)? */
-static bool
-raised_by_stub(struct tracer_child *c)
-{
-	siginfo_t si;
+/*
+ * Where the stub stops: a signal stop met during a batch is the batch's end
+ * only if the child is at the stub's own int3 or ud2, or (SIGSEGV, SIGBUS)
+ * faulted on the stub's own pages. Anything else is a signal that was
+ * pending before the batch began and is delivered at its first
+ * instruction: typically the guest's own page fault, queued while a tick's
+ * PTRACE_INTERRUPT was reported first. It is absorbed: the guest's
+ * instruction has not completed and faults again when the guest resumes.
+ */
+enum stub_end { STUB_RUNNING, STUB_DONE, STUB_FAILED, STUB_FAULTED };
 
-	return tracer_getsiginfo(c, &si) || si.si_code > 0;
+static enum stub_end
+stub_stop(struct tracer_child *c, int sig)
+{
+	uint64_t code = c->stub_base + TRACER_CODE_OFF;
+	uint64_t end = code + (uint64_t)(tracer_stub_end - tracer_stub_start);
+	siginfo_t si;
+	long rip;
+
+	if (sig == SIGSEGV || sig == SIGBUS) {
+		if (tracer_getsiginfo(c, &si) || si.si_code <= 0)
+			return STUB_RUNNING;
+		return (uint64_t)si.si_addr - c->stub_base < UVK_STUB_SIZE ? STUB_FAULTED
+									      : STUB_RUNNING;
+	}
+	if (sig != SIGTRAP && sig != SIGILL)
+		return STUB_RUNNING;
+	errno = 0;
+	rip = ptrace(PTRACE_PEEKUSER, c->pid, offsetof(struct user_regs_struct, rip), 0);
+	if (errno)
+		return STUB_RUNNING;
+	if (sig == SIGTRAP && (uint64_t)rip == end)
+		return STUB_DONE; /* just past the final int3 */
+	if (sig == SIGILL && (uint64_t)rip == end - 3)
+		return STUB_FAILED; /* at the ud2 before it */
+	return STUB_RUNNING;
 }
 
 /*
@@ -161,6 +193,7 @@ tracer_run_stub(struct tracer_child *c, unsigned count, unsigned *ret_failed, in
 {
 	struct user_regs_struct r;
 	struct tracer_stop stop;
+	enum stub_end end;
 	int rc;
 
 	/*
@@ -185,20 +218,20 @@ tracer_run_stub(struct tracer_child *c, unsigned count, unsigned *ret_failed, in
 			return rc;
 		if (stop.kind == TRACER_EXITED || stop.kind == TRACER_KILLED)
 			return -ESRCH;
-		if (stop.kind == TRACER_SIGNAL && stop.code == SIGTRAP)
+		end = stop.kind == TRACER_SIGNAL ? stub_stop(c, stop.code) : STUB_RUNNING;
+		if (end == STUB_DONE)
 			break;
-		if (stop.kind == TRACER_SIGNAL && (stop.code == SIGILL || stop.code == SIGSEGV ||
-						   stop.code == SIGBUS) && raised_by_stub(c)) {
+		if (end != STUB_RUNNING) {
 			rc = tracer_fetch_regs(c);
 			if (rc)
 				return rc;
 			*ret_failed = (c->regs.rbx - (c->stub_base + TRACER_CMD_OFF)) /
 				      sizeof(struct tracer_cmd);
-			*ret_err = stop.code == SIGILL ? -(long long)c->regs.rax : EFAULT;
+			*ret_err = end == STUB_FAILED ? -(long long)c->regs.rax : EFAULT;
 			c->stats.map_calls += *ret_failed + 1;
 			return -EIO;
 		}
-		/* an interrupt or a host signal: absorbed, the batch goes on */
+		/* an interrupt, a host signal or a stale one: absorbed, the batch goes on */
 	}
 	c->stats.map_calls += count;
 	c->regs_valid = false;
