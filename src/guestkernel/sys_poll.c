@@ -25,6 +25,29 @@
 #define POLL_MAX GK_NFD
 
 /*
+ * Ask the host about a batch of nh host descriptors (entries hidx[] of pfd)
+ * at once, never waiting. Returns how many are ready, or -errno; with
+ * watch, those not ready are handed to the run loop to wait on.
+ */
+static int
+poll_host(struct gk_proc *p, struct pollfd *pfd, struct pollfd *hp, const int *hidx, int nh,
+	  int watch)
+{
+	int j, ready = 0;
+
+	if (nh && poll(hp, (nfds_t)nh, 0) < 0)
+		return -errno;
+	for (j = 0; j < nh; j++) {
+		pfd[hidx[j]].revents = hp[j].revents;
+		if (hp[j].revents)
+			ready++;
+		else if (watch)
+			gk_console_watch(p->k, hp[j].fd, hp[j].events);
+	}
+	return ready;
+}
+
+/*
  * Fill in the revents of every entry; returns how many are ready. With
  * watch, the host descriptors of entries not ready are handed to the run
  * loop to wait on.
@@ -33,7 +56,7 @@ static int
 scan(struct gk_proc *p, struct pollfd *pfd, int n, int watch)
 {
 	struct pollfd hp[64];
-	int hidx[64], nh = 0, i, j, ready = 0;
+	int hidx[64], nh = 0, i, r, ready = 0;
 
 	for (i = 0; i < n; i++) {
 		struct gk_file *f = pfd[i].fd < 0 ? NULL : gk_fd_get(p, pfd[i].fd);
@@ -54,32 +77,16 @@ scan(struct gk_proc *p, struct pollfd *pfd, int n, int watch)
 		hp[nh].fd = f->hfd;
 		hp[nh].events = pfd[i].events;
 		hidx[nh++] = i;
-		if (nh < 64 && i + 1 < n)
-			continue;
-		/* A batch of host descriptors: one host poll, never waiting. */
-		if (poll(hp, (nfds_t)nh, 0) < 0)
-			return -errno;
-		for (j = 0; j < nh; j++) {
-			pfd[hidx[j]].revents = hp[j].revents;
-			if (hp[j].revents)
-				ready++;
-			else if (watch)
-				gk_console_watch(p->k, hp[j].fd, hp[j].events);
-		}
-		nh = 0;
-	}
-	if (nh) {
-		if (poll(hp, (nfds_t)nh, 0) < 0)
-			return -errno;
-		for (j = 0; j < nh; j++) {
-			pfd[hidx[j]].revents = hp[j].revents;
-			if (hp[j].revents)
-				ready++;
-			else if (watch)
-				gk_console_watch(p->k, hp[j].fd, hp[j].events);
+		if (nh == 64) {
+			if ((r = poll_host(p, pfd, hp, hidx, nh, watch)) < 0)
+				return r;
+			ready += r;
+			nh = 0;
 		}
 	}
-	return ready;
+	if ((r = poll_host(p, pfd, hp, hidx, nh, watch)) < 0)
+		return r;
+	return ready + r;
 }
 
 /* The temporary mask of ppoll and pselect6, for the duration of the call. */
