@@ -85,11 +85,10 @@ row_forkexit(long n)
 	return n;
 }
 
-static long
-row_forkexec(long n)
+/* fork, exec path with argv and envp in the child, wait: n times. */
+static void
+spawn_wait(long n, char **argv, char **envp, const char *what)
 {
-	char *argv[] = {(char *)path, NULL}, *envp[] = {NULL};
-
 	for (long i = 0; i < n; i++) {
 		pid_t pid = fork();
 
@@ -100,8 +99,16 @@ row_forkexec(long n)
 			fprintf(stderr, "gbench: execve %s: %s\n", path, strerror(errno));
 			_exit(127);
 		}
-		reap(pid, "forkexec");
+		reap(pid, what);
 	}
+}
+
+static long
+row_forkexec(long n)
+{
+	char *argv[] = {(char *)path, NULL}, *envp[] = {NULL};
+
+	spawn_wait(n, argv, envp, "forkexec");
 	return n;
 }
 
@@ -212,18 +219,7 @@ row_shell(long n)
 	char *argv[] = {"sh", "-c", shell_script(), NULL};
 	char *envp[] = {"PATH=/bin:/usr/bin", NULL};
 
-	for (long i = 0; i < n; i++) {
-		pid_t pid = fork();
-
-		if (pid < 0)
-			die("fork");
-		if (pid == 0) {
-			execve(path, argv, envp);
-			fprintf(stderr, "gbench: execve %s: %s\n", path, strerror(errno));
-			_exit(127);
-		}
-		reap(pid, "busybox sh script");
-	}
+	spawn_wait(n, argv, envp, "busybox sh script");
 	return n;
 }
 

@@ -515,6 +515,8 @@ int gk_sig_on_altstack(const struct gk_proc *p, uint64_t sp);
 /* ---- timer.c: itimers, POSIX timers, timeouts of blocked calls --------------------- */
 
 int gk_timeout(struct gk_proc *p, uint64_t rel_ns);
+int gk_timespec_in(struct gk_proc *p, uint64_t gva, uint64_t *ret_ns);
+int gk_timespec_out(struct gk_proc *p, uint64_t gva, uint64_t ns);
 int gk_timeout_abs(struct gk_proc *p, uint64_t deadline);
 uint64_t gk_timers_run(struct gk_kernel *k, uint64_t now);
 void gk_timers_exec(struct gk_proc *p);

@@ -330,15 +330,10 @@ restartable(uint64_t nr)
 static void
 sleep_remaining(struct gk_proc *p, uint64_t gva)
 {
-	uint64_t now = gk_now_ns(CLOCK_MONOTONIC), left;
-	struct timespec ts;
+	uint64_t now = gk_now_ns(CLOCK_MONOTONIC);
 
-	if (!gva || !p->deadline)
-		return;
-	left = p->deadline > now ? p->deadline - now : 0;
-	ts.tv_sec = (time_t)(left / 1000000000ULL);
-	ts.tv_nsec = (long)(left % 1000000000ULL);
-	gk_copyout(p, gva, &ts, sizeof(ts));
+	if (gva && p->deadline)
+		gk_timespec_out(p, gva, p->deadline > now ? p->deadline - now : 0);
 }
 
 /*

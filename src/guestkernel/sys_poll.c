@@ -169,27 +169,16 @@ GK_SYS(poll)
 
 GK_SYS(ppoll)
 {
-	struct timespec ts;
 	uint64_t rel = UINT64_MAX;
 	long r;
 
-	if (a[2]) {
-		if (gk_copyin(p, &ts, a[2], sizeof(ts)) < 0)
-			return -EFAULT;
-		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (long)NS)
-			return -EINVAL;
-		rel = (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
-	}
+	if (a[2] && (r = gk_timespec_in(p, a[2], &rel)) < 0)
+		return r;
 	if ((r = set_call_mask(p, a[3], a[4])) < 0)
 		return r;
 	r = do_poll(p, a[0], a[1], rel);
-	if (r != -GK_EBLOCK && a[2] && rel) {
-		uint64_t left = r == 0 ? 0 : time_left(p, rel);
-
-		ts.tv_sec = (time_t)(left / NS);
-		ts.tv_nsec = (long)(left % NS);
-		gk_copyout(p, a[2], &ts, sizeof(ts));
-	}
+	if (r != -GK_EBLOCK && a[2] && rel)
+		gk_timespec_out(p, a[2], r == 0 ? 0 : time_left(p, rel));
 	return r;
 }
 
@@ -280,27 +269,17 @@ GK_SYS(select)
 
 GK_SYS(pselect6)
 {
-	struct timespec ts;
-	uint64_t rel = UINT64_MAX, left, sig[2] = {0, 0};
+	uint64_t rel = UINT64_MAX, sig[2] = {0, 0};
 	long r;
 
-	if (a[4]) {
-		if (gk_copyin(p, &ts, a[4], sizeof(ts)) < 0)
-			return -EFAULT;
-		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (long)NS)
-			return -EINVAL;
-		rel = (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
-	}
+	if (a[4] && (r = gk_timespec_in(p, a[4], &rel)) < 0)
+		return r;
 	if (a[5] && gk_copyin(p, sig, a[5], sizeof(sig)) < 0)
 		return -EFAULT;
 	if ((r = set_call_mask(p, sig[0], sig[1])) < 0)
 		return r;
 	r = do_select(p, (int)a[0], a + 1, rel);
-	if (r >= 0 && a[4] && rel) {
-		left = r == 0 ? 0 : time_left(p, rel);
-		ts.tv_sec = (time_t)(left / NS);
-		ts.tv_nsec = (long)(left % NS);
-		gk_copyout(p, a[4], &ts, sizeof(ts));
-	}
+	if (r >= 0 && a[4] && rel)
+		gk_timespec_out(p, a[4], r == 0 ? 0 : time_left(p, rel));
 	return r;
 }

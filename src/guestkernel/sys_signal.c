@@ -121,21 +121,16 @@ GK_SYS(pause)
 GK_SYS(rt_sigtimedwait)
 {
 	struct gk_siginfo si;
-	struct timespec ts = {0, 0};
-	uint64_t set;
-	int sig;
+	uint64_t set, rel = 0;
+	int sig, err;
 
 	if (a[3] != 8)
 		return -EINVAL;
 	if (gk_copyin(p, &set, a[0], 8) < 0)
 		return -EFAULT;
 	set = never_masked(set);
-	if (!p->sys_rerun && a[2]) {
-		if (gk_copyin(p, &ts, a[2], sizeof(ts)) < 0)
-			return -EFAULT;
-		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L)
-			return -EINVAL;
-	}
+	if (!p->sys_rerun && a[2] && (err = gk_timespec_in(p, a[2], &rel)) < 0)
+		return err;
 	sig = gk_sig_dequeue(p, set, &si);
 	if (sig) {
 		p->sigwait = 0;
@@ -143,7 +138,7 @@ GK_SYS(rt_sigtimedwait)
 			return -EFAULT;
 		return sig;
 	}
-	if (a[2] && gk_timeout(p, (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec)) {
+	if (a[2] && gk_timeout(p, rel)) {
 		p->sigwait = 0;
 		return -EAGAIN;
 	}

@@ -55,17 +55,16 @@ abs_to_mono(clockid_t c, uint64_t t)
 static long
 sleep_for(struct gk_proc *p, clockid_t c, int flags, uint64_t req)
 {
-	struct timespec ts;
+	uint64_t ns;
+	int err;
 
 	if (!p->sys_rerun) {
-		if (gk_copyin(p, &ts, req, sizeof(ts)) < 0)
-			return -EFAULT;
-		if (!ts_valid(&ts))
-			return -EINVAL;
+		if ((err = gk_timespec_in(p, req, &ns)) < 0)
+			return err;
 		if (flags & TIMER_ABSTIME)
-			gk_timeout_abs(p, abs_to_mono(c, ts_ns(&ts)));
+			gk_timeout_abs(p, abs_to_mono(c, ns));
 		else
-			gk_timeout(p, ts_ns(&ts));
+			gk_timeout(p, ns);
 	}
 	if (gk_now_ns(CLOCK_MONOTONIC) >= p->deadline)
 		return 0;

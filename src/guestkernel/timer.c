@@ -45,6 +45,33 @@ gk_timeout_abs(struct gk_proc *p, uint64_t deadline)
 	return gk_now_ns(CLOCK_MONOTONIC) >= p->deadline;
 }
 
+/*
+ * gk_timespec_in - a guest struct timespec at gva, as nanoseconds. Returns
+ * 0, -EFAULT, or -EINVAL for a negative time or tv_nsec out of range.
+ */
+int
+gk_timespec_in(struct gk_proc *p, uint64_t gva, uint64_t *ret_ns)
+{
+	struct timespec ts;
+
+	if (gk_copyin(p, &ts, gva, sizeof(ts)) < 0)
+		return -EFAULT;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L)
+		return -EINVAL;
+	*ret_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return 0;
+}
+
+/* gk_timespec_out - ns as a guest struct timespec at gva. 0 or -EFAULT. */
+int
+gk_timespec_out(struct gk_proc *p, uint64_t gva, uint64_t ns)
+{
+	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ULL),
+			      .tv_nsec = (long)(ns % 1000000000ULL)};
+
+	return gk_copyout(p, gva, &ts, sizeof(ts));
+}
+
 static void
 fire_ptimer(struct gk_proc *p, int id, struct gk_ptimer *t)
 {
