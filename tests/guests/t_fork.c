@@ -155,6 +155,7 @@ static void
 check_vfork_spawn(void)
 {
 	char *argv[] = {"sh", "-c", "exit 6", NULL};
+	static volatile int shared;
 	pid_t pid;
 	int st;
 
@@ -163,6 +164,21 @@ check_vfork_spawn(void)
 		_exit(5);
 	st = reap(pid);
 	check(WIFEXITED(st) && WEXITSTATUS(st) == 5, "vfork child _exit(5)", "status %#x", st);
+	/* A vfork child runs in its parent's memory: what it stores, the parent sees. */
+	shared = 1;
+	pid = vfork();
+	if (pid == 0) {
+		shared = 42;
+		_exit(0);
+	}
+	reap(pid);
+	CHECK_EQ("a vfork child's store is seen by the parent", shared, 42);
+	/* posix_spawn reports the exec error through that shared memory. */
+	st = posix_spawn(&pid, "/nonexistent/uvk-t-fork", NULL, NULL, argv, environ);
+	check(st == ENOENT, "posix_spawn of a missing program fails with ENOENT", "error %s",
+	      errname(st));
+	if (st == 0)
+		reap(pid);
 	pid = vfork();
 	if (pid == 0) {
 		execl("/bin/sh", "sh", "-c", "exit 4", (char *)NULL);

@@ -116,7 +116,7 @@ on_watchdog(int sig)
  * watchdog_start - fork a process that sends us SIGUSR2 (whose handler says
  * so and exits) if we are still running after WATCHDOG_S seconds. It leaves
  * as soon as its pipe reports that our end is closed. SIGUSR2 rather than
- * SIGKILL: under uvk this program is pid 1, which ignores SIGKILL.
+ * SIGKILL, so that the handler can say why the program ends.
  */
 static void
 watchdog_start(void)
@@ -563,6 +563,50 @@ check_posix_errors(void)
 
 /* -- sleeps ---------------------------------------------------------------- */
 
+static volatile sig_atomic_t cpu_sig;
+
+static void
+on_cpu(int sig)
+{
+	cpu_sig = sig;
+}
+
+/*
+ * ITIMER_VIRTUAL and ITIMER_PROF count CPU time, not wall time: a one-shot
+ * 30 ms timer fires while the process spins in user space, with the right
+ * signal, and reads as disarmed afterwards. The spin gives up after 10 s of
+ * wall time, which fails the check rather than hanging.
+ */
+static void
+check_cpu_timers(void)
+{
+	static const struct {
+		int which, sig;
+		const char *name;
+	} t[] = {{ITIMER_VIRTUAL, SIGVTALRM, "ITIMER_VIRTUAL"}, {ITIMER_PROF, SIGPROF, "ITIMER_PROF"}};
+	struct itimerval v = {{0, 0}, {0, 30000}}, left;
+	unsigned i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		long long start = now_ns(CLOCK_MONOTONIC);
+		volatile unsigned long spins = 0;
+
+		signal(t[i].sig, on_cpu);
+		cpu_sig = 0;
+		check(setitimer(t[i].which, &v, NULL) == 0, "setitimer of a 30 ms CPU timer", "%s", t[i].name);
+		while (!cpu_sig && now_ns(CLOCK_MONOTONIC) - start < 10000000000LL)
+			for (unsigned long k = 0; k < 1000000 && !cpu_sig; k++)
+				spins++;
+		check(cpu_sig == t[i].sig, "a 30 ms CPU timer fires while spinning", "%s: signal %d",
+		      t[i].name, (int)cpu_sig);
+		getitimer(t[i].which, &left);
+		check(left.it_value.tv_sec == 0 && left.it_value.tv_usec == 0,
+		      "the one-shot CPU timer is disarmed after firing", "%s: %ld.%06ld left",
+		      t[i].name, (long)left.it_value.tv_sec, (long)left.it_value.tv_usec);
+		signal(t[i].sig, SIG_DFL);
+	}
+}
+
 static void
 check_sleeps(void)
 {
@@ -693,6 +737,7 @@ main(void)
 	check_posix_overrun();
 	check_posix_none();
 	check_posix_errors();
+	check_cpu_timers();
 	check_sleeps();
 	watchdog_stop();
 	return guest_end();

@@ -371,6 +371,46 @@ idle)
 			fail "uvk used ${u}+${s}s of CPU while its guest slept 1 s ($what)"
 	done
 	;;
+host_signals)
+	# Signals sent to uvk itself reach the guest: SIGTERM goes to pid 1 (whose
+	# trap runs), SIGINT to the foreground group. When pid 1 stops, uvk stops
+	# (host state T) and SIGCONT to uvk continues the guest.
+	# wait_for FILE TEXT: up to 20 s for TEXT to appear in FILE.
+	wait_for() {
+		local i
+		for i in $(seq 1 200); do
+			grep -q "$2" "$1" 2>/dev/null && return 0
+			sleep 0.1
+		done
+		return 1
+	}
+	for sig in TERM INT; do
+		$G "$BB" sh -c "trap 'echo got $sig; exit 3' $sig; echo ready; while :; do $BB sleep 0.05; done" \
+			>"$W/.sig" 2>&1 &
+		pid=$!
+		wait_for "$W/.sig" ready || { kill -KILL $pid; fail "the guest never said ready"; }
+		kill -$sig $pid
+		wait $pid
+		st=$?
+		echo "check: SIG$sig to uvk: guest said '$(tail -1 "$W/.sig")', uvk exited $st"
+		grep -q "got $sig" "$W/.sig" || fail "the guest's trap for SIG$sig did not run"
+		[ $st = 3 ] || fail "uvk exited $st, want the guest's 3"
+	done
+	$G "$BB" sh -c "echo stopping; kill -STOP \$\$; echo continued" >"$W/.sig" 2>&1 &
+	pid=$!
+	for i in $(seq 1 200); do
+		[ "$(awk '{ print $3 }' /proc/$pid/stat 2>/dev/null)" = T ] && break
+		sleep 0.1
+	done
+	state=$(awk '{ print $3 }' /proc/$pid/stat 2>/dev/null)
+	echo "check: guest pid 1 stopped itself: uvk's host state is $state"
+	[ "$state" = T ] || { kill -KILL $pid; fail "uvk did not stop with its guest (state $state)"; }
+	kill -CONT $pid
+	wait $pid
+	st=$?
+	grep -q continued "$W/.sig" || fail "the guest did not continue after SIGCONT to uvk"
+	[ $st = 0 ] || fail "uvk exited $st after the guest continued"
+	;;
 sh_trap)
 	# trap on INT (sent by the shell to itself and by a child), EXIT, a trap
 	# reset to the default, which then kills (status 143), and "" (ignore),
