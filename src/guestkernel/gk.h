@@ -22,6 +22,7 @@
 #include <uvk/uvk.h>
 
 #include "guestkernel.h"
+#include "sysarg.h"
 
 #define GK_PAGE	    UVK_PAGE_SIZE
 #define GK_NFD	    1024
@@ -535,7 +536,7 @@ void gk_console_suspend(struct gk_kernel *k);
 
 /* ---- syscall.c / trace.c ---------------------------------------------------------------- */
 
-typedef long (*gk_sys_fn)(struct gk_proc *p, const uint64_t *a);
+typedef long (*gk_sys_fn)(struct gk_proc *p, const struct gk_args *a);
 
 struct gk_syscall {
 	const char *name;
@@ -551,7 +552,7 @@ void gk_trace_enter(struct gk_proc *p, uint64_t nr, const uint64_t *a);
 void gk_trace_exit(struct gk_proc *p, uint64_t nr, const uint64_t *a, long ret);
 
 /* The handlers, one a syscall, in the sys_*.c files. */
-#define GK_SYS(name) long gk_sys_##name(struct gk_proc *p, const uint64_t *a)
+#define GK_SYS(name) long gk_sys_##name(struct gk_proc *p, const struct gk_args *a)
 #include "sysdecl.h"
 
 #endif /* UVK_GUESTKERNEL_GK_H */

@@ -42,13 +42,16 @@ gk_syscall(struct gk_proc *p, uint64_t nr, const uint64_t *a)
 {
 	const struct gk_syscall *s = nr < GK_NSYSCALLS ? &gk_systab[nr] : NULL;
 	int early = nr == __NR_execve || nr == __NR_exit || nr == __NR_exit_group;
+	struct gk_args args;
 	long ret;
 
 	p->k->st.syscalls++;
 	if (p->k->trace && early)
 		gk_trace_enter(p, nr, a);
 	if (s && s->fn) {
-		ret = s->fn(p, a);
+		/* Handlers read the registers only through sysarg.h's typed accessors. */
+		memcpy(args.reg, a, sizeof(args.reg));
+		ret = s->fn(p, &args);
 	} else {
 		ret = -ENOSYS;
 		p->k->st.enosys++;

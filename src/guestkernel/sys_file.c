@@ -56,45 +56,54 @@ do_write(struct gk_proc *p, int fd, uint64_t buf, size_t len, off_t off)
 
 GK_SYS(read)
 {
-	return do_read(p, (int)a[0], a[1], a[2], -1);
+	return do_read(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_size(a, 2), -1);
 }
 
 GK_SYS(write)
 {
-	return do_write(p, (int)a[0], a[1], a[2], -1);
+	return do_write(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_size(a, 2), -1);
 }
 
 GK_SYS(pread64)
 {
-	if ((int64_t)a[3] < 0)
+	if (gk_arg_long(a, 3) < 0)
 		return -EINVAL;
-	return do_read(p, (int)a[0], a[1], a[2], (off_t)a[3]);
+	return do_read(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_size(a, 2), gk_arg_long(a, 3));
 }
 
 GK_SYS(pwrite64)
 {
-	if ((int64_t)a[3] < 0)
+	if (gk_arg_long(a, 3) < 0)
 		return -EINVAL;
-	return do_write(p, (int)a[0], a[1], a[2], (off_t)a[3]);
+	return do_write(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_size(a, 2), gk_arg_long(a, 3));
 }
 
-/* readv/writev and the p- forms: one guest iovec at a time, stopping at a short transfer. */
+/*
+ * readv/writev and the p- forms: one guest iovec at a time, stopping at a
+ * short transfer. fd and vlen are unsigned long in Linux's prototype, but
+ * the descriptor lookup (fdget) and import_iovec (unsigned nr_segs) take
+ * their low 32 bits only: readv(fd, iov, 1 | 1L << 32) reads one iovec.
+ */
 static long
-do_vec(struct gk_proc *p, const uint64_t *a, int write, off_t off)
+do_vec(struct gk_proc *p, const struct gk_args *a, int write, off_t off)
 {
-	uint64_t giov[2];
+	int fd = gk_arg_fd(a, 0);
+	uint64_t vec = gk_arg_ptr(a, 1), giov[2], end;
+	unsigned long vlen = (unsigned int)gk_arg_ulong(a, 2), i;
 	long total = 0, r;
-	uint64_t i;
 
-	if (a[2] > 1024)
+	if (vlen > 1024)
 		return -EINVAL;
-	for (i = 0; i < a[2]; i++) {
-		if (gk_copyin(p, giov, a[1] + i * 16, sizeof(giov)) < 0)
+	/* vlen <= 1024: vlen * 16 cannot wrap, the sum can. */
+	if (gk_size_add(vec, vlen * 16, &end) < 0)
+		return -EFAULT;
+	for (i = 0; i < vlen; i++) {
+		if (gk_copyin(p, giov, vec + i * 16, sizeof(giov)) < 0)
 			return total ? total : -EFAULT;
 		if (giov[1] == 0)
 			continue;
-		r = write ? do_write(p, (int)a[0], giov[0], giov[1], off)
-			  : do_read(p, (int)a[0], giov[0], giov[1], off);
+		r = write ? do_write(p, fd, giov[0], giov[1], off)
+			  : do_read(p, fd, giov[0], giov[1], off);
 		if (r < 0)
 			return total ? total : r;
 		total += r;
@@ -116,21 +125,26 @@ GK_SYS(writev)
 	return do_vec(p, a, 1, -1);
 }
 
+/* pos_l is the whole position on a 64-bit kernel; pos_h is shifted out. Negative: EINVAL. */
 GK_SYS(preadv)
 {
-	return do_vec(p, a, 0, (off_t)a[3]);
+	if (gk_arg_long(a, 3) < 0)
+		return -EINVAL;
+	return do_vec(p, a, 0, gk_arg_long(a, 3));
 }
 
 GK_SYS(pwritev)
 {
-	return do_vec(p, a, 1, (off_t)a[3]);
+	if (gk_arg_long(a, 3) < 0)
+		return -EINVAL;
+	return do_vec(p, a, 1, gk_arg_long(a, 3));
 }
 
 GK_SYS(lseek)
 {
-	struct gk_file *f = gk_fd_get(p, (int)a[0]);
-	off_t off = (off_t)a[1], r;
-	int whence = (int)a[2];
+	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
+	off_t off = gk_arg_long(a, 1), r;
+	unsigned int whence = gk_arg_uint(a, 2);
 
 	if (!f)
 		return -EBADF;
@@ -180,27 +194,27 @@ do_open(struct gk_proc *p, int dirfd, uint64_t upath, int flags, mode_t mode)
 
 GK_SYS(open)
 {
-	return do_open(p, AT_FDCWD, a[0], (int)a[1], (mode_t)a[2]);
+	return do_open(p, AT_FDCWD, gk_arg_ptr(a, 0), gk_arg_int(a, 1), gk_arg_mode(a, 2));
 }
 
 GK_SYS(openat)
 {
-	return do_open(p, (int)a[0], a[1], (int)a[2], (mode_t)a[3]);
+	return do_open(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_int(a, 2), gk_arg_mode(a, 3));
 }
 
 GK_SYS(creat)
 {
-	return do_open(p, AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, (mode_t)a[1]);
+	return do_open(p, AT_FDCWD, gk_arg_ptr(a, 0), O_CREAT | O_WRONLY | O_TRUNC, gk_arg_mode(a, 1));
 }
 
 GK_SYS(close)
 {
-	return gk_fd_close(p->fdt, (int)a[0]);
+	return gk_fd_close(p->fdt, gk_arg_fd(a, 0));
 }
 
 GK_SYS(dup)
 {
-	struct gk_file *f = gk_fd_get(p, (int)a[0]);
+	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
 	int fd;
 
 	if (!f)
@@ -231,21 +245,31 @@ do_dup3(struct gk_proc *p, int oldfd, int newfd, int flags)
 
 GK_SYS(dup2)
 {
-	if (a[0] == a[1])
-		return gk_fd_get(p, (int)a[0]) ? (long)a[1] : -EBADF;
-	return do_dup3(p, (int)a[0], (int)a[1], 0);
+	int oldfd = gk_arg_fd(a, 0), newfd = gk_arg_fd(a, 1);
+
+	if (oldfd == newfd)
+		return gk_fd_get(p, oldfd) ? newfd : -EBADF;
+	return do_dup3(p, oldfd, newfd, 0);
 }
 
 GK_SYS(dup3)
 {
-	if (a[0] == a[1] || (a[2] & ~(uint64_t)O_CLOEXEC))
+	int oldfd = gk_arg_fd(a, 0), newfd = gk_arg_fd(a, 1), flags = gk_arg_int(a, 2);
+
+	if (flags & ~O_CLOEXEC)
 		return -EINVAL;
-	return do_dup3(p, (int)a[0], (int)a[1], (int)a[2]);
+	if (oldfd == newfd)
+		return -EINVAL;
+	return do_dup3(p, oldfd, newfd, flags);
 }
 
 GK_SYS(fcntl)
 {
-	int fd = (int)a[0], cmd = (int)a[1], nfd;
+	int fd = gk_arg_fd(a, 0), nfd;
+	unsigned int cmd = gk_arg_uint(a, 1);
+	/* Linux reads the integer commands' argument as int (argi), pointers whole. */
+	int argi = gk_arg_int(a, 2);
+	uint64_t argp = gk_arg_ptr(a, 2);
 	struct gk_file *f = gk_fd_get(p, fd);
 	const int setfl = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
 
@@ -254,25 +278,25 @@ GK_SYS(fcntl)
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		if ((int)a[2] < 0 || (int)a[2] >= GK_NFD)
+		if (argi < 0 || argi >= GK_NFD)
 			return -EINVAL;
-		nfd = gk_fd_install(p->fdt, gk_file_ref(f), (int)a[2], cmd == F_DUPFD_CLOEXEC);
+		nfd = gk_fd_install(p->fdt, gk_file_ref(f), argi, cmd == F_DUPFD_CLOEXEC);
 		if (nfd < 0)
 			gk_file_unref(f);
 		return nfd;
 	case F_GETFD:
 		return p->fdt->cloexec[fd] ? FD_CLOEXEC : 0;
 	case F_SETFD:
-		p->fdt->cloexec[fd] = (a[2] & FD_CLOEXEC) != 0;
+		p->fdt->cloexec[fd] = (argi & FD_CLOEXEC) != 0;
 		return 0;
 	case F_GETFL:
 		return f->flags | (f->type == GK_F_HOST && f->hfd >= 0 && !(f->flags & O_PATH)
 				       ? (fcntl(f->hfd, F_GETFL) & O_LARGEFILE)
 				       : 0);
 	case F_SETFL:
-		if (f->hfd >= 0 && fcntl(f->hfd, F_SETFL, (int)a[2] & setfl) < 0)
+		if (f->hfd >= 0 && fcntl(f->hfd, F_SETFL, argi & setfl) < 0)
 			return -errno;
-		f->flags = (f->flags & ~setfl) | ((int)a[2] & setfl);
+		f->flags = (f->flags & ~setfl) | (argi & setfl);
 		return 0;
 	case F_GETLK:
 	case F_SETLK:
@@ -284,10 +308,10 @@ GK_SYS(fcntl)
 		struct flock fl;
 
 		if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
-			if (gk_copyin(p, &fl, a[2], sizeof(fl)) < 0)
+			if (gk_copyin(p, &fl, argp, sizeof(fl)) < 0)
 				return -EFAULT;
 			fl.l_type = F_UNLCK;
-			return gk_copyout(p, a[2], &fl, sizeof(fl));
+			return gk_copyout(p, argp, &fl, sizeof(fl));
 		}
 		return 0;
 	}
@@ -299,19 +323,23 @@ GK_SYS(fcntl)
 
 GK_SYS(ioctl)
 {
-	struct gk_file *f = gk_fd_get(p, (int)a[0]);
+	int fd = gk_arg_fd(a, 0);
+	unsigned int cmd = gk_arg_uint(a, 1);
+	uint64_t arg = gk_arg_ulong(a, 2);
+	struct gk_file *f = gk_fd_get(p, fd);
 
 	if (!f)
 		return -EBADF;
-	switch (a[1]) {
+	switch (cmd) {
 	case FIOCLEX:
 	case FIONCLEX:
-		p->fdt->cloexec[a[0]] = a[1] == FIOCLEX;
+		/* fd passed gk_fd_get's bounds check: the same value indexes. */
+		p->fdt->cloexec[fd] = cmd == FIOCLEX;
 		return 0;
 	case FIONBIO: {
 		int on;
 
-		if (gk_copyin(p, &on, a[2], sizeof(on)) < 0)
+		if (gk_copyin(p, &on, arg, sizeof(on)) < 0)
 			return -EFAULT;
 		f->flags = on ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
 		if (f->hfd >= 0)
@@ -319,50 +347,50 @@ GK_SYS(ioctl)
 		return 0;
 	}
 	}
-	return gk_file_ioctl(p, f, a[1], a[2]);
+	return gk_file_ioctl(p, f, cmd, arg);
 }
 
 GK_SYS(getdents64)
 {
-	struct gk_file *f = gk_fd_get(p, (int)a[0]);
+	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
 
 	if (!f)
 		return -EBADF;
-	return gk_file_getdents(p, f, a[1], a[2]);
+	return gk_file_getdents(p, f, gk_arg_ptr(a, 1), gk_arg_uint(a, 2));
 }
 
 GK_SYS(fstat)
 {
-	struct gk_file *f = gk_fd_get(p, (int)a[0]);
+	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
 	struct stat st;
 	int err;
 
 	if (!f)
 		return -EBADF;
 	err = gk_file_stat(f, &st);
-	return err < 0 ? err : gk_copyout(p, a[1], &st, sizeof(st));
+	return err < 0 ? err : gk_copyout(p, gk_arg_ptr(a, 1), &st, sizeof(st));
 }
 
 GK_SYS(ftruncate)
 {
-	struct gk_file *f = gk_fd_get(p, (int)a[0]);
+	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
 
 	if (!f)
 		return -EBADF;
-	if ((int64_t)a[1] < 0)
+	if (gk_arg_long(a, 1) < 0)
 		return -EINVAL;
 	if ((f->flags & O_ACCMODE) == O_RDONLY || f->isdir)
 		return -EINVAL;
 	if (f->type == GK_F_TMPFS)
-		return gk_tnode_truncate(p->k, f->tnode, a[1]);
+		return gk_tnode_truncate(p->k, f->tnode, (uint64_t)gk_arg_long(a, 1));
 	if (f->type != GK_F_HOST)
 		return -EINVAL;
-	return ftruncate(f->hfd, (off_t)a[1]) < 0 ? -errno : 0;
+	return ftruncate(f->hfd, gk_arg_long(a, 1)) < 0 ? -errno : 0;
 }
 
 GK_SYS(fsync)
 {
-	struct gk_file *f = gk_fd_get(p, (int)a[0]);
+	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
 
 	if (!f)
 		return -EBADF;
@@ -375,8 +403,9 @@ GK_SYS(fsync)
  */
 GK_SYS(sendfile)
 {
-	struct gk_file *out = gk_fd_get(p, (int)a[0]), *in = gk_fd_get(p, (int)a[1]);
-	size_t count = a[3] < (1u << 20) ? a[3] : (1u << 20);
+	struct gk_file *out = gk_fd_get(p, gk_arg_fd(a, 0)), *in = gk_fd_get(p, gk_arg_fd(a, 1));
+	uint64_t offp = gk_arg_ptr(a, 2);
+	size_t count = gk_arg_size(a, 3) < (1u << 20) ? gk_arg_size(a, 3) : (1u << 20);
 	char *buf;
 	struct iovec iov;
 	off_t off = -1;
@@ -386,19 +415,19 @@ GK_SYS(sendfile)
 		return -EBADF;
 	if (in->isdir)
 		return -EINVAL;
-	if (a[2] && gk_copyin(p, &off, a[2], sizeof(off)) < 0)
+	if (offp && gk_copyin(p, &off, offp, sizeof(off)) < 0)
 		return -EFAULT;
 	buf = malloc(count ? count : 1);
 	if (!buf)
 		return -ENOMEM;
 	iov.iov_base = buf;
 	iov.iov_len = count;
-	r = gk_file_readv(p, in, &iov, 1, a[2] ? off : -1);
+	r = gk_file_readv(p, in, &iov, 1, offp ? off : -1);
 	if (r > 0) {
 		iov.iov_len = (size_t)r;
 		w = gk_file_writev(p, out, &iov, 1, -1);
 		/* Give back what the output did not take, so no byte is lost. */
-		if (w < r && !a[2]) {
+		if (w < r && !offp) {
 			off_t back = r - (w > 0 ? w : 0);
 
 			if (in->hfd >= 0)
@@ -409,9 +438,9 @@ GK_SYS(sendfile)
 		r = w;
 	}
 	free(buf);
-	if (r >= 0 && a[2]) {
+	if (r >= 0 && offp) {
 		off += r;
-		if (gk_copyout(p, a[2], &off, sizeof(off)) < 0)
+		if (gk_copyout(p, offp, &off, sizeof(off)) < 0)
 			return -EFAULT;
 	}
 	return r;
@@ -419,33 +448,33 @@ GK_SYS(sendfile)
 
 GK_SYS(fchmod)
 {
-	struct gk_file *f = gk_fd_get(p, (int)a[0]);
+	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
 
 	if (!f)
 		return -EBADF;
 	if (f->tnode)
-		return gk_tnode_setattr(f->tnode, GK_SET_MODE, (mode_t)a[1], 0, 0, NULL);
+		return gk_tnode_setattr(f->tnode, GK_SET_MODE, gk_arg_mode(a, 1), 0, 0, NULL);
 	if (f->type != GK_F_HOST || !f->mnt || !f->mnt->writable)
 		return -EROFS;
-	return fchmod(f->hfd, (mode_t)a[1] & 07777) < 0 ? -errno : 0;
+	return fchmod(f->hfd, gk_arg_mode(a, 1) & 07777) < 0 ? -errno : 0;
 }
 
 GK_SYS(fchown)
 {
-	struct gk_file *f = gk_fd_get(p, (int)a[0]);
+	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
 
 	if (!f)
 		return -EBADF;
 	if (f->tnode)
-		return gk_tnode_setattr(f->tnode, GK_SET_OWNER, 0, (uid_t)a[1], (gid_t)a[2], NULL);
+		return gk_tnode_setattr(f->tnode, GK_SET_OWNER, 0, gk_arg_uid(a, 1), gk_arg_gid(a, 2), NULL);
 	if (f->type != GK_F_HOST || !f->mnt || !f->mnt->writable)
 		return -EROFS;
-	return fchownat(f->hfd, "", (uid_t)a[1], (gid_t)a[2], AT_EMPTY_PATH) < 0 ? -errno : 0;
+	return fchownat(f->hfd, "", gk_arg_uid(a, 1), gk_arg_gid(a, 2), AT_EMPTY_PATH) < 0 ? -errno : 0;
 }
 
 GK_SYS(fchdir)
 {
-	struct gk_file *f = gk_fd_get(p, (int)a[0]);
+	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
 	char *cwd;
 
 	if (!f)
@@ -462,5 +491,5 @@ GK_SYS(fchdir)
 
 GK_SYS(fadvise64)
 {
-	return gk_fd_get(p, (int)a[0]) ? 0 : -EBADF;
+	return gk_fd_get(p, gk_arg_fd(a, 0)) ? 0 : -EBADF;
 }

@@ -59,39 +59,40 @@ empty_path(struct gk_proc *p, int dirfd, uint64_t gva, int flags, struct stat *s
 GK_SYS(stat)
 {
 	struct stat st;
-	PATH_ARG(AT_FDCWD, a[0], path);
+	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path);
 
-	return stat_out(p, gk_vfs_stat(p, &path, 1, &st), &st, a[1]);
+	return stat_out(p, gk_vfs_stat(p, &path, 1, &st), &st, gk_arg_ptr(a, 1));
 }
 
 GK_SYS(lstat)
 {
 	struct stat st;
-	PATH_ARG(AT_FDCWD, a[0], path);
+	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path);
 
-	return stat_out(p, gk_vfs_stat(p, &path, 0, &st), &st, a[1]);
+	return stat_out(p, gk_vfs_stat(p, &path, 0, &st), &st, gk_arg_ptr(a, 1));
 }
 
 GK_SYS(newfstatat)
 {
 	struct stat st;
-	int r = empty_path(p, (int)a[0], a[1], (int)a[3], &st);
+	int r = empty_path(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_int(a, 3), &st);
 
 	if (r != 0)
-		return r < 0 ? r : stat_out(p, 0, &st, a[2]);
-	PATH_ARG((int)a[0], a[1], path);
-	return stat_out(p, gk_vfs_stat(p, &path, !(a[3] & AT_SYMLINK_NOFOLLOW), &st), &st, a[2]);
+		return r < 0 ? r : stat_out(p, 0, &st, gk_arg_ptr(a, 2));
+	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path);
+	return stat_out(p, gk_vfs_stat(p, &path, !(gk_arg_int(a, 3) & AT_SYMLINK_NOFOLLOW), &st), &st,
+			gk_arg_ptr(a, 2));
 }
 
 GK_SYS(statx)
 {
 	struct statx sx;
 	struct stat st;
-	int r = empty_path(p, (int)a[0], a[1], (int)a[2], &st);
+	int r = empty_path(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), (int)gk_arg_uint(a, 2), &st);
 
 	if (r == 0) {
-		PATH_ARG((int)a[0], a[1], path);
-		r = gk_vfs_stat(p, &path, !(a[2] & AT_SYMLINK_NOFOLLOW), &st);
+		PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path);
+		r = gk_vfs_stat(p, &path, !(gk_arg_uint(a, 2) & AT_SYMLINK_NOFOLLOW), &st);
 	}
 	if (r < 0)
 		return r;
@@ -115,7 +116,7 @@ GK_SYS(statx)
 	sx.stx_rdev_minor = minor(st.st_rdev);
 	sx.stx_dev_major = major(st.st_dev);
 	sx.stx_dev_minor = minor(st.st_dev);
-	return gk_copyout(p, a[4], &sx, sizeof(sx));
+	return gk_copyout(p, gk_arg_ptr(a, 4), &sx, sizeof(sx));
 }
 
 static long
@@ -129,21 +130,21 @@ do_access(struct gk_proc *p, int dirfd, uint64_t gva, int mode, int flags)
 
 GK_SYS(access)
 {
-	return do_access(p, AT_FDCWD, a[0], (int)a[1], 0);
+	return do_access(p, AT_FDCWD, gk_arg_ptr(a, 0), gk_arg_int(a, 1), 0);
 }
 
 GK_SYS(faccessat)
 {
-	return do_access(p, (int)a[0], a[1], (int)a[2], 0);
+	return do_access(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_int(a, 2), 0);
 }
 
 GK_SYS(faccessat2)
 {
-	return do_access(p, (int)a[0], a[1], (int)a[2], (int)a[3]);
+	return do_access(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_int(a, 2), gk_arg_int(a, 3));
 }
 
 static long
-do_readlink(struct gk_proc *p, int dirfd, uint64_t gva, uint64_t buf, int64_t size)
+do_readlink(struct gk_proc *p, int dirfd, uint64_t gva, uint64_t buf, int size)
 {
 	char target[GK_PATH_MAX];
 	long n;
@@ -161,21 +162,21 @@ do_readlink(struct gk_proc *p, int dirfd, uint64_t gva, uint64_t buf, int64_t si
 
 GK_SYS(readlink)
 {
-	return do_readlink(p, AT_FDCWD, a[0], a[1], (int64_t)a[2]);
+	return do_readlink(p, AT_FDCWD, gk_arg_ptr(a, 0), gk_arg_ptr(a, 1), gk_arg_int(a, 2));
 }
 
 GK_SYS(readlinkat)
 {
-	return do_readlink(p, (int)a[0], a[1], a[2], (int64_t)a[3]);
+	return do_readlink(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_ptr(a, 2), gk_arg_int(a, 3));
 }
 
 GK_SYS(getcwd)
 {
 	size_t n = strlen(p->cwd) + 1;
 
-	if (a[1] < n)
+	if (gk_arg_ulong(a, 1) < n)
 		return -ERANGE;
-	return gk_copyout(p, a[0], p->cwd, n) < 0 ? -EFAULT : (long)n;
+	return gk_copyout(p, gk_arg_ptr(a, 0), p->cwd, n) < 0 ? -EFAULT : (long)n;
 }
 
 GK_SYS(chdir)
@@ -183,7 +184,7 @@ GK_SYS(chdir)
 	struct stat st;
 	char *cwd;
 	int err;
-	PATH_ARG(AT_FDCWD, a[0], path);
+	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path);
 
 	err = gk_vfs_stat(p, &path, 1, &st);
 	if (err < 0)
@@ -200,34 +201,36 @@ GK_SYS(chdir)
 
 GK_SYS(mkdir)
 {
-	PATH_ARG(AT_FDCWD, a[0], path);
-	return gk_vfs_mkdir(p, &path, (mode_t)a[1]);
+	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path);
+	return gk_vfs_mkdir(p, &path, gk_arg_mode(a, 1));
 }
 
 GK_SYS(mkdirat)
 {
-	PATH_ARG((int)a[0], a[1], path);
-	return gk_vfs_mkdir(p, &path, (mode_t)a[2]);
+	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path);
+	return gk_vfs_mkdir(p, &path, gk_arg_mode(a, 2));
 }
 
 GK_SYS(unlink)
 {
-	PATH_ARG(AT_FDCWD, a[0], path);
+	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path);
 	return gk_vfs_unlink(p, &path, 0);
 }
 
 GK_SYS(rmdir)
 {
-	PATH_ARG(AT_FDCWD, a[0], path);
+	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path);
 	return gk_vfs_unlink(p, &path, 1);
 }
 
 GK_SYS(unlinkat)
 {
-	if (a[2] & ~(uint64_t)AT_REMOVEDIR)
+	int flag = gk_arg_int(a, 2);
+
+	if (flag & ~AT_REMOVEDIR)
 		return -EINVAL;
-	PATH_ARG((int)a[0], a[1], path);
-	return gk_vfs_unlink(p, &path, (a[2] & AT_REMOVEDIR) != 0);
+	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path);
+	return gk_vfs_unlink(p, &path, (flag & AT_REMOVEDIR) != 0);
 }
 
 static long
@@ -240,17 +243,18 @@ do_rename(struct gk_proc *p, int ofd, uint64_t old, int nfd, uint64_t new, unsig
 
 GK_SYS(rename)
 {
-	return do_rename(p, AT_FDCWD, a[0], AT_FDCWD, a[1], 0);
+	return do_rename(p, AT_FDCWD, gk_arg_ptr(a, 0), AT_FDCWD, gk_arg_ptr(a, 1), 0);
 }
 
 GK_SYS(renameat)
 {
-	return do_rename(p, (int)a[0], a[1], (int)a[2], a[3], 0);
+	return do_rename(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_fd(a, 2), gk_arg_ptr(a, 3), 0);
 }
 
 GK_SYS(renameat2)
 {
-	return do_rename(p, (int)a[0], a[1], (int)a[2], a[3], (unsigned)a[4]);
+	return do_rename(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_fd(a, 2), gk_arg_ptr(a, 3),
+			 gk_arg_uint(a, 4));
 }
 
 static long
@@ -263,12 +267,12 @@ do_link(struct gk_proc *p, int ofd, uint64_t old, int nfd, uint64_t new)
 
 GK_SYS(link)
 {
-	return do_link(p, AT_FDCWD, a[0], AT_FDCWD, a[1]);
+	return do_link(p, AT_FDCWD, gk_arg_ptr(a, 0), AT_FDCWD, gk_arg_ptr(a, 1));
 }
 
 GK_SYS(linkat)
 {
-	return do_link(p, (int)a[0], a[1], (int)a[2], a[3]);
+	return do_link(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_fd(a, 2), gk_arg_ptr(a, 3));
 }
 
 static long
@@ -287,79 +291,81 @@ do_symlink(struct gk_proc *p, uint64_t target, int dirfd, uint64_t gva)
 
 GK_SYS(symlink)
 {
-	return do_symlink(p, a[0], AT_FDCWD, a[1]);
+	return do_symlink(p, gk_arg_ptr(a, 0), AT_FDCWD, gk_arg_ptr(a, 1));
 }
 
 GK_SYS(symlinkat)
 {
-	return do_symlink(p, a[0], (int)a[1], a[2]);
+	return do_symlink(p, gk_arg_ptr(a, 0), gk_arg_fd(a, 1), gk_arg_ptr(a, 2));
 }
 
 GK_SYS(chmod)
 {
-	PATH_ARG(AT_FDCWD, a[0], path);
-	return gk_vfs_chmod(p, &path, (mode_t)a[1], 1);
+	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path);
+	return gk_vfs_chmod(p, &path, gk_arg_mode(a, 1), 1);
 }
 
 GK_SYS(fchmodat)
 {
-	PATH_ARG((int)a[0], a[1], path);
-	return gk_vfs_chmod(p, &path, (mode_t)a[2], 1);
+	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path);
+	return gk_vfs_chmod(p, &path, gk_arg_mode(a, 2), 1);
 }
 
 GK_SYS(chown)
 {
-	PATH_ARG(AT_FDCWD, a[0], path);
-	return gk_vfs_chown(p, &path, (uid_t)a[1], (gid_t)a[2], 1);
+	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path);
+	return gk_vfs_chown(p, &path, gk_arg_uid(a, 1), gk_arg_gid(a, 2), 1);
 }
 
 GK_SYS(lchown)
 {
-	PATH_ARG(AT_FDCWD, a[0], path);
-	return gk_vfs_chown(p, &path, (uid_t)a[1], (gid_t)a[2], 0);
+	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path);
+	return gk_vfs_chown(p, &path, gk_arg_uid(a, 1), gk_arg_gid(a, 2), 0);
 }
 
 GK_SYS(fchownat)
 {
-	PATH_ARG((int)a[0], a[1], path);
-	return gk_vfs_chown(p, &path, (uid_t)a[2], (gid_t)a[3], !(a[4] & AT_SYMLINK_NOFOLLOW));
+	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path);
+	return gk_vfs_chown(p, &path, gk_arg_uid(a, 2), gk_arg_gid(a, 3),
+			    !(gk_arg_int(a, 4) & AT_SYMLINK_NOFOLLOW));
 }
 
 GK_SYS(utimensat)
 {
+	uint64_t times = gk_arg_ptr(a, 2);
 	struct timespec ts[2];
 	struct gk_file *f;
 
-	if (a[2] && gk_copyin(p, ts, a[2], sizeof(ts)) < 0)
+	if (times && gk_copyin(p, ts, times, sizeof(ts)) < 0)
 		return -EFAULT;
-	if (a[1] == 0) {
+	if (gk_arg_ptr(a, 1) == 0) {
 		/* futimens(fd): the descriptor itself. */
-		f = gk_fd_get(p, (int)a[0]);
+		f = gk_fd_get(p, gk_arg_fd(a, 0));
 		if (!f)
 			return -EBADF;
 		if (f->tnode)
-			return gk_tnode_setattr(f->tnode, GK_SET_TIMES, 0, 0, 0, a[2] ? ts : NULL);
+			return gk_tnode_setattr(f->tnode, GK_SET_TIMES, 0, 0, 0, times ? ts : NULL);
 		if (f->type != GK_F_HOST || !f->mnt || !f->mnt->writable)
 			return -EROFS;
-		return futimens(f->hfd, a[2] ? ts : NULL) < 0 ? -errno : 0;
+		return futimens(f->hfd, times ? ts : NULL) < 0 ? -errno : 0;
 	}
-	PATH_ARG((int)a[0], a[1], path);
-	return gk_vfs_utimens(p, &path, a[2] ? ts : NULL, !(a[3] & AT_SYMLINK_NOFOLLOW));
+	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path);
+	return gk_vfs_utimens(p, &path, times ? ts : NULL, !(gk_arg_int(a, 3) & AT_SYMLINK_NOFOLLOW));
 }
 
 GK_SYS(truncate)
 {
-	if ((int64_t)a[1] < 0)
+	if (gk_arg_long(a, 1) < 0)
 		return -EINVAL;
-	PATH_ARG(AT_FDCWD, a[0], path);
-	return gk_vfs_truncate(p, &path, (off_t)a[1]);
+	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path);
+	return gk_vfs_truncate(p, &path, gk_arg_long(a, 1));
 }
 
 GK_SYS(umask)
 {
 	mode_t old = p->umask;
 
-	p->umask = (mode_t)a[0] & 0777;
+	p->umask = (mode_t)gk_arg_int(a, 0) & 0777;
 	return old;
 }
 
@@ -389,17 +395,17 @@ statfs_out(struct gk_proc *p, struct gk_mount *m, int hfd, uint64_t gva)
 
 GK_SYS(statfs)
 {
-	PATH_ARG(AT_FDCWD, a[0], path);
-	return statfs_out(p, path.mnt, path.mnt->hfd, a[1]);
+	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path);
+	return statfs_out(p, path.mnt, path.mnt->hfd, gk_arg_ptr(a, 1));
 }
 
 GK_SYS(fstatfs)
 {
-	struct gk_file *f = gk_fd_get(p, (int)a[0]);
+	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
 
 	if (!f)
 		return -EBADF;
-	return statfs_out(p, f->mnt, f->hfd, a[1]);
+	return statfs_out(p, f->mnt, f->hfd, gk_arg_ptr(a, 1));
 }
 
 /* Extended attributes: the guest sees none and may set none (no ACLs, no labels). */

@@ -31,23 +31,23 @@ valid_clock(clockid_t c)
 GK_SYS(clock_gettime)
 {
 	struct timespec ts;
-	clockid_t c = (clockid_t)a[0];
+	clockid_t c = gk_arg_int(a, 0);
 
 	if (!valid_clock(c))
 		return -EINVAL;
 	clock_gettime(c, &ts);
-	return gk_copyout(p, a[1], &ts, sizeof(ts));
+	return gk_copyout(p, gk_arg_ptr(a, 1), &ts, sizeof(ts));
 }
 
 GK_SYS(clock_getres)
 {
 	struct timespec ts;
-	clockid_t c = (clockid_t)a[0];
+	clockid_t c = gk_arg_int(a, 0);
 
 	if (!valid_clock(c))
 		return -EINVAL;
 	clock_getres(c, &ts);
-	return a[1] ? gk_copyout(p, a[1], &ts, sizeof(ts)) : 0;
+	return gk_arg_ptr(a, 1) ? gk_copyout(p, gk_arg_ptr(a, 1), &ts, sizeof(ts)) : 0;
 }
 
 GK_SYS(gettimeofday)
@@ -56,9 +56,9 @@ GK_SYS(gettimeofday)
 	uint64_t tz[1] = {0};
 
 	gettimeofday(&tv, NULL);
-	if (a[0] && gk_copyout(p, a[0], &tv, sizeof(tv)) < 0)
+	if (gk_arg_ptr(a, 0) && gk_copyout(p, gk_arg_ptr(a, 0), &tv, sizeof(tv)) < 0)
 		return -EFAULT;
-	if (a[1] && gk_copyout(p, a[1], tz, sizeof(tz)) < 0)
+	if (gk_arg_ptr(a, 1) && gk_copyout(p, gk_arg_ptr(a, 1), tz, sizeof(tz)) < 0)
 		return -EFAULT;
 	return 0;
 }
@@ -67,7 +67,7 @@ GK_SYS(time)
 {
 	int64_t t = (int64_t)time(NULL);
 
-	if (a[0] && gk_copyout(p, a[0], &t, sizeof(t)) < 0)
+	if (gk_arg_ptr(a, 0) && gk_copyout(p, gk_arg_ptr(a, 0), &t, sizeof(t)) < 0)
 		return -EFAULT;
 	return (long)t;
 }
@@ -85,7 +85,7 @@ GK_SYS(uname)
 	snprintf(u.version, sizeof(u.version), "#1 SMP uvk %s", uvk_version());
 	strcpy(u.machine, "x86_64");
 	strcpy(u.domainname, "(none)");
-	return gk_copyout(p, a[0], &u, sizeof(u));
+	return gk_copyout(p, gk_arg_ptr(a, 0), &u, sizeof(u));
 }
 
 GK_SYS(getrandom)
@@ -95,16 +95,20 @@ GK_SYS(getrandom)
 	long r, total = 0;
 	int cnt, i;
 
-	if (a[2] & ~(uint64_t)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
+	uint64_t buf = gk_arg_ptr(a, 0);
+	size_t count = gk_arg_size(a, 1);
+	unsigned int flags = gk_arg_uint(a, 2);
+
+	if (flags & ~(unsigned int)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
 		return -EINVAL;
-	if (a[1] == 0)
+	if (count == 0)
 		return 0;
-	cnt = gk_user_iov(p, a[0], a[1] < (1u << 20) ? a[1] : (1u << 20), UVK_ACCESS_WRITE, iov, 16,
+	cnt = gk_user_iov(p, buf, count < (1u << 20) ? count : (1u << 20), UVK_ACCESS_WRITE, iov, 16,
 			  &n);
 	if (cnt < 0)
 		return cnt;
 	for (i = 0; i < cnt; i++) {
-		r = getrandom(iov[i].iov_base, iov[i].iov_len, (unsigned)a[2]);
+		r = getrandom(iov[i].iov_base, iov[i].iov_len, flags);
 		if (r < 0)
 			return total ? total : -errno;
 		total += r;
@@ -123,7 +127,7 @@ GK_SYS(sysinfo)
 	si.freeram = k->pa.nfree;
 	si.procs = 1;
 	si.mem_unit = GK_PAGE;
-	return gk_copyout(p, a[0], &si, sizeof(si));
+	return gk_copyout(p, gk_arg_ptr(a, 0), &si, sizeof(si));
 }
 
 GK_SYS(sched_yield)
@@ -140,33 +144,33 @@ sched_target_ok(struct gk_proc *p, int pid)
 
 GK_SYS(sched_getscheduler)
 {
-	if ((int)a[0] < 0)
+	if (gk_arg_int(a, 0) < 0)
 		return -EINVAL;
-	return sched_target_ok(p, (int)a[0]) ? SCHED_OTHER : -ESRCH;
+	return sched_target_ok(p, gk_arg_int(a, 0)) ? SCHED_OTHER : -ESRCH;
 }
 
 GK_SYS(sched_getparam)
 {
 	int prio = 0;
 
-	if ((int)a[0] < 0 || !a[1])
+	if (gk_arg_int(a, 0) < 0 || !gk_arg_ptr(a, 1))
 		return -EINVAL;
-	if (!sched_target_ok(p, (int)a[0]))
+	if (!sched_target_ok(p, gk_arg_int(a, 0)))
 		return -ESRCH;
-	return gk_copyout(p, a[1], &prio, sizeof(prio));
+	return gk_copyout(p, gk_arg_ptr(a, 1), &prio, sizeof(prio));
 }
 
 GK_SYS(sched_setscheduler)
 {
 	int prio;
 
-	if ((int)a[0] < 0 || !a[2])
+	if (gk_arg_int(a, 0) < 0 || !gk_arg_ptr(a, 2))
 		return -EINVAL;
-	if (gk_copyin(p, &prio, a[2], sizeof(prio)) < 0)
+	if (gk_copyin(p, &prio, gk_arg_ptr(a, 2), sizeof(prio)) < 0)
 		return -EFAULT;
-	if (!sched_target_ok(p, (int)a[0]))
+	if (!sched_target_ok(p, gk_arg_int(a, 0)))
 		return -ESRCH;
-	switch ((int)a[1] & ~SCHED_RESET_ON_FORK) {
+	switch (gk_arg_int(a, 1) & ~SCHED_RESET_ON_FORK) {
 	case SCHED_OTHER:
 	case SCHED_BATCH:
 	case SCHED_IDLE:
@@ -180,14 +184,15 @@ GK_SYS(sched_setscheduler)
 
 GK_SYS(sched_setparam)
 {
-	uint64_t b[3] = {a[0], SCHED_OTHER, a[1]};
+	struct gk_args b = gk_args_make((uint32_t)gk_arg_int(a, 0), SCHED_OTHER, gk_arg_ptr(a, 1),
+					0, 0, 0);
 
-	return gk_sys_sched_setscheduler(p, b);
+	return gk_sys_sched_setscheduler(p, &b);
 }
 
 GK_SYS(sched_get_priority_max)
 {
-	int pol = (int)a[0];
+	int pol = gk_arg_int(a, 0);
 
 	return pol == SCHED_FIFO || pol == SCHED_RR ? 99
 	       : pol == SCHED_OTHER || pol == SCHED_BATCH || pol == SCHED_IDLE ? 0
@@ -196,7 +201,7 @@ GK_SYS(sched_get_priority_max)
 
 GK_SYS(sched_get_priority_min)
 {
-	int pol = (int)a[0];
+	int pol = gk_arg_int(a, 0);
 
 	return pol == SCHED_FIFO || pol == SCHED_RR ? 1
 	       : pol == SCHED_OTHER || pol == SCHED_BATCH || pol == SCHED_IDLE ? 0
@@ -207,26 +212,31 @@ GK_SYS(sched_getaffinity)
 {
 	uint64_t mask = 1;
 
-	if (a[1] < sizeof(mask) || (a[1] & 7))
+	unsigned int len = gk_arg_uint(a, 1);
+
+	if (len < sizeof(mask) || (len & 7))
 		return -EINVAL;
-	if (gk_copyout(p, a[2], &mask, sizeof(mask)) < 0)
+	if (gk_copyout(p, gk_arg_ptr(a, 2), &mask, sizeof(mask)) < 0)
 		return -EFAULT;
 	return sizeof(mask);
 }
 
 GK_SYS(getrusage)
 {
+	int who = gk_arg_int(a, 0);
 	struct rusage ru;
 
+	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD)
+		return -EINVAL;
 	memset(&ru, 0, sizeof(ru));
-	if ((int)a[0] == RUSAGE_SELF) {
+	if (who == RUSAGE_SELF || who == RUSAGE_THREAD) {
 		uint64_t ns = gk_now_ns(CLOCK_MONOTONIC) - p->start_ns;
 
 		ru.ru_utime.tv_sec = (time_t)(ns / 1000000000ULL);
 		ru.ru_utime.tv_usec = (suseconds_t)(ns / 1000 % 1000000);
 		ru.ru_maxrss = (long)(p->vm->pages * GK_PAGE / 1024);
 	}
-	return gk_copyout(p, a[1], &ru, sizeof(ru));
+	return gk_copyout(p, gk_arg_ptr(a, 1), &ru, sizeof(ru));
 }
 
 GK_SYS(times)
@@ -235,7 +245,7 @@ GK_SYS(times)
 	struct tms t = {0};
 
 	t.tms_utime = (clock_t)((gk_now_ns(CLOCK_MONOTONIC) - p->start_ns) / 10000000ULL);
-	if (a[0] && gk_copyout(p, a[0], &t, sizeof(t)) < 0)
+	if (gk_arg_ptr(a, 0) && gk_copyout(p, gk_arg_ptr(a, 0), &t, sizeof(t)) < 0)
 		return -EFAULT;
 	return (long)ticks;
 }
@@ -243,7 +253,7 @@ GK_SYS(times)
 /* futex: with one thread a wait on an unchanged word would never end. */
 GK_SYS(futex)
 {
-	int op = (int)a[1] & FUTEX_CMD_MASK;
+	int op = gk_arg_int(a, 1) & FUTEX_CMD_MASK;
 	uint32_t v;
 
 	switch (op) {
@@ -252,11 +262,11 @@ GK_SYS(futex)
 		return 0;
 	case FUTEX_WAIT:
 	case FUTEX_WAIT_BITSET:
-		if (gk_copyin(p, &v, a[0], 4) < 0)
+		if (gk_copyin(p, &v, gk_arg_ptr(a, 0), 4) < 0)
 			return -EFAULT;
-		if (v != (uint32_t)a[2])
+		if (v != gk_arg_uint(a, 2))
 			return -EAGAIN;
-		return a[3] ? -ETIMEDOUT : -EDEADLK;
+		return gk_arg_ptr(a, 3) ? -ETIMEDOUT : -EDEADLK;
 	}
 	return -ENOSYS;
 }

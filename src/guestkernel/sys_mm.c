@@ -44,7 +44,7 @@ can_commit(struct gk_proc *p, uint64_t len)
 GK_SYS(brk)
 {
 	struct gk_vm *vm = p->vm;
-	uint64_t want = a[0], old_end = gk_page_up(vm->brk), new_end = gk_page_up(want);
+	uint64_t want = gk_arg_ulong(a, 0), old_end = gk_page_up(vm->brk), new_end = gk_page_up(want);
 
 	if (want < vm->brk_start || want > vm->brk_start + (1ULL << 40))
 		return (long)vm->brk;
@@ -64,13 +64,19 @@ GK_SYS(brk)
 
 GK_SYS(mmap)
 {
-	uint64_t addr = a[0], len = gk_page_up(a[1]), off = a[5];
-	unsigned prot = (unsigned)a[2], flags = (unsigned)a[3], vflags = 0;
-	int fd = (int)a[4], type = flags & MAP_TYPE, err;
+	/*
+	 * Every argument is unsigned long in Linux's prototype; the descriptor
+	 * is looked up by its low 32 bits (fget), prot and flags bits above
+	 * those Linux knows are ignored, as there.
+	 */
+	uint64_t addr = gk_arg_ulong(a, 0), rawlen = gk_arg_size(a, 1), off = gk_arg_ulong(a, 5);
+	uint64_t len = gk_page_up(rawlen);
+	unsigned prot = (unsigned)gk_arg_ulong(a, 2), flags = (unsigned)gk_arg_ulong(a, 3), vflags = 0;
+	int fd = gk_arg_fd(a, 4), type = flags & MAP_TYPE, err;
 	struct gk_mapfile *mf = NULL;
 	struct gk_file *f = NULL;
 
-	if (a[1] == 0 || len < a[1] || (off & (GK_PAGE - 1)) || (prot & ~7u))
+	if (rawlen == 0 || len < rawlen || (off & (GK_PAGE - 1)) || (prot & ~7u))
 		return -EINVAL;
 	if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE)
 		return -EINVAL;
@@ -97,7 +103,7 @@ GK_SYS(mmap)
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (addr & (GK_PAGE - 1))
 			return -EINVAL;
-		if (addr + len < addr || addr + len > UVK_VA_MAX ||
+		if (addr + len < addr || addr + len > GK_TASK_SIZE ||
 		    (addr < UVK_STUB_BASE + UVK_STUB_SIZE && addr + len > UVK_STUB_BASE))
 			return -ENOMEM;
 		if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) &&
@@ -139,31 +145,48 @@ GK_SYS(mmap)
 
 GK_SYS(munmap)
 {
-	if ((a[0] & (GK_PAGE - 1)) || a[1] == 0 || a[0] + a[1] < a[0])
+	uint64_t addr = gk_arg_ulong(a, 0), len = gk_arg_size(a, 1);
+
+	/* Linux: EINVAL for a range that leaves user space or a length that rounds to 0. */
+	if ((addr & (GK_PAGE - 1)) || addr > GK_TASK_SIZE || len > GK_TASK_SIZE - addr)
 		return -EINVAL;
-	return gk_vm_unmap(p->vm, a[0], gk_page_up(a[1]));
+	len = gk_page_up(len);
+	if (len == 0)
+		return -EINVAL;
+	return gk_vm_unmap(p->vm, addr, len);
 }
 
 GK_SYS(mprotect)
 {
-	unsigned prot = (unsigned)a[2] & ~(unsigned)(PROT_GROWSDOWN | PROT_GROWSUP);
+	/* prot is unsigned long: a bit Linux does not know, high half included, is EINVAL. */
+	uint64_t addr = gk_arg_ulong(a, 0), len = gk_arg_size(a, 1);
+	unsigned long prot = gk_arg_ulong(a, 2) & ~(unsigned long)(PROT_GROWSDOWN | PROT_GROWSUP);
 
-	if ((a[0] & (GK_PAGE - 1)) || (prot & ~7u) || a[0] + a[1] < a[0])
+	if (addr & (GK_PAGE - 1))
 		return -EINVAL;
-	if (a[1] == 0)
+	if (len == 0)
 		return 0;
-	return gk_vm_protect(p->vm, a[0], gk_page_up(a[1]), prot);
+	len = gk_page_up(len);
+	if (addr + len <= addr)
+		return -ENOMEM;
+	if (prot & ~7ul)
+		return -EINVAL;
+	return gk_vm_protect(p->vm, addr, len, (unsigned)prot);
 }
 
 GK_SYS(mremap)
 {
-	uint64_t old = a[0], oldlen = gk_page_up(a[1]), newlen = gk_page_up(a[2]), dst = a[4];
-	unsigned flags = (unsigned)a[3];
+	uint64_t old = gk_arg_ulong(a, 0), oldlen = gk_page_up(gk_arg_ulong(a, 1));
+	uint64_t newlen = gk_page_up(gk_arg_ulong(a, 2)), dst = gk_arg_ulong(a, 4);
+	/* flags is unsigned long: an unknown bit, high half included, is EINVAL. */
+	unsigned long flags = gk_arg_ulong(a, 3);
 	struct gk_vma *v = gk_vma_find(p->vm, old);
 	int err;
 
-	if ((old & (GK_PAGE - 1)) || newlen == 0 || (flags & ~7u) ||
+	if ((old & (GK_PAGE - 1)) || newlen == 0 || (flags & ~7ul) ||
 	    ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)))
+		return -EINVAL;
+	if ((flags & MREMAP_FIXED) && (newlen > GK_TASK_SIZE || dst > GK_TASK_SIZE - newlen))
 		return -EINVAL;
 	if (!v || oldlen == 0 || old + oldlen > v->end)
 		return -EFAULT;
@@ -199,12 +222,21 @@ GK_SYS(mremap)
 
 GK_SYS(madvise)
 {
-	if (a[0] & (GK_PAGE - 1))
+	uint64_t addr = gk_arg_ulong(a, 0), len = gk_arg_size(a, 1);
+	int advice = gk_arg_int(a, 2);
+
+	if (addr & (GK_PAGE - 1))
 		return -EINVAL;
-	switch (a[2]) {
+	/* Linux: a length that rounds to 0 or a range that wraps is EINVAL. */
+	if (len && gk_page_up(len) == 0)
+		return -EINVAL;
+	len = gk_page_up(len);
+	if (addr + len < addr)
+		return -EINVAL;
+	switch (advice) {
 	case MADV_DONTNEED:
 	case MADV_FREE:
-		return gk_vm_discard(p->vm, a[0], gk_page_up(a[1]));
+		return gk_vm_discard(p->vm, addr, len);
 	default:
 		return 0;
 	}

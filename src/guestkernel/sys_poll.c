@@ -162,23 +162,24 @@ do_poll(struct gk_proc *p, uint64_t gva, uint64_t nfds, uint64_t rel_ns)
 
 GK_SYS(poll)
 {
-	int ms = (int)a[2];
+	int ms = gk_arg_int(a, 2);
 
-	return do_poll(p, a[0], a[1], ms < 0 ? UINT64_MAX : (uint64_t)ms * 1000000ULL);
+	return do_poll(p, gk_arg_ptr(a, 0), gk_arg_uint(a, 1),
+		       ms < 0 ? UINT64_MAX : (uint64_t)ms * 1000000ULL);
 }
 
 GK_SYS(ppoll)
 {
-	uint64_t rel = UINT64_MAX;
+	uint64_t rel = UINT64_MAX, tsp = gk_arg_ptr(a, 2);
 	long r;
 
-	if (a[2] && (r = gk_timespec_in(p, a[2], &rel)) < 0)
+	if (tsp && (r = gk_timespec_in(p, tsp, &rel)) < 0)
 		return r;
-	if ((r = set_call_mask(p, a[3], a[4])) < 0)
+	if ((r = set_call_mask(p, gk_arg_ptr(a, 3), gk_arg_size(a, 4))) < 0)
 		return r;
-	r = do_poll(p, a[0], a[1], rel);
-	if (r != -GK_EBLOCK && a[2] && rel)
-		gk_timespec_out(p, a[2], r == 0 ? 0 : time_left(p, rel));
+	r = do_poll(p, gk_arg_ptr(a, 0), gk_arg_uint(a, 1), rel);
+	if (r != -GK_EBLOCK && tsp && rel)
+		gk_timespec_out(p, tsp, r == 0 ? 0 : time_left(p, rel));
 	return r;
 }
 
@@ -246,40 +247,47 @@ do_select(struct gk_proc *p, int nfds, const uint64_t *sets, uint64_t rel_ns)
 GK_SYS(select)
 {
 	struct timeval tv;
-	uint64_t rel = UINT64_MAX, left;
+	uint64_t rel = UINT64_MAX, left, tvp = gk_arg_ptr(a, 4);
+	uint64_t sets[3] = {gk_arg_ptr(a, 1), gk_arg_ptr(a, 2), gk_arg_ptr(a, 3)};
 	long r;
 
-	if (a[4]) {
-		if (gk_copyin(p, &tv, a[4], sizeof(tv)) < 0)
+	if (tvp) {
+		if (gk_copyin(p, &tv, tvp, sizeof(tv)) < 0)
 			return -EFAULT;
 		/* As Linux: whole seconds in tv_usec carry over; negative is -EINVAL. */
 		if (tv.tv_sec < 0 || tv.tv_usec < 0)
 			return -EINVAL;
-		rel = (uint64_t)tv.tv_sec * NS + (uint64_t)tv.tv_usec * 1000;
+		/* Past KTIME_MAX is forever, as there: no wrap into a short timeout. */
+		if ((uint64_t)tv.tv_sec >= (uint64_t)INT64_MAX / NS / 2 ||
+		    (uint64_t)tv.tv_usec >= (uint64_t)INT64_MAX / 1000 / 2)
+			rel = INT64_MAX;
+		else
+			rel = (uint64_t)tv.tv_sec * NS + (uint64_t)tv.tv_usec * 1000;
 	}
-	r = do_select(p, (int)a[0], a + 1, rel);
-	if (r >= 0 && a[4] && rel) {
+	r = do_select(p, gk_arg_int(a, 0), sets, rel);
+	if (r >= 0 && tvp && rel) {
 		left = r == 0 ? 0 : time_left(p, rel);
 		tv.tv_sec = (time_t)(left / NS);
 		tv.tv_usec = (long)(left % NS / 1000);
-		gk_copyout(p, a[4], &tv, sizeof(tv));
+		gk_copyout(p, tvp, &tv, sizeof(tv));
 	}
 	return r;
 }
 
 GK_SYS(pselect6)
 {
-	uint64_t rel = UINT64_MAX, sig[2] = {0, 0};
+	uint64_t rel = UINT64_MAX, sig[2] = {0, 0}, tsp = gk_arg_ptr(a, 4), sigp = gk_arg_ptr(a, 5);
+	uint64_t sets[3] = {gk_arg_ptr(a, 1), gk_arg_ptr(a, 2), gk_arg_ptr(a, 3)};
 	long r;
 
-	if (a[4] && (r = gk_timespec_in(p, a[4], &rel)) < 0)
+	if (tsp && (r = gk_timespec_in(p, tsp, &rel)) < 0)
 		return r;
-	if (a[5] && gk_copyin(p, sig, a[5], sizeof(sig)) < 0)
+	if (sigp && gk_copyin(p, sig, sigp, sizeof(sig)) < 0)
 		return -EFAULT;
 	if ((r = set_call_mask(p, sig[0], sig[1])) < 0)
 		return r;
-	r = do_select(p, (int)a[0], a + 1, rel);
-	if (r >= 0 && a[4] && rel)
-		gk_timespec_out(p, a[4], r == 0 ? 0 : time_left(p, rel));
+	r = do_select(p, gk_arg_int(a, 0), sets, rel);
+	if (r >= 0 && tsp && rel)
+		gk_timespec_out(p, tsp, r == 0 ? 0 : time_left(p, rel));
 	return r;
 }

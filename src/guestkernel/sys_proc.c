@@ -18,40 +18,48 @@
 
 GK_SYS(exit)
 {
-	gk_proc_exit(p, (int)(a[0] & 0xff) << 8);
+	gk_proc_exit(p, (gk_arg_int(a, 0) & 0xff) << 8);
 	return 0;
 }
 
 GK_SYS(arch_prctl)
 {
-	switch (a[0]) {
+	int option = gk_arg_int(a, 0);
+	unsigned long arg2 = gk_arg_ulong(a, 1);
+
+	/*
+	 * A base at or above the host's TASK_SIZE_MAX is EPERM, as Linux: the
+	 * host would refuse to load it into the vmspace, and the guest's page
+	 * table limit (UVK_VA_MAX) is a page higher.
+	 */
+	switch (option) {
 	case ARCH_SET_FS:
-		if (a[1] >= UVK_VA_MAX)
+		if (arg2 >= GK_TASK_SIZE)
 			return -EPERM;
-		p->regs.fs_base = a[1];
+		p->regs.fs_base = arg2;
 		return 0;
 	case ARCH_SET_GS:
-		if (a[1] >= UVK_VA_MAX)
+		if (arg2 >= GK_TASK_SIZE)
 			return -EPERM;
-		p->regs.gs_base = a[1];
+		p->regs.gs_base = arg2;
 		return 0;
 	case ARCH_GET_FS:
-		return gk_copyout(p, a[1], &p->regs.fs_base, 8);
+		return gk_copyout(p, arg2, &p->regs.fs_base, 8);
 	case ARCH_GET_GS:
-		return gk_copyout(p, a[1], &p->regs.gs_base, 8);
+		return gk_copyout(p, arg2, &p->regs.gs_base, 8);
 	}
 	return -EINVAL;
 }
 
 GK_SYS(set_tid_address)
 {
-	p->clear_tid = a[0];
+	p->clear_tid = gk_arg_ptr(a, 0);
 	return p->gpid;
 }
 
 GK_SYS(set_robust_list)
 {
-	return a[1] == 24 ? 0 : -EINVAL;
+	return gk_arg_size(a, 1) == 24 ? 0 : -EINVAL;
 }
 
 GK_SYS(getpid)
@@ -78,19 +86,21 @@ GK_SYS(getgroups)
 {
 	gid_t g = p->k->gid;
 
-	if ((int)a[0] < 0)
+	int size = gk_arg_int(a, 0);
+
+	if (size < 0)
 		return -EINVAL;
-	if (a[0] == 0)
+	if (size == 0)
 		return 1;
-	return gk_copyout(p, a[1], &g, sizeof(g)) < 0 ? -EFAULT : 1;
+	return gk_copyout(p, gk_arg_ptr(a, 1), &g, sizeof(g)) < 0 ? -EFAULT : 1;
 }
 
 GK_SYS(getresuid)
 {
 	uid_t u = p->k->uid;
 
-	if (gk_copyout(p, a[0], &u, 4) < 0 || gk_copyout(p, a[1], &u, 4) < 0 ||
-	    gk_copyout(p, a[2], &u, 4) < 0)
+	if (gk_copyout(p, gk_arg_ptr(a, 0), &u, 4) < 0 || gk_copyout(p, gk_arg_ptr(a, 1), &u, 4) < 0 ||
+	    gk_copyout(p, gk_arg_ptr(a, 2), &u, 4) < 0)
 		return -EFAULT;
 	return 0;
 }
@@ -99,8 +109,8 @@ GK_SYS(getresgid)
 {
 	gid_t g = p->k->gid;
 
-	if (gk_copyout(p, a[0], &g, 4) < 0 || gk_copyout(p, a[1], &g, 4) < 0 ||
-	    gk_copyout(p, a[2], &g, 4) < 0)
+	if (gk_copyout(p, gk_arg_ptr(a, 0), &g, 4) < 0 || gk_copyout(p, gk_arg_ptr(a, 1), &g, 4) < 0 ||
+	    gk_copyout(p, gk_arg_ptr(a, 2), &g, 4) < 0)
 		return -EFAULT;
 	return 0;
 }
@@ -108,8 +118,8 @@ GK_SYS(getresgid)
 /* setuid and friends: only to the identity the guest already has. */
 GK_SYS(setid)
 {
-	return (uint32_t)a[0] == (uint32_t)p->k->uid || (uint32_t)a[0] == (uint32_t)p->k->gid ||
-		       (int)a[0] == -1
+	return gk_arg_uint(a, 0) == (uint32_t)p->k->uid || gk_arg_uint(a, 0) == (uint32_t)p->k->gid ||
+		       gk_arg_int(a, 0) == -1
 		   ? 0
 		   : -EPERM;
 }
@@ -117,19 +127,22 @@ GK_SYS(setid)
 GK_SYS(prlimit64)
 {
 	struct rlimit nl;
-	unsigned r = (unsigned)a[1];
+	int pid = gk_arg_int(a, 0);
+	unsigned int r = gk_arg_uint(a, 1);
+	uint64_t newp = gk_arg_ptr(a, 2), oldp = gk_arg_ptr(a, 3);
 
-	if (a[0] != 0 && (int)a[0] != p->gpid)
+	if (pid != 0 && pid != p->gpid)
 		return -ESRCH;
+	/* r indexes rlim[] only after this check, on the same value. */
 	if (r >= RLIM_NLIMITS)
 		return -EINVAL;
-	if (a[2] && gk_copyin(p, &nl, a[2], sizeof(nl)) < 0)
+	if (newp && gk_copyin(p, &nl, newp, sizeof(nl)) < 0)
 		return -EFAULT;
-	if (a[2] && nl.rlim_cur > nl.rlim_max)
+	if (newp && nl.rlim_cur > nl.rlim_max)
 		return -EINVAL;
-	if (a[3] && gk_copyout(p, a[3], &p->rlim[r], sizeof(struct rlimit)) < 0)
+	if (oldp && gk_copyout(p, oldp, &p->rlim[r], sizeof(struct rlimit)) < 0)
 		return -EFAULT;
-	if (a[2]) {
+	if (newp) {
 		if (nl.rlim_max > p->rlim[r].rlim_max)
 			return -EPERM;
 		p->rlim[r] = nl;
@@ -141,16 +154,16 @@ GK_SYS(prlimit64)
 
 GK_SYS(getrlimit)
 {
-	uint64_t b[4] = {0, a[0], 0, a[1]};
+	struct gk_args b = gk_args_make(0, gk_arg_uint(a, 0), 0, gk_arg_ptr(a, 1), 0, 0);
 
-	return gk_sys_prlimit64(p, b);
+	return gk_sys_prlimit64(p, &b);
 }
 
 GK_SYS(setrlimit)
 {
-	uint64_t b[4] = {0, a[0], a[1], 0};
+	struct gk_args b = gk_args_make(0, gk_arg_uint(a, 0), gk_arg_ptr(a, 1), 0, 0, 0);
 
-	return gk_sys_prlimit64(p, b);
+	return gk_sys_prlimit64(p, &b);
 }
 
 /* Copy a NULL-terminated guest vector of strings in; *ret is one malloc'd block. */
@@ -220,15 +233,15 @@ strv_free(char **v, long n)
 GK_SYS(execve)
 {
 	char path[GK_PATH_MAX], **argv = NULL, **envp = NULL;
-	long n = gk_strncpyin(p, path, a[0], sizeof(path)), argc = 0, envc = 0;
+	long n = gk_strncpyin(p, path, gk_arg_ptr(a, 0), sizeof(path)), argc = 0, envc = 0;
 	int err;
 
 	if (n < 0)
 		return n;
-	argc = strv_in(p, a[1], &argv);
+	argc = strv_in(p, gk_arg_ptr(a, 1), &argv);
 	if (argc < 0)
 		return argc;
-	envc = strv_in(p, a[2], &envp);
+	envc = strv_in(p, gk_arg_ptr(a, 2), &envp);
 	if (envc < 0) {
 		strv_free(argv, argc);
 		return envc;
@@ -244,25 +257,31 @@ GK_SYS(execve)
 
 GK_SYS(prctl)
 {
+	int option = gk_arg_int(a, 0);
+	unsigned long arg2 = gk_arg_ulong(a, 1);
+	/* arg3..arg5 are unsigned long: a call that wants them 0 checks all 64 bits. */
+	int rest = gk_arg_ulong(a, 2) || gk_arg_ulong(a, 3) || gk_arg_ulong(a, 4);
 	char name[16];
 
-	switch (a[0]) {
+	switch (option) {
 	case PR_SET_NAME:
-		if (gk_strncpyin(p, name, a[1], sizeof(name)) == -EFAULT)
+		if (gk_strncpyin(p, name, arg2, sizeof(name)) == -EFAULT)
 			return -EFAULT;
 		name[15] = '\0';
 		memcpy(p->comm, name, sizeof(name));
 		return 0;
 	case PR_GET_NAME:
-		return gk_copyout(p, a[1], p->comm, sizeof(p->comm));
+		return gk_copyout(p, arg2, p->comm, sizeof(p->comm));
 	case PR_GET_DUMPABLE:
 		return 1;
 	case PR_SET_DUMPABLE:
+		return arg2 <= 1 ? 0 : -EINVAL;
 	case PR_SET_PDEATHSIG:
+		return arg2 < GK_NSIG ? 0 : -EINVAL;
 	case PR_SET_NO_NEW_PRIVS:
-		return 0;
+		return arg2 == 1 && !rest ? 0 : -EINVAL;
 	case PR_GET_NO_NEW_PRIVS:
-		return 0;
+		return arg2 || rest ? -EINVAL : 0;
 	}
 	return -EINVAL;
 }

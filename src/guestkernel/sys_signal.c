@@ -26,18 +26,20 @@ never_masked(uint64_t set)
 
 GK_SYS(rt_sigaction)
 {
-	int sig = (int)a[0];
+	int sig = gk_arg_int(a, 0);
+	uint64_t act = gk_arg_ptr(a, 1), oact = gk_arg_ptr(a, 2);
 	struct gk_sigaction sa;
 
-	if (sig < 1 || sig >= GK_NSIG || a[3] != 8)
+	/* sig indexes sigact[] only after this check, on the same value. */
+	if (sig < 1 || sig >= GK_NSIG || gk_arg_size(a, 3) != 8)
 		return -EINVAL;
-	if (a[1] && (sig == SIGKILL || sig == SIGSTOP))
+	if (act && (sig == SIGKILL || sig == SIGSTOP))
 		return -EINVAL;
-	if (a[1] && gk_copyin(p, &sa, a[1], sizeof(sa)) < 0)
+	if (act && gk_copyin(p, &sa, act, sizeof(sa)) < 0)
 		return -EFAULT;
-	if (a[2] && gk_copyout(p, a[2], &p->sigact[sig], sizeof(sa)) < 0)
+	if (oact && gk_copyout(p, oact, &p->sigact[sig], sizeof(sa)) < 0)
 		return -EFAULT;
-	if (a[1]) {
+	if (act) {
 		sa.mask = never_masked(sa.mask);
 		p->sigact[sig] = sa;
 		/* POSIX: a pending signal whose action becomes "ignore" is discarded. */
@@ -53,14 +55,14 @@ GK_SYS(rt_sigaction)
 
 GK_SYS(rt_sigprocmask)
 {
-	uint64_t set, old = p->sigmask;
+	uint64_t set, old = p->sigmask, nset = gk_arg_ptr(a, 1), oset = gk_arg_ptr(a, 2);
 
-	if (a[3] != 8)
+	if (gk_arg_size(a, 3) != 8)
 		return -EINVAL;
-	if (a[1]) {
-		if (gk_copyin(p, &set, a[1], 8) < 0)
+	if (nset) {
+		if (gk_copyin(p, &set, nset, 8) < 0)
 			return -EFAULT;
-		switch (a[0]) {
+		switch (gk_arg_int(a, 0)) {
 		case SIG_BLOCK:
 			gk_sig_set_mask(p, p->sigmask | set);
 			break;
@@ -74,7 +76,7 @@ GK_SYS(rt_sigprocmask)
 			return -EINVAL;
 		}
 	}
-	if (a[2] && gk_copyout(p, a[2], &old, 8) < 0)
+	if (oset && gk_copyout(p, oset, &old, 8) < 0)
 		return -EFAULT;
 	return 0;
 }
@@ -83,9 +85,11 @@ GK_SYS(rt_sigpending)
 {
 	uint64_t set = p->sigpending & p->sigmask;
 
-	if (a[1] > 8)
+	size_t size = gk_arg_size(a, 1);
+
+	if (size > 8)
 		return -EINVAL;
-	return gk_copyout(p, a[0], &set, a[1]) < 0 ? -EFAULT : 0;
+	return gk_copyout(p, gk_arg_ptr(a, 0), &set, size) < 0 ? -EFAULT : 0;
 }
 
 /*
@@ -97,9 +101,9 @@ GK_SYS(rt_sigsuspend)
 	uint64_t set;
 
 	if (!p->sys_rerun) {
-		if (a[1] != 8)
+		if (gk_arg_size(a, 1) != 8)
 			return -EINVAL;
-		if (gk_copyin(p, &set, a[0], 8) < 0)
+		if (gk_copyin(p, &set, gk_arg_ptr(a, 0), 8) < 0)
 			return -EFAULT;
 		p->saved_mask = p->sigmask;
 		p->restore_mask = 1;
@@ -121,24 +125,24 @@ GK_SYS(pause)
 GK_SYS(rt_sigtimedwait)
 {
 	struct gk_siginfo si;
-	uint64_t set, rel = 0;
+	uint64_t set, rel = 0, info = gk_arg_ptr(a, 1), uts = gk_arg_ptr(a, 2);
 	int sig, err;
 
-	if (a[3] != 8)
+	if (gk_arg_size(a, 3) != 8)
 		return -EINVAL;
-	if (gk_copyin(p, &set, a[0], 8) < 0)
+	if (gk_copyin(p, &set, gk_arg_ptr(a, 0), 8) < 0)
 		return -EFAULT;
 	set = never_masked(set);
-	if (!p->sys_rerun && a[2] && (err = gk_timespec_in(p, a[2], &rel)) < 0)
+	if (!p->sys_rerun && uts && (err = gk_timespec_in(p, uts, &rel)) < 0)
 		return err;
 	sig = gk_sig_dequeue(p, set, &si);
 	if (sig) {
 		p->sigwait = 0;
-		if (a[1] && gk_copyout(p, a[1], &si, sizeof(si)) < 0)
+		if (info && gk_copyout(p, info, &si, sizeof(si)) < 0)
 			return -EFAULT;
 		return sig;
 	}
-	if (a[2] && gk_timeout(p, rel)) {
+	if (uts && gk_timeout(p, rel)) {
 		p->sigwait = 0;
 		return -EAGAIN;
 	}
@@ -149,7 +153,7 @@ GK_SYS(rt_sigtimedwait)
 /* kill's pid argument: one process, a group, or everyone but pid 1 and the caller. */
 GK_SYS(kill)
 {
-	int pid = (int)a[0], sig = (int)a[1], found = 0;
+	int pid = gk_arg_int(a, 0), sig = gk_arg_int(a, 1), found = 0;
 	struct gk_proc *t;
 
 	if (sig < 0 || sig >= GK_NSIG)
@@ -189,14 +193,14 @@ thread_kill(struct gk_proc *p, int tgid, int tid, int sig)
 
 GK_SYS(tkill)
 {
-	return thread_kill(p, 0, (int)a[0], (int)a[1]);
+	return thread_kill(p, 0, gk_arg_int(a, 0), gk_arg_int(a, 1));
 }
 
 GK_SYS(tgkill)
 {
-	if ((int)a[0] <= 0)
+	if (gk_arg_int(a, 0) <= 0)
 		return -EINVAL;
-	return thread_kill(p, (int)a[0], (int)a[1], (int)a[2]);
+	return thread_kill(p, gk_arg_int(a, 0), gk_arg_int(a, 1), gk_arg_int(a, 2));
 }
 
 /* sigqueue and friends: the caller's own siginfo, which may not pose as the kernel's. */
@@ -223,12 +227,12 @@ queue_info(struct gk_proc *p, int tgid, int pid, int sig, uint64_t uinfo)
 
 GK_SYS(rt_sigqueueinfo)
 {
-	return queue_info(p, 0, (int)a[0], (int)a[1], a[2]);
+	return queue_info(p, 0, gk_arg_int(a, 0), gk_arg_int(a, 1), gk_arg_ptr(a, 2));
 }
 
 GK_SYS(rt_tgsigqueueinfo)
 {
-	return queue_info(p, (int)a[0], (int)a[1], (int)a[2], a[3]);
+	return queue_info(p, gk_arg_int(a, 0), gk_arg_int(a, 1), gk_arg_int(a, 2), gk_arg_ptr(a, 3));
 }
 
 GK_SYS(sigaltstack)
@@ -239,14 +243,15 @@ GK_SYS(sigaltstack)
 		uint64_t size;
 	} ss, old;
 	int on = gk_sig_on_altstack(p, p->regs.rsp), mode;
+	uint64_t uss = gk_arg_ptr(a, 0), uoss = gk_arg_ptr(a, 1);
 
-	if (a[0] && gk_copyin(p, &ss, a[0], sizeof(ss)) < 0)
+	if (uss && gk_copyin(p, &ss, uss, sizeof(ss)) < 0)
 		return -EFAULT;
 	memset(&old, 0, sizeof(old));
 	old.sp = p->ss_sp;
 	old.size = p->ss_size;
 	old.flags = on ? SS_ONSTACK : p->ss_size ? p->ss_flags : SS_DISABLE;
-	if (a[0]) {
+	if (uss) {
 		if (on)
 			return -EPERM;
 		mode = ss.flags & ~GK_SS_AUTODISARM;
@@ -263,7 +268,7 @@ GK_SYS(sigaltstack)
 			p->ss_flags = ss.flags & GK_SS_AUTODISARM;
 		}
 	}
-	if (a[1] && gk_copyout(p, a[1], &old, sizeof(old)) < 0)
+	if (uoss && gk_copyout(p, uoss, &old, sizeof(old)) < 0)
 		return -EFAULT;
 	return 0;
 }

@@ -30,6 +30,9 @@ do_clone(struct gk_proc *p, uint64_t flags, uint64_t newsp, uint64_t ptid, uint6
 		return -EINVAL;
 	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
 		return -EINVAL;
+	/* Linux sets the TLS as arch_prctl(ARCH_SET_FS) would: EPERM past TASK_SIZE_MAX. */
+	if ((flags & CLONE_SETTLS) && tls >= GK_TASK_SIZE)
+		return -EPERM;
 	c = gk_proc_fork(p,
 			 ((flags & CLONE_VFORK) ? GK_FORK_VFORK : 0) |
 			     ((flags & CLONE_VM) ? GK_FORK_VM : 0),
@@ -61,10 +64,15 @@ GK_SYS(vfork)
 	return do_clone(p, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
 }
 
-/* x86-64 order: flags, newsp, parent_tid, child_tid, tls. */
+/*
+ * x86-64 order: flags, newsp, parent_tid, child_tid, tls. flags is unsigned
+ * long, but Linux keeps only its low 32 bits (lower_32_bits in the legacy
+ * clone path), so a high half is ignored, not EINVAL.
+ */
 GK_SYS(clone)
 {
-	return do_clone(p, a[0], a[1], a[2], a[3], a[4]);
+	return do_clone(p, (uint32_t)gk_arg_ulong(a, 0), gk_arg_ulong(a, 1), gk_arg_ptr(a, 2),
+			gk_arg_ptr(a, 3), gk_arg_ulong(a, 4));
 }
 
 /* Does child c of p match wait4's pid argument? */
@@ -117,7 +125,7 @@ find_zombie(struct gk_proc *p, int pid, int options, long *ret)
 
 GK_SYS(wait4)
 {
-	int pid = (int)a[0], options = (int)a[2], st;
+	int pid = gk_arg_int(a, 0), options = gk_arg_int(a, 2), st;
 	struct rusage ru;
 	struct gk_proc *c;
 	long ret;
@@ -135,11 +143,11 @@ GK_SYS(wait4)
 		st = 0xffff;
 	else
 		st = c->wstatus;
-	if (a[1] && gk_copyout(p, a[1], &st, sizeof(st)) < 0)
+	if (gk_arg_ptr(a, 1) && gk_copyout(p, gk_arg_ptr(a, 1), &st, sizeof(st)) < 0)
 		return -EFAULT;
-	if (a[3]) {
+	if (gk_arg_ptr(a, 3)) {
 		memset(&ru, 0, sizeof(ru));
-		if (gk_copyout(p, a[3], &ru, sizeof(ru)) < 0)
+		if (gk_copyout(p, gk_arg_ptr(a, 3), &ru, sizeof(ru)) < 0)
 			return -EFAULT;
 	}
 	pid = c->gpid;
@@ -161,7 +169,7 @@ struct wait_siginfo {
 
 GK_SYS(waitid)
 {
-	int idtype = (int)a[0], id = (int)a[1], options = (int)a[3], pid;
+	int idtype = gk_arg_int(a, 0), id = gk_arg_int(a, 1), options = gk_arg_int(a, 3), pid;
 	struct wait_siginfo si;
 	struct rusage ru;
 	struct gk_proc *c;
@@ -192,7 +200,7 @@ GK_SYS(waitid)
 	memset(&si, 0, sizeof(si));
 	c = find_zombie(p, pid, options, &ret);
 	if (!c) {
-		if (ret == 0 && a[2] && gk_copyout(p, a[2], &si, sizeof(si)) < 0)
+		if (ret == 0 && gk_arg_ptr(a, 2) && gk_copyout(p, gk_arg_ptr(a, 2), &si, sizeof(si)) < 0)
 			return -EFAULT;
 		return ret;
 	}
@@ -212,11 +220,11 @@ GK_SYS(waitid)
 		si.code = WCOREDUMP(c->wstatus) ? CLD_DUMPED : CLD_KILLED;
 		si.status = WTERMSIG(c->wstatus);
 	}
-	if (a[2] && gk_copyout(p, a[2], &si, sizeof(si)) < 0)
+	if (gk_arg_ptr(a, 2) && gk_copyout(p, gk_arg_ptr(a, 2), &si, sizeof(si)) < 0)
 		return -EFAULT;
-	if (a[4]) {
+	if (gk_arg_ptr(a, 4)) {
 		memset(&ru, 0, sizeof(ru));
-		if (gk_copyout(p, a[4], &ru, sizeof(ru)) < 0)
+		if (gk_copyout(p, gk_arg_ptr(a, 4), &ru, sizeof(ru)) < 0)
 			return -EFAULT;
 	}
 	if (options & WNOWAIT)
@@ -246,14 +254,14 @@ GK_SYS(getpgrp)
 
 GK_SYS(getpgid)
 {
-	struct gk_proc *t = proc_arg(p, (int)a[0]);
+	struct gk_proc *t = proc_arg(p, gk_arg_int(a, 0));
 
 	return t ? t->pgid : -ESRCH;
 }
 
 GK_SYS(getsid)
 {
-	struct gk_proc *t = proc_arg(p, (int)a[0]);
+	struct gk_proc *t = proc_arg(p, gk_arg_int(a, 0));
 
 	return t ? t->sid : -ESRCH;
 }
@@ -261,8 +269,8 @@ GK_SYS(getsid)
 /* setpgid: the caller or one of its children, into a group of the caller's session. */
 GK_SYS(setpgid)
 {
-	struct gk_proc *t = proc_arg(p, (int)a[0]), *q;
-	int pgid = (int)a[1];
+	struct gk_proc *t = proc_arg(p, gk_arg_int(a, 0)), *q;
+	int pgid = gk_arg_int(a, 1);
 
 	if (pgid < 0)
 		return -EINVAL;
@@ -331,10 +339,10 @@ do_pipe(struct gk_proc *p, uint64_t gva, int flags)
 
 GK_SYS(pipe)
 {
-	return do_pipe(p, a[0], 0);
+	return do_pipe(p, gk_arg_ptr(a, 0), 0);
 }
 
 GK_SYS(pipe2)
 {
-	return do_pipe(p, a[0], (int)a[1]);
+	return do_pipe(p, gk_arg_ptr(a, 0), gk_arg_int(a, 1));
 }

@@ -25,6 +25,9 @@
 static uint64_t
 ts_ns(const struct timespec *ts)
 {
+	/* Past KTIME_MAX is KTIME_MAX, as Linux: no wrap into a short timer. */
+	if ((uint64_t)ts->tv_sec >= (uint64_t)INT64_MAX / NS)
+		return INT64_MAX;
 	return (uint64_t)ts->tv_sec * NS + (uint64_t)ts->tv_nsec;
 }
 
@@ -73,18 +76,17 @@ sleep_for(struct gk_proc *p, clockid_t c, int flags, uint64_t req)
 
 GK_SYS(nanosleep)
 {
-	return sleep_for(p, CLOCK_MONOTONIC, 0, a[0]);
+	return sleep_for(p, CLOCK_MONOTONIC, 0, gk_arg_ptr(a, 0));
 }
 
 GK_SYS(clock_nanosleep)
 {
-	clockid_t c = (clockid_t)a[0];
+	clockid_t c = gk_arg_int(a, 0);
 
 	if (c != CLOCK_REALTIME && c != CLOCK_MONOTONIC && c != CLOCK_BOOTTIME)
 		return c == CLOCK_PROCESS_CPUTIME_ID ? -EOPNOTSUPP : -EINVAL;
-	if (a[1] & ~(uint64_t)TIMER_ABSTIME)
-		return -EINVAL;
-	return sleep_for(p, c, (int)a[1], a[2]);
+	/* flags is int; Linux acts on TIMER_ABSTIME and ignores every other bit. */
+	return sleep_for(p, c, gk_arg_int(a, 1), gk_arg_ptr(a, 2));
 }
 
 /* ---- interval timers ---------------------------------------------------------------- */
@@ -96,6 +98,9 @@ struct k_itimerval {
 static uint64_t
 tv_ns(const struct timeval *tv)
 {
+	/* Past KTIME_MAX is KTIME_MAX, as Linux: no wrap into a short timer. */
+	if ((uint64_t)tv->tv_sec >= (uint64_t)INT64_MAX / NS)
+		return INT64_MAX;
 	return (uint64_t)tv->tv_sec * NS + (uint64_t)tv->tv_usec * 1000;
 }
 
@@ -154,30 +159,31 @@ itimer_set(struct gk_proc *p, int which, const struct k_itimerval *v)
 GK_SYS(getitimer)
 {
 	struct k_itimerval v;
-	int which = (int)a[0];
+	int which = gk_arg_int(a, 0);
 
 	if (which < ITIMER_REAL || which > ITIMER_PROF)
 		return -EINVAL;
 	itimer_get(p, which, &v);
-	return gk_copyout(p, a[1], &v, sizeof(v));
+	return gk_copyout(p, gk_arg_ptr(a, 1), &v, sizeof(v));
 }
 
 GK_SYS(setitimer)
 {
 	struct k_itimerval v, old;
-	int which = (int)a[0];
+	int which = gk_arg_int(a, 0);
+	uint64_t value = gk_arg_ptr(a, 1), ovalue = gk_arg_ptr(a, 2);
 
 	if (which < ITIMER_REAL || which > ITIMER_PROF)
 		return -EINVAL;
 	memset(&v, 0, sizeof(v));
-	if (a[1] && gk_copyin(p, &v, a[1], sizeof(v)) < 0)
+	if (value && gk_copyin(p, &v, value, sizeof(v)) < 0)
 		return -EFAULT;
 	if (v.value.tv_usec < 0 || v.value.tv_usec >= 1000000 || v.interval.tv_usec < 0 ||
 	    v.interval.tv_usec >= 1000000 || v.value.tv_sec < 0 || v.interval.tv_sec < 0)
 		return -EINVAL;
 	itimer_get(p, which, &old);
 	itimer_set(p, which, &v);
-	if (a[2] && gk_copyout(p, a[2], &old, sizeof(old)) < 0)
+	if (ovalue && gk_copyout(p, ovalue, &old, sizeof(old)) < 0)
 		return -EFAULT;
 	return 0;
 }
@@ -185,7 +191,7 @@ GK_SYS(setitimer)
 GK_SYS(alarm)
 {
 	uint64_t now = gk_now_ns(CLOCK_MONOTONIC), left = 0;
-	unsigned secs = (unsigned)a[0];
+	unsigned secs = gk_arg_uint(a, 0);
 
 	if (p->it_real_next > now)
 		left = p->it_real_next - now;
@@ -223,15 +229,16 @@ ptimer(struct gk_proc *p, int id)
 
 GK_SYS(timer_create)
 {
-	clockid_t c = (clockid_t)a[0];
+	clockid_t c = gk_arg_int(a, 0);
+	uint64_t sevp = gk_arg_ptr(a, 1);
 	struct k_sigevent ev;
 	struct gk_ptimer *t;
 	int id;
 
 	if (c != CLOCK_REALTIME && c != CLOCK_MONOTONIC && c != CLOCK_BOOTTIME)
 		return -EINVAL;
-	if (a[1]) {
-		if (gk_copyin(p, &ev, a[1], sizeof(ev)) < 0)
+	if (sevp) {
+		if (gk_copyin(p, &ev, sevp, sizeof(ev)) < 0)
 			return -EFAULT;
 		if (ev.notify == K_SIGEV_THREAD_ID) {
 			if (ev.tid != p->gpid)
@@ -249,13 +256,13 @@ GK_SYS(timer_create)
 		;
 	if (id == GK_NTIMERS)
 		return -EAGAIN;
-	if (!a[1]) {
+	if (!sevp) {
 		memset(&ev, 0, sizeof(ev));
 		ev.notify = SIGEV_SIGNAL;
 		ev.signo = SIGALRM;
 		ev.value = (uint64_t)id;
 	}
-	if (gk_copyout(p, a[2], &id, sizeof(id)) < 0)
+	if (gk_copyout(p, gk_arg_ptr(a, 2), &id, sizeof(id)) < 0)
 		return -EFAULT;
 	t = &p->ptimers[id];
 	memset(t, 0, sizeof(*t));
@@ -278,15 +285,15 @@ ptimer_get(const struct gk_ptimer *t, struct k_itimerspec *v)
 
 GK_SYS(timer_settime)
 {
-	struct gk_ptimer *t = ptimer(p, (int)a[0]);
+	struct gk_ptimer *t = ptimer(p, gk_arg_int(a, 0));
+	int flags = gk_arg_int(a, 1);
 	struct k_itimerspec v, old;
 	uint64_t value;
 
+	/* flags is int; Linux acts on TIMER_ABSTIME and ignores every other bit. */
 	if (!t)
 		return -EINVAL;
-	if (a[1] & ~(uint64_t)TIMER_ABSTIME)
-		return -EINVAL;
-	if (gk_copyin(p, &v, a[2], sizeof(v)) < 0)
+	if (gk_copyin(p, &v, gk_arg_ptr(a, 2), sizeof(v)) < 0)
 		return -EFAULT;
 	if (!ts_valid(&v.value) || !ts_valid(&v.interval))
 		return -EINVAL;
@@ -294,38 +301,38 @@ GK_SYS(timer_settime)
 	value = ts_ns(&v.value);
 	if (!value)
 		t->next = 0;
-	else if (a[1] & TIMER_ABSTIME)
+	else if (flags & TIMER_ABSTIME)
 		t->next = abs_to_mono(t->realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC, value);
 	else
 		t->next = gk_now_ns(CLOCK_MONOTONIC) + value;
 	t->interval = value ? ts_ns(&v.interval) : 0;
 	t->overrun = 0;
-	if (a[3] && gk_copyout(p, a[3], &old, sizeof(old)) < 0)
+	if (gk_arg_ptr(a, 3) && gk_copyout(p, gk_arg_ptr(a, 3), &old, sizeof(old)) < 0)
 		return -EFAULT;
 	return 0;
 }
 
 GK_SYS(timer_gettime)
 {
-	struct gk_ptimer *t = ptimer(p, (int)a[0]);
+	struct gk_ptimer *t = ptimer(p, gk_arg_int(a, 0));
 	struct k_itimerspec v;
 
 	if (!t)
 		return -EINVAL;
 	ptimer_get(t, &v);
-	return gk_copyout(p, a[1], &v, sizeof(v));
+	return gk_copyout(p, gk_arg_ptr(a, 1), &v, sizeof(v));
 }
 
 GK_SYS(timer_getoverrun)
 {
-	struct gk_ptimer *t = ptimer(p, (int)a[0]);
+	struct gk_ptimer *t = ptimer(p, gk_arg_int(a, 0));
 
 	return t ? t->last_overrun : -EINVAL;
 }
 
 GK_SYS(timer_delete)
 {
-	struct gk_ptimer *t = ptimer(p, (int)a[0]);
+	struct gk_ptimer *t = ptimer(p, gk_arg_int(a, 0));
 
 	if (!t)
 		return -EINVAL;

@@ -58,7 +58,11 @@ gk_timespec_in(struct gk_proc *p, uint64_t gva, uint64_t *ret_ns)
 		return -EFAULT;
 	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L)
 		return -EINVAL;
-	*ret_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	/* As Linux's KTIME_MAX: a timeout past 292 years is "forever", not a wrapped short one. */
+	if ((uint64_t)ts.tv_sec >= (uint64_t)INT64_MAX / 1000000000ULL)
+		*ret_ns = INT64_MAX;
+	else
+		*ret_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 	return 0;
 }
 
