@@ -29,7 +29,8 @@
 set -u
 
 CASES="args brk_mmap mprotect mprotect-none mprotect-rodata files_root files_tmp getdents_big
-dup_fcntl efault enomem clock misc fork pipe signal sigfault sigproc timer poll sched bigfork"
+dup_fcntl efault enomem clock misc fork pipe signal sigfault sigproc timer poll sched bigfork
+highbits"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -395,6 +396,11 @@ poll)
 sched)
     guest -- "$prog"
     passed t_sched && result=0
+    ;;
+
+highbits)
+    guest -- "$prog"
+    passed t_highbits && result=0
     ;;
 
 bigfork)

@@ -1,0 +1,746 @@
+/*
+ * t_highbits - every system call the guest kernel implements, called with the
+ * high half of its 32-bit arguments set, behaves as with the truncated value.
+ *
+ * Usage: t_highbits
+ *
+ * Linux reads each argument register through the C type of the syscall's
+ * prototype: an int, unsigned int, pid_t, uid_t or umode_t argument keeps
+ * its low bits only, so ioctl(3 | 1L << 32, FIOCLEX) is ioctl(3, FIOCLEX).
+ * For each call below the program runs a benign argument set (the base), then
+ * the same set with 0xdeadbeef00000000 and then 1 << 32 ORed into every
+ * 32-bit argument at once, then 0xdeadbeef00000000 into each such argument
+ * alone; calls that take no argument get junk in all six registers. Each run
+ * happens in a fresh child forked from the same state (after the call's own
+ * preparation, run in the child), so that a call that changes state, exits
+ * or kills its caller is compared fairly: the return value, errno, one
+ * observation of the state the call changed (a descriptor flag, a signal
+ * mask, a status word) and the child's wait status must be those of the
+ * base run. The 64-bit arguments (pointers, sizes, unsigned long flags and
+ * offsets) are left alone here; where Linux refuses their high bits the
+ * last checks expect its errno.
+ *
+ * Runs natively first (Linux is the reference: a row that differs there is
+ * a wrong row), then under uvk. Every argument is harmless natively as root:
+ * signals are 0 and go to the parent, ids are the caller's own, owners are
+ * -1 (no change), files live in a fresh directory under /tmp.
+ * tests/unit/sysarg_check.sh checks that every handler in uvk's syscall
+ * table has a row here (T, or SKIP with the reason it cannot be called).
+ */
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guest.h"
+
+#ifndef SYS_faccessat2
+#define SYS_faccessat2 439
+#endif
+#ifndef SYS_rseq
+#define SYS_rseq 334
+#endif
+#ifndef SYS_statx
+#define SYS_statx 332
+#endif
+#ifndef SYS_renameat2
+#define SYS_renameat2 316
+#endif
+
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define PR_GET_NAME 16
+#define FIOCLEX_    0x5451
+#define FIONCLEX_   0x5450
+#define FUTEX_WAKE_ 1
+#define STATX_BASIC 0x7ffU
+
+/* The fixture: descriptors every child inherits, at fixed numbers. */
+#define FD_FILE	 10 /* work/file, read-write, FILE_DATA */
+#define FD_DIR	 11 /* work, O_DIRECTORY */
+#define FD_PR	 12 /* a pipe's read end (non-blocking) */
+#define FD_PW	 13 /* and its write end */
+#define FD_SPARE 20
+
+#define FILE_DATA "0123456789abcdefghij"
+
+#define HI1  0xdeadbeef00000000ULL
+#define HI2  0x0000000100000000ULL
+#define JUNK 0xdeadbeef0000beefULL
+
+/* Flags of a row. */
+#define F_PID	1 /* the result is the caller's pid: compare ret - getpid() */
+#define F_SIGN	2 /* the result varies (an address, a time, a pid): compare its sign */
+#define F_NOARG 4 /* takes no argument: the variants fill every register with junk */
+#define F_SKIP	8 /* not called; the row says why */
+
+struct tcase {
+	const char *name;
+	long nr;
+	unsigned mask; /* bit i: argument i is 32 bits wide in Linux's prototype */
+	unsigned flags;
+	void (*prep)(void); /* in the child, before the call */
+	long (*obs)(void);  /* in the child, after it: the state the call changed */
+	uint64_t a[6];
+	const char *skip;
+};
+
+/* clang-format off */
+#define T(n, m, fl, pr, ob, ...) {#n, SYS_##n, (m), (fl), (pr), (ob), {__VA_ARGS__}, NULL}
+#define SKIP(n, why)		 {#n, SYS_##n, 0, F_SKIP, NULL, NULL, {0}, (why)}
+#define A(i)			 (1u << (i))
+/* clang-format on */
+
+struct result {
+	long ret, obs;
+	int err, reported, wstatus;
+};
+
+static char work[64], p_file[96], p_link[96], p_dir[96], p_new[96], p_new2[96];
+static char buf[4096], buf2[4096];
+static uint64_t page;	      /* a private page the memory calls work on */
+static struct rlimit core_rl; /* RLIMIT_CORE as it is, set back unchanged */
+static uint64_t cpumask[16];
+static long cpumask_len;
+static struct timespec ts0;
+static struct timeval tv0;
+static struct iovec iov1;
+static uint64_t sigset_usr1, sigset_none;
+static struct {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	uint64_t mask;
+} ksa;
+static struct {
+	int si_signo, si_errno, si_code, pad;
+	char rest[112];
+} qinfo;
+static int pipefds[2], futex_word, tid_word;
+static uint64_t fsbase, fdset_w;
+static struct {
+	void *ss;
+	long size;
+} sig6 = {&sigset_none, 8};
+static struct {
+	uint64_t value;
+	int32_t signo, notify;
+	int32_t rest[12];
+} sevp;
+static struct {
+	struct timespec interval, value;
+} its0;
+static struct {
+	struct timeval interval, value;
+} itv0, itv_short = {{0, 0}, {0, 2000}};
+static struct {
+	void *next;
+	long off;
+	void *pending;
+} robust;
+static pid_t parent;
+static uid_t my_uid;
+static gid_t my_gid;
+static int sched_prio0;
+static char *const no_argv[] = {"none", NULL};
+
+/* ---- preparations (in the child) ---------------------------------------------- */
+
+static void
+prep_rewind(void)
+{
+	lseek(FD_FILE, 0, SEEK_SET);
+	lseek(FD_DIR, 0, SEEK_SET);
+}
+
+/* The pipe drained, so that writes to it never block. */
+static void
+prep_drain(void)
+{
+	while (read(FD_PR, buf2, sizeof(buf2)) > 0)
+		;
+	prep_rewind();
+}
+
+static void
+prep_no_new(void)
+{
+	unlink(p_new);
+	unlink(p_new2);
+	rmdir(p_dir);
+}
+
+static void
+prep_new_file(void)
+{
+	prep_no_new();
+	close(open(p_new, O_CREAT | O_WRONLY, 0644));
+}
+
+static void
+prep_dir(void)
+{
+	prep_no_new();
+	mkdir(p_dir, 0755);
+}
+
+static void
+prep_spare(void)
+{
+	dup2(FD_FILE, FD_SPARE);
+}
+
+/* A child that has exited, for wait4 and waitid to reap. */
+static void
+prep_child(void)
+{
+	pid_t c = fork();
+
+	if (c == 0)
+		_exit(7);
+}
+
+/* A posix timer (id 0 in a fresh process) for the timer_* calls. */
+static void
+prep_timer(void)
+{
+	int id = -1;
+
+	syscall(SYS_timer_create, CLOCK_MONOTONIC, NULL, &id);
+}
+
+/* For calls that wait for any signal: SIGALRM (default action) ends the wait. */
+static void
+prep_alarm(void)
+{
+	setitimer(ITIMER_REAL, (struct itimerval *)&itv_short, NULL);
+}
+
+/* ---- observations (in the child) ---------------------------------------------- */
+
+static long
+obs_cloexec(void)
+{
+	return fcntl(FD_FILE, F_GETFD);
+}
+
+static long
+obs_spare(void)
+{
+	return fcntl(FD_SPARE, F_GETFD);
+}
+
+static long
+obs_umask(void)
+{
+	return umask(0);
+}
+
+static long
+obs_mask(void)
+{
+	sigset_t s;
+
+	sigprocmask(SIG_BLOCK, NULL, &s);
+	return sigismember(&s, SIGUSR1) * 2 + sigismember(&s, SIGUSR2);
+}
+
+static long
+obs_status(void)
+{
+	return *(int *)buf;
+}
+
+static long
+obs_pipefds(void)
+{
+	return pipefds[0] * 1000 + pipefds[1];
+}
+
+static long
+obs_buf(void)
+{
+	long h = 0;
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		h = h * 31 + (unsigned char)buf[i];
+	return h;
+}
+
+static long
+obs_mode(void)
+{
+	struct stat st;
+
+	return stat(p_file, &st) == 0 ? (long)st.st_mode : -1;
+}
+
+static long
+obs_size(void)
+{
+	struct stat st;
+
+	return stat(p_file, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* ---- running one variant --------------------------------------------------------- */
+
+static void
+run(const struct tcase *t, const uint64_t *a, struct result *r)
+{
+	int fds[2], st;
+	pid_t c;
+
+	memset(r, 0, sizeof(*r));
+	if (pipe(fds) < 0) {
+		r->reported = -1;
+		return;
+	}
+	c = fork();
+	if (c == 0) {
+		struct result out = {0};
+		pid_t me;
+
+		close(fds[0]);
+		if (t->prep)
+			t->prep();
+		memset(buf, 0, sizeof(buf));
+		errno = 0;
+		me = getpid();
+		out.ret = syscall(t->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		/* The new child of a fork or clone row: only its parent reports. */
+		if (getpid() != me)
+			_exit(0);
+		out.err = out.ret == -1 ? errno : 0;
+		if (t->flags & F_PID)
+			out.ret -= getpid();
+		if (t->flags & F_SIGN)
+			out.ret = out.ret > 0 ? 1 : out.ret;
+		if (t->obs)
+			out.obs = t->obs();
+		out.reported = 1;
+		if (write(fds[1], &out, sizeof(out)) != sizeof(out))
+			_exit(100);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (c < 0) {
+		close(fds[0]);
+		r->reported = -1;
+		return;
+	}
+	if (read(fds[0], r, sizeof(*r)) != sizeof(*r))
+		memset(r, 0, sizeof(*r));
+	close(fds[0]);
+	if (waitpid(c, &st, 0) != c)
+		st = -1;
+	r->wstatus = st;
+}
+
+static int
+same(const struct result *x, const struct result *y)
+{
+	return x->reported == y->reported && x->ret == y->ret && x->err == y->err &&
+	       x->obs == y->obs && x->wstatus == y->wstatus;
+}
+
+static void
+show(char *out, size_t n, const struct result *r)
+{
+	if (!r->reported)
+		snprintf(out, n, "no result, wait status %#x", r->wstatus);
+	else
+		snprintf(out, n, "ret %ld errno %s obs %ld status %#x", r->ret, errname(r->err),
+			 r->obs, r->wstatus);
+}
+
+static void
+check_case(const struct tcase *t)
+{
+	struct result base, r;
+	uint64_t v[6];
+	char what[320], got[128], want[128];
+	int nvar = 0, bad = 0, i, k;
+
+	if (t->flags & F_SKIP) {
+		say("     %s: not called: %s\n", t->name, t->skip);
+		return;
+	}
+	run(t, t->a, &base);
+	if (!check(base.reported == 1 || WIFSIGNALED(base.wstatus) || WIFEXITED(base.wstatus),
+		   t->name, "the base run gave no result (wait status %#x)", base.wstatus))
+		return;
+	/* Variants: 0 and 1 every 32-bit argument at once, 2.. one argument each. */
+	for (k = 0; k < 2 + 6; k++) {
+		memcpy(v, t->a, sizeof(v));
+		if (t->flags & F_NOARG) {
+			if (k > 1)
+				break;
+			for (i = 0; i < 6; i++)
+				v[i] = k == 0 ? JUNK : ~0ULL;
+		} else if (k < 2) {
+			if (!t->mask)
+				break;
+			for (i = 0; i < 6; i++)
+				if (t->mask & A(i))
+					v[i] |= k == 0 ? HI1 : HI2;
+		} else {
+			if (!(t->mask & A(k - 2)))
+				continue;
+			/* One argument alone matters only when there are several. */
+			if ((t->mask & (t->mask - 1)) == 0)
+				continue;
+			v[k - 2] |= HI1;
+		}
+		run(t, v, &r);
+		nvar++;
+		if (!same(&base, &r)) {
+			bad++;
+			show(got, sizeof(got), &r);
+			show(want, sizeof(want), &base);
+			snprintf(what, sizeof(what), "%s with high bits (%s)", t->name,
+				 k == 0	  ? "0xdeadbeef00000000 in each"
+				 : k == 1 ? "1 << 32 in each"
+					  : "0xdeadbeef00000000 in one");
+			check(0, what, "got %s; the truncated call gave %s", got, want);
+		}
+	}
+	if (!bad) {
+		show(want, sizeof(want), &base);
+		snprintf(what, sizeof(what), "%s: %d variant%s as the truncated call (%s)", t->name,
+			 nvar, nvar == 1 ? "" : "s", want);
+		check(1, what, "-");
+	}
+}
+
+/* ---- the fixture ------------------------------------------------------------------- */
+
+static int
+setup(void)
+{
+	int fd;
+	sigset_t s;
+
+	parent = getpid();
+	my_uid = getuid();
+	my_gid = getgid();
+	snprintf(work, sizeof(work), "/tmp/t_highbits.%d", (int)parent);
+	snprintf(p_file, sizeof(p_file), "%s/file", work);
+	snprintf(p_link, sizeof(p_link), "%s/link", work);
+	snprintf(p_dir, sizeof(p_dir), "%s/d", work);
+	snprintf(p_new, sizeof(p_new), "%s/n", work);
+	snprintf(p_new2, sizeof(p_new2), "%s/n2", work);
+	if (mkdir(work, 0755) < 0)
+		return -1;
+	fd = open(p_file, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, FILE_DATA, strlen(FILE_DATA)) != (ssize_t)strlen(FILE_DATA))
+		return -1;
+	if (dup2(fd, FD_FILE) < 0 || close(fd) < 0)
+		return -1;
+	if (symlink("file", p_link) < 0)
+		return -1;
+	fd = open(work, O_RDONLY | O_DIRECTORY);
+	if (fd < 0 || dup2(fd, FD_DIR) < 0 || close(fd) < 0)
+		return -1;
+	if (pipe(pipefds) < 0 || dup2(pipefds[0], FD_PR) < 0 || dup2(pipefds[1], FD_PW) < 0)
+		return -1;
+	close(pipefds[0]);
+	close(pipefds[1]);
+	if (fcntl(FD_PR, F_SETFL, O_NONBLOCK) < 0)
+		return -1;
+	page =
+	    (uint64_t)mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == (uint64_t)MAP_FAILED)
+		return -1;
+	getrlimit(RLIMIT_CORE, &core_rl);
+	cpumask_len = syscall(SYS_sched_getaffinity, 0, sizeof(cpumask), cpumask);
+	if (cpumask_len <= 0)
+		return -1;
+	iov1.iov_base = buf;
+	iov1.iov_len = 8;
+	sigset_usr1 = 1ULL << (SIGUSR1 - 1);
+	ksa.handler = SIG_IGN;
+	qinfo.si_code = -1; /* SI_QUEUE: allowed to another process */
+	syscall(SYS_arch_prctl, ARCH_GET_FS, &fsbase);
+	fdset_w = 1ULL << FD_PW;
+	/* No signal is blocked in the children unless a row blocks one. */
+	sigemptyset(&s);
+	sigprocmask(SIG_SETMASK, &s, NULL);
+	return 0;
+}
+
+static void
+teardown(void)
+{
+	unlink(p_new);
+	unlink(p_new2);
+	rmdir(p_dir);
+	unlink(p_link);
+	unlink(p_file);
+	rmdir(work);
+}
+
+/* Linux refuses high bits in these 64-bit arguments: its errno, here too. */
+static void
+check_wide(void)
+{
+	struct iovec iov = {buf, 4};
+
+	CHECK_ERR("mprotect: prot with bit 32 is EINVAL (prot is unsigned long)",
+		  syscall(SYS_mprotect, page, 4096, PROT_READ | HI2), EINVAL);
+	CHECK_ERR("mremap: flags with bit 32 is EINVAL (flags is unsigned long)",
+		  syscall(SYS_mremap, page, 4096, 4096, HI2, 0), EINVAL);
+	CHECK_ERR("munmap: a length past user space is EINVAL",
+		  syscall(SYS_munmap, page, 0x800000000000ULL), EINVAL);
+	CHECK_ERR("preadv: a negative position is EINVAL",
+		  syscall(SYS_preadv, FD_FILE, &iov, 1, -1L, 0), EINVAL);
+}
+
+int
+main(void)
+{
+	const char *s_file = p_file, *s_new = p_new, *s_new2 = p_new2, *s_dir = p_dir;
+	const uint64_t B = (uint64_t)buf, F = FD_FILE, D = FD_DIR;
+	size_t i;
+
+	guest_begin("t_highbits", "32-bit arguments with the high half set act as truncated");
+	if (setup() < 0) {
+		check(0, "set up the fixture", "errno %s", errname(errno));
+		return guest_end();
+	}
+	{
+		/* clang-format off */
+		struct tcase cases[] = {
+		    /* descriptors: read, write, seek, dup, fcntl, ioctl */
+		    T(read, A(0), 0, prep_rewind, obs_buf, F, B, 8),
+		    T(write, A(0), 0, prep_drain, NULL, FD_PW, B, 8),
+		    T(pread64, A(0), 0, NULL, obs_buf, F, B, 8, 2),
+		    T(pwrite64, A(0), 0, NULL, obs_size, F, (uint64_t)FILE_DATA, 4, 0),
+		    T(readv, A(0) | A(2), 0, prep_rewind, obs_buf, F, (uint64_t)&iov1, 1),
+		    T(writev, A(0) | A(2), 0, prep_drain, NULL, FD_PW, (uint64_t)&iov1, 1),
+		    T(preadv, A(0) | A(2), 0, NULL, obs_buf, F, (uint64_t)&iov1, 1, 3, 0),
+		    T(pwritev, A(0) | A(2), 0, NULL, obs_size, F, (uint64_t)&iov1, 1, 0, 0),
+		    T(lseek, A(0) | A(2), 0, prep_rewind, NULL, F, 5, SEEK_SET),
+		    T(open, A(1) | A(2), 0, NULL, NULL, (uint64_t)s_file, O_RDONLY, 0),
+		    T(openat, A(0) | A(2) | A(3), 0, NULL, obs_mode, D, (uint64_t)"file", O_RDONLY, 0),
+		    T(creat, A(1), 0, prep_no_new, NULL, (uint64_t)s_new, 0600),
+		    T(close, A(0), 0, prep_spare, obs_spare, FD_SPARE),
+		    T(dup, A(0), 0, NULL, NULL, F),
+		    T(dup2, A(0) | A(1), 0, NULL, obs_spare, F, FD_SPARE),
+		    T(dup3, A(0) | A(1) | A(2), 0, NULL, obs_spare, F, FD_SPARE, O_CLOEXEC),
+		    T(fcntl, A(0) | A(1), 0, NULL, NULL, F, F_GETFL),
+		    T(fcntl, A(0) | A(1) | A(2), 0, NULL, obs_cloexec, F, F_SETFD, FD_CLOEXEC),
+		    T(fcntl, A(0) | A(1) | A(2), 0, NULL, NULL, F, F_DUPFD, FD_SPARE),
+		    T(ioctl, A(0) | A(1), 0, NULL, obs_cloexec, F, FIOCLEX_, 0),
+		    T(ioctl, A(0) | A(1), 0, NULL, obs_cloexec, F, FIONCLEX_, 0),
+		    T(getdents64, A(0) | A(2), 0, prep_rewind, NULL, D, B, sizeof(buf)),
+		    T(fstat, A(0), 0, NULL, NULL, F, B),
+		    T(ftruncate, A(0), 0, NULL, obs_size, F, 20),
+		    T(fsync, A(0), 0, NULL, NULL, F),
+		    T(fdatasync, A(0), 0, NULL, NULL, F),
+		    T(syncfs, A(0), 0, NULL, NULL, F),
+		    T(sync_file_range, A(0) | A(3), 0, NULL, NULL, F, 0, 0, 0),
+		    T(flock, A(0) | A(1), 0, NULL, NULL, F, 1 /* LOCK_SH */),
+		    T(fadvise64, A(0) | A(3), 0, NULL, NULL, F, 0, 0, 0 /* NORMAL */),
+		    T(sendfile, A(0) | A(1), 0, prep_drain, NULL, FD_PW, F, (uint64_t)&ts0, 4),
+		    T(fchmod, A(0) | A(1), 0, NULL, obs_mode, F, 0640),
+		    T(fchown, A(0) | A(1) | A(2), 0, NULL, NULL, F, (uint32_t)-1, (uint32_t)-1),
+		    T(fchdir, A(0), 0, NULL, NULL, D),
+		    T(fstatfs, A(0), 0, NULL, NULL, F, B),
+		    T(pipe, 0, 0, NULL, obs_pipefds, (uint64_t)pipefds),
+		    T(pipe2, A(1), 0, NULL, obs_pipefds, (uint64_t)pipefds, O_CLOEXEC),
+		    /* paths */
+		    T(stat, 0, 0, NULL, NULL, (uint64_t)s_file, B),
+		    T(lstat, 0, 0, NULL, NULL, (uint64_t)p_link, B),
+		    T(newfstatat, A(0) | A(3), 0, NULL, NULL, D, (uint64_t)"link", B, 0x100),
+		    T(statx, A(0) | A(2) | A(3), 0, NULL, NULL, D, (uint64_t)"file", 0, STATX_BASIC, B),
+		    T(access, A(1), 0, NULL, NULL, (uint64_t)s_file, R_OK),
+		    T(faccessat, A(0) | A(2), 0, NULL, NULL, D, (uint64_t)"file", R_OK),
+		    T(faccessat2, A(0) | A(2) | A(3), 0, NULL, NULL, D, (uint64_t)"file", R_OK, 0),
+		    T(readlink, A(2), 0, NULL, obs_buf, (uint64_t)p_link, B, 64),
+		    T(readlinkat, A(0) | A(3), 0, NULL, obs_buf, D, (uint64_t)"link", B, 64),
+		    T(getcwd, 0, 0, NULL, NULL, B, 256),
+		    T(chdir, 0, 0, NULL, NULL, (uint64_t)work),
+		    T(mkdir, A(1), 0, prep_no_new, NULL, (uint64_t)s_dir, 0755),
+		    T(mkdirat, A(0) | A(2), 0, prep_no_new, NULL, D, (uint64_t)"d", 0755),
+		    T(rmdir, 0, 0, prep_dir, NULL, (uint64_t)s_dir),
+		    T(unlink, 0, 0, prep_new_file, NULL, (uint64_t)s_new),
+		    T(unlinkat, A(0) | A(2), 0, prep_new_file, NULL, D, (uint64_t)"n", 0),
+		    T(unlinkat, A(0) | A(2), 0, prep_dir, NULL, D, (uint64_t)"d", 0x200),
+		    T(rename, 0, 0, prep_new_file, NULL, (uint64_t)s_new, (uint64_t)s_new2),
+		    T(renameat, A(0) | A(2), 0, prep_new_file, NULL, D, (uint64_t)"n", D, (uint64_t)"n2"),
+		    T(renameat2, A(0) | A(2) | A(4), 0, prep_new_file, NULL, D, (uint64_t)"n", D,
+		      (uint64_t)"n2", 0),
+		    T(link, 0, 0, prep_no_new, NULL, (uint64_t)s_file, (uint64_t)s_new),
+		    T(linkat, A(0) | A(2) | A(4), 0, prep_no_new, NULL, D, (uint64_t)"file", D,
+		      (uint64_t)"n", 0),
+		    T(symlink, 0, 0, prep_no_new, NULL, (uint64_t)"file", (uint64_t)s_new),
+		    T(symlinkat, A(1), 0, prep_no_new, NULL, (uint64_t)"file", D, (uint64_t)"n"),
+		    T(chmod, A(1), 0, NULL, obs_mode, (uint64_t)s_file, 0604),
+		    T(fchmodat, A(0) | A(2), 0, NULL, obs_mode, D, (uint64_t)"file", 0660),
+		    T(chown, A(1) | A(2), 0, NULL, NULL, (uint64_t)s_file, (uint32_t)-1, (uint32_t)-1),
+		    T(lchown, A(1) | A(2), 0, NULL, NULL, (uint64_t)p_link, (uint32_t)-1, (uint32_t)-1),
+		    T(fchownat, A(0) | A(2) | A(3) | A(4), 0, NULL, NULL, D, (uint64_t)"file",
+		      (uint32_t)-1, (uint32_t)-1, 0),
+		    T(umask, A(0), 0, NULL, obs_umask, 027),
+		    T(utimensat, A(0) | A(3), 0, NULL, NULL, D, (uint64_t)"file", 0, 0),
+		    T(utimensat, A(0) | A(3), 0, NULL, NULL, F, 0, 0, 0),
+		    T(truncate, 0, 0, NULL, obs_size, (uint64_t)s_file, 20),
+		    T(statfs, 0, 0, NULL, NULL, (uint64_t)s_file, B),
+		    T(setxattr, A(4), 0, NULL, NULL, (uint64_t)s_file, (uint64_t)"user.t", B, 1, 0),
+		    T(lsetxattr, A(4), 0, NULL, NULL, (uint64_t)s_file, (uint64_t)"user.t", B, 1, 0),
+		    T(fsetxattr, A(0) | A(4), 0, NULL, NULL, F, (uint64_t)"user.t", B, 1, 0),
+		    T(getxattr, 0, 0, NULL, NULL, (uint64_t)s_file, (uint64_t)"user.none", B, 64),
+		    T(lgetxattr, 0, 0, NULL, NULL, (uint64_t)s_file, (uint64_t)"user.none", B, 64),
+		    T(fgetxattr, A(0), 0, NULL, NULL, F, (uint64_t)"user.none", B, 64),
+		    T(listxattr, 0, 0, NULL, NULL, (uint64_t)s_file, B, 0),
+		    T(llistxattr, 0, 0, NULL, NULL, (uint64_t)s_file, B, 0),
+		    T(flistxattr, A(0), 0, NULL, NULL, F, B, 0),
+		    T(removexattr, 0, 0, NULL, NULL, (uint64_t)s_file, (uint64_t)"user.none"),
+		    T(lremovexattr, 0, 0, NULL, NULL, (uint64_t)s_file, (uint64_t)"user.none"),
+		    T(fremovexattr, A(0), 0, NULL, NULL, F, (uint64_t)"user.none"),
+		    /* memory */
+		    T(brk, 0, F_SIGN, NULL, NULL, 0),
+		    T(mmap, A(2) | A(3) | A(4), F_SIGN, NULL, NULL, 0, 4096, PROT_READ, MAP_PRIVATE, F, 0),
+		    T(mmap, A(4), F_SIGN, NULL, NULL, 0, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+		      (uint32_t)-1, 0),
+		    T(mprotect, 0, 0, NULL, NULL, page, 4096, PROT_READ),
+		    T(munmap, 0, 0, NULL, NULL, page, 4096),
+		    T(mremap, 0, 0, NULL, NULL, page, 4096, 4096, 0, 0),
+		    T(madvise, A(2), 0, NULL, NULL, page, 4096, 0 /* NORMAL */),
+		    T(msync, A(2), 0, NULL, NULL, page, 4096, MS_ASYNC),
+		    T(mlock, 0, 0, NULL, NULL, page, 4096),
+		    T(munlock, 0, 0, NULL, NULL, page, 4096),
+		    T(mlockall, A(0), 0, NULL, NULL, 0 /* no flag: EINVAL */),
+		    T(munlockall, 0, F_NOARG, NULL, NULL, 0),
+		    T(sync, 0, F_NOARG, NULL, NULL, 0),
+		    /* polling */
+		    T(poll, A(1) | A(2), 0, NULL, NULL, (uint64_t)&sevp, 0, 0),
+		    T(ppoll, A(1), 0, NULL, NULL, (uint64_t)&sevp, 0, (uint64_t)&ts0, 0, 8),
+		    T(select, A(0), 0, prep_drain, NULL, FD_PW + 1, 0, (uint64_t)&fdset_w, 0,
+		      (uint64_t)&tv0),
+		    T(pselect6, A(0), 0, prep_drain, NULL, FD_PW + 1, 0, (uint64_t)&fdset_w, 0,
+		      (uint64_t)&ts0, (uint64_t)&sig6),
+		    /* signals */
+		    T(rt_sigaction, A(0), 0, NULL, NULL, SIGUSR1, (uint64_t)&ksa, B, 8),
+		    T(rt_sigprocmask, A(0), 0, NULL, obs_mask, SIG_BLOCK, (uint64_t)&sigset_usr1, B, 8),
+		    T(rt_sigpending, 0, 0, NULL, NULL, B, 8),
+		    T(rt_sigsuspend, 0, 0, prep_alarm, NULL, (uint64_t)&sigset_none, 8),
+		    T(rt_sigtimedwait, 0, 0, NULL, NULL, (uint64_t)&sigset_usr1, 0, (uint64_t)&ts0, 8),
+		    T(pause, 0, F_NOARG, prep_alarm, NULL, 0),
+		    T(kill, A(0) | A(1), 0, NULL, NULL, (uint64_t)parent, 0),
+		    T(tkill, A(0) | A(1), 0, NULL, NULL, (uint64_t)parent, 0),
+		    T(tgkill, A(0) | A(1) | A(2), 0, NULL, NULL, (uint64_t)parent, (uint64_t)parent, 0),
+		    T(rt_sigqueueinfo, A(0) | A(1), 0, NULL, NULL, (uint64_t)parent, 0,
+		      (uint64_t)&qinfo),
+		    T(rt_tgsigqueueinfo, A(0) | A(1) | A(2), 0, NULL, NULL, (uint64_t)parent,
+		      (uint64_t)parent, 0, (uint64_t)&qinfo),
+		    T(sigaltstack, 0, 0, NULL, NULL, 0, B),
+		    SKIP(rt_sigreturn, "its argument is the frame on the stack (t_signal, t_sigfault)"),
+		    /* processes */
+		    T(exit, A(0), 0, NULL, NULL, 3),
+		    T(exit_group, A(0), 0, NULL, NULL, 4),
+		    T(fork, 0, F_NOARG | F_SIGN, NULL, NULL, 0),
+		    SKIP(vfork, "takes no argument, and a vfork child may not return from syscall()"),
+		    T(clone, A(0), F_SIGN, NULL, NULL, SIGCHLD, 0, 0, 0, 0),
+		    T(execve, 0, 0, NULL, NULL, (uint64_t)"/nonexistent/t_highbits", (uint64_t)no_argv,
+		      (uint64_t)no_argv),
+		    T(wait4, A(0) | A(2), F_SIGN, prep_child, obs_status, (uint64_t)-1, B, 0, 0),
+		    T(waitid, A(0) | A(1) | A(3), 0, prep_child, NULL, P_ALL, 0, B, WEXITED, 0),
+		    T(getpid, 0, F_NOARG | F_PID, NULL, NULL, 0),
+		    T(gettid, 0, F_NOARG | F_PID, NULL, NULL, 0),
+		    T(getppid, 0, F_NOARG, NULL, NULL, 0),
+		    T(getuid, 0, F_NOARG, NULL, NULL, 0),
+		    T(geteuid, 0, F_NOARG, NULL, NULL, 0),
+		    T(getgid, 0, F_NOARG, NULL, NULL, 0),
+		    T(getegid, 0, F_NOARG, NULL, NULL, 0),
+		    T(getpgrp, 0, F_NOARG, NULL, NULL, 0),
+		    T(setsid, 0, F_NOARG | F_PID, NULL, NULL, 0),
+		    T(getpgid, A(0), 0, NULL, NULL, 0),
+		    T(getsid, A(0), 0, NULL, NULL, 0),
+		    T(setpgid, A(0) | A(1), 0, NULL, NULL, 0, 0),
+		    T(getgroups, A(0), 0, NULL, NULL, 0, 0),
+		    T(getresuid, 0, 0, NULL, NULL, B, B + 4, B + 8),
+		    T(getresgid, 0, 0, NULL, NULL, B, B + 4, B + 8),
+		    T(setuid, A(0), 0, NULL, NULL, my_uid),
+		    T(setgid, A(0), 0, NULL, NULL, my_gid),
+		    T(setreuid, A(0) | A(1), 0, NULL, NULL, (uint32_t)-1, (uint32_t)-1),
+		    T(setregid, A(0) | A(1), 0, NULL, NULL, (uint32_t)-1, (uint32_t)-1),
+		    T(setresuid, A(0) | A(1) | A(2), 0, NULL, NULL, (uint32_t)-1, (uint32_t)-1,
+		      (uint32_t)-1),
+		    T(setresgid, A(0) | A(1) | A(2), 0, NULL, NULL, (uint32_t)-1, (uint32_t)-1,
+		      (uint32_t)-1),
+		    T(setfsuid, A(0), 0, NULL, NULL, my_uid),
+		    T(setfsgid, A(0), 0, NULL, NULL, my_gid),
+		    T(getrlimit, A(0), 0, NULL, NULL, RLIMIT_NOFILE, B),
+		    T(setrlimit, A(0), 0, NULL, NULL, RLIMIT_CORE, (uint64_t)&core_rl),
+		    T(prlimit64, A(0) | A(1), 0, NULL, NULL, 0, RLIMIT_NOFILE, 0, B),
+		    T(getrusage, A(0), 0, NULL, NULL, RUSAGE_SELF, B),
+		    T(arch_prctl, A(0), 0, NULL, NULL, ARCH_GET_FS, B),
+		    T(arch_prctl, A(0), 0, NULL, NULL, ARCH_SET_FS, 0 /* fsbase: set below */),
+		    T(prctl, A(0), 0, NULL, obs_buf, PR_GET_NAME, B, 0, 0, 0),
+		    T(set_tid_address, 0, F_PID, NULL, NULL, (uint64_t)&tid_word),
+		    T(set_robust_list, 0, 0, NULL, NULL, (uint64_t)&robust, 24),
+		    T(futex, A(1) | A(2), 0, NULL, NULL, (uint64_t)&futex_word, FUTEX_WAKE_, 1, 0, 0,
+		      0),
+		    T(rseq, A(1) | A(2) | A(3), 0, NULL, NULL, 0, 0, 0, 0),
+		    /* scheduling */
+		    T(sched_yield, 0, F_NOARG, NULL, NULL, 0),
+		    T(sched_getscheduler, A(0), 0, NULL, NULL, 0),
+		    T(sched_getparam, A(0), 0, NULL, NULL, 0, B),
+		    T(sched_setscheduler, A(0) | A(1), 0, NULL, NULL, 0, SCHED_OTHER,
+		      (uint64_t)&sched_prio0),
+		    T(sched_setparam, A(0), 0, NULL, NULL, 0, (uint64_t)&sched_prio0),
+		    T(sched_get_priority_max, A(0), 0, NULL, NULL, SCHED_OTHER),
+		    T(sched_get_priority_min, A(0), 0, NULL, NULL, SCHED_OTHER),
+		    T(sched_getaffinity, A(0) | A(1), 0, NULL, NULL, 0, sizeof(cpumask), B),
+		    T(sched_setaffinity, A(0) | A(1), 0, NULL, NULL, 0, (uint64_t)cpumask_len,
+		      (uint64_t)cpumask),
+		    /* time */
+		    T(clock_gettime, A(0), 0, NULL, NULL, CLOCK_MONOTONIC, B),
+		    T(clock_getres, A(0), 0, NULL, NULL, CLOCK_MONOTONIC, B),
+		    T(clock_nanosleep, A(0) | A(1), 0, NULL, NULL, CLOCK_MONOTONIC, 0, (uint64_t)&ts0, 0),
+		    T(nanosleep, 0, 0, NULL, NULL, (uint64_t)&ts0, 0),
+		    T(gettimeofday, 0, 0, NULL, NULL, B, 0),
+		    T(time, 0, F_SIGN, NULL, NULL, 0),
+		    T(times, 0, F_SIGN, NULL, NULL, 0),
+		    T(getitimer, A(0), 0, NULL, NULL, ITIMER_REAL, B),
+		    T(setitimer, A(0), 0, NULL, NULL, ITIMER_REAL, (uint64_t)&itv0, B),
+		    T(alarm, A(0), 0, NULL, NULL, 0),
+		    T(timer_create, A(0), 0, NULL, obs_status, CLOCK_MONOTONIC, 0, B),
+		    T(timer_create, A(0), 0, NULL, obs_status, CLOCK_MONOTONIC, (uint64_t)&sevp, B),
+		    T(timer_settime, A(0) | A(1), 0, prep_timer, NULL, 0, 0, (uint64_t)&its0, B),
+		    T(timer_gettime, A(0), 0, prep_timer, NULL, 0, B),
+		    T(timer_getoverrun, A(0), 0, prep_timer, NULL, 0),
+		    T(timer_delete, A(0), 0, prep_timer, NULL, 0),
+		    /* the rest */
+		    T(uname, 0, 0, NULL, NULL, B),
+		    T(sysinfo, 0, 0, NULL, NULL, B),
+		    T(getrandom, A(2), 0, NULL, NULL, B, 16, 0),
+		};
+		/* clang-format on */
+		struct tcase *c;
+
+		sevp.notify = 1; /* SIGEV_NONE: the timer_create row with a sigevent */
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			c = &cases[i];
+			if (c->nr == SYS_arch_prctl && c->a[0] == ARCH_SET_FS)
+				c->a[1] = fsbase;
+			check_case(c);
+		}
+	}
+	check_wide();
+	teardown();
+	return guest_end();
+}
