@@ -193,10 +193,25 @@ resume_syscall(struct gk_proc *p)
 }
 
 /*
- * Run p until it blocks, stops, exits or the tick ends its slice. Returns
- * 0, or a negative errno if the host failed.
+ * Registers the host will not load (x86-64 refuses an fs or gs base at or
+ * above TASK_SIZE_MAX): the syscalls that set them refuse such values with
+ * EPERM, so one here is a guest kernel bug, and it costs p alone, SIGSEGV as
+ * Linux gives a task whose state cannot be restored. Returns 1 if p may run.
  */
 static int
+host_loadable(struct gk_proc *p)
+{
+	if (p->regs.fs_base < GK_TASK_SIZE && p->regs.gs_base < GK_TASK_SIZE)
+		return 1;
+	gk_proc_kill(p, SIGSEGV, "fs or gs base beyond the host's user space (guest kernel bug)");
+	return 0;
+}
+
+/*
+ * Run p until it blocks, stops, exits or the tick ends its slice. A failure
+ * of the host for p's vmspace is p's death (SIGKILL), not the guest's.
+ */
+static void
 run_proc(struct gk_proc *p)
 {
 	uint64_t last_gva = UINT64_MAX, t0;
@@ -207,16 +222,29 @@ run_proc(struct gk_proc *p)
 		if (p->insys && runnable(p))
 			resume_syscall(p);
 		if (!runnable(p) || p->insys)
-			return 0;
+			return;
 		if (p->sigpending || p->restore_mask)
 			gk_sig_deliver(p);
 		if (!runnable(p))
-			return 0;
+			return;
+		if (!host_loadable(p))
+			return;
 		t0 = gk_now_ns(CLOCK_MONOTONIC);
 		err = uvk_vmspace_run(p->vm->vms, &p->regs, &t);
 		gk_cpu_account(p, gk_now_ns(CLOCK_MONOTONIC) - t0);
-		if (err < 0)
-			return err;
+		if (err < 0) {
+			/*
+			 * The host refused something for this vmspace (a register
+			 * load, a mapping): the library has killed its host process.
+			 * That is this guest process's death, never the guest's.
+			 */
+			char why[96];
+
+			snprintf(why, sizeof(why), "its vmspace failed on the host (%s): killed",
+				 strerror(-err));
+			gk_proc_kill(p, SIGKILL, why);
+			return;
+		}
 		switch (t.kind) {
 		case UVK_TRAP_SYSCALL:
 			/* Progress: a fault at the same address later is a new one. */
@@ -236,7 +264,7 @@ run_proc(struct gk_proc *p)
 			gk_sig_force(p, t.fault.signo, t.fault.code, t.fault.addr);
 			break;
 		case UVK_TRAP_INTERRUPT:
-			return 0;
+			return;
 		case UVK_TRAP_EXIT: {
 			/* Never expected: something outside killed the host process. */
 			char why[96];
@@ -318,7 +346,8 @@ idle(struct gk_kernel *k, uint64_t next)
 /*
  * gk_sched_run - run the guest until pid 1 exits. Returns 0, -EDEADLK if
  * every process is blocked with nothing left to wake them, or a negative
- * errno if the host failed.
+ * errno if the tick could not start. One vmspace failing on the host is
+ * not an error here: it kills that guest process (run_proc).
  */
 int
 gk_sched_run(struct gk_kernel *k)
@@ -342,9 +371,7 @@ gk_sched_run(struct gk_kernel *k)
 				break;
 			continue;
 		}
-		err = run_proc(p);
-		if (err < 0)
-			break;
+		run_proc(p);
 		/* Round robin: the next pick starts after p. */
 		start = p->next ? p->next : k->procs;
 		start = release_exited(k, start);

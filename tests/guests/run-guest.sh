@@ -30,7 +30,7 @@ set -u
 
 CASES="args brk_mmap mprotect mprotect-none mprotect-rodata files_root files_tmp getdents_big
 dup_fcntl efault enomem clock misc fork pipe signal sigfault sigproc timer poll sched bigfork
-highbits"
+highbits hostlimits"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -401,6 +401,11 @@ sched)
 highbits)
     guest -- "$prog"
     passed t_highbits && result=0
+    ;;
+
+hostlimits)
+    guest -- "$prog"
+    passed t_hostlimits && result=0
     ;;
 
 bigfork)
