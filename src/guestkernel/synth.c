@@ -147,8 +147,13 @@ lookup_proc_real(struct gk_proc *p, char **c, int n, int follow, struct node *nd
 			nd->proc_pid_dir = 2;
 			return 0;
 		}
+		/*
+		 * Digits only and in range before the lookup, as Linux's
+		 * name_to_int: fd/4294967299 is no name for descriptor 3.
+		 */
 		pid = strtol(c[2], &end, 10);
-		if (n > 3 || *end || end == c[2] || !(f = gk_fd_get(p, (int)pid)))
+		if (n > 3 || *end || end == c[2] || c[2][0] < '0' || c[2][0] > '9' || pid < 0 ||
+		    pid >= GK_NFD || !(f = gk_fd_get(p, (int)pid)))
 			return -ENOENT;
 		nd->mode = S_IFLNK | 0700;
 		nd->fdfile = f;

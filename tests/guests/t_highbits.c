@@ -507,6 +507,18 @@ check_wide(void)
 		  syscall(SYS_preadv, FD_FILE, &iov, 1, -1L, 0), EINVAL);
 }
 
+/* A descriptor number in a name is parsed as Linux does: digits, in range, or no name. */
+static void
+check_names(void)
+{
+	struct stat st;
+
+	CHECK_EQ("/proc/self/fd/10 names descriptor 10", stat("/proc/self/fd/10", &st), 0);
+	CHECK_ERR("/proc/self/fd/4294967306 (10 | 1 << 32) is ENOENT",
+		  stat("/proc/self/fd/4294967306", &st), ENOENT);
+	CHECK_ERR("/proc/self/fd/+10 is ENOENT", stat("/proc/self/fd/+10", &st), ENOENT);
+}
+
 int
 main(void)
 {
@@ -741,6 +753,7 @@ main(void)
 		}
 	}
 	check_wide();
+	check_names();
 	teardown();
 	return guest_end();
 }
