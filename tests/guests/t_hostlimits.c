@@ -17,6 +17,7 @@
  * Linux.
  */
 #include <sched.h>
+#include <sys/mman.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -135,6 +136,31 @@ check_bases(void)
 		 0);
 }
 
+/*
+ * A fixed mapping that reaches past TASK_SIZE_MAX is ENOMEM (mmap) or EINVAL
+ * (mremap's target), as Linux: the host could not place it in the vmspace.
+ */
+static void
+check_fixed_maps(void)
+{
+	void *p;
+
+	p = mmap((void *)TASK_SIZE_MAX, 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	CHECK_ERR("mmap(MAP_FIXED) at TASK_SIZE_MAX is ENOMEM", p == MAP_FAILED ? -1 : 0, ENOMEM);
+	p = mmap((void *)(TASK_SIZE_MAX - 4096), 8192, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	CHECK_ERR("mmap(MAP_FIXED) across TASK_SIZE_MAX is ENOMEM", p == MAP_FAILED ? -1 : 0,
+		  ENOMEM);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!CHECK_TRUE("mmap a page to move", p != MAP_FAILED, "errno %s", errname(errno)))
+		return;
+	CHECK_ERR("mremap(MREMAP_FIXED) to TASK_SIZE_MAX is EINVAL",
+		  syscall(SYS_mremap, p, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, TASK_SIZE_MAX),
+		  EINVAL);
+	munmap(p, 4096);
+}
+
 /* rt_sigreturn to a frame whose rip or rsp was edited to a value the host cannot run. */
 static uint64_t edit_rip, edit_rsp;
 
@@ -211,6 +237,7 @@ main(void)
 {
 	guest_begin("t_hostlimits", "register values checked against the host's limits");
 	check_bases();
+	check_fixed_maps();
 	check_contexts();
 	/* Reaching this line is the check that every death above was the child's alone. */
 	CHECK_EQ("the parent outlived every child above", getppid() >= 0, 1);
