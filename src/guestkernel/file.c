@@ -26,6 +26,37 @@
 
 #include "gk.h"
 
+/*
+ * gk_kmem_charge - account bytes of tracer heap that a guest-made kernel
+ * object takes (tmpfs nodes, names, indexes and page trees; pipes and
+ * their slot arrays). The budget is the guest's RAM / GK_KMEM_DIV: a
+ * guest cannot grow the tracer's heap past it whatever it creates.
+ * Returns 0, or -ENOSPC with nothing charged (the caller says what errno
+ * its syscall gives).
+ */
+int
+gk_kmem_charge(struct gk_kernel *k, size_t bytes)
+{
+	uint64_t max = k->pa.npages * GK_PAGE / GK_KMEM_DIV;
+
+	if (bytes > max || k->kmem > max - bytes)
+		return -ENOSPC;
+	k->kmem += bytes;
+	if (k->kmem > k->kmem_peak)
+		k->kmem_peak = k->kmem;
+	return 0;
+}
+
+/* gk_kmem_uncharge - the object of bytes charged by gk_kmem_charge is gone. */
+void
+gk_kmem_uncharge(struct gk_kernel *k, size_t bytes)
+{
+	if (bytes > k->kmem)
+		gk_panic(__func__, "uncharging %zu bytes of %llu", bytes,
+			 (unsigned long long)k->kmem);
+	k->kmem -= bytes;
+}
+
 /* gk_file_new - a file with one reference; hfd (if any) now belongs to it. NULL on ENOMEM. */
 struct gk_file *
 gk_file_new(enum gk_ftype type, int hfd, int flags, const char *gpath)
@@ -362,6 +393,8 @@ gk_file_getdents(struct gk_proc *p, struct gk_file *f, uint64_t gva, size_t len)
 			return -EFAULT;
 		return n;
 	}
+	if (f->tnode)
+		return gk_tmpfs_getdents(p, f, gva, len);
 	/* A synthetic directory: whole records from pos while they fit. */
 	while ((size_t)f->pos + done < f->len) {
 		const struct dirent64_hdr *d = (const void *)(f->buf + f->pos + done);
@@ -410,6 +443,11 @@ gk_file_ioctl(struct gk_proc *p, struct gk_file *f, unsigned long cmd, uint64_t 
 	size_t size;
 	int pgrp;
 
+	if (cmd == FIONREAD && f->type == GK_F_PIPE) {
+		int avail = (int)gk_pipe_nread(f);
+
+		return gk_copyout(p, arg, &avail, sizeof(avail));
+	}
 	if (cmd == FIONREAD && f->hfd >= 0) {
 		int avail = 0;
 

@@ -292,7 +292,10 @@ GK_SYS(fcntl)
 		return 0;
 	}
 	case F_GETPIPE_SZ:
-		return 65536;
+		return f->type == GK_F_PIPE ? gk_pipe_get_size(f) : -EBADF;
+	case F_SETPIPE_SZ:
+		/* Linux takes the argument as an unsigned int. */
+		return f->type == GK_F_PIPE ? gk_pipe_set_size(f, (uint32_t)a[2]) : -EBADF;
 	}
 	return -EINVAL;
 }
