@@ -12,6 +12,7 @@
  * Must not: decode syscall arguments or touch guest pointers except through
  * uaccess.c.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
@@ -57,6 +59,48 @@ gk_kmem_uncharge(struct gk_kernel *k, size_t bytes)
 	k->kmem -= bytes;
 }
 
+/*
+ * Host descriptors the tracer holds for the guest: open host files (one
+ * per open file description, so at most GK_NFD per process) and the
+ * mapfile cache (mapfile.c). Counted for --stats.
+ */
+static int hostfd_held, hostfd_peak;
+
+/* gk_hostfd_count - a host descriptor held for the guest was opened (+1) or closed (-1). */
+void
+gk_hostfd_count(int delta)
+{
+	hostfd_held += delta;
+	if (hostfd_held > hostfd_peak)
+		hostfd_peak = hostfd_held;
+}
+
+/*
+ * gk_tracer_usage - the tracer's own resources, for --stats: its peak RSS
+ * (KiB, the kernel's VmHWM through getrusage), its descriptors now, and the
+ * most it held at once: those it holds for itself (now, less those held
+ * for the guest now) plus the most held for the guest.
+ */
+void
+gk_tracer_usage(long *ret_rss_kib, int *ret_fds, int *ret_fds_peak)
+{
+	struct rusage ru;
+	struct dirent *de;
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (d) {
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.')
+				n++;
+		closedir(d);
+		n--; /* the directory's own */
+	}
+	*ret_rss_kib = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
+	*ret_fds = n;
+	*ret_fds_peak = n - hostfd_held + hostfd_peak;
+}
+
 /* gk_file_new - a file with one reference; hfd (if any) now belongs to it. NULL on ENOMEM. */
 struct gk_file *
 gk_file_new(enum gk_ftype type, int hfd, int flags, const char *gpath)
@@ -68,6 +112,8 @@ gk_file_new(enum gk_ftype type, int hfd, int flags, const char *gpath)
 	f->refs = 1;
 	f->type = type;
 	f->hfd = hfd;
+	if (hfd >= 0)
+		gk_hostfd_count(1);
 	f->flags = flags;
 	f->gpath = strdup(gpath ? gpath : "");
 	if (!f->gpath) {
@@ -89,8 +135,10 @@ gk_file_unref(struct gk_file *f)
 {
 	if (!f || --f->refs > 0)
 		return;
-	if (f->hfd >= 0)
+	if (f->hfd >= 0) {
 		close(f->hfd);
+		gk_hostfd_count(-1);
+	}
 	if (f->tnode)
 		gk_tnode_release(f->tk, f->tnode);
 	if (f->type == GK_F_PIPE)

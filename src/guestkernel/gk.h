@@ -70,14 +70,30 @@ int gk_page_drop(struct gk_palloc *pa, uint64_t gpa);
 #define GK_VMA_HEAP	 0x8u /* [heap] for /proc/self/maps */
 #define GK_VMA_EOFBUS	 0x10u /* mmap of a file: a page wholly past its end is SIGBUS */
 
-/* A host file a VMA reads its pages from. Shared by the VMAs split from one mapping. */
+/*
+ * A file VMAs read their pages from (mapfile.c): one per host inode or /tmp
+ * node, shared by every mapping of it. refs counts the VMAs holding it.
+ */
 struct gk_mapfile {
 	int refs;
-	int hfd; /* host descriptor, O_RDONLY|O_CLOEXEC; closed by the last unref */
+	int hfd; /* host descriptor, O_RDONLY|O_CLOEXEC, or -1 (closed by the cache; a tmpfs file) */
 	char *gpath;
 	dev_t dev;
 	ino_t ino;
+	struct gk_mount *mnt;	/* host files mapped by path: reopen hpath under it */
+	char *hpath;
+	struct gk_tnode *tnode; /* a /tmp file: pages come from its frames */
+	struct gk_kernel *k;	/* ... of this kernel */
+	struct gk_mapfile *hnext; /* hash chain by (dev, ino) */
+	struct gk_mapfile *lprev, *lnext; /* LRU of closable descriptors */
+	int on_lru;
 };
+
+/*
+ * Host descriptors the mapfile cache keeps open for mappings of host files
+ * opened by path; past it the least recently used closes (mapfile.c).
+ */
+#define GK_MAPFD_MAX 64
 
 struct gk_vma {
 	uint64_t start, end; /* gva, page aligned */
@@ -120,8 +136,16 @@ struct gk_vm *gk_vm_fork(struct gk_vm *parent);
 int gk_vm_cow_fault(struct gk_vm *vm, uint64_t page, uint64_t pte, uint64_t bits,
 		    unsigned access);
 int gk_vm_table_alloc(void *ctx, uint64_t *ret_gpa);
+
+/* mapfile.c */
 struct gk_mapfile *gk_mapfile_new(int hfd, const char *gpath);
+int gk_mapfile_host(struct gk_file *f, struct gk_mapfile **ret_mf);
+struct gk_tnode;
+int gk_mapfile_tmpfs(struct gk_kernel *k, struct gk_tnode *n, const char *gpath,
+		     struct gk_mapfile **ret_mf);
 void gk_mapfile_unref(struct gk_mapfile *mf);
+int gk_mapfile_pread(struct gk_mapfile *mf, uint8_t *buf, size_t len, uint64_t off);
+int gk_mapfile_size(struct gk_mapfile *mf, uint64_t *ret_size);
 
 /* ---- uaccess.c: copyin/copyout through the guest page table ---------------------------- */
 
@@ -296,6 +320,8 @@ void gk_tnode_free_pages(struct gk_kernel *k, struct gk_tnode *n, uint64_t from)
 #define GK_KMEM_DIV 16
 int gk_kmem_charge(struct gk_kernel *k, size_t bytes);
 void gk_kmem_uncharge(struct gk_kernel *k, size_t bytes);
+void gk_hostfd_count(int delta);
+void gk_tracer_usage(long *ret_rss_kib, int *ret_fds, int *ret_fds_peak);
 
 struct gk_file *gk_file_new(enum gk_ftype type, int hfd, int flags, const char *gpath);
 struct gk_file *gk_file_ref(struct gk_file *f);

@@ -18,7 +18,7 @@
  * (gk_kmem_charge). Capacity follows pipe(7) and fcntl(2): 16 pages, a
  * power of two pages from F_SETPIPE_SZ, at most pipe-max-size for an
  * unprivileged user, and the per-user pipe-user-pages-soft/-hard limits
- * (the guest's only user is k->uid; uid 0 holds CAP_SYS_RESOURCE).
+ * (the guest's only user is k->uid; CAP_SYS_RESOURCE is uvk's own).
  *
  * Must not: decode syscall arguments or touch guest memory (the iovecs
  * point into pmem already).
@@ -26,11 +26,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "gk.h"
 
@@ -43,11 +46,25 @@ struct gk_pipe {
 	uint64_t ino;
 };
 
-/* Privileged as Linux's CAP_SYS_RESOURCE: the guest runs as root. */
+/*
+ * Privileged as Linux means for pipes: holding CAP_SYS_RESOURCE. The guest
+ * holds it when uvk itself does (a root without it, as in some containers,
+ * is unprivileged natively too). Asked once; a failing capget means no.
+ */
 static int
 privileged(const struct gk_kernel *k)
 {
-	return k->uid == 0;
+	static int cached = -1;
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[2];
+
+	(void)k;
+	if (cached < 0) {
+		memset(data, 0, sizeof(data));
+		cached = syscall(SYS_capget, &hdr, data) == 0 &&
+			 (data[CAP_SYS_RESOURCE / 32].effective & (1u << (CAP_SYS_RESOURCE % 32)));
+	}
+	return cached;
 }
 
 /* Is used at a per-user limit lim (0: no limit)? */
