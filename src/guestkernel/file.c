@@ -151,7 +151,21 @@ gk_file_unref(struct gk_file *f)
 struct gk_fdtable *
 gk_fdt_new(void)
 {
-	return calloc(1, sizeof(struct gk_fdtable));
+	struct gk_fdtable *fdt = calloc(1, sizeof(struct gk_fdtable));
+
+	if (fdt)
+		fdt->limit = GK_NFD;
+	return fdt;
+}
+
+/*
+ * gk_fdt_set_limit - RLIMIT_NOFILE's soft limit became nofile: new
+ * descriptors are below it (EMFILE past it, as Linux); open ones stay.
+ */
+void
+gk_fdt_set_limit(struct gk_fdtable *fdt, uint64_t nofile)
+{
+	fdt->limit = nofile < GK_NFD ? (int)nofile : GK_NFD;
 }
 
 void
@@ -184,6 +198,7 @@ gk_fdt_dup(const struct gk_fdtable *fdt)
 			n->cloexec[i] = fdt->cloexec[i];
 		}
 	}
+	n->limit = fdt->limit;
 	return n;
 }
 
@@ -193,7 +208,7 @@ gk_fd_install(struct gk_fdtable *fdt, struct gk_file *f, int min, int cloexec)
 {
 	int fd;
 
-	for (fd = min < 0 ? 0 : min; fd < GK_NFD; fd++) {
+	for (fd = min < 0 ? 0 : min; fd < fdt->limit; fd++) {
 		if (!fdt->f[fd]) {
 			fdt->f[fd] = f;
 			fdt->cloexec[fd] = cloexec != 0;

@@ -252,6 +252,7 @@ struct gk_file {
 struct gk_fdtable {
 	struct gk_file *f[GK_NFD];
 	uint8_t cloexec[GK_NFD];
+	int limit; /* RLIMIT_NOFILE's soft limit (<= GK_NFD): no descriptor is installed at or past it */
 };
 
 int gk_vfs_init(struct gk_kernel *k, const struct gk_config *cfg);
@@ -315,7 +316,11 @@ void gk_tnode_free_pages(struct gk_kernel *k, struct gk_tnode *n, uint64_t from)
 /*
  * The kernel-heap budget: tracer heap that guest-made objects (tmpfs
  * metadata, pipes) may take, RAM / GK_KMEM_DIV bytes in all (32 MiB for
- * the default 512 MiB).
+ * the default 512 MiB). With it the tracer's RSS stays below guest RAM +
+ * RAM/GK_KMEM_DIV + 32 MiB + a few KiB per guest process and its VMAs,
+ * and its descriptors below ~10 + GK_MAPFD_MAX + per process its open host
+ * files and two ELF images, whatever the guest does (README.md, "What the
+ * guest can make the tracer hold"; run-guest.sh's res_* cases check it).
  */
 #define GK_KMEM_DIV 16
 int gk_kmem_charge(struct gk_kernel *k, size_t bytes);
@@ -329,6 +334,7 @@ void gk_file_unref(struct gk_file *f);
 struct gk_fdtable *gk_fdt_new(void);
 struct gk_fdtable *gk_fdt_dup(const struct gk_fdtable *fdt);
 void gk_fdt_free(struct gk_fdtable *fdt);
+void gk_fdt_set_limit(struct gk_fdtable *fdt, uint64_t nofile);
 int gk_fd_install(struct gk_fdtable *fdt, struct gk_file *f, int min, int cloexec);
 struct gk_file *gk_fd_get(struct gk_proc *p, int fd);
 int gk_fd_close(struct gk_fdtable *fdt, int fd);

@@ -218,7 +218,7 @@ do_dup3(struct gk_proc *p, int oldfd, int newfd, int flags)
 
 	if (!f)
 		return -EBADF;
-	if (newfd < 0 || newfd >= GK_NFD)
+	if (newfd < 0 || newfd >= p->fdt->limit)
 		return -EBADF;
 	if (oldfd == newfd)
 		return newfd;
@@ -254,7 +254,7 @@ GK_SYS(fcntl)
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		if ((int)a[2] < 0 || (int)a[2] >= GK_NFD)
+		if ((int)a[2] < 0 || (int)a[2] >= p->fdt->limit)
 			return -EINVAL;
 		nfd = gk_fd_install(p->fdt, gk_file_ref(f), (int)a[2], cmd == F_DUPFD_CLOEXEC);
 		if (nfd < 0)

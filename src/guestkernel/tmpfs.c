@@ -179,20 +179,31 @@ gk_tmpfs_init(struct gk_kernel *k)
 	return 0;
 }
 
+/*
+ * Unlink everything under directory n (at exit). Each entry goes as an
+ * unlink would: a node linked twice goes with its last link, never twice.
+ */
 static void
 tree_free(struct gk_kernel *k, struct gk_tnode *n)
 {
 	size_t i;
 
 	for (i = 0; i < n->nents; i++) {
-		struct gk_tnode *c = n->ents[i].node;
+		struct gk_tdirent *e = &n->ents[i];
+		struct gk_tnode *c = e->node;
 
-		if (!n->ents[i].name)
+		if (!e->name)
 			continue;
 		if (S_ISDIR(c->mode))
 			tree_free(k, c);
-		c->nlink = 0;
-		c->opens = 0;
+		gk_kmem_uncharge(k, e->len + 1);
+		free(e->name);
+		e->name = NULL;
+		e->node = NULL;
+		n->nlive--;
+		c->nlink -= S_ISDIR(c->mode) ? 2 : 1;
+		if (S_ISDIR(c->mode))
+			n->nlink--;
 		tnode_maybe_free(k, c);
 	}
 }
@@ -204,7 +215,6 @@ gk_tmpfs_fini(struct gk_kernel *k)
 		return;
 	tree_free(k, k->troot);
 	k->troot->nlink = 0;
-	k->troot->opens = 0;
 	tnode_maybe_free(k, k->troot);
 	k->troot = NULL;
 }

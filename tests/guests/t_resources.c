@@ -20,10 +20,13 @@
  *   maptmp MIB N       a MIB MiB file in /tmp mapped N times (private and
  *                      shared, read-only): every mapping sees the content, a
  *                      private write changes neither the file nor the others.
- *   maphost PATH N     the host file PATH mapped N times (never unmapped),
+ *   maphost PATH N DIR the host file PATH mapped N times (never unmapped),
  *                      one page each, every mapping read; then every other
  *                      one unmapped and the file mapped N/2 times more. No
- *                      mmap may fail.
+ *                      mmap may fail. Then up to 400 files of the host
+ *                      directory DIR each mapped (its descriptor closed at
+ *                      once) before any is read: every mapping reads the
+ *                      file's first byte.
  *   bigdir N           N files in one /tmp directory: each found by stat,
  *                      getdents lists each once, unlink of every other one,
  *                      telldir/seekdir offsets stay valid while entries are
@@ -272,8 +275,47 @@ mode_maptmp(int mib, int n)
 	free(buf);
 }
 
+/* Map up to 400 regular files of dir, close each, then read them all through the maps. */
 static void
-mode_maphost(const char *path, int n)
+map_many_files(const char *dirpath)
+{
+	static unsigned char *m[400], want[400];
+	char path[512];
+	struct dirent *de;
+	struct stat st;
+	int n = 0, good = 0, i;
+	DIR *d = opendir(dirpath);
+
+	if (!CHECK_OK("opendir the host directory", d ? 0 : -1))
+		return;
+	while (n < 400 && (de = readdir(d))) {
+		int f;
+
+		snprintf(path, sizeof(path), "%s/%s", dirpath, de->d_name);
+		f = open(path, O_RDONLY | O_NOFOLLOW);
+		if (f < 0)
+			continue;
+		if (fstat(f, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+		    read(f, &want[n], 1) == 1) {
+			m[n] = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, f, 0);
+			if (m[n] != MAP_FAILED)
+				n++;
+		}
+		close(f);
+	}
+	closedir(d);
+	for (i = 0; i < n; i++)
+		if (m[i][0] == want[i])
+			good++;
+	say("%d files of %s mapped\n", n, dirpath);
+	CHECK_EQ("more than 100 host files mapped", n > 100, 1);
+	CHECK_EQ("every one reads its first byte through the map", good, n);
+	for (i = 0; i < n; i++)
+		munmap(m[i], 4096);
+}
+
+static void
+mode_maphost(const char *path, int n, const char *many)
 {
 	unsigned char **m = calloc((size_t)n, sizeof(*m)), first;
 	int f = open(path, O_RDONLY), k, fails = 0, good = 0, again = 0;
@@ -309,6 +351,7 @@ mode_maphost(const char *path, int n)
 	CHECK_OK("the process can still open a file", k);
 	close(k);
 	close(f);
+	map_many_files(many);
 }
 
 static void
@@ -457,15 +500,15 @@ main(int argc, char **argv)
 		mode_sparse(atoi(argv[2]));
 	else if (strcmp(mode, "maptmp") == 0 && argc == 4)
 		mode_maptmp(atoi(argv[2]), atoi(argv[3]));
-	else if (strcmp(mode, "maphost") == 0 && argc == 4)
-		mode_maphost(argv[2], atoi(argv[3]));
+	else if (strcmp(mode, "maphost") == 0 && argc == 5)
+		mode_maphost(argv[2], atoi(argv[3]), argv[4]);
 	else if (strcmp(mode, "bigdir") == 0 && argc == 3)
 		mode_bigdir(atoi(argv[2]));
 	else if (strcmp(mode, "nofile") == 0 && argc == 2)
 		mode_nofile();
 	else {
 		say("usage: t_resources pipesize MAX PRIV | pipefill N NPROC | sparse N | "
-		    "maptmp MIB N | maphost PATH N | bigdir N | nofile\n");
+		    "maptmp MIB N | maphost PATH N DIR | bigdir N | nofile\n");
 		return 2;
 	}
 	return guest_end();
