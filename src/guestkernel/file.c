@@ -12,6 +12,7 @@
  * Must not: decode syscall arguments or touch guest pointers except through
  * uaccess.c.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -20,11 +21,85 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "gk.h"
+
+/*
+ * gk_kmem_charge - account bytes of tracer heap that a guest-made kernel
+ * object takes (tmpfs nodes, names, indexes and page trees; pipes and
+ * their slot arrays). The budget is the guest's RAM / GK_KMEM_DIV: a
+ * guest cannot grow the tracer's heap past it whatever it creates.
+ * Returns 0, or -ENOSPC with nothing charged (the caller says what errno
+ * its syscall gives).
+ */
+int
+gk_kmem_charge(struct gk_kernel *k, size_t bytes)
+{
+	uint64_t max = k->pa.npages * GK_PAGE / GK_KMEM_DIV;
+
+	if (bytes > max || k->kmem > max - bytes)
+		return -ENOSPC;
+	k->kmem += bytes;
+	if (k->kmem > k->kmem_peak)
+		k->kmem_peak = k->kmem;
+	return 0;
+}
+
+/* gk_kmem_uncharge - the object of bytes charged by gk_kmem_charge is gone. */
+void
+gk_kmem_uncharge(struct gk_kernel *k, size_t bytes)
+{
+	if (bytes > k->kmem)
+		gk_panic(__func__, "uncharging %zu bytes of %llu", bytes,
+			 (unsigned long long)k->kmem);
+	k->kmem -= bytes;
+}
+
+/*
+ * Host descriptors the tracer holds for the guest: open host files (one
+ * per open file description, so at most GK_NFD per process) and the
+ * mapfile cache (mapfile.c). Counted for --stats.
+ */
+static int hostfd_held, hostfd_peak;
+
+/* gk_hostfd_count - a host descriptor held for the guest was opened (+1) or closed (-1). */
+void
+gk_hostfd_count(int delta)
+{
+	hostfd_held += delta;
+	if (hostfd_held > hostfd_peak)
+		hostfd_peak = hostfd_held;
+}
+
+/*
+ * gk_tracer_usage - the tracer's own resources, for --stats: its peak RSS
+ * (KiB, the kernel's VmHWM through getrusage), its descriptors now, and the
+ * most it held at once: those it holds for itself (now, less those held
+ * for the guest now) plus the most held for the guest.
+ */
+void
+gk_tracer_usage(long *ret_rss_kib, int *ret_fds, int *ret_fds_peak)
+{
+	struct rusage ru;
+	struct dirent *de;
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (d) {
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.')
+				n++;
+		closedir(d);
+		n--; /* the directory's own */
+	}
+	*ret_rss_kib = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
+	*ret_fds = n;
+	*ret_fds_peak = n - hostfd_held + hostfd_peak;
+}
 
 /* gk_file_new - a file with one reference; hfd (if any) now belongs to it. NULL on ENOMEM. */
 struct gk_file *
@@ -37,6 +112,8 @@ gk_file_new(enum gk_ftype type, int hfd, int flags, const char *gpath)
 	f->refs = 1;
 	f->type = type;
 	f->hfd = hfd;
+	if (hfd >= 0)
+		gk_hostfd_count(1);
 	f->flags = flags;
 	f->gpath = strdup(gpath ? gpath : "");
 	if (!f->gpath) {
@@ -58,8 +135,10 @@ gk_file_unref(struct gk_file *f)
 {
 	if (!f || --f->refs > 0)
 		return;
-	if (f->hfd >= 0)
+	if (f->hfd >= 0) {
 		close(f->hfd);
+		gk_hostfd_count(-1);
+	}
 	if (f->tnode)
 		gk_tnode_release(f->tk, f->tnode);
 	if (f->type == GK_F_PIPE)
@@ -72,7 +151,21 @@ gk_file_unref(struct gk_file *f)
 struct gk_fdtable *
 gk_fdt_new(void)
 {
-	return calloc(1, sizeof(struct gk_fdtable));
+	struct gk_fdtable *fdt = calloc(1, sizeof(struct gk_fdtable));
+
+	if (fdt)
+		fdt->limit = GK_NFD;
+	return fdt;
+}
+
+/*
+ * gk_fdt_set_limit - RLIMIT_NOFILE's soft limit became nofile: new
+ * descriptors are below it (EMFILE past it, as Linux); open ones stay.
+ */
+void
+gk_fdt_set_limit(struct gk_fdtable *fdt, uint64_t nofile)
+{
+	fdt->limit = nofile < GK_NFD ? (int)nofile : GK_NFD;
 }
 
 void
@@ -105,6 +198,7 @@ gk_fdt_dup(const struct gk_fdtable *fdt)
 			n->cloexec[i] = fdt->cloexec[i];
 		}
 	}
+	n->limit = fdt->limit;
 	return n;
 }
 
@@ -114,7 +208,7 @@ gk_fd_install(struct gk_fdtable *fdt, struct gk_file *f, int min, int cloexec)
 {
 	int fd;
 
-	for (fd = min < 0 ? 0 : min; fd < GK_NFD; fd++) {
+	for (fd = min < 0 ? 0 : min; fd < fdt->limit; fd++) {
 		if (!fdt->f[fd]) {
 			fdt->f[fd] = f;
 			fdt->cloexec[fd] = cloexec != 0;
@@ -362,6 +456,8 @@ gk_file_getdents(struct gk_proc *p, struct gk_file *f, uint64_t gva, size_t len)
 			return -EFAULT;
 		return n;
 	}
+	if (f->tnode)
+		return gk_tmpfs_getdents(p, f, gva, len);
 	/* A synthetic directory: whole records from pos while they fit. */
 	while ((size_t)f->pos + done < f->len) {
 		const struct dirent64_hdr *d = (const void *)(f->buf + f->pos + done);
@@ -410,6 +506,11 @@ gk_file_ioctl(struct gk_proc *p, struct gk_file *f, unsigned long cmd, uint64_t 
 	size_t size;
 	int pgrp;
 
+	if (cmd == FIONREAD && f->type == GK_F_PIPE) {
+		int avail = (int)gk_pipe_nread(f);
+
+		return gk_copyout(p, arg, &avail, sizeof(avail));
+	}
 	if (cmd == FIONREAD && f->hfd >= 0) {
 		int avail = 0;
 

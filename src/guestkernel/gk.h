@@ -34,6 +34,8 @@
 #define gk_page_up(x)	(((uint64_t)(x) + GK_PAGE - 1) & UVK_PAGE_MASK)
 
 struct gk_proc;
+struct gk_kernel;
+struct gk_file;
 
 /* gk_panic - a broken invariant of the guest kernel itself; never reachable from a guest. */
 void gk_panic(const char *fn, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
@@ -69,14 +71,30 @@ int gk_page_drop(struct gk_palloc *pa, uint64_t gpa);
 #define GK_VMA_HEAP	 0x8u /* [heap] for /proc/self/maps */
 #define GK_VMA_EOFBUS	 0x10u /* mmap of a file: a page wholly past its end is SIGBUS */
 
-/* A host file a VMA reads its pages from. Shared by the VMAs split from one mapping. */
+/*
+ * A file VMAs read their pages from (mapfile.c): one per host inode or /tmp
+ * node, shared by every mapping of it. refs counts the VMAs holding it.
+ */
 struct gk_mapfile {
 	int refs;
-	int hfd; /* host descriptor, O_RDONLY|O_CLOEXEC; closed by the last unref */
+	int hfd; /* host descriptor, O_RDONLY|O_CLOEXEC, or -1 (closed by the cache; a tmpfs file) */
 	char *gpath;
 	dev_t dev;
 	ino_t ino;
+	struct gk_mount *mnt;	/* host files mapped by path: reopen hpath under it */
+	char *hpath;
+	struct gk_tnode *tnode; /* a /tmp file: pages come from its frames */
+	struct gk_kernel *k;	/* ... of this kernel */
+	struct gk_mapfile *hnext; /* hash chain by (dev, ino) */
+	struct gk_mapfile *lprev, *lnext; /* LRU of closable descriptors */
+	int on_lru;
 };
+
+/*
+ * Host descriptors the mapfile cache keeps open for mappings of host files
+ * opened by path; past it the least recently used closes (mapfile.c).
+ */
+#define GK_MAPFD_MAX 64
 
 struct gk_vma {
 	uint64_t start, end; /* gva, page aligned */
@@ -119,8 +137,16 @@ struct gk_vm *gk_vm_fork(struct gk_vm *parent);
 int gk_vm_cow_fault(struct gk_vm *vm, uint64_t page, uint64_t pte, uint64_t bits,
 		    unsigned access);
 int gk_vm_table_alloc(void *ctx, uint64_t *ret_gpa);
+
+/* mapfile.c */
 struct gk_mapfile *gk_mapfile_new(int hfd, const char *gpath);
+int gk_mapfile_host(struct gk_file *f, struct gk_mapfile **ret_mf);
+struct gk_tnode;
+int gk_mapfile_tmpfs(struct gk_kernel *k, struct gk_tnode *n, const char *gpath,
+		     struct gk_mapfile **ret_mf);
 void gk_mapfile_unref(struct gk_mapfile *mf);
+int gk_mapfile_pread(struct gk_mapfile *mf, uint8_t *buf, size_t len, uint64_t off);
+int gk_mapfile_size(struct gk_mapfile *mf, uint64_t *ret_size);
 
 /* ---- uaccess.c: copyin/copyout through the guest page table ---------------------------- */
 
@@ -164,8 +190,16 @@ enum gk_ftype {
 
 struct gk_pipe;
 
-/* A node of the guest's /tmp (tmpfs.c). */
+/*
+ * A node of the guest's /tmp (tmpfs.c). A regular file's pages are a sparse
+ * 64-way radix tree of gpas (tmpfs_file.c), so a hole costs nothing; a
+ * directory's entries are a vector in creation order (the order getdents
+ * sees, the seq numbers its offsets are) with an open-addressing hash index
+ * by name. Every byte of this, nodes and names included, is charged to
+ * the kernel-heap budget (gk_kmem_charge).
+ */
 struct gk_tdirent;
+struct gk_tptn;
 struct gk_tnode {
 	unsigned nlink; /* links from directories ("." counts for a directory) */
 	unsigned opens; /* open files and mappings holding it */
@@ -175,12 +209,27 @@ struct gk_tnode {
 	uint64_t ino;
 	struct timespec atime, mtime, ctime;
 	uint64_t size;
-	uint64_t *pages; /* regular file: gpa of each page, 0 for a hole */
-	uint64_t npages;
-	char *target;		 /* symlink */
-	struct gk_tdirent *ents; /* directory */
-	size_t nents, cap;
+	struct gk_tptn *pt; /* regular file: radix tree of page gpas, NULL when empty */
+	int pt_height;	    /* levels of pt: it covers 64^pt_height pages */
+	uint64_t resident;  /* pages present (st_blocks) */
+	char *target;	    /* symlink */
+	struct gk_tdirent *ents; /* directory: live entries and tombstones (name NULL) */
+	size_t nents, cap;	 /* slots of ents in use, allocated */
+	size_t nlive;		 /* live entries */
+	uint32_t *hash;		 /* index+1 into ents, 0 empty; hcap slots, a power of two */
+	size_t hcap;
+	uint64_t next_seq; /* the next entry's seq: getdents offset = seq + 1 */
 };
+
+/*
+ * Limits of /tmp, as a tmpfs mounted with the defaults: data pages at most
+ * half the guest's RAM (size=50%), inodes at most half its pages
+ * (nr_inodes), and its tracer-heap metadata within the kernel-heap budget
+ * (ENOSPC past any of them).
+ */
+uint64_t gk_tnode_page(const struct gk_tnode *n, uint64_t idx);
+uint64_t gk_tnode_next(const struct gk_tnode *n, uint64_t idx, uint64_t *ret_gpa);
+long gk_tmpfs_getdents(struct gk_proc *p, struct gk_file *f, uint64_t gva, size_t len);
 
 enum { GK_SET_MODE = 1, GK_SET_OWNER, GK_SET_TIMES, GK_SET_SIZE };
 
@@ -204,6 +253,7 @@ struct gk_file {
 struct gk_fdtable {
 	struct gk_file *f[GK_NFD];
 	uint8_t cloexec[GK_NFD];
+	int limit; /* RLIMIT_NOFILE's soft limit (<= GK_NFD): no descriptor is installed at or past it */
 };
 
 int gk_vfs_init(struct gk_kernel *k, const struct gk_config *cfg);
@@ -264,12 +314,28 @@ void gk_tnode_free_pages(struct gk_kernel *k, struct gk_tnode *n, uint64_t from)
 
 /* ---- file.c: open files and descriptor tables ------------------------------------------ */
 
+/*
+ * The kernel-heap budget: tracer heap that guest-made objects (tmpfs
+ * metadata, pipes) may take, RAM / GK_KMEM_DIV bytes in all (32 MiB for
+ * the default 512 MiB). With it the tracer's RSS stays below guest RAM +
+ * RAM/GK_KMEM_DIV + 32 MiB + a few KiB per guest process and its VMAs,
+ * and its descriptors below ~10 + GK_MAPFD_MAX + per process its open host
+ * files and two ELF images, whatever the guest does (README.md, "What the
+ * guest can make the tracer hold"; run-guest.sh's res_* cases check it).
+ */
+#define GK_KMEM_DIV 16
+int gk_kmem_charge(struct gk_kernel *k, size_t bytes);
+void gk_kmem_uncharge(struct gk_kernel *k, size_t bytes);
+void gk_hostfd_count(int delta);
+void gk_tracer_usage(long *ret_rss_kib, int *ret_fds, int *ret_fds_peak);
+
 struct gk_file *gk_file_new(enum gk_ftype type, int hfd, int flags, const char *gpath);
 struct gk_file *gk_file_ref(struct gk_file *f);
 void gk_file_unref(struct gk_file *f);
 struct gk_fdtable *gk_fdt_new(void);
 struct gk_fdtable *gk_fdt_dup(const struct gk_fdtable *fdt);
 void gk_fdt_free(struct gk_fdtable *fdt);
+void gk_fdt_set_limit(struct gk_fdtable *fdt, uint64_t nofile);
 int gk_fd_install(struct gk_fdtable *fdt, struct gk_file *f, int min, int cloexec);
 struct gk_file *gk_fd_get(struct gk_proc *p, int fd);
 int gk_fd_close(struct gk_fdtable *fdt, int fd);
@@ -284,13 +350,19 @@ void gk_dirents_add(char **buf, size_t *len, const char *name, unsigned type, ui
 
 /* ---- pipe.c: pipes ------------------------------------------------------------------- */
 
-#define GK_PIPE_SIZE 65536
+#define GK_PIPE_SIZE		65536	/* a new pipe's capacity (pipe(7)) */
+#define GK_PIPE_MAX_SIZE	1048576 /* /proc/sys/fs/pipe-max-size, Linux's default */
+#define GK_PIPE_USER_PAGES_SOFT 16384	/* /proc/sys/fs/pipe-user-pages-soft */
+#define GK_PIPE_USER_PAGES_HARD 0	/* /proc/sys/fs/pipe-user-pages-hard: 0, no limit */
 
 int gk_pipe_new(struct gk_kernel *k, struct gk_file **ret_r, struct gk_file **ret_w);
 void gk_pipe_close(struct gk_file *f);
 long gk_pipe_read(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n);
 long gk_pipe_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n);
 short gk_pipe_poll(struct gk_file *f, short events);
+long gk_pipe_nread(const struct gk_file *f);
+long gk_pipe_get_size(const struct gk_file *f);
+long gk_pipe_set_size(struct gk_file *f, uint64_t arg);
 
 /* ---- exec.c: the ELF loader and the initial stack -------------------------------------- */
 
@@ -449,6 +521,10 @@ struct gk_kernel {
 	struct gk_mount *tmp_mnt;
 	struct gk_tnode *troot; /* the root of /tmp */
 	uint64_t tmpfs_pages;	/* frames holding /tmp file data */
+	uint64_t kmem, kmem_peak; /* tracer heap charged to guest objects (gk_kmem_charge) */
+	uint64_t pipe_user_pages; /* pages of capacity of every pipe (pipe-user-pages-*) */
+	uint64_t tmpfs_inodes;	/* nodes of /tmp */
+	uint64_t tmpfs_lookups, tmpfs_probes; /* name lookups and entries compared (--stats) */
 	FILE *trace;
 	struct gk_kstats st;
 	struct uvk_stats lib; /* the library's counters of every vmspace freed so far */

@@ -168,6 +168,8 @@ static void
 print_stats(struct gk_kernel *k, uint64_t wall_ns)
 {
 	const struct uvk_stats *l = &k->lib;
+	int fds, fds_peak;
+	long rss;
 
 	fprintf(stderr,
 		"uvk: stats: %llu syscalls (%llu ENOSYS), page faults: %llu resolved by the "
@@ -181,6 +183,12 @@ print_stats(struct gk_kernel *k, uint64_t wall_ns)
 		(unsigned long long)l->pages_mapped, (unsigned long long)l->stops,
 		(unsigned long long)(k->pa.peak_used * GK_PAGE / 1024),
 		(unsigned long long)(k->pa.npages * GK_PAGE / 1024), (double)wall_ns / 1e9);
+	gk_tracer_usage(&rss, &fds, &fds_peak);
+	fprintf(stderr,
+		"uvk: stats: tracer peak RSS %ld KiB, descriptors %d (peak %d), kernel heap charged "
+		"to the guest peak %llu KiB, tmpfs lookups %llu comparing %llu entries\n",
+		rss, fds, fds_peak, (unsigned long long)(k->kmem_peak / 1024),
+		(unsigned long long)k->tmpfs_lookups, (unsigned long long)k->tmpfs_probes);
 }
 
 /* Exec errors that mean the program, not uvk, is at fault. */

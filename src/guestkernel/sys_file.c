@@ -232,7 +232,7 @@ do_dup3(struct gk_proc *p, int oldfd, int newfd, int flags)
 
 	if (!f)
 		return -EBADF;
-	if (newfd < 0 || newfd >= GK_NFD)
+	if (newfd < 0 || newfd >= p->fdt->limit)
 		return -EBADF;
 	if (oldfd == newfd)
 		return newfd;
@@ -278,7 +278,7 @@ GK_SYS(fcntl)
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		if (argi < 0 || argi >= GK_NFD)
+		if (argi < 0 || argi >= p->fdt->limit)
 			return -EINVAL;
 		nfd = gk_fd_install(p->fdt, gk_file_ref(f), argi, cmd == F_DUPFD_CLOEXEC);
 		if (nfd < 0)
@@ -316,7 +316,10 @@ GK_SYS(fcntl)
 		return 0;
 	}
 	case F_GETPIPE_SZ:
-		return 65536;
+		return f->type == GK_F_PIPE ? gk_pipe_get_size(f) : -EBADF;
+	case F_SETPIPE_SZ:
+		/* Linux takes the argument as an unsigned int. */
+		return f->type == GK_F_PIPE ? gk_pipe_set_size(f, (unsigned int)argi) : -EBADF;
 	}
 	return -EINVAL;
 }

@@ -115,20 +115,13 @@ GK_SYS(mmap)
 			return -ENOMEM;
 	}
 	if (f) {
-		int hfd = -1;
-
-		/* A /tmp file is mapped from a copy: private mappings only see it as it was. */
+		/* One mapfile per file, not per mapping (mapfile.c); /tmp pages come from its frames. */
 		if (f->type == GK_F_TMPFS)
-			err = gk_tnode_memfd(p->k, f->tnode, &hfd);
+			err = gk_mapfile_tmpfs(p->k, f->tnode, f->gpath, &mf);
 		else
-			hfd = fcntl(f->hfd, F_DUPFD_CLOEXEC, 3);
-		if (hfd < 0)
-			return -ENFILE;
-		mf = gk_mapfile_new(hfd, f->gpath);
-		if (!mf) {
-			close(hfd);
-			return -ENOMEM;
-		}
+			err = gk_mapfile_host(f, &mf);
+		if (err < 0)
+			return err;
 		vflags |= GK_VMA_FILE | GK_VMA_EOFBUS;
 	}
 	err = gk_vm_map(p->vm, addr, len, prot, vflags, mf, off, addr + len);

@@ -148,6 +148,8 @@ GK_SYS(prlimit64)
 		p->rlim[r] = nl;
 		if (r == RLIMIT_STACK)
 			p->vm->stack_max = nl.rlim_cur < (1ULL << 32) ? nl.rlim_cur : (1ULL << 32);
+		if (r == RLIMIT_NOFILE)
+			gk_fdt_set_limit(p->fdt, nl.rlim_cur);
 	}
 	return 0;
 }

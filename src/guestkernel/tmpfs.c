@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,11 +32,15 @@
 #define MAX_LINKS 40
 
 struct gk_tdirent {
-	char *name;
+	char *name; /* NULL: removed, kept until the vector is compacted */
 	struct gk_tnode *node;
+	uint64_t seq; /* creation order: getdents offsets, stable across removals */
+	uint64_t hash;
+	size_t len;
 };
 
 static uint64_t next_ino = 2;
+static uint64_t hash_key[2]; /* secret, so a guest cannot aim its names at one chain */
 
 static struct timespec
 now(void)
@@ -46,18 +51,75 @@ now(void)
 	return ts;
 }
 
-static struct gk_tnode *
-tnode_new(struct gk_proc *p, mode_t mode)
-{
-	struct gk_tnode *n = calloc(1, sizeof(*n));
+/*
+ * SipHash-1-3 of a name under hash_key: directory lookups hash guest-chosen
+ * names, and a keyed hash keeps them from being made to collide.
+ */
+#define ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                                                   \
+	do {                                                                                       \
+		v0 += v1;                                                                          \
+		v1 = ROTL(v1, 13);                                                                 \
+		v1 ^= v0;                                                                          \
+		v0 = ROTL(v0, 32);                                                                 \
+		v2 += v3;                                                                          \
+		v3 = ROTL(v3, 16);                                                                 \
+		v3 ^= v2;                                                                          \
+		v0 += v3;                                                                          \
+		v3 = ROTL(v3, 21);                                                                 \
+		v3 ^= v0;                                                                          \
+		v2 += v1;                                                                          \
+		v1 = ROTL(v1, 17);                                                                 \
+		v1 ^= v2;                                                                          \
+		v2 = ROTL(v2, 32);                                                                 \
+	} while (0)
 
-	if (!n)
+static uint64_t
+name_hash(const char *s, size_t len)
+{
+	uint64_t v0 = hash_key[0] ^ 0x736f6d6570736575ULL, v1 = hash_key[1] ^ 0x646f72616e646f6dULL;
+	uint64_t v2 = hash_key[0] ^ 0x6c7967656e657261ULL, v3 = hash_key[1] ^ 0x7465646279746573ULL;
+	uint64_t m;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&m, s + i, 8);
+		v3 ^= m;
+		SIPROUND;
+		v0 ^= m;
+	}
+	m = (uint64_t)len << 56;
+	for (; i < len; i++)
+		m |= (uint64_t)(uint8_t)s[i] << (8 * (i % 8));
+	v3 ^= m;
+	SIPROUND;
+	v0 ^= m;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+static struct gk_tnode *
+tnode_new(struct gk_kernel *k, struct gk_proc *p, mode_t mode)
+{
+	struct gk_tnode *n;
+
+	if (k->tmpfs_inodes >= k->pa.npages / 2 || gk_kmem_charge(k, sizeof(*n)) < 0)
 		return NULL;
+	n = calloc(1, sizeof(*n));
+	if (!n) {
+		gk_kmem_uncharge(k, sizeof(*n));
+		return NULL;
+	}
+	k->tmpfs_inodes++;
 	n->mode = mode;
 	n->ino = next_ino++;
-	n->uid = p ? p->k->uid : getuid();
-	n->gid = p ? p->k->gid : getgid();
+	n->uid = p ? k->uid : getuid();
+	n->gid = p ? k->gid : getgid();
 	n->atime = n->mtime = n->ctime = now();
+	n->next_seq = 2;
 	return n;
 }
 
@@ -70,12 +132,21 @@ tnode_maybe_free(struct gk_kernel *k, struct gk_tnode *n)
 	if (n->nlink > 0 || n->opens > 0)
 		return;
 	gk_tnode_free_pages(k, n, 0);
-	for (i = 0; i < n->nents; i++)
-		free(n->ents[i].name);
-	free(n->pages);
+	for (i = 0; i < n->nents; i++) {
+		if (n->ents[i].name) {
+			gk_kmem_uncharge(k, n->ents[i].len + 1);
+			free(n->ents[i].name);
+		}
+	}
+	gk_kmem_uncharge(k, n->cap * sizeof(*n->ents) + n->hcap * sizeof(*n->hash));
 	free(n->ents);
+	free(n->hash);
+	if (n->target)
+		gk_kmem_uncharge(k, strlen(n->target) + 1);
 	free(n->target);
 	free(n);
+	gk_kmem_uncharge(k, sizeof(*n));
+	k->tmpfs_inodes--;
 }
 
 void
@@ -96,28 +167,45 @@ gk_tnode_release(struct gk_kernel *k, struct gk_tnode *n)
 int
 gk_tmpfs_init(struct gk_kernel *k)
 {
-	k->troot = tnode_new(NULL, S_IFDIR | 01777);
+	if (getrandom(hash_key, sizeof(hash_key), 0) != sizeof(hash_key)) {
+		/* No entropy: lookups stay right, only collisions become easier to aim. */
+		hash_key[0] = (uint64_t)gk_now_ns(CLOCK_MONOTONIC);
+		hash_key[1] = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL;
+	}
+	k->troot = tnode_new(k, NULL, S_IFDIR | 01777);
 	if (!k->troot)
 		return -ENOMEM;
 	k->troot->nlink = 2;
 	return 0;
 }
 
+/*
+ * Unlink everything under directory n (at exit). Each entry goes as an
+ * unlink would: a node linked twice goes with its last link, never twice.
+ */
 static void
 tree_free(struct gk_kernel *k, struct gk_tnode *n)
 {
 	size_t i;
 
 	for (i = 0; i < n->nents; i++) {
-		struct gk_tnode *c = n->ents[i].node;
+		struct gk_tdirent *e = &n->ents[i];
+		struct gk_tnode *c = e->node;
 
+		if (!e->name)
+			continue;
 		if (S_ISDIR(c->mode))
 			tree_free(k, c);
-		c->nlink = 0;
-		c->opens = 0;
+		gk_kmem_uncharge(k, e->len + 1);
+		free(e->name);
+		e->name = NULL;
+		e->node = NULL;
+		n->nlive--;
+		c->nlink -= S_ISDIR(c->mode) ? 2 : 1;
+		if (S_ISDIR(c->mode))
+			n->nlink--;
 		tnode_maybe_free(k, c);
 	}
-	n->nents = 0;
 }
 
 void
@@ -127,41 +215,128 @@ gk_tmpfs_fini(struct gk_kernel *k)
 		return;
 	tree_free(k, k->troot);
 	k->troot->nlink = 0;
-	k->troot->opens = 0;
 	tnode_maybe_free(k, k->troot);
 	k->troot = NULL;
 }
 
-static struct gk_tdirent *
-dir_find(struct gk_tnode *d, const char *name, size_t len)
+/* Point the hash index of d at entry i (slots for every entry, tombstones included). */
+static void
+hash_put(struct gk_tnode *d, size_t i)
 {
-	size_t i;
+	size_t h = d->ents[i].hash & (d->hcap - 1);
 
+	while (d->hash[h])
+		h = (h + 1) & (d->hcap - 1);
+	d->hash[h] = (uint32_t)(i + 1);
+}
+
+/*
+ * Drop d's tombstones (keeping the order, so getdents offsets, which are
+ * seqs, stay valid) and rebuild its hash index with hcap slots.
+ */
+static int
+dir_rebuild(struct gk_kernel *k, struct gk_tnode *d, size_t hcap)
+{
+	uint32_t *h;
+	size_t i, j;
+
+	if (hcap != d->hcap) {
+		if (hcap > d->hcap && gk_kmem_charge(k, (hcap - d->hcap) * sizeof(*h)) < 0)
+			return -ENOSPC;
+		h = calloc(hcap, sizeof(*h));
+		if (!h) {
+			if (hcap > d->hcap)
+				gk_kmem_uncharge(k, (hcap - d->hcap) * sizeof(*h));
+			return -ENOMEM;
+		}
+		if (hcap < d->hcap)
+			gk_kmem_uncharge(k, (d->hcap - hcap) * sizeof(*h));
+		free(d->hash);
+		d->hash = h;
+		d->hcap = hcap;
+	} else {
+		memset(d->hash, 0, d->hcap * sizeof(*d->hash));
+	}
+	for (i = j = 0; i < d->nents; i++)
+		if (d->ents[i].name)
+			d->ents[j++] = d->ents[i];
+	d->nents = j;
 	for (i = 0; i < d->nents; i++)
-		if (strlen(d->ents[i].name) == len && memcmp(d->ents[i].name, name, len) == 0)
-			return &d->ents[i];
-	return NULL;
+		hash_put(d, i);
+	return 0;
+}
+
+/* The index in d->ents of the entry name[0..len), or -1. */
+static long
+dir_find(struct gk_kernel *k, struct gk_tnode *d, const char *name, size_t len)
+{
+	uint64_t hv;
+	size_t h;
+
+	k->tmpfs_lookups++;
+	if (!d->hcap)
+		return -1;
+	hv = name_hash(name, len);
+	for (h = hv & (d->hcap - 1); d->hash[h]; h = (h + 1) & (d->hcap - 1)) {
+		const struct gk_tdirent *e = &d->ents[d->hash[h] - 1];
+
+		k->tmpfs_probes++;
+		if (e->name && e->hash == hv && e->len == len && memcmp(e->name, name, len) == 0)
+			return (long)(d->hash[h] - 1);
+	}
+	return -1;
 }
 
 static int
-dir_add(struct gk_tnode *d, const char *name, struct gk_tnode *n)
+dir_add(struct gk_kernel *k, struct gk_tnode *d, const char *name, struct gk_tnode *n)
 {
-	if (strlen(name) > 255)
+	size_t len = strlen(name);
+	struct gk_tdirent *e;
+	int err;
+
+	if (len > 255)
 		return -ENAMETOOLONG;
+	if (d->nents == d->cap && d->nents - d->nlive > d->nents / 2) {
+		err = dir_rebuild(k, d, d->hcap);
+		if (err < 0)
+			return err;
+	}
 	if (d->nents == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 8;
-		struct gk_tdirent *e = realloc(d->ents, cap * sizeof(*e));
 
-		if (!e)
+		if (cap > UINT32_MAX - 1)
+			return -ENOSPC;
+		if (gk_kmem_charge(k, (cap - d->cap) * sizeof(*e)) < 0)
+			return -ENOSPC;
+		e = realloc(d->ents, cap * sizeof(*e));
+		if (!e) {
+			gk_kmem_uncharge(k, (cap - d->cap) * sizeof(*e));
 			return -ENOMEM;
+		}
 		d->ents = e;
 		d->cap = cap;
 	}
-	d->ents[d->nents].name = strdup(name);
-	if (!d->ents[d->nents].name)
+	/* The index keeps at least half its slots empty, so chains stay short. */
+	if (2 * (d->nents + 1) > d->hcap) {
+		err = dir_rebuild(k, d, d->cap * 2 > 16 ? d->cap * 2 : 16);
+		if (err < 0)
+			return err;
+	}
+	if (gk_kmem_charge(k, len + 1) < 0)
+		return -ENOSPC;
+	e = &d->ents[d->nents];
+	e->name = strdup(name);
+	if (!e->name) {
+		gk_kmem_uncharge(k, len + 1);
 		return -ENOMEM;
-	d->ents[d->nents].node = n;
+	}
+	e->len = len;
+	e->hash = name_hash(name, len);
+	e->node = n;
+	e->seq = d->next_seq++;
+	hash_put(d, d->nents);
 	d->nents++;
+	d->nlive++;
 	n->nlink++;
 	if (S_ISDIR(n->mode))
 		d->nlink++;
@@ -169,19 +344,26 @@ dir_add(struct gk_tnode *d, const char *name, struct gk_tnode *n)
 	return 0;
 }
 
-/* Remove entry e of d; the node goes once nothing holds it. */
+/* Remove entry i of d; the node goes once nothing holds it. */
 static void
-dir_remove(struct gk_kernel *k, struct gk_tnode *d, struct gk_tdirent *e)
+dir_remove(struct gk_kernel *k, struct gk_tnode *d, long i)
 {
+	struct gk_tdirent *e = &d->ents[i];
 	struct gk_tnode *n = e->node;
 
+	gk_kmem_uncharge(k, e->len + 1);
 	free(e->name);
-	*e = d->ents[--d->nents];
+	e->name = NULL;
+	e->node = NULL;
+	d->nlive--;
 	n->nlink -= S_ISDIR(n->mode) ? 2 : 1;
 	if (S_ISDIR(n->mode))
 		d->nlink--;
 	n->ctime = d->mtime = d->ctime = now();
 	tnode_maybe_free(k, n);
+	/* Mostly tombstones: compact (cannot fail: the index keeps its size). */
+	if (d->nents - d->nlive > 64 && d->nents - d->nlive > d->nlive)
+		dir_rebuild(k, d, d->hcap);
 }
 
 /*
@@ -201,22 +383,22 @@ lookup(struct gk_proc *p, struct gk_path *path, struct gk_tnode **ret_dir, const
 	*ret_name = "";
 	*ret_len = 0;
 	while (*s) {
-		struct gk_tdirent *de;
+		long i;
 
 		e = strchrnul(s, '/');
 		if (!S_ISDIR(d->mode))
 			return -ENOTDIR;
-		de = dir_find(d, s, (size_t)(e - s));
+		i = dir_find(p->k, d, s, (size_t)(e - s));
 		if (!*e) {
 			*ret_dir = d;
 			*ret_name = s;
 			*ret_len = (size_t)(e - s);
-			*ret_node = de ? de->node : NULL;
+			*ret_node = i >= 0 ? d->ents[i].node : NULL;
 			return 0;
 		}
-		if (!de)
+		if (i < 0)
 			return -ENOENT;
-		d = de->node;
+		d = d->ents[i].node;
 		s = e + 1;
 	}
 	return 0;
@@ -237,13 +419,15 @@ gk_tmpfs_walk(struct gk_proc *p, struct gk_path *path, int follow)
 
 	while (*s) {
 		struct gk_tdirent *de;
+		long i;
 
 		e = strchrnul(s, '/');
 		if (!S_ISDIR(d->mode))
 			return 0;
-		de = dir_find(d, s, (size_t)(e - s));
-		if (!de)
+		i = dir_find(p->k, d, s, (size_t)(e - s));
+		if (i < 0)
 			return 0;
+		de = &d->ents[i];
 		if (S_ISLNK(de->node->mode) && (*e || follow)) {
 			const char *t = de->node->target;
 
@@ -342,10 +526,10 @@ create(struct gk_proc *p, struct gk_path *path, mode_t mode, struct gk_tnode **r
 		return -ENAMETOOLONG;
 	memcpy(nm, name, len);
 	nm[len] = '\0';
-	n = tnode_new(p, mode);
+	n = tnode_new(p->k, p, mode);
 	if (!n)
-		return -ENOMEM;
-	err = dir_add(d, nm, n);
+		return -ENOSPC;
+	err = dir_add(p->k, d, nm, n);
 	if (err < 0) {
 		tnode_maybe_free(p->k, n);
 		return err;
@@ -368,14 +552,21 @@ int
 gk_tmpfs_symlink(struct gk_proc *p, const char *target, struct gk_path *path)
 {
 	struct gk_tnode *n;
-	char *t = strdup(target);
+	size_t tl = strlen(target) + 1;
+	char *t;
 	int err;
 
-	if (!t)
+	if (gk_kmem_charge(p->k, tl) < 0)
+		return -ENOSPC;
+	t = strdup(target);
+	if (!t) {
+		gk_kmem_uncharge(p->k, tl);
 		return -ENOMEM;
+	}
 	err = create(p, path, S_IFLNK | 0777, &n);
 	if (err < 0) {
 		free(t);
+		gk_kmem_uncharge(p->k, tl);
 		return err;
 	}
 	n->target = t;
@@ -400,9 +591,9 @@ gk_tmpfs_unlink(struct gk_proc *p, struct gk_path *path, int rmdir)
 		return -ENOTDIR;
 	if (!rmdir && S_ISDIR(n->mode))
 		return -EISDIR;
-	if (rmdir && n->nents > 0)
+	if (rmdir && n->nlive > 0)
 		return -ENOTEMPTY;
-	dir_remove(p->k, d, dir_find(d, name, len));
+	dir_remove(p->k, d, dir_find(p->k, d, name, len));
 	return 0;
 }
 
@@ -414,7 +605,7 @@ is_ancestor(struct gk_tnode *a, struct gk_tnode *n)
 	if (a == n)
 		return 1;
 	for (i = 0; i < a->nents; i++)
-		if (S_ISDIR(a->ents[i].node->mode) && is_ancestor(a->ents[i].node, n))
+		if (a->ents[i].name && S_ISDIR(a->ents[i].node->mode) && is_ancestor(a->ents[i].node, n))
 			return 1;
 	return 0;
 }
@@ -448,7 +639,7 @@ gk_tmpfs_rename(struct gk_proc *p, struct gk_path *from, struct gk_path *to, uns
 			return -EISDIR;
 		if (!S_ISDIR(tn->mode) && S_ISDIR(fn->mode))
 			return -ENOTDIR;
-		if (S_ISDIR(tn->mode) && tn->nents > 0)
+		if (S_ISDIR(tn->mode) && tn->nlive > 0)
 			return -ENOTEMPTY;
 	}
 	if (tlen > 255)
@@ -458,11 +649,11 @@ gk_tmpfs_rename(struct gk_proc *p, struct gk_path *from, struct gk_path *to, uns
 	/* Link the new name first, so that the node never has no link at all. */
 	fn->opens++;
 	if (tn)
-		dir_remove(p->k, td, dir_find(td, tname, tlen));
-	err = dir_add(td, nm, fn);
+		dir_remove(p->k, td, dir_find(p->k, td, tname, tlen));
+	err = dir_add(p->k, td, nm, fn);
 	if (err == 0) {
 		/* The old entry took the directory's "." link with it: give it back. */
-		dir_remove(p->k, fd, dir_find(fd, fname, flen));
+		dir_remove(p->k, fd, dir_find(p->k, fd, fname, flen));
 		if (S_ISDIR(fn->mode))
 			fn->nlink++;
 	}
@@ -493,7 +684,7 @@ gk_tmpfs_link(struct gk_proc *p, struct gk_path *from, struct gk_path *to)
 		return -ENAMETOOLONG;
 	memcpy(nm, tname, tlen);
 	nm[tlen] = '\0';
-	err = dir_add(td, nm, fn);
+	err = dir_add(p->k, td, nm, fn);
 	if (err == 0)
 		fn->ctime = now();
 	return err;
@@ -541,24 +732,102 @@ gk_tmpfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, s
 	f->tnode = n;
 	f->tk = p->k;
 	gk_tnode_hold(n);
-	if (S_ISDIR(n->mode)) {
-		size_t i;
-
-		f->isdir = 1;
-		gk_dirents_add(&f->buf, &f->len, ".", DT_DIR, n->ino);
-		gk_dirents_add(&f->buf, &f->len, "..", DT_DIR, 1);
-		for (i = 0; i < n->nents; i++) {
-			struct gk_tnode *c = n->ents[i].node;
-
-			gk_dirents_add(&f->buf, &f->len, n->ents[i].name,
-				       S_ISDIR(c->mode)	  ? DT_DIR
-				       : S_ISLNK(c->mode) ? DT_LNK
-							  : DT_REG,
-				       c->ino);
-		}
-	}
+	f->isdir = S_ISDIR(n->mode);
 	*ret = f;
 	return 0;
+}
+
+/* Append one linux_dirent64 with d_off next to buf if it fits in room; its size or 0. */
+static size_t
+dirent_put(char *buf, size_t room, const char *name, size_t nl, unsigned type, uint64_t ino,
+	   int64_t next)
+{
+	size_t rec = (19 + nl + 1 + 7) & ~(size_t)7;
+	uint16_t reclen = (uint16_t)rec;
+
+	if (rec > room)
+		return 0;
+	memset(buf, 0, rec);
+	memcpy(buf, &ino, 8);
+	memcpy(buf + 8, &next, 8);
+	memcpy(buf + 16, &reclen, 2);
+	buf[18] = (char)type;
+	memcpy(buf + 19, name, nl);
+	return rec;
+}
+
+/*
+ * gk_tmpfs_getdents - getdents64 of an open tmpfs directory into guest
+ * [gva, gva+len), from the directory as it is now. The file position is a
+ * cookie: 0 for ".", 1 for "..", else the seq of the next entry to return;
+ * each record's d_off is the cookie after it. Entries keep their seq for
+ * life, so an offset from telldir stays valid whatever is created or
+ * removed meanwhile, and no entry present throughout is skipped or repeated.
+ * Returns bytes stored, 0 at the end, -EINVAL (buffer too small), -EFAULT.
+ */
+long
+gk_tmpfs_getdents(struct gk_proc *p, struct gk_file *f, uint64_t gva, size_t len)
+{
+	struct gk_tnode *d = f->tnode;
+	char buf[65536];
+	size_t done = 0, r, lo = 0, hi;
+	uint64_t pos = f->pos < 0 ? 0 : (uint64_t)f->pos;
+	int full = 0;
+
+	if (len > sizeof(buf))
+		len = sizeof(buf);
+	if (pos == 0) {
+		r = dirent_put(buf, len, ".", 1, DT_DIR, d->ino, 1);
+		if (!r)
+			return -EINVAL;
+		done += r;
+		pos = 1;
+	}
+	if (pos == 1) {
+		r = dirent_put(buf + done, len - done, "..", 2, DT_DIR, 1, 2);
+		if (!r) {
+			full = 1;
+			goto out;
+		}
+		done += r;
+		pos = 2;
+	}
+	/* The first entry with seq >= pos: ents are in seq order. */
+	lo = 0;
+	hi = d->nents;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->ents[mid].seq < pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < d->nents; lo++) {
+		const struct gk_tdirent *e = &d->ents[lo];
+		const struct gk_tnode *c = e->node;
+
+		if (!e->name)
+			continue;
+		r = dirent_put(buf + done, len - done, e->name, e->len,
+			       S_ISDIR(c->mode) ? DT_DIR : S_ISLNK(c->mode) ? DT_LNK : DT_REG, c->ino,
+			       (int64_t)(e->seq + 1));
+		if (!r) {
+			full = 1;
+			break;
+		}
+		done += r;
+		pos = e->seq + 1;
+	}
+	if (!full)
+		pos = d->next_seq;
+out:
+	if (done == 0 && full)
+		return -EINVAL;
+	if (done > 0 && gk_copyout(p, gva, buf, done) < 0)
+		return -EFAULT;
+	f->pos = (off_t)pos;
+	return (long)done;
 }
 
 int

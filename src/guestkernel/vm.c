@@ -38,34 +38,6 @@
 #define GK_STACK_TOP 0x7ffffffde000ULL
 #define GK_VA_MIN    0x10000ULL
 
-struct gk_mapfile *
-gk_mapfile_new(int hfd, const char *gpath)
-{
-	struct gk_mapfile *mf = calloc(1, sizeof(*mf));
-	struct stat st;
-
-	if (!mf)
-		return NULL;
-	mf->refs = 1;
-	mf->hfd = hfd;
-	mf->gpath = strdup(gpath ? gpath : "");
-	if (fstat(hfd, &st) == 0) {
-		mf->dev = st.st_dev;
-		mf->ino = st.st_ino;
-	}
-	return mf;
-}
-
-void
-gk_mapfile_unref(struct gk_mapfile *mf)
-{
-	if (!mf || --mf->refs > 0)
-		return;
-	close(mf->hfd);
-	free(mf->gpath);
-	free(mf);
-}
-
 /* gk_vm_table_alloc - the uvk_vpt_alloc_fn for vm's tables (ctx is the gk_vm). */
 int
 gk_vm_table_alloc(void *ctx, uint64_t *ret_gpa)
@@ -590,24 +562,21 @@ fill_frames(struct gk_vm *vm, struct gk_vma *v, uint64_t gva, uint64_t gpa, uint
 {
 	uint64_t end = gva + n * GK_PAGE, fend = v->fend < end ? v->fend : end;
 	uint8_t *hva = vm->k->ram + gpa;
-	ssize_t r;
 
 	if (!(v->flags & GK_VMA_FILE) || gva >= fend)
 		return 0;
-	r = pread(v->file->hfd, hva, fend - gva, (off_t)(v->foff + (gva - v->start)));
-	return r < 0 ? -EIO : 0;
+	return gk_mapfile_pread(v->file, hva, fend - gva, v->foff + (gva - v->start));
 }
 
 /* The gva past the page holding the last byte of v's file (as it is now). */
 static uint64_t
 file_end(const struct gk_vma *v)
 {
-	struct stat st;
 	uint64_t size;
 
-	if (fstat(v->file->hfd, &st) < 0)
+	if (gk_mapfile_size(v->file, &size) < 0)
 		return v->start;
-	size = gk_page_up((uint64_t)st.st_size);
+	size = gk_page_up(size);
 	if (size <= v->foff)
 		return v->start;
 	return size - v->foff > v->end - v->start ? v->end : v->start + (size - v->foff);

@@ -30,7 +30,8 @@ set -u
 
 CASES="args brk_mmap mprotect mprotect-none mprotect-rodata files_root files_tmp getdents_big
 dup_fcntl efault enomem clock misc fork pipe signal sigfault sigproc timer poll sched bigfork
-highbits hostlimits"
+highbits hostlimits
+res_pipesize res_pipefill res_sparse res_maptmp res_maphost res_bigdir res_nofile"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -214,6 +215,53 @@ passed() {
         return 1
     fi
     return 0
+}
+
+# bounded RAM_MIB - the tracer stayed within the bound README.md documents:
+# peak RSS at most the guest's RAM (RAM_MIB, from -m), its kernel-heap budget
+# (RAM/16) and 32 MiB, at most
+# 96 descriptors at once (the mapfile cache's 64 and the tracer's own), and
+# a tmpfs name lookup compares few entries (2 on average at most: hashed, not
+# a scan). Read from uvk's second --stats line; no such line is a failure.
+bounded() {
+    line=$(grep '^uvk: stats: tracer peak RSS' "$work/out" | tail -n 1)
+    rss=$(printf '%s\n' "$line" | sed -n 's/.*tracer peak RSS \([0-9]*\) KiB.*/\1/p')
+    fdp=$(printf '%s\n' "$line" | sed -n 's/.*descriptors [0-9]* (peak \([0-9]*\)).*/\1/p')
+    looks=$(printf '%s\n' "$line" | sed -n 's/.*tmpfs lookups \([0-9]*\) comparing.*/\1/p')
+    cmps=$(printf '%s\n' "$line" | sed -n 's/.*comparing \([0-9]*\) entries.*/\1/p')
+    if [ -z "$rss" ] || [ -z "$fdp" ] || [ -z "$looks" ] || [ -z "$cmps" ]; then
+        say "FAIL: no 'uvk: stats: tracer peak RSS N KiB, descriptors N (peak N), ...' line"
+        return 1
+    fi
+    ok=0
+    if [ "$rss" -gt $(( ($1 + $1 / 16 + 32) * 1024 )) ]; then
+        say "FAIL: tracer peak RSS $rss KiB > $1 MiB of guest RAM + 1/16 + 32 MiB"
+        ok=1
+    fi
+    if [ "$fdp" -gt 96 ]; then
+        say "FAIL: the tracer held $fdp descriptors at once, want <= 96"
+        ok=1
+    fi
+    if [ "$cmps" -gt $((2 * looks + 100)) ]; then
+        say "FAIL: $looks tmpfs lookups compared $cmps entries: a scan, not a hash"
+        ok=1
+    fi
+    [ $ok = 0 ] && say "bounded: RSS $rss KiB, $fdp descriptors, $cmps entries in $looks lookups"
+    return $ok
+}
+
+# resource_case RAM_MIB ARG... - run the program with ARGs, natively or
+# under uvk with -m RAM_MIB and --stats; under uvk the tracer must stay bounded.
+resource_case() {
+    ram=$1
+    shift
+    if [ "$runner" = native ]; then
+        guest -- "$prog" "$@"
+        passed t_resources && result=0
+    else
+        guest -m "${ram}M" --stats -- "$prog" "$@"
+        passed t_resources && bounded "$ram" && result=0
+    fi
 }
 
 # -- the cases ----------------------------------------------------------------
@@ -432,6 +480,61 @@ bigfork)
             fi
         fi
     fi
+    ;;
+res_pipesize)
+    # pipe-max-size is the host's natively, Linux's default (1 MiB) in uvk's
+    # own kernel. CAP_SYS_RESOURCE lifts it (fcntl(2)): whether the program
+    # holds it is bit 24 of CapEff, the shell's natively (setpriv drops it for
+    # nobody); uvk's guest holds it exactly when uvk does, the same bit.
+    if [ "$runner" = native ]; then
+        max=$(cat /proc/sys/fs/pipe-max-size) || die "no /proc/sys/fs/pipe-max-size"
+    else
+        max=1048576
+    fi
+    priv=0
+    if [ $unpriv = 0 ]; then
+        capeff=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status)
+        [ -n "$capeff" ] || die "no CapEff in /proc/self/status"
+        [ $(( (0x$capeff >> 24) & 1 )) = 1 ] && priv=1
+    fi
+    guest -- "$prog" pipesize "$max" "$priv"
+    passed t_resources && result=0
+    ;;
+
+res_pipefill)
+    # 16 processes, 150 full pipes each: 150 MiB of buffers, more than -m 64M
+    # holds, so under uvk writes end in ENOMEM as Linux's do out of memory,
+    # and the tracer's heap holds none of it.
+    resource_case 64 pipefill 150 16
+    ;;
+
+res_sparse)
+    # 2000 files of 1 GiB with one byte each: holes cost nothing.
+    resource_case 128 sparse 2000
+    ;;
+
+res_maptmp)
+    # A 1 MiB /tmp file mapped 2000 times: no host copy or descriptor each.
+    resource_case 256 maptmp 1 2000
+    ;;
+
+res_maphost)
+    # More mappings than the host's descriptor limit for uvk (ulimit -n), one
+    # page each: a kernel that held a descriptor per mapping runs out. Then
+    # hundreds of different files of a big host directory, mapped before any
+    # is read: more than uvk keeps descriptors for, so some reopen.
+    big=${UVK_TEST_BIGDIR:-/usr/bin}
+    [ -d "$big" ] || die "no directory $big"
+    resource_case 512 maphost "$prog" 30000 "$big"
+    ;;
+
+res_bigdir)
+    resource_case 256 bigdir 20000
+    ;;
+
+res_nofile)
+    guest -- "$prog" nofile
+    passed t_resources && result=0
     ;;
 esac
 
