@@ -10,11 +10,13 @@
  * Must not: know anything of the guest kernel beyond guestkernel.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <uvk/uvk.h>
 
@@ -141,6 +143,33 @@ env_put(struct env *e, char *kv)
 	return 0;
 }
 
+/*
+ * Put /dev/null on each of descriptors 0, 1, 2 that is closed, before
+ * anything else opens a descriptor: otherwise the guest's RAM (a memfd) or
+ * a pipe of the tracer's would land there and become the guest's console.
+ * Returns the mask of those that were closed, or -1 if /dev/null would not
+ * open (nothing is safe then).
+ */
+static int
+reserve_std_fds(void)
+{
+	int fd, nfd, mask = 0;
+
+	for (fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free descriptor is fd: those below it are open. */
+		nfd = open("/dev/null", O_RDWR);
+		if (nfd != fd) {
+			if (nfd >= 0)
+				close(nfd);
+			return -1;
+		}
+		mask |= 1 << fd;
+	}
+	return mask;
+}
+
 enum { OPT_TRACE = 256, OPT_STATS, OPT_VERSION };
 
 int
@@ -166,7 +195,11 @@ main(int argc, char **argv)
 	int nsets = 0, nunsets = 0, clean = 0, c, i, status;
 	struct env env = {0};
 	struct stat st;
+	int closed = reserve_std_fds();
 
+	if (closed < 0)
+		return GK_EXIT_INTERNAL; /* and no stderr to say so, most likely */
+	cfg.std_closed = (unsigned)closed;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:m:r:b:w:E:u:ih", opts, NULL)) != -1) {
 		switch (c) {

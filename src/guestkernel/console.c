@@ -8,7 +8,11 @@
  * of their own, so the host signals only uvk, and here each becomes the
  * same signal for the guest's foreground process group (TIOCSPGRP). A
  * window change goes there too; SIGTERM and SIGHUP go to the guest's pid 1;
- * SIGCONT (uvk continued after a stop) continues the guest.
+ * SIGCONT (uvk continued after a stop) continues the guest. Without a
+ * terminal the foreground group stays pid 1's, so SIGINT and SIGQUIT reach
+ * pid 1 too. A signal uvk inherited as ignored (nohup, a shell's background
+ * job) stays ignored: uvk drops it, and pid 1 starts with it ignored, as
+ * execve would have left it.
  *
  * The handlers only note the signal and write a byte to a pipe, which the
  * run loop's idle wait watches along with the host descriptors guest
@@ -36,6 +40,7 @@ static const int forwarded[] = {SIGINT, SIGQUIT, SIGTSTP, SIGWINCH, SIGCONT, SIG
 
 static int sig_pipe[2] = {-1, -1};
 static volatile unsigned long host_pending;
+static unsigned long host_handled; /* bit sig: uvk takes sig (not inherited ignored) */
 static struct sigaction old_actions[NFORWARDED];
 
 static void
@@ -69,9 +74,34 @@ gk_console_init(struct gk_kernel *k)
 	sa.sa_handler = host_handler;
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < NFORWARDED; i++)
-		sigaction(forwarded[i], &sa, &old_actions[i]);
+	for (i = 0; i < NFORWARDED; i++) {
+		sigaction(forwarded[i], NULL, &old_actions[i]);
+		/* SIGCONT continues uvk even when ignored: the guest must hear of it. */
+		if (old_actions[i].sa_handler == SIG_IGN && forwarded[i] != SIGCONT)
+			continue;
+		if (sigaction(forwarded[i], &sa, NULL) == 0)
+			host_handled |= 1UL << forwarded[i];
+	}
 	return 0;
+}
+
+/*
+ * gk_console_note_ignored - before uvk changes any disposition, note the
+ * signals it inherited as ignored: pid 1 inherits them (kernel.c).
+ */
+void
+gk_console_note_ignored(struct gk_kernel *k)
+{
+	struct sigaction old;
+	int sig;
+
+	k->host_ignored = 0;
+	for (sig = 1; sig < GK_NSIG && sig <= SIGRTMAX; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			k->host_ignored |= gk_sigbit(sig);
+	}
 }
 
 /* Put the terminal back as uvk found it; SIGTTOU held, so a background uvk can too. */
@@ -99,6 +129,7 @@ gk_console_fini(struct gk_kernel *k)
 		return;
 	for (i = 0; i < NFORWARDED; i++)
 		sigaction(forwarded[i], &old_actions[i], NULL);
+	host_handled = 0;
 	close(sig_pipe[0]);
 	close(sig_pipe[1]);
 	sig_pipe[0] = sig_pipe[1] = -1;
@@ -215,9 +246,16 @@ gk_console_signals(struct gk_kernel *k)
 	}
 }
 
-/* gk_console_idle_possible - can anything still wake an idle guest? */
+/*
+ * gk_console_idle_possible - can anything still wake an idle guest? A
+ * watched descriptor, a terminal, or a host signal that uvk passes on: a
+ * guest in pause() waits for SIGTERM as a native process would. Only with
+ * every one of those ignored is the guest blocked for good.
+ */
 int
 gk_console_idle_possible(struct gk_kernel *k)
 {
-	return k->nwatch > 0 || k->tty_fd >= 0;
+	const unsigned long ends = 1UL << SIGTERM | 1UL << SIGINT | 1UL << SIGHUP | 1UL << SIGQUIT;
+
+	return k->nwatch > 0 || k->tty_fd >= 0 || (host_handled & ends);
 }

@@ -35,6 +35,8 @@
 #define INTERP_BASE 0x7ffff7fc0000ULL
 #define ARG_MAX_B   (2u << 20)
 #define STACK_INIT  (128u << 10)
+#define EXEC_VA_MIN 0x10000ULL	  /* Linux's default vm.mmap_min_addr */
+#define STACK_GAP   (16ULL << 20) /* an image ends this far below the stack top */
 
 struct image {
 	int hfd;
@@ -74,13 +76,16 @@ image_read(struct image *im, int hfd)
 		return -EIO;
 	im->fsize = (uint64_t)st.st_size;
 	elf_version(EV_CURRENT);
-	elf = elf_begin(hfd, ELF_C_READ_MMAP, NULL);
+	/* Not ELF_C_READ_MMAP: a file truncated under us must not fault the tracer. */
+	elf = elf_begin(hfd, ELF_C_READ, NULL);
 	if (!elf)
 		return -ENOEXEC;
 	if (elf_kind(elf) != ELF_K_ELF || elf_getident(elf, NULL)[EI_CLASS] != ELFCLASS64 ||
 	    !(eh = elf64_getehdr(elf)) || eh->e_machine != EM_X86_64 ||
-	    (eh->e_type != ET_EXEC && eh->e_type != ET_DYN) || elf_getphdrnum(elf, &phnum) < 0 ||
-	    phnum == 0 || phnum > 256 || !(ph = elf64_getphdr(elf)))
+	    (eh->e_type != ET_EXEC && eh->e_type != ET_DYN) ||
+	    eh->e_phentsize != sizeof(Elf64_Phdr) || elf_getphdrnum(elf, &phnum) < 0 ||
+	    phnum == 0 || phnum > 256 || eh->e_phoff > im->fsize ||
+	    phnum * sizeof(Elf64_Phdr) > im->fsize - eh->e_phoff || !(ph = elf64_getphdr(elf)))
 		goto out;
 	im->eh = *eh;
 	im->phnum = (int)phnum;
@@ -94,19 +99,20 @@ image_read(struct image *im, int hfd)
 		Elf64_Phdr *q = &im->ph[i];
 
 		if (q->p_type == PT_INTERP) {
-			if (q->p_filesz < 2 || q->p_filesz >= sizeof(im->interp) ||
-			    q->p_offset + q->p_filesz > im->fsize ||
+			/* One interpreter, a NUL-terminated path inside the file. */
+			if (im->interp[0] || q->p_filesz < 2 || q->p_filesz >= sizeof(im->interp) ||
+			    q->p_offset > im->fsize || q->p_filesz > im->fsize - q->p_offset ||
 			    pread(hfd, im->interp, q->p_filesz, (off_t)q->p_offset) !=
 				(ssize_t)q->p_filesz ||
-			    im->interp[q->p_filesz - 1] != '\0')
+			    im->interp[q->p_filesz - 1] != '\0' || im->interp[0] == '\0')
 				goto out;
 		}
 		if (q->p_type != PT_LOAD)
 			continue;
 		/* A segment must lie in the file and in user space, with offsets congruent. */
-		if (q->p_filesz > q->p_memsz || q->p_offset + q->p_filesz > im->fsize ||
-		    q->p_offset + q->p_filesz < q->p_offset ||
-		    q->p_vaddr + q->p_memsz < q->p_vaddr || q->p_vaddr + q->p_memsz > UVK_VA_MAX ||
+		if (q->p_filesz > q->p_memsz || q->p_offset > im->fsize ||
+		    q->p_filesz > im->fsize - q->p_offset || q->p_vaddr >= UVK_VA_MAX ||
+		    q->p_memsz > UVK_VA_MAX - q->p_vaddr ||
 		    (q->p_vaddr & (GK_PAGE - 1)) != (q->p_offset & (GK_PAGE - 1)))
 			goto out;
 		if (gk_page_down(q->p_vaddr) < im->lo)
@@ -120,6 +126,26 @@ image_read(struct image *im, int hfd)
 out:
 	elf_end(elf);
 	return err;
+}
+
+/*
+ * Can im, at its bias, go into vm? Its pages must lie above the lowest
+ * address a process may map (Linux's vm.mmap_min_addr), clear of the stub
+ * and below the stack's reach, and clear of other (the interpreter, may be
+ * NULL). A file whose segments cannot be placed is as foreign as one with
+ * bad headers: -ENOEXEC, never a half-built image.
+ */
+static int
+image_fits(const struct gk_vm *vm, const struct image *im, const struct image *other)
+{
+	uint64_t lo = im->lo + im->bias, hi = im->hi + im->bias;
+
+	if (lo < EXEC_VA_MIN || hi <= lo || hi > vm->stack_top - STACK_GAP ||
+	    (lo < UVK_STUB_BASE + UVK_STUB_SIZE && hi > UVK_STUB_BASE))
+		return -ENOEXEC;
+	if (other && lo < other->hi + other->bias && hi > other->lo + other->bias)
+		return -ENOEXEC;
+	return 0;
 }
 
 static unsigned
@@ -370,7 +396,11 @@ do_exec(struct gk_proc *p, const char *gpath, char *const *argv, char *const *en
 		err = -ENOMEM;
 		goto out;
 	}
-	err = image_map(vm, &im, path.gpath);
+	err = image_fits(vm, &im, in.hfd >= 0 ? &in : NULL);
+	if (err == 0 && in.hfd >= 0 && image_fits(vm, &in, NULL) < 0)
+		err = -ELIBBAD;
+	if (err == 0)
+		err = image_map(vm, &im, path.gpath);
 	if (err == 0 && in.hfd >= 0)
 		err = image_map(vm, &in, ipath.gpath);
 	if (err == 0)

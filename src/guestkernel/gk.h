@@ -543,6 +543,7 @@ struct gk_kernel {
 		short events;
 	} watch[8];
 	int tty_fd; /* uvk's terminal, -1 if none: its modes are restored at exit */
+	uint64_t host_ignored; /* gk_sigbit() of each signal uvk inherited as SIG_IGN */
 	int tty_saved;
 	char tty_modes[64]; /* struct termios */
 };
@@ -603,6 +604,7 @@ void gk_cpu_account(struct gk_proc *p, uint64_t ns);
 /* ---- console.c: uvk's terminal, host signals, waiting for input -------------------- */
 
 int gk_console_init(struct gk_kernel *k);
+void gk_console_note_ignored(struct gk_kernel *k);
 void gk_console_fini(struct gk_kernel *k);
 void gk_console_watch(struct gk_kernel *k, int hfd, short events);
 void gk_console_check(struct gk_kernel *k, int64_t timeout_ns);

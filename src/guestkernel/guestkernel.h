@@ -29,6 +29,12 @@ struct gk_config {
 	char *const *envp;   /* the guest's initial environment */
 	FILE *trace;	     /* decoded syscalls go here, or NULL */
 	int stats;	     /* print counters to stderr at exit */
+	/*
+	 * Bit i set: host descriptor i (0, 1 or 2) was closed when uvk started.
+	 * The caller has put /dev/null there, so that nothing gk_run() creates
+	 * lands on it; the guest's descriptor i is closed (EBADF), as natively.
+	 */
+	unsigned std_closed;
 };
 
 /*

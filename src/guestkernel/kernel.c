@@ -132,11 +132,21 @@ proc_new(struct gk_kernel *k, const struct gk_config *cfg, mode_t umask_)
 	p->rlim[RLIMIT_NOFILE].rlim_cur = GK_NFD;
 	p->rlim[RLIMIT_NOFILE].rlim_max = GK_NFD;
 	p->rlim[RLIMIT_AS].rlim_cur = p->rlim[RLIMIT_AS].rlim_max = RLIM_INFINITY;
-	/* Descriptors 0, 1, 2 are uvk's own; a closed one stays closed in the guest. */
+	/* What uvk inherited ignored, pid 1 inherits ignored, as through execve. */
+	for (i = 1; i < GK_NSIG; i++)
+		if (k->host_ignored & gk_sigbit(i))
+			p->sigact[i].handler = (uint64_t)SIG_IGN;
+	/*
+	 * Descriptors 0, 1, 2 are uvk's own; one that was closed when uvk
+	 * started (src/cli put /dev/null there) stays closed in the guest.
+	 */
 	for (i = 0; i < 3; i++) {
-		int hfd = fcntl(i, F_DUPFD_CLOEXEC, 3), fl;
+		int hfd, fl;
 		struct gk_file *f;
 
+		if (cfg->std_closed & (1u << i))
+			continue;
+		hfd = fcntl(i, F_DUPFD_CLOEXEC, 3);
 		if (hfd < 0)
 			continue;
 		fl = fcntl(hfd, F_GETFL);
@@ -191,7 +201,11 @@ print_stats(struct gk_kernel *k, uint64_t wall_ns)
 		(unsigned long long)k->tmpfs_lookups, (unsigned long long)k->tmpfs_probes);
 }
 
-/* Exec errors that mean the program, not uvk, is at fault. */
+/*
+ * Exec errors that mean the program, not uvk, is at fault: what env(1)
+ * exits with when its execvp fails so (127 not found, 126 for the rest).
+ * ENOMEM is the program's too: an image larger than guest RAM allows.
+ */
 static int
 exec_status(int err)
 {
@@ -202,11 +216,13 @@ exec_status(int err)
 	case ELOOP:
 		return GK_EXIT_NOTFOUND;
 	case EACCES:
+	case EPERM:
 	case ENOEXEC:
 	case ELIBBAD:
 	case E2BIG:
 	case EISDIR:
 	case ETXTBSY:
+	case ENOMEM:
 		return GK_EXIT_NOEXEC;
 	}
 	return GK_EXIT_INTERNAL;
@@ -227,6 +243,7 @@ gk_run(const struct gk_config *cfg)
 
 	if (!k)
 		return GK_EXIT_INTERNAL;
+	gk_console_note_ignored(k);
 	signal(SIGPIPE, SIG_IGN);
 	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
 		nofile.rlim_cur = nofile.rlim_max;

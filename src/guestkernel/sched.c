@@ -364,6 +364,8 @@ gk_sched_run(struct gk_kernel *k)
 		next = gk_timers_run(k, gk_now_ns(CLOCK_MONOTONIC));
 		gk_console_check(k, 0);
 		start = release_exited(k, start);
+		if (k->init->exited)
+			break; /* killed while asleep (a host signal): not a deadlock */
 		p = pick(k, start);
 		if (!p) {
 			err = idle(k, next);

@@ -384,6 +384,9 @@ host_signals)
 		done
 		return 1
 	}
+	# Job control on: a background job of a script starts with SIGINT and
+	# SIGQUIT ignored, and uvk, like any program, keeps them ignored.
+	set -m
 	for sig in TERM INT; do
 		$G "$BB" sh -c "trap 'echo got $sig; exit 3' $sig; echo ready; while :; do $BB sleep 0.05; done" \
 			>"$W/.sig" 2>&1 &
@@ -396,6 +399,7 @@ host_signals)
 		grep -q "got $sig" "$W/.sig" || fail "the guest's trap for SIG$sig did not run"
 		[ $st = 3 ] || fail "uvk exited $st, want the guest's 3"
 	done
+	set +m
 	$G "$BB" sh -c "echo stopping; kill -STOP \$\$; echo continued" >"$W/.sig" 2>&1 &
 	pid=$!
 	for i in $(seq 1 200); do
