@@ -36,10 +36,16 @@
 
 #include "gk.h"
 
-/* gk_syscall - dispatch one syscall trap; the result goes to rax unless the call blocked. */
+/*
+ * gk_syscall - dispatch one syscall trap; the result goes to rax unless the
+ * call blocked. The number is an int to Linux (entry_64 sign-extends eax and
+ * compares it unsigned), so getpid | 1L << 32 is getpid: only its low 32
+ * bits choose the handler.
+ */
 void
-gk_syscall(struct gk_proc *p, uint64_t nr, const uint64_t *a)
+gk_syscall(struct gk_proc *p, uint64_t rax_nr, const uint64_t *a)
 {
+	uint64_t nr = (uint32_t)rax_nr;
 	const struct gk_syscall *s = nr < GK_NSYSCALLS ? &gk_systab[nr] : NULL;
 	int early = nr == __NR_execve || nr == __NR_exit || nr == __NR_exit_group;
 	struct gk_args args;

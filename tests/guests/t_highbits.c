@@ -535,6 +535,17 @@ check_wide(void)
 		  syscall(SYS_preadv, FD_FILE, &iov, 1, -1L, 0), EINVAL);
 }
 
+/* The syscall number is an int too: Linux dispatches on its low 32 bits. */
+static void
+check_number(void)
+{
+	CHECK_EQ("syscall(SYS_getpid | 1 << 32) is getpid", syscall(SYS_getpid | HI2), getpid());
+	CHECK_EQ("syscall(SYS_getppid | 0xdeadbeef00000000) is getppid", syscall(SYS_getppid | HI1),
+		 getppid());
+	CHECK_ERR("syscall(0xffffffff) is ENOSYS", syscall(0xffffffffL), ENOSYS);
+	CHECK_ERR("syscall(-1) is ENOSYS", syscall(-1L), ENOSYS);
+}
+
 /* A descriptor number in a name is parsed as Linux does: digits, in range, or no name. */
 static void
 check_names(void)
@@ -783,6 +794,7 @@ main(void)
 			wide_case(&cases[i]);
 	}
 	check_wide();
+	check_number();
 	check_names();
 	teardown();
 	return guest_end();
