@@ -9,12 +9,14 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "gk.h"
 
 #define NIOV 64
+#define K_O_LARGEFILE 0100000 /* the kernel's O_LARGEFILE, as F_GETFL reports it */
 
 static long
 do_read(struct gk_proc *p, int fd, uint64_t buf, size_t len, off_t off)
@@ -290,8 +292,14 @@ GK_SYS(fcntl)
 		p->fdt->cloexec[fd] = (argi & FD_CLOEXEC) != 0;
 		return 0;
 	case F_GETFL:
-		return f->flags | (f->type == GK_F_HOST && f->hfd >= 0 && !(f->flags & O_PATH)
-				       ? (fcntl(f->hfd, F_GETFL) & O_LARGEFILE)
+		/*
+		 * x86-64 open() forces O_LARGEFILE (glibc's O_LARGEFILE is 0
+		 * here, hence the kernel's value); pipes, O_PATH and uvk's own
+		 * console descriptors do not have it.
+		 */
+		return f->flags | (f->type != GK_F_PIPE && f->type != GK_F_CONSOLE &&
+					   !(f->flags & O_PATH)
+				       ? K_O_LARGEFILE
 				       : 0);
 	case F_SETFL:
 		if (f->hfd >= 0 && fcntl(f->hfd, F_SETFL, argi & setfl) < 0)
@@ -492,7 +500,60 @@ GK_SYS(fchdir)
 	return 0;
 }
 
+/*
+ * fadvise64(fd, offset, len, advice): nothing to advise. The descriptor,
+ * then a pipe (ESPIPE), a length that is negative as loff_t, and an unknown
+ * advice (EINVAL), as Linux's generic_fadvise.
+ */
 GK_SYS(fadvise64)
+{
+	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
+	int advice = gk_arg_int(a, 3);
+
+	if (!f)
+		return -EBADF;
+	if (f->type == GK_F_PIPE)
+		return -ESPIPE;
+	if ((int64_t)gk_arg_size(a, 2) < 0 || advice < 0 || advice > 5)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * flock: one guest process holds every lock it asks for; the command is
+ * checked first (LOCK_MAND is accepted and ignored, as Linux), then the
+ * descriptor.
+ */
+GK_SYS(flock)
+{
+	unsigned int cmd = gk_arg_uint(a, 1), type = cmd & ~(unsigned int)LOCK_NB;
+
+	if (cmd & 32 /* LOCK_MAND */)
+		return 0;
+	if (type != LOCK_SH && type != LOCK_EX && type != LOCK_UN)
+		return -EINVAL;
+	return gk_fd_get(p, gk_arg_fd(a, 0)) ? 0 : -EBADF;
+}
+
+GK_SYS(syncfs)
 {
 	return gk_fd_get(p, gk_arg_fd(a, 0)) ? 0 : -EBADF;
 }
+
+/* sync_file_range(fd, offset, nbytes, flags): nothing to write back; Linux's checks, in order. */
+GK_SYS(sync_file_range)
+{
+	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
+	int64_t off = gk_arg_long(a, 1), n = gk_arg_long(a, 2);
+	uint64_t end = (uint64_t)off + (uint64_t)n;
+
+	if (!f)
+		return -EBADF;
+	if (gk_arg_uint(a, 3) & ~7u)
+		return -EINVAL;
+	if (off < 0 || (int64_t)end < 0 || end < (uint64_t)off)
+		return -EINVAL;
+	return f->type == GK_F_PIPE ? -ESPIPE : 0;
+}
+
+

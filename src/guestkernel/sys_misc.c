@@ -221,6 +221,23 @@ GK_SYS(sched_getaffinity)
 	return sizeof(mask);
 }
 
+/*
+ * sched_setaffinity: the guest has one CPU, CPU 0. The mask is read as
+ * Linux does (at most the kernel's mask size, the rest taken as clear); the
+ * target must exist and the mask must allow CPU 0.
+ */
+GK_SYS(sched_setaffinity)
+{
+	unsigned int len = gk_arg_uint(a, 1);
+	uint64_t mask = 0;
+
+	if (len >= sizeof(mask) && gk_copyin(p, &mask, gk_arg_ptr(a, 2), sizeof(mask)) < 0)
+		return -EFAULT;
+	if (gk_arg_int(a, 0) < 0 || !sched_target_ok(p, gk_arg_int(a, 0)))
+		return -ESRCH;
+	return mask & 1 ? 0 : -EINVAL;
+}
+
 GK_SYS(getrusage)
 {
 	int who = gk_arg_int(a, 0);
@@ -254,15 +271,21 @@ GK_SYS(times)
 GK_SYS(futex)
 {
 	int op = gk_arg_int(a, 1) & FUTEX_CMD_MASK;
+	uint64_t uaddr = gk_arg_ptr(a, 0);
 	uint32_t v;
 
 	switch (op) {
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_OP:
-		return 0;
+		/* The key of the word, as Linux makes it: aligned, in user space. */
+		if (uaddr & 3)
+			return -EINVAL;
+		return uaddr < GK_TASK_SIZE ? 0 : -EFAULT;
 	case FUTEX_WAIT:
 	case FUTEX_WAIT_BITSET:
-		if (gk_copyin(p, &v, gk_arg_ptr(a, 0), 4) < 0)
+		if (uaddr & 3)
+			return -EINVAL;
+		if (gk_copyin(p, &v, uaddr, 4) < 0)
 			return -EFAULT;
 		if (v != gk_arg_uint(a, 2))
 			return -EAGAIN;

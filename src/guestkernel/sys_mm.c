@@ -235,7 +235,64 @@ GK_SYS(madvise)
 	}
 }
 
-/* msync, mlock, munlock, mlockall, munlockall: nothing to write back, nothing pageable. */
+/* Is every page of [start, end) inside some VMA? Linux's msync and mlock say ENOMEM if not. */
+static int
+range_mapped(struct gk_vm *vm, uint64_t start, uint64_t end)
+{
+	struct gk_vma *v;
+
+	while (start < end) {
+		v = gk_vma_find(vm, start);
+		if (!v)
+			return 0;
+		start = v->end;
+	}
+	return 1;
+}
+
+/*
+ * msync, mlock, munlock: nothing to write back, nothing pageable, but the
+ * arguments are checked as Linux does: EINVAL for a bad flag or alignment,
+ * ENOMEM for a range that wraps or is not all mapped.
+ */
+GK_SYS(msync)
+{
+	uint64_t start = gk_arg_ulong(a, 0), len = gk_page_up(gk_arg_size(a, 1)), end;
+	int flags = gk_arg_int(a, 2);
+
+	if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC))
+		return -EINVAL;
+	if ((start & (GK_PAGE - 1)) || ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+		return -EINVAL;
+	end = start + len;
+	if (end < start)
+		return -ENOMEM;
+	return range_mapped(p->vm, start, end) ? 0 : -ENOMEM;
+}
+
+/* mlock and munlock take any start: the range is widened to whole pages first. */
+GK_SYS(mlock)
+{
+	uint64_t start = gk_arg_ulong(a, 0), len = gk_arg_size(a, 1), end;
+
+	len = gk_page_up(len + (start & (GK_PAGE - 1)));
+	start &= ~(uint64_t)(GK_PAGE - 1);
+	end = start + len;
+	if (end < start)
+		return -EINVAL;
+	return range_mapped(p->vm, start, end) ? 0 : -ENOMEM;
+}
+
+GK_SYS(mlockall)
+{
+	int flags = gk_arg_int(a, 0);
+
+	if (!flags || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || flags == MCL_ONFAULT)
+		return -EINVAL;
+	return 0;
+}
+
+/* munlockall, sync: nothing to do and no argument. */
 GK_SYS(mnop)
 {
 	return 0;

@@ -132,6 +132,8 @@ check_fcntl_fl(int fd, const char *file)
 	char b[4];
 
 	CHECK_EQ("F_GETFL access mode is O_RDWR", fl & O_ACCMODE, O_RDWR);
+	/* x86-64 open() forces it; glibc's own O_LARGEFILE is 0, so the kernel's value. */
+	CHECK_EQ("F_GETFL has the kernel's O_LARGEFILE (0100000)", fl & 0100000, 0100000);
 	CHECK_EQ("F_GETFL: no O_APPEND, no O_NONBLOCK", fl & (O_APPEND | O_NONBLOCK), 0);
 	CHECK_EQ("F_SETFL O_APPEND|O_NONBLOCK", fcntl(fd, F_SETFL, fl | O_APPEND | O_NONBLOCK), 0);
 	fl = fcntl(fd, F_GETFL);
