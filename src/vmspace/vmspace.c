@@ -93,16 +93,19 @@ vms_flush(struct uvk_vmspace *vms)
 		return -ESRCH;
 	rc = tracer_run_stub(&vms->child, vms->ncmds, &failed, &err);
 	vms->ncmds = 0;
-	if (rc == -EIO) {
+	if (rc) {
 		/*
-		 * A mapping call the tracer itself built failed: the child's
-		 * address space no longer matches the tables. Kill it rather
-		 * than let the guest run on a lie.
+		 * The queue is gone, run or not: a mapping call that failed
+		 * (-EIO), or a batch that never ran, leaves the child's
+		 * address space out of step with the tables, with mappings of
+		 * frames the guest kernel may be handing out again. Kill it
+		 * rather than let the guest run on a lie; its mappings die
+		 * with it.
 		 */
 		tracer_kill(&vms->child);
-		return -EIO;
+		return rc == -ESRCH ? -ESRCH : -EIO;
 	}
-	return rc;
+	return 0;
 }
 
 /* vms_queue - see internal.h. */
@@ -160,6 +163,16 @@ uvk_vmspace_set_root(struct uvk_vmspace *vms, uint64_t root)
 	vms->root = root;
 	vms->has_root = true;
 	return queue_unmap_all(vms);
+}
+
+/* uvk_vmspace_kill - see uvk/vmspace.h. */
+UVK_EXPORT void
+uvk_vmspace_kill(struct uvk_vmspace *vms)
+{
+	if (!vms)
+		return;
+	vms->ncmds = 0;
+	tracer_kill(&vms->child);
 }
 
 /* uvk_vmspace_invalidate - see uvk/vmspace.h. */
