@@ -29,6 +29,7 @@
 
 struct fork_ctx {
 	struct gk_vm *parent, *child;
+	int shared; /* the VMA being copied is MAP_SHARED: frames are shared, not COW */
 	int err;
 	uint64_t bad_gva, bad_pte; /* the parent's corrupt entry, if bad_pte */
 };
@@ -43,7 +44,8 @@ fork_leaf(void *ctx, uint64_t gva, uint64_t *pte)
 
 	if (!(v & UVK_PTE_V))
 		return 0;
-	v = (v & ~(UVK_PTE_W | UVK_PTE_M | UVK_PTE_A)) | UVK_PTE_SW0;
+	if (!c->shared)
+		v = (v & ~(UVK_PTE_W | UVK_PTE_M | UVK_PTE_A)) | UVK_PTE_SW0;
 	/* The reference first: palloc judges the frame number (guest RAM) before anything uses it. */
 	err = gk_page_ref(pa, v & UVK_PTE_FRAME);
 	if (err == -EFAULT) {
@@ -64,8 +66,34 @@ fork_leaf(void *ctx, uint64_t gva, uint64_t *pte)
 }
 
 /*
- * gk_vm_fork - a copy-on-write copy of parent in a new vmspace. Returns the
- * child, or NULL with errno set (ENOMEM, or what uvk_vmspace_create said).
+ * Give every page of a shared anonymous VMA a frame now, so that parent and
+ * child share all of them: a page first touched after the fork would
+ * otherwise get a frame of its own on each side. Returns 0 or -ENOMEM.
+ */
+static int
+populate_shared(struct gk_vm *vm, const struct gk_vma *v)
+{
+	uint64_t g;
+	int err;
+
+	if (v->prot == PROT_NONE)
+		return 0; /* no access to fault with; such pages are not shared (a known gap) */
+	for (g = v->start; g < v->end; g += GK_PAGE) {
+		if (uvk_vpt_lookup(vm->k->vmem, vm->root, g, NULL, NULL) == 0)
+			continue;
+		err = gk_vm_fault(vm, g, 0);
+		if (err < 0)
+			return err == -ENOMEM ? -ENOMEM : -EFAULT;
+	}
+	return 0;
+}
+
+/*
+ * gk_vm_fork - a copy-on-write copy of parent in a new vmspace. MAP_SHARED
+ * memory is not copied but shared: the child's entries name the parent's
+ * frames, writable, and anonymous shared memory is populated first (see
+ * populate_shared). Returns the child, or NULL with errno set (ENOMEM,
+ * EAGAIN, or what uvk_vmspace_create said).
  * On failure the parent is intact (some of its pages may be marked COW, which
  * costs one fault each later and nothing else).
  */
@@ -95,13 +123,20 @@ gk_vm_fork(struct gk_vm *parent)
 	vm->mmap_top = parent->mmap_top;
 	vm->stack_top = parent->stack_top;
 	vm->stack_max = parent->stack_max;
-	for (i = 0; i < parent->nvma && !c.err; i++)
-		if (uvk_vpt_foreach(parent->k->vmem, parent->root, parent->vma[i].start,
-				    parent->vma[i].end, fork_leaf, &c) < 0 &&
+	for (i = 0; i < parent->nvma && !c.err; i++) {
+		const struct gk_vma *v = &parent->vma[i];
+
+		c.shared = (v->flags & GK_VMA_SHARED) != 0;
+		if (c.shared && !(v->flags & GK_VMA_FILE))
+			c.err = populate_shared(parent, v);
+		if (!c.err &&
+		    uvk_vpt_foreach(parent->k->vmem, parent->root, v->start, v->end, fork_leaf,
+				    &c) < 0 &&
 		    !c.err)
 			c.err = -EFAULT;
+	}
 	for (i = 0; i < parent->nvma; i++)
-		if (parent->vma[i].prot & PROT_WRITE)
+		if ((parent->vma[i].prot & PROT_WRITE) && !(parent->vma[i].flags & GK_VMA_SHARED))
 			gk_vm_invalidate(parent, parent->vma[i].start, parent->vma[i].end);
 	if (c.err) {
 		if (c.err == -EFAULT)

@@ -37,6 +37,11 @@
 #define GK_MMAP_TOP  0x7f0000000000ULL
 #define GK_STACK_TOP 0x7ffffffde000ULL
 #define GK_VA_MIN    0x10000ULL
+/*
+ * One past the highest user address the host can map (its TASK_SIZE_MAX):
+ * the page below UVK_VA_MAX is not the guest's either, as on Linux.
+ */
+#define GK_VA_TOP 0x7ffffffff000ULL
 /* Linux's stack_guard_gap: a stack keeps this far above the mapping below it. */
 #define STACK_GUARD_GAP (256 * GK_PAGE)
 
@@ -378,6 +383,33 @@ overlaps_stub(uint64_t start, uint64_t end)
 }
 
 /*
+ * vm_check - the debug build's check of the VMA list after every change:
+ * sorted, disjoint, page aligned, inside [GK_VA_MIN, GK_VA_TOP), never over
+ * the stub (whose host mappings no invalidation may touch).
+ */
+static void
+vm_check(const struct gk_vm *vm)
+{
+#ifdef UVK_DEBUG_CHECKS
+	uint64_t prev_end = GK_VA_MIN;
+	int i;
+
+	for (i = 0; i < vm->nvma; i++) {
+		const struct gk_vma *v = &vm->vma[i];
+
+		GK_DEBUG_CHECK(v->start >= prev_end && v->start < v->end && v->end <= GK_VA_TOP &&
+				   !((v->start | v->end) & (GK_PAGE - 1)) &&
+				   !overlaps_stub(v->start, v->end),
+			       "VMA %d [%#llx, %#llx) after %#llx", i, (unsigned long long)v->start,
+			       (unsigned long long)v->end, (unsigned long long)prev_end);
+		prev_end = v->end;
+	}
+#else
+	(void)vm;
+#endif
+}
+
+/*
  * gk_vm_unmap - remove every mapping in [start, start+len). Returns 0 or
  * -ENOMEM if a VMA could not be split (the tracer is out of memory).
  */
@@ -398,6 +430,7 @@ gk_vm_unmap(struct gk_vm *vm, uint64_t start, uint64_t len)
 		gk_mapfile_unref(v->file);
 		vma_remove_at(vm, i);
 	}
+	vm_check(vm);
 	return 0;
 }
 
@@ -421,7 +454,7 @@ gk_vm_map(struct gk_vm *vm, uint64_t start, uint64_t len, unsigned prot, unsigne
 	};
 	int i, err;
 
-	if (start < GK_VA_MIN || start + len > UVK_VA_MAX || start + len < start || len == 0 ||
+	if (start < GK_VA_MIN || start + len > GK_VA_TOP || start + len < start || len == 0 ||
 	    overlaps_stub(start, start + len))
 		return -ENOMEM;
 	err = gk_vm_unmap(vm, start, len);
@@ -434,6 +467,7 @@ gk_vm_map(struct gk_vm *vm, uint64_t start, uint64_t len, unsigned prot, unsigne
 	if (file)
 		file->refs++;
 	vma_merge(vm, i);
+	vm_check(vm);
 	return 0;
 }
 
@@ -508,6 +542,7 @@ gk_vm_protect(struct gk_vm *vm, uint64_t start, uint64_t len, unsigned prot)
 	i = vma_index(vm, start);
 	if (i < vm->nvma)
 		vma_merge(vm, i);
+	vm_check(vm);
 	return 0;
 }
 
@@ -537,7 +572,7 @@ gk_vm_range_free(struct gk_vm *vm, uint64_t start, uint64_t len)
 {
 	int i = vma_index(vm, start);
 
-	if (start < GK_VA_MIN || start + len > UVK_VA_MAX || start + len < start ||
+	if (start < GK_VA_MIN || start + len > GK_VA_TOP || start + len < start ||
 	    overlaps_stub(start, start + len))
 		return 0;
 	return i >= vm->nvma || vm->vma[i].start >= start + len;
@@ -647,6 +682,7 @@ gk_vm_move(struct gk_vm *vm, uint64_t old, uint64_t oldlen, uint64_t new, uint64
 	}
 	if (newlen < oldlen)
 		gk_vm_unmap(vm, new + newlen, oldlen - newlen);
+	vm_check(vm);
 	return m.err;
 }
 
@@ -728,8 +764,7 @@ grow_stack(struct gk_vm *vm, uint64_t gva)
 	if (start < floor)
 		return NULL;
 	v->start = start;
-	GK_DEBUG_CHECK(!overlaps_stub(v->start, v->end), "stack [%#llx, %#llx) over the stub",
-		       (unsigned long long)v->start, (unsigned long long)v->end);
+	vm_check(vm);
 	return v;
 }
 
@@ -748,7 +783,7 @@ gk_vm_fault(struct gk_vm *vm, uint64_t gva, unsigned access)
 	int err;
 
 	vm->k->st.faults++;
-	if (gva >= UVK_VA_MAX)
+	if (gva >= GK_VA_TOP)
 		return -EFAULT;
 	v = gk_vma_find(vm, gva);
 	if (!v)
