@@ -32,7 +32,7 @@ CASES="args brk_mmap mprotect mprotect-none mprotect-rodata files_root files_tmp
 dup_fcntl efault enomem clock misc fork pipe signal sigfault sigproc timer poll sched bigfork
 highbits hostlimits
 res_pipesize res_pipefill res_sparse res_maptmp res_maphost res_bigdir res_nofile
-stackgrow shmanon"
+stackgrow shmanon vmtop"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -548,6 +548,11 @@ stackgrow)
 shmanon)
     guest -- "$prog"
     passed t_shmanon && result=0
+    ;;
+
+vmtop)
+    guest -- "$prog"
+    passed t_vmtop && result=0
     ;;
 esac
 
