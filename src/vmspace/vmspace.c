@@ -129,6 +129,17 @@ vms_queue_map(struct uvk_vmspace *vms, uint64_t gva, uint64_t len, unsigned prot
 {
 	int hprot = PROT_READ;
 
+	/*
+	 * The last wall before a host mmap: only guest RAM (never the private
+	 * tail with the stub and command pages), never over the stub, never
+	 * past the host's top. The walker guarantees all three; a failure here
+	 * is a bug of ours, and the mapping is refused rather than made.
+	 */
+	UVK_DEBUG_CHECK(gpa <= vms->pm->size && len <= vms->pm->size - gpa &&
+			!vms_overlaps_stub(gva, len) && gva + len <= TRACER_TASK_TOP);
+	if (gpa > vms->pm->size || len > vms->pm->size - gpa || vms_overlaps_stub(gva, len) ||
+	    gva > TRACER_TASK_TOP || len > TRACER_TASK_TOP - gva)
+		return -EFAULT;
 	if (prot & UVK_ACCESS_WRITE)
 		hprot |= PROT_WRITE;
 	if (prot & UVK_ACCESS_EXEC)
