@@ -167,11 +167,25 @@ int uvk_vmspace_set_root(struct uvk_vmspace *vms, uint64_t root);
 /*
  * uvk_vmspace_invalidate - drop the host mappings of [gva, gva+len) after the
  * guest kernel changed entries there, so that the next access walks the table
- * again. Queued and executed before the child next runs. Returns 0, -EINVAL
- * for a range that is unaligned or overlaps the stub, -ESRCH if the child is
- * gone.
+ * again. Queued and executed before the child next runs; nothing but the
+ * child itself can use a mapping meanwhile, so the frames behind it may be
+ * reused as soon as this returns 0. Returns 0; -EINVAL for a range that is
+ * unaligned, beyond UVK_VA_MAX or overlaps the stub (nothing is done: the
+ * caller must not reuse the frames, and kills the child with
+ * uvk_vmspace_kill() if it cannot do without the invalidation); or -ESRCH
+ * or -EIO when the child is gone or could not run the queue, in which case
+ * it is dead (killed here if need be) and no mapping of it survives.
  */
 int uvk_vmspace_invalidate(struct uvk_vmspace *vms, uint64_t gva, uint64_t len);
+
+/*
+ * uvk_vmspace_kill - kill the child now (the queue of mapping calls is
+ * dropped): every host mapping of it is gone when this returns. The next
+ * uvk_vmspace_run() reports UVK_TRAP_EXIT, killed by SIGKILL. For a guest
+ * kernel that finds a process it cannot keep consistent (an invalidation it
+ * cannot do, a corrupt page table). NULL or a dead child is fine.
+ */
+void uvk_vmspace_kill(struct uvk_vmspace *vms);
 
 /*
  * uvk_vmspace_prefault - map [gva, gva+len) now, as the fault shortcut would

@@ -39,8 +39,11 @@
  *      and 4 it is reserved.
  *  SW  three bits left to the guest kernel (a COW marker, say); ignored here.
  *  reserved (bits 3, 4, 8, 52-62) must be zero: a set reserved bit, a frame
- *  beyond pmem, a misaligned 2 MiB frame or a table that points back at one
- *  of its ancestors makes the walk fail with -EFAULT, never crash or loop.
+ *  beyond pmem, a misaligned 2 MiB frame, a table that points back at one
+ *  of its ancestors or a leaf whose page holds one of the tables walked to
+ *  reach it (a self-map) makes the walk fail with -EFAULT, never crash or
+ *  loop. The tables are guest RAM: every frame number is judged before it
+ *  is followed, and a process can never be given its own tables.
  */
 #ifndef UVK_VPT_H
 #define UVK_VPT_H
@@ -134,8 +137,8 @@ typedef void (*uvk_vpt_free_fn)(void *ctx, uint64_t gpa);
  * have V set and a frame inside mem). Intermediate tables are created with
  * alloc as needed, as V|W|U entries so that the leaf alone decides.
  * Returns 0 (the old leaf in *ret_old if ret_old is not NULL, 0 if none),
- * -EINVAL for a bad pte or gva, -EFAULT for a garbage table, or what alloc
- * returned. The caller must invalidate gva in every vmspace using the table
+ * -EINVAL for a bad pte or gva, -EFAULT for a garbage table or a pte whose
+ * frame is one of the tables that translate gva, or what alloc returned. The caller must invalidate gva in every vmspace using the table
  * if an old valid leaf was replaced.
  */
 int uvk_vpt_enter(const struct uvk_vpt_mem *mem, uint64_t root, uint64_t gva, uint64_t pte,
@@ -144,7 +147,8 @@ int uvk_vpt_enter(const struct uvk_vpt_mem *mem, uint64_t root, uint64_t gva, ui
 /*
  * uvk_vpt_lookup - find the 4 KiB leaf entry for gva without side effects.
  * Returns 0 with the entry in *ret_pte and its gpa in *ret_pte_gpa (either
- * may be NULL), -ENOENT if there is none, -EFAULT for a garbage table.
+ * may be NULL), -ENOENT if there is none, -EFAULT for a garbage table or a
+ * valid leaf the walker would refuse (clear it with uvk_vpt_remove).
  * A 2 MiB leaf is reported as -ENOENT with nothing set: callers that use
  * huge leaves walk with uvk_vpt_walk().
  */
@@ -165,7 +169,9 @@ int uvk_vpt_remove(const struct uvk_vpt_mem *mem, uint64_t root, uint64_t gva, u
 /*
  * uvk_vpt_foreach - call fn for every valid 4 KiB leaf mapping a page in
  * [start, end), in address order, with a pointer to the entry itself (fn may
- * change it). Stops early and returns fn's value if fn returns nonzero;
+ * change it). The entry is handed over raw, whatever it holds, so that fn
+ * can clear a bad one: its frame number is guest RAM, and fn checks it
+ * against what it knows (RAM size, frames in use) before using it. Stops early and returns fn's value if fn returns nonzero;
  * returns 0 after a full pass, -EFAULT for a garbage table (entries before it
  * have been visited).
  */

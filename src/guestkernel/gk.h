@@ -11,6 +11,7 @@
 
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,6 +41,22 @@ struct gk_file;
 /* gk_panic - a broken invariant of the guest kernel itself; never reachable from a guest. */
 void gk_panic(const char *fn, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 
+/*
+ * GK_DEBUG_CHECK - an invariant checked only in the debug/sanitizer build
+ * (meson option debug_checks): a failure panics there. In a release build
+ * the code that follows must cope with the broken case on its own (it only
+ * ever comes from corrupt guest RAM, which costs the guest its process).
+ */
+#ifdef UVK_DEBUG_CHECKS
+#define GK_DEBUG_CHECK(cond, ...)                                                                  \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			gk_panic(__func__, __VA_ARGS__);                                           \
+	} while (0)
+#else
+#define GK_DEBUG_CHECK(cond, ...) ((void)0)
+#endif
+
 /* ---- palloc.c: physical pages of pmem -------------------------------------------------- */
 
 struct gk_palloc {
@@ -49,6 +66,7 @@ struct gk_palloc {
 	uint64_t *bitmap; /* 1 = frame in use */
 	uint64_t *clean;  /* 1 = frame known to hold zeroes (a hole of the memfd) */
 	uint16_t *ref;	  /* mappings of each frame, for copy-on-write in part 2 */
+	uint64_t *table;  /* 1 = frame holds a page table (never mapped as a leaf) */
 	uint64_t next;	  /* next-fit cursor, in frames */
 	uint64_t nfree;
 	uint64_t peak_used;
@@ -57,10 +75,14 @@ struct gk_palloc {
 int gk_palloc_init(struct gk_palloc *pa, struct uvk_pmem *pm);
 void gk_palloc_fini(struct gk_palloc *pa);
 long gk_palloc_run(struct gk_palloc *pa, uint64_t want, uint64_t *ret_gpa);
-void gk_palloc_free(struct gk_palloc *pa, uint64_t gpa, uint64_t npages);
-void gk_page_ref(struct gk_palloc *pa, uint64_t gpa);
+int gk_palloc_free(struct gk_palloc *pa, uint64_t gpa, uint64_t npages);
+bool gk_frame_ok(const struct gk_palloc *pa, uint64_t gpa);
+bool gk_leaf_frame_ok(const struct gk_palloc *pa, uint64_t gpa);
+void gk_frame_set_table(struct gk_palloc *pa, uint64_t gpa, bool table);
+int gk_page_ref(struct gk_palloc *pa, uint64_t gpa);
 int gk_page_unref(struct gk_palloc *pa, uint64_t gpa);
 int gk_page_drop(struct gk_palloc *pa, uint64_t gpa);
+unsigned gk_page_refs(const struct gk_palloc *pa, uint64_t gpa);
 
 /* ---- vm.c: address spaces, VMAs, page faults ------------------------------------------- */
 
@@ -137,6 +159,9 @@ struct gk_vm *gk_vm_fork(struct gk_vm *parent);
 int gk_vm_cow_fault(struct gk_vm *vm, uint64_t page, uint64_t pte, uint64_t bits,
 		    unsigned access);
 int gk_vm_table_alloc(void *ctx, uint64_t *ret_gpa);
+int gk_vm_enter(struct gk_vm *vm, uint64_t gva, uint64_t pte);
+int gk_vm_invalidate(struct gk_vm *vm, uint64_t start, uint64_t end);
+void gk_vm_corrupt(struct gk_vm *vm, uint64_t gva, uint64_t pte);
 
 /* mapfile.c */
 struct gk_mapfile *gk_mapfile_new(int hfd, const char *gpath);
@@ -508,6 +533,7 @@ struct gk_kstats {
 	uint64_t faults;      /* page faults handled by the guest kernel (traps + copyin/out) */
 	uint64_t fault_pages; /* pages populated */
 	uint64_t oom;
+	uint64_t corrupt; /* processes killed for a corrupt page-table entry */
 };
 
 struct gk_kernel {

@@ -16,6 +16,7 @@
  * Must not: touch page tables or vmspaces. Callers keep track of what they own.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,7 +54,8 @@ gk_palloc_init(struct gk_palloc *pa, struct uvk_pmem *pm)
 	pa->bitmap = calloc((pa->npages + 63) / 64, sizeof(uint64_t));
 	pa->clean = malloc((pa->npages + 63) / 64 * sizeof(uint64_t));
 	pa->ref = calloc(pa->npages, sizeof(uint16_t));
-	if (!pa->bitmap || !pa->clean || !pa->ref) {
+	pa->table = calloc((pa->npages + 63) / 64, sizeof(uint64_t));
+	if (!pa->bitmap || !pa->clean || !pa->ref || !pa->table) {
 		gk_palloc_fini(pa);
 		return -ENOMEM;
 	}
@@ -70,6 +72,8 @@ gk_palloc_fini(struct gk_palloc *pa)
 	free(pa->bitmap);
 	free(pa->clean);
 	free(pa->ref);
+	free(pa->table);
+	pa->table = NULL;
 	pa->clean = NULL;
 	pa->bitmap = NULL;
 	pa->ref = NULL;
@@ -127,56 +131,137 @@ gk_palloc_run(struct gk_palloc *pa, uint64_t want, uint64_t *ret_gpa)
 	return (long)n;
 }
 
-/* gk_palloc_free - give npages frames from gpa back, whatever their reference counts. */
-void
-gk_palloc_free(struct gk_palloc *pa, uint64_t gpa, uint64_t npages)
+/*
+ * gk_frame_ok - whether gpa names a frame the allocator handed out: page
+ * aligned, inside RAM, not frame 0, in use. Every frame number read back
+ * from a page table goes through here before it indexes anything: the
+ * tables live in guest RAM, and an entry that fails this can only be
+ * corruption (the caller kills the process that owns the table).
+ */
+bool
+gk_frame_ok(const struct gk_palloc *pa, uint64_t gpa)
 {
-	uint64_t f = gpa / GK_PAGE, i;
+	uint64_t f = gpa / GK_PAGE;
 
-	for (i = 0; i < npages; i++) {
-		if (f + i == 0 || f + i >= pa->npages || !bit_test(pa->bitmap, f + i))
-			gk_panic(__func__, "freeing free frame %#llx",
-				 (unsigned long long)((f + i) * GK_PAGE));
-		bit_clear(pa->bitmap, f + i);
-		pa->ref[f + i] = 0;
-	}
-	pa->nfree += npages;
-	/* Small runs are cheaper to zero on reuse than to discard now. */
-	if (npages >= 16 && uvk_pmem_discard(pa->pm, gpa, npages * GK_PAGE) == 0)
-		for (i = 0; i < npages; i++)
-			bit_set(pa->clean, f + i);
-}
-
-void
-gk_page_ref(struct gk_palloc *pa, uint64_t gpa)
-{
-	pa->ref[gpa / GK_PAGE]++;
+	return !(gpa & (GK_PAGE - 1)) && f != 0 && f < pa->npages && bit_test(pa->bitmap, f);
 }
 
 /*
- * gk_page_drop - drop one reference; returns 1 when it was the last, and
- * the caller then frees the frame (with others, in a run) by gk_palloc_free.
+ * gk_frame_set_table - mark the frame at gpa (in use) as a page-table page,
+ * or not. A table page is never a leaf: gk_leaf_frame_ok refuses it, so no
+ * path can map a process's own tables into it.
+ */
+void
+gk_frame_set_table(struct gk_palloc *pa, uint64_t gpa, bool table)
+{
+	GK_DEBUG_CHECK(gk_frame_ok(pa, gpa), "table frame %#llx not in use",
+		       (unsigned long long)gpa);
+	if (!gk_frame_ok(pa, gpa))
+		return;
+	if (table)
+		bit_set(pa->table, gpa / GK_PAGE);
+	else
+		bit_clear(pa->table, gpa / GK_PAGE);
+}
+
+/* gk_leaf_frame_ok - gk_frame_ok, and not a page-table page: what a leaf may map. */
+bool
+gk_leaf_frame_ok(const struct gk_palloc *pa, uint64_t gpa)
+{
+	return gk_frame_ok(pa, gpa) && !bit_test(pa->table, gpa / GK_PAGE);
+}
+
+/*
+ * gk_palloc_free - give npages frames from gpa back, whatever their
+ * reference counts. Returns 0, or -EFAULT if some frame was not in use or
+ * lies outside RAM: those are skipped (never indexed), the others freed.
+ */
+int
+gk_palloc_free(struct gk_palloc *pa, uint64_t gpa, uint64_t npages)
+{
+	uint64_t f = gpa / GK_PAGE, i, freed = 0;
+	int err = 0;
+
+	if ((gpa & (GK_PAGE - 1)) || f >= pa->npages || npages > pa->npages - f) {
+		GK_DEBUG_CHECK(0, "freeing frames %#llx+%llu outside RAM", (unsigned long long)gpa,
+			       (unsigned long long)npages);
+		return -EFAULT;
+	}
+	for (i = 0; i < npages; i++) {
+		if (f + i == 0 || !bit_test(pa->bitmap, f + i)) {
+			GK_DEBUG_CHECK(0, "freeing free frame %#llx",
+				       (unsigned long long)((f + i) * GK_PAGE));
+			err = -EFAULT;
+			continue;
+		}
+		bit_clear(pa->bitmap, f + i);
+		bit_clear(pa->table, f + i);
+		pa->ref[f + i] = 0;
+		freed++;
+	}
+	pa->nfree += freed;
+	/* Small runs are cheaper to zero on reuse than to discard now. */
+	if (!err && npages >= 16 && uvk_pmem_discard(pa->pm, gpa, npages * GK_PAGE) == 0)
+		for (i = 0; i < npages; i++)
+			bit_set(pa->clean, f + i);
+	return err;
+}
+
+/*
+ * gk_page_ref - one more mapping of the frame at gpa. Returns 0, -EFAULT if
+ * gpa is not a frame in use (see gk_frame_ok), or -EAGAIN if its count is
+ * at its maximum (the caller fails the fork that wanted it).
+ */
+int
+gk_page_ref(struct gk_palloc *pa, uint64_t gpa)
+{
+	uint64_t f = gpa / GK_PAGE;
+
+	if (!gk_leaf_frame_ok(pa, gpa) || pa->ref[f] == 0) {
+		GK_DEBUG_CHECK(0, "reference to frame %#llx not in use", (unsigned long long)gpa);
+		return -EFAULT;
+	}
+	if (pa->ref[f] == UINT16_MAX)
+		return -EAGAIN;
+	pa->ref[f]++;
+	return 0;
+}
+
+/*
+ * gk_page_drop - drop one reference; returns 1 when it was the last (the
+ * caller then frees the frame, with others in a run, by gk_palloc_free), 0
+ * when others remain, -EFAULT if gpa is not a referenced frame in use
+ * (nothing is touched then).
  */
 int
 gk_page_drop(struct gk_palloc *pa, uint64_t gpa)
 {
 	uint64_t f = gpa / GK_PAGE;
 
-	if (pa->ref[f] == 0)
-		gk_panic(__func__, "frame %#llx has no reference", (unsigned long long)gpa);
+	if (!gk_leaf_frame_ok(pa, gpa) || pa->ref[f] == 0) {
+		GK_DEBUG_CHECK(0, "dropping frame %#llx not in use", (unsigned long long)gpa);
+		return -EFAULT;
+	}
 	return --pa->ref[f] == 0;
 }
 
-/* gk_page_unref - drop one reference; frees the frame and returns 1 when it was the last. */
+/*
+ * gk_page_unref - drop one reference; frees the frame and returns 1 when it
+ * was the last, 0 when others remain, -EFAULT as gk_page_drop.
+ */
 int
 gk_page_unref(struct gk_palloc *pa, uint64_t gpa)
 {
-	uint64_t f = gpa / GK_PAGE;
+	int rc = gk_page_drop(pa, gpa);
 
-	if (pa->ref[f] == 0)
-		gk_panic(__func__, "frame %#llx has no reference", (unsigned long long)gpa);
-	if (--pa->ref[f] > 0)
-		return 0;
-	gk_palloc_free(pa, gpa, 1);
-	return 1;
+	if (rc == 1)
+		gk_palloc_free(pa, gpa, 1);
+	return rc;
+}
+
+/* gk_page_refs - the reference count of a frame in use, 0 for anything else. */
+unsigned
+gk_page_refs(const struct gk_palloc *pa, uint64_t gpa)
+{
+	return gk_frame_ok(pa, gpa) ? pa->ref[gpa / GK_PAGE] : 0;
 }

@@ -37,6 +37,13 @@
 #define GK_MMAP_TOP  0x7f0000000000ULL
 #define GK_STACK_TOP 0x7ffffffde000ULL
 #define GK_VA_MIN    0x10000ULL
+/*
+ * One past the highest user address the host can map (its TASK_SIZE_MAX):
+ * the page below UVK_VA_MAX is not the guest's either, as on Linux.
+ */
+#define GK_VA_TOP 0x7ffffffff000ULL
+/* Linux's stack_guard_gap: a stack keeps this far above the mapping below it. */
+#define STACK_GUARD_GAP (256 * GK_PAGE)
 
 /* gk_vm_table_alloc - the uvk_vpt_alloc_fn for vm's tables (ctx is the gk_vm). */
 int
@@ -45,7 +52,10 @@ gk_vm_table_alloc(void *ctx, uint64_t *ret_gpa)
 	struct gk_vm *vm = ctx;
 	long n = gk_palloc_run(&vm->k->pa, 1, ret_gpa);
 
-	return n < 0 ? (int)n : 0;
+	if (n < 0)
+		return (int)n;
+	gk_frame_set_table(&vm->k->pa, *ret_gpa, true);
+	return 0;
 }
 
 static void
@@ -54,6 +64,69 @@ table_free(void *ctx, uint64_t gpa)
 	struct gk_vm *vm = ctx;
 
 	gk_palloc_free(&vm->k->pa, gpa, 1);
+}
+
+/*
+ * gk_vm_corrupt - vm's page table holds what this kernel never wrote there
+ * (a frame outside RAM or not in use, a table page as a leaf, a garbage
+ * table): guest RAM was corrupted. Nothing read from such an entry is used;
+ * the process (every one using vm) dies with its host process, which takes
+ * every host mapping of vm along, and the next run reports it killed.
+ */
+void
+gk_vm_corrupt(struct gk_vm *vm, uint64_t gva, uint64_t pte)
+{
+	GK_DEBUG_CHECK(0, "corrupt page-table entry %#llx at %#llx", (unsigned long long)pte,
+		       (unsigned long long)gva);
+	vm->k->st.corrupt++;
+	if (vm->vms)
+		uvk_vmspace_kill(vm->vms);
+}
+
+/*
+ * gk_vm_invalidate - drop the host mappings of [start, end) of vm. Returns 0
+ * once they are gone or queued to go before the process runs again (or its
+ * host process is dead, taking them along). An invalidation the library
+ * refuses cannot be left undone, since the frames behind it are about to
+ * be reused: the host process is killed instead, and the error returned.
+ */
+int
+gk_vm_invalidate(struct gk_vm *vm, uint64_t start, uint64_t end)
+{
+	int rc;
+
+	if (!vm->vms || end <= start)
+		return 0;
+	GK_DEBUG_CHECK(!((start | end) & (GK_PAGE - 1)) && end <= UVK_VA_MAX &&
+			   !(start < UVK_STUB_BASE + UVK_STUB_SIZE && end > UVK_STUB_BASE),
+		       "invalidating [%#llx, %#llx)", (unsigned long long)start,
+		       (unsigned long long)end);
+	rc = uvk_vmspace_invalidate(vm->vms, start, end - start);
+	if (rc == 0 || rc == -ESRCH)
+		return 0;
+	GK_DEBUG_CHECK(0, "invalidate [%#llx, %#llx): %d", (unsigned long long)start,
+		       (unsigned long long)end, rc);
+	uvk_vmspace_kill(vm->vms);
+	return rc;
+}
+
+/*
+ * gk_vm_enter - map page gva to the leaf pte in vm's table (tables from
+ * palloc). Returns what uvk_vpt_enter does. The frame is one this kernel
+ * allocated for data: never a page table (a process that could reach its
+ * own tables could map anything), which the debug build asserts.
+ */
+int
+gk_vm_enter(struct gk_vm *vm, uint64_t gva, uint64_t pte)
+{
+	GK_DEBUG_CHECK(gk_leaf_frame_ok(&vm->k->pa, pte & UVK_PTE_FRAME),
+		       "leaf %#llx at %#llx maps no data frame", (unsigned long long)pte,
+		       (unsigned long long)gva);
+	GK_DEBUG_CHECK(!(gva < UVK_STUB_BASE + UVK_STUB_SIZE && gva + GK_PAGE > UVK_STUB_BASE),
+		       "leaf at %#llx in the stub", (unsigned long long)gva);
+	if (!gk_leaf_frame_ok(&vm->k->pa, pte & UVK_PTE_FRAME))
+		return -EFAULT;
+	return uvk_vpt_enter(vm->k->vmem, vm->root, gva, pte, gk_vm_table_alloc, vm, NULL);
 }
 
 /*
@@ -103,6 +176,7 @@ gk_vm_new(struct gk_kernel *k)
 struct drop {
 	struct gk_vm *vm;
 	uint64_t gpa, n; /* the run being gathered */
+	uint64_t bad_gva, bad_pte; /* a corrupt entry met, if bad_pte */
 };
 
 static void
@@ -118,10 +192,18 @@ drop_leaf(void *ctx, uint64_t gva, uint64_t *pte)
 {
 	struct drop *d = ctx;
 	uint64_t f = *pte & UVK_PTE_FRAME;
+	int rc;
 
 	if (*pte & UVK_PTE_V) {
-		d->vm->pages--;
-		if (gk_page_drop(&d->vm->k->pa, f)) {
+		/* The frame number is guest RAM: palloc checks it before it indexes. */
+		rc = gk_page_drop(&d->vm->k->pa, f);
+		if (rc < 0) {
+			d->bad_gva = gva;
+			d->bad_pte = *pte;
+		} else {
+			d->vm->pages--;
+		}
+		if (rc == 1) {
 			if (d->n && f != d->gpa + d->n * GK_PAGE)
 				drop_flush(d);
 			if (!d->n)
@@ -133,21 +215,29 @@ drop_leaf(void *ctx, uint64_t gva, uint64_t *pte)
 	return 0;
 }
 
-/* Free the frames of [start, end) and clear their entries; the caller invalidates. */
+/*
+ * Free the frames of [start, end) and clear their entries. The caller has
+ * invalidated the range first (gk_vm_invalidate), so no host mapping of a
+ * frame outlives it; a corrupt entry or table kills the process.
+ */
 static void
 drop_pages(struct gk_vm *vm, uint64_t start, uint64_t end)
 {
 	struct drop d = {.vm = vm};
+	int rc;
 
-	uvk_vpt_foreach(vm->k->vmem, vm->root, start, end, drop_leaf, &d);
+	rc = uvk_vpt_foreach(vm->k->vmem, vm->root, start, end, drop_leaf, &d);
 	drop_flush(&d);
+	if (d.bad_pte)
+		gk_vm_corrupt(vm, d.bad_gva, d.bad_pte);
+	else if (rc < 0)
+		gk_vm_corrupt(vm, start, 0);
 }
 
-static void
+static int
 invalidate(struct gk_vm *vm, uint64_t start, uint64_t end)
 {
-	if (vm->vms && end > start)
-		uvk_vmspace_invalidate(vm->vms, start, end - start);
+	return gk_vm_invalidate(vm, start, end);
 }
 
 /* gk_vm_ref - one more process uses vm (CLONE_VM). */
@@ -169,10 +259,6 @@ gk_vm_free(struct gk_vm *vm)
 
 	if (!vm || --vm->refs > 0)
 		return;
-	for (i = 0; i < vm->nvma; i++) {
-		drop_pages(vm, vm->vma[i].start, vm->vma[i].end);
-		gk_mapfile_unref(vm->vma[i].file);
-	}
 	if (vm->vms) {
 		struct uvk_stats s;
 		uint64_t *dst = (uint64_t *)&vm->k->lib, *src = (uint64_t *)&s;
@@ -183,7 +269,13 @@ gk_vm_free(struct gk_vm *vm)
 		for (j = 0; j < sizeof(s) / sizeof(uint64_t); j++)
 			dst[j] += src[j];
 	}
+	/* The host process goes first, and every mapping of our frames with it. */
 	uvk_vmspace_free(vm->vms);
+	vm->vms = NULL;
+	for (i = 0; i < vm->nvma; i++) {
+		drop_pages(vm, vm->vma[i].start, vm->vma[i].end);
+		gk_mapfile_unref(vm->vma[i].file);
+	}
 	uvk_vpt_destroy(vm->k->vmem, vm->root, table_free, vm);
 	free(vm->vma);
 	free(vm);
@@ -291,6 +383,33 @@ overlaps_stub(uint64_t start, uint64_t end)
 }
 
 /*
+ * vm_check - the debug build's check of the VMA list after every change:
+ * sorted, disjoint, page aligned, inside [GK_VA_MIN, GK_VA_TOP), never over
+ * the stub (whose host mappings no invalidation may touch).
+ */
+static void
+vm_check(const struct gk_vm *vm)
+{
+#ifdef UVK_DEBUG_CHECKS
+	uint64_t prev_end = GK_VA_MIN;
+	int i;
+
+	for (i = 0; i < vm->nvma; i++) {
+		const struct gk_vma *v = &vm->vma[i];
+
+		GK_DEBUG_CHECK(v->start >= prev_end && v->start < v->end && v->end <= GK_VA_TOP &&
+				   !((v->start | v->end) & (GK_PAGE - 1)) &&
+				   !overlaps_stub(v->start, v->end),
+			       "VMA %d [%#llx, %#llx) after %#llx", i, (unsigned long long)v->start,
+			       (unsigned long long)v->end, (unsigned long long)prev_end);
+		prev_end = v->end;
+	}
+#else
+	(void)vm;
+#endif
+}
+
+/*
  * gk_vm_unmap - remove every mapping in [start, start+len). Returns 0 or
  * -ENOMEM if a VMA could not be split (the tracer is out of memory).
  */
@@ -306,11 +425,12 @@ gk_vm_unmap(struct gk_vm *vm, uint64_t start, uint64_t len)
 	while (i < vm->nvma && vm->vma[i].start < end) {
 		struct gk_vma *v = &vm->vma[i];
 
-		drop_pages(vm, v->start, v->end);
 		invalidate(vm, v->start, v->end);
+		drop_pages(vm, v->start, v->end);
 		gk_mapfile_unref(v->file);
 		vma_remove_at(vm, i);
 	}
+	vm_check(vm);
 	return 0;
 }
 
@@ -334,7 +454,7 @@ gk_vm_map(struct gk_vm *vm, uint64_t start, uint64_t len, unsigned prot, unsigne
 	};
 	int i, err;
 
-	if (start < GK_VA_MIN || start + len > UVK_VA_MAX || start + len < start || len == 0 ||
+	if (start < GK_VA_MIN || start + len > GK_VA_TOP || start + len < start || len == 0 ||
 	    overlaps_stub(start, start + len))
 		return -ENOMEM;
 	err = gk_vm_unmap(vm, start, len);
@@ -347,6 +467,7 @@ gk_vm_map(struct gk_vm *vm, uint64_t start, uint64_t len, unsigned prot, unsigne
 	if (file)
 		file->refs++;
 	vma_merge(vm, i);
+	vm_check(vm);
 	return 0;
 }
 
@@ -421,6 +542,7 @@ gk_vm_protect(struct gk_vm *vm, uint64_t start, uint64_t len, unsigned prot)
 	i = vma_index(vm, start);
 	if (i < vm->nvma)
 		vma_merge(vm, i);
+	vm_check(vm);
 	return 0;
 }
 
@@ -438,8 +560,8 @@ gk_vm_discard(struct gk_vm *vm, uint64_t start, uint64_t len)
 		uint64_t s = vm->vma[i].start > start ? vm->vma[i].start : start;
 		uint64_t e = vm->vma[i].end < end ? vm->vma[i].end : end;
 
-		drop_pages(vm, s, e);
 		invalidate(vm, s, e);
+		drop_pages(vm, s, e);
 	}
 	return 0;
 }
@@ -450,7 +572,7 @@ gk_vm_range_free(struct gk_vm *vm, uint64_t start, uint64_t len)
 {
 	int i = vma_index(vm, start);
 
-	if (start < GK_VA_MIN || start + len > UVK_VA_MAX || start + len < start ||
+	if (start < GK_VA_MIN || start + len > GK_VA_TOP || start + len < start ||
 	    overlaps_stub(start, start + len))
 		return 0;
 	return i >= vm->nvma || vm->vma[i].start >= start + len;
@@ -490,6 +612,7 @@ struct move {
 	struct gk_vm *vm;
 	uint64_t delta;
 	int err;
+	uint64_t bad_gva, bad_pte; /* a corrupt entry met, if bad_pte */
 };
 
 static int
@@ -502,8 +625,13 @@ move_leaf(void *ctx, uint64_t gva, uint64_t *pte)
 	if (!(v & UVK_PTE_V))
 		return 0;
 	*pte = 0;
-	err =
-	    uvk_vpt_enter(m->vm->k->vmem, m->vm->root, gva + m->delta, v, gk_vm_table_alloc, m->vm, NULL);
+	if (!gk_leaf_frame_ok(&m->vm->k->pa, v & UVK_PTE_FRAME)) {
+		/* Dropped, never followed: its frame number means nothing. */
+		m->bad_gva = gva;
+		m->bad_pte = v;
+		return 0;
+	}
+	err = gk_vm_enter(m->vm, gva + m->delta, v);
 	if (err < 0) {
 		gk_page_unref(&m->vm->k->pa, v & UVK_PTE_FRAME);
 		m->vm->pages--;
@@ -521,7 +649,7 @@ int
 gk_vm_move(struct gk_vm *vm, uint64_t old, uint64_t oldlen, uint64_t new, uint64_t newlen)
 {
 	struct gk_vma *v = gk_vma_find(vm, old), nv;
-	struct move m = {vm, new - old, 0};
+	struct move m = {.vm = vm, .delta = new - old};
 	int err, i;
 
 	if (!v)
@@ -534,8 +662,12 @@ gk_vm_move(struct gk_vm *vm, uint64_t old, uint64_t oldlen, uint64_t new, uint64
 		nv.fend = nv.fend - old + new;
 	if (!gk_vm_range_free(vm, new, newlen))
 		return -ENOMEM;
-	uvk_vpt_foreach(vm->k->vmem, vm->root, old, old + oldlen, move_leaf, &m);
 	invalidate(vm, old, old + oldlen);
+	if (uvk_vpt_foreach(vm->k->vmem, vm->root, old, old + oldlen, move_leaf, &m) < 0 &&
+	    !m.bad_pte)
+		m.bad_pte = ~0ULL;
+	if (m.bad_pte)
+		gk_vm_corrupt(vm, m.bad_gva, m.bad_pte);
 	if (nv.file)
 		nv.file->refs++;
 	/* The entries are gone already, so the unmap frees nothing that moved. */
@@ -550,6 +682,7 @@ gk_vm_move(struct gk_vm *vm, uint64_t old, uint64_t oldlen, uint64_t new, uint64
 	}
 	if (newlen < oldlen)
 		gk_vm_unmap(vm, new + newlen, oldlen - newlen);
+	vm_check(vm);
 	return m.err;
 }
 
@@ -592,22 +725,46 @@ vma_allows(const struct gk_vma *v, unsigned access)
 	return v->prot != PROT_NONE;
 }
 
-/* Grow the stack VMA down to cover gva if the rules allow; returns it or NULL. */
+/*
+ * grow_stack - grow the VMA above gva down to cover it if it grows down and
+ * the rules allow; returns it or NULL. The rules are Linux's
+ * (expand_downwards, acct_stack_growth): the grown VMA is at most
+ * RLIMIT_STACK long; it stays STACK_GUARD_GAP above the next lower VMA when
+ * that one is accessible and does not grow down itself (right up to it
+ * otherwise); never below GK_VA_MIN. The stub counts as an accessible VMA
+ * (it is mapped in every host process, code and commands): a stack above it
+ * keeps the gap, so that none can ever grow over it, where its host
+ * mappings could not be invalidated.
+ */
 static struct gk_vma *
 grow_stack(struct gk_vm *vm, uint64_t gva)
 {
+	const uint64_t stub_end = UVK_STUB_BASE + UVK_STUB_SIZE;
 	int i = vma_index(vm, gva);
+	uint64_t start = gk_page_down(gva), floor = GK_VA_MIN;
+	const struct gk_vma *prev;
 	struct gk_vma *v;
 
 	if (i >= vm->nvma || !(vm->vma[i].flags & GK_VMA_GROWSDOWN))
 		return NULL;
 	v = &vm->vma[i];
-	if (gva + vm->stack_max < v->end)
+	if (v->end - start > vm->stack_max)
 		return NULL;
-	/* Keep a guard page above the next VMA down, as Linux keeps a gap. */
-	if (i > 0 && gk_page_down(gva) < vm->vma[i - 1].end + GK_PAGE)
+	if (v->start >= stub_end)
+		floor = stub_end + STACK_GUARD_GAP;
+	if (i > 0) {
+		prev = &vm->vma[i - 1];
+		if ((prev->flags & GK_VMA_GROWSDOWN) || prev->prot == PROT_NONE) {
+			if (prev->end > floor)
+				floor = prev->end;
+		} else if (prev->end + STACK_GUARD_GAP > floor) {
+			floor = prev->end + STACK_GUARD_GAP;
+		}
+	}
+	if (start < floor)
 		return NULL;
-	v->start = gk_page_down(gva);
+	v->start = start;
+	vm_check(vm);
 	return v;
 }
 
@@ -626,7 +783,7 @@ gk_vm_fault(struct gk_vm *vm, uint64_t gva, unsigned access)
 	int err;
 
 	vm->k->st.faults++;
-	if (gva >= UVK_VA_MAX)
+	if (gva >= GK_VA_TOP)
 		return -EFAULT;
 	v = gk_vma_find(vm, gva);
 	if (!v)
@@ -689,8 +846,7 @@ gk_vm_fault(struct gk_vm *vm, uint64_t gva, unsigned access)
 			uint64_t g = s + i * GK_PAGE, f = gpa + i * GK_PAGE;
 
 			if (err == 0)
-				err = uvk_vpt_enter(mem, vm->root, g, f | bits | fresh, gk_vm_table_alloc,
-						    vm, NULL);
+				err = gk_vm_enter(vm, g, f | bits | fresh);
 			if (err < 0) {
 				gk_palloc_free(&vm->k->pa, f, 1);
 				continue;

@@ -93,16 +93,19 @@ vms_flush(struct uvk_vmspace *vms)
 		return -ESRCH;
 	rc = tracer_run_stub(&vms->child, vms->ncmds, &failed, &err);
 	vms->ncmds = 0;
-	if (rc == -EIO) {
+	if (rc) {
 		/*
-		 * A mapping call the tracer itself built failed: the child's
-		 * address space no longer matches the tables. Kill it rather
-		 * than let the guest run on a lie.
+		 * The queue is gone, run or not: a mapping call that failed
+		 * (-EIO), or a batch that never ran, leaves the child's
+		 * address space out of step with the tables, with mappings of
+		 * frames the guest kernel may be handing out again. Kill it
+		 * rather than let the guest run on a lie; its mappings die
+		 * with it.
 		 */
 		tracer_kill(&vms->child);
-		return -EIO;
+		return rc == -ESRCH ? -ESRCH : -EIO;
 	}
-	return rc;
+	return 0;
 }
 
 /* vms_queue - see internal.h. */
@@ -126,6 +129,17 @@ vms_queue_map(struct uvk_vmspace *vms, uint64_t gva, uint64_t len, unsigned prot
 {
 	int hprot = PROT_READ;
 
+	/*
+	 * The last wall before a host mmap: only guest RAM (never the private
+	 * tail with the stub and command pages), never over the stub, never
+	 * past the host's top. The walker guarantees all three; a failure here
+	 * is a bug of ours, and the mapping is refused rather than made.
+	 */
+	UVK_DEBUG_CHECK(gpa <= vms->pm->size && len <= vms->pm->size - gpa &&
+			!vms_overlaps_stub(gva, len) && gva + len <= TRACER_TASK_TOP);
+	if (gpa > vms->pm->size || len > vms->pm->size - gpa || vms_overlaps_stub(gva, len) ||
+	    gva > TRACER_TASK_TOP || len > TRACER_TASK_TOP - gva)
+		return -EFAULT;
 	if (prot & UVK_ACCESS_WRITE)
 		hprot |= PROT_WRITE;
 	if (prot & UVK_ACCESS_EXEC)
@@ -160,6 +174,16 @@ uvk_vmspace_set_root(struct uvk_vmspace *vms, uint64_t root)
 	vms->root = root;
 	vms->has_root = true;
 	return queue_unmap_all(vms);
+}
+
+/* uvk_vmspace_kill - see uvk/vmspace.h. */
+UVK_EXPORT void
+uvk_vmspace_kill(struct uvk_vmspace *vms)
+{
+	if (!vms)
+		return;
+	vms->ncmds = 0;
+	tracer_kill(&vms->child);
 }
 
 /* uvk_vmspace_invalidate - see uvk/vmspace.h. */

@@ -10,7 +10,9 @@
  * The editors judge tables as strictly as the walker (a garbage entry above
  * level 1 is -EFAULT, never followed). At level 1 an entry with V set is a
  * leaf whatever else it holds, so that remove and update can clear out a
- * leaf the guest kernel got wrong; enter and update refuse to write one.
+ * leaf the guest kernel got wrong; enter and update refuse to write one,
+ * lookup reports one as -EFAULT, and foreach hands it over raw (its frame
+ * number is guest RAM: the callback judges it before using it).
  *
  * Edits of one table must be serialized by the caller; walkers may run at
  * the same time, so every store is atomic and a new table is zeroed before
@@ -62,9 +64,8 @@ new_table_ok(const struct uvk_vpt_mem *mem, uint64_t gpa, const uint64_t *path, 
  */
 static int
 find_leaf(const struct uvk_vpt_mem *mem, uint64_t root, uint64_t gva, uvk_vpt_alloc_fn alloc,
-	  void *ctx, uint64_t *ret_gpa)
+	  void *ctx, uint64_t *ret_gpa, uint64_t path[UVK_VPT_LEVELS])
 {
-	uint64_t path[UVK_VPT_LEVELS];
 	uint64_t table = root, pte, pte_gpa, gpa;
 	int level, depth = 0, kind, rc;
 
@@ -96,8 +97,21 @@ find_leaf(const struct uvk_vpt_mem *mem, uint64_t root, uint64_t gva, uvk_vpt_al
 			return -EEXIST;
 		table = pte & UVK_PTE_FRAME;
 	}
+	path[depth] = table;
 	*ret_gpa = vpt_entry_gpa(table, gva, 1);
 	return 0;
+}
+
+/* Whether the leaf pte may be stored under the tables path[0..3]: not over one of them. */
+static bool
+leaf_on_path(uint64_t pte, const uint64_t path[UVK_VPT_LEVELS])
+{
+	int i;
+
+	for (i = 0; i < UVK_VPT_LEVELS; i++)
+		if (path[i] == (pte & UVK_PTE_FRAME))
+			return true;
+	return false;
 }
 
 /*
@@ -106,14 +120,15 @@ find_leaf(const struct uvk_vpt_mem *mem, uint64_t root, uint64_t gva, uvk_vpt_al
  * Returns 0 with the previous level-1 entry in *ret_old (ret_old may be NULL;
  * the raw old value, 0 if the slot was empty); -EINVAL if pte lacks V, has a
  * reserved bit or PS, or a frame outside pmem, or if gva is unaligned or not
- * below UVK_VA_MAX; -EEXIST if a 2 MiB leaf covers gva; -EFAULT for a bad
- * root, a garbage table or a bad page from alloc; or alloc's own error.
+ * below UVK_VA_MAX; -EFAULT if the frame is one of the tables that
+ * translate gva, for a bad root, a garbage table or a bad page from alloc;
+ * -EEXIST if a 2 MiB leaf covers gva; or alloc's own error.
  */
 UVK_EXPORT int
 uvk_vpt_enter(const struct uvk_vpt_mem *mem, uint64_t root, uint64_t gva, uint64_t pte,
 	      uvk_vpt_alloc_fn alloc, void *ctx, uint64_t *ret_old)
 {
-	uint64_t leaf_gpa, old;
+	uint64_t leaf_gpa, old, path[UVK_VPT_LEVELS];
 	int rc;
 
 	if (!mem || !(pte & UVK_PTE_V) || !vpt_leaf_ok(mem, pte))
@@ -121,9 +136,11 @@ uvk_vpt_enter(const struct uvk_vpt_mem *mem, uint64_t root, uint64_t gva, uint64
 	if ((gva & ~UVK_PAGE_MASK) || gva >= UVK_VA_MAX)
 		return -EINVAL;
 
-	rc = find_leaf(mem, root, gva, alloc, ctx, &leaf_gpa);
+	rc = find_leaf(mem, root, gva, alloc, ctx, &leaf_gpa, path);
 	if (rc)
 		return rc;
+	if (leaf_on_path(pte, path))
+		return -EFAULT;
 	old = __atomic_exchange_n(vpt_entry(mem, leaf_gpa), pte, __ATOMIC_ACQ_REL);
 	if (ret_old)
 		*ret_old = old;
@@ -135,22 +152,26 @@ uvk_vpt_enter(const struct uvk_vpt_mem *mem, uint64_t root, uint64_t gva, uint64
  *
  * Returns 0 with the entry in *ret_pte and its gpa in *ret_pte_gpa (either
  * may be NULL); -ENOENT if no table or no valid leaf maps gva, or if a 2 MiB
- * leaf does (nothing is stored then); -EFAULT for a bad root or gva or a
- * garbage table.
+ * leaf does (nothing is stored then); -EFAULT for a bad root or gva, a
+ * garbage table, or a leaf with V set that the walker would refuse (a
+ * reserved bit, PS, a frame outside pmem or one of its own tables): such
+ * an entry is cleared with uvk_vpt_remove, never used.
  */
 UVK_EXPORT int
 uvk_vpt_lookup(const struct uvk_vpt_mem *mem, uint64_t root, uint64_t gva, uint64_t *ret_pte,
 	       uint64_t *ret_pte_gpa)
 {
-	uint64_t leaf_gpa, pte;
+	uint64_t leaf_gpa, pte, path[UVK_VPT_LEVELS];
 	int rc;
 
-	rc = find_leaf(mem, root, gva, NULL, NULL, &leaf_gpa);
+	rc = find_leaf(mem, root, gva, NULL, NULL, &leaf_gpa, path);
 	if (rc)
 		return rc == -EEXIST ? -ENOENT : rc;
 	pte = vpt_load(vpt_entry(mem, leaf_gpa));
 	if (!(pte & UVK_PTE_V))
 		return -ENOENT;
+	if (!vpt_leaf_ok(mem, pte) || leaf_on_path(pte, path))
+		return -EFAULT;
 	if (ret_pte)
 		*ret_pte = pte;
 	if (ret_pte_gpa)
@@ -172,11 +193,11 @@ UVK_EXPORT int
 uvk_vpt_update(const struct uvk_vpt_mem *mem, uint64_t root, uint64_t gva, uint64_t set,
 	       uint64_t clear, uint64_t *ret_old)
 {
-	uint64_t leaf_gpa, old, val;
+	uint64_t leaf_gpa, old, val, path[UVK_VPT_LEVELS];
 	uint64_t *entry;
 	int rc;
 
-	rc = find_leaf(mem, root, gva, NULL, NULL, &leaf_gpa);
+	rc = find_leaf(mem, root, gva, NULL, NULL, &leaf_gpa, path);
 	if (rc)
 		return rc == -EEXIST ? -ENOENT : rc;
 	entry = vpt_entry(mem, leaf_gpa);
@@ -185,7 +206,7 @@ uvk_vpt_update(const struct uvk_vpt_mem *mem, uint64_t root, uint64_t gva, uint6
 		if (!(old & UVK_PTE_V))
 			return -ENOENT;
 		val = (old & ~clear) | set;
-		if ((val & UVK_PTE_V) && !vpt_leaf_ok(mem, val))
+		if ((val & UVK_PTE_V) && (!vpt_leaf_ok(mem, val) || leaf_on_path(val, path)))
 			return -EINVAL;
 	} while (!__atomic_compare_exchange_n(entry, &old, val, false, __ATOMIC_ACQ_REL,
 					      __ATOMIC_ACQUIRE));

@@ -86,7 +86,10 @@ vpt_load(const uint64_t *entry)
  *
  * Returns VPT_TABLE, VPT_LEAF or VPT_HUGE, or -EFAULT for garbage: a
  * reserved bit, PS outside level 2, a misaligned 2 MiB frame, a frame not
- * wholly inside pmem, or a loop. V is the caller's business.
+ * wholly inside pmem, a loop, or a leaf whose page holds one of the tables
+ * walked to reach it (a table mapped into the process it translates for
+ * would let that process write its own translations). V is the caller's
+ * business.
  */
 static inline int
 vpt_classify(const struct uvk_vpt_mem *mem, uint64_t pte, int level, const uint64_t *path,
@@ -101,16 +104,17 @@ vpt_classify(const struct uvk_vpt_mem *mem, uint64_t pte, int level, const uint6
 		if (level != 2 || (frame & (UVK_HUGE_SIZE - 1)) ||
 		    !vpt_in_mem(mem, frame, UVK_HUGE_SIZE))
 			return -EFAULT;
+		for (i = 0; i < depth; i++)
+			if (path[i] - frame < UVK_HUGE_SIZE)
+				return -EFAULT;
 		return VPT_HUGE;
 	}
 	if (!vpt_in_mem(mem, frame, UVK_PAGE_SIZE))
 		return -EFAULT;
-	if (level == 1)
-		return VPT_LEAF;
 	for (i = 0; i < depth; i++)
 		if (path[i] == frame)
 			return -EFAULT;
-	return VPT_TABLE;
+	return level == 1 ? VPT_LEAF : VPT_TABLE;
 }
 
 /*

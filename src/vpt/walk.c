@@ -135,6 +135,8 @@ uvk_vpt_walk(const struct uvk_vpt_mem *mem, uint64_t root, uint64_t gva, unsigne
 	}
 
 	page_size = kind == VPT_HUGE ? UVK_HUGE_SIZE : UVK_PAGE_SIZE;
+	/* vpt_classify judged the frame: the whole page lies in pmem. */
+	UVK_DEBUG_CHECK(vpt_in_mem(mem, pte & UVK_PTE_FRAME, page_size));
 	ret->gpa = (pte & UVK_PTE_FRAME) + (gva & (page_size - 1));
 	ret->pte = pte;
 	ret->page_size = page_size;

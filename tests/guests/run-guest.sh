@@ -31,7 +31,8 @@ set -u
 CASES="args brk_mmap mprotect mprotect-none mprotect-rodata files_root files_tmp getdents_big
 dup_fcntl efault enomem clock misc fork pipe signal sigfault sigproc timer poll sched bigfork
 highbits hostlimits
-res_pipesize res_pipefill res_sparse res_maptmp res_maphost res_bigdir res_nofile"
+res_pipesize res_pipefill res_sparse res_maptmp res_maphost res_bigdir res_nofile
+stackgrow shmanon vmtop"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -535,6 +536,23 @@ res_bigdir)
 res_nofile)
     guest -- "$prog" nofile
     passed t_resources && result=0
+    ;;
+
+stackgrow)
+    # 16 MiB of guest RAM, so that a frame a stale mapping still reaches is
+    # soon handed out again (as a page table, for the program's check).
+    guest -m 16M -- "$prog"
+    passed t_stackgrow && result=0
+    ;;
+
+shmanon)
+    guest -- "$prog"
+    passed t_shmanon && result=0
+    ;;
+
+vmtop)
+    guest -- "$prog"
+    passed t_vmtop && result=0
     ;;
 esac
 
