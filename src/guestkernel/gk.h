@@ -219,6 +219,7 @@ struct gk_tnode {
 	uint32_t *hash;		 /* index+1 into ents, 0 empty; hcap slots, a power of two */
 	size_t hcap;
 	uint64_t next_seq; /* the next entry's seq: getdents offset = seq + 1 */
+	struct gk_tnode *parent; /* directory: the one that links it (NULL for the root) */
 };
 
 /*

@@ -31,6 +31,12 @@
  *                      getdents lists each once, unlink of every other one,
  *                      telldir/seekdir offsets stay valid while entries are
  *                      added and removed, a missing name is ENOENT.
+ *   deepdir K L KEEP   directories nested K*L deep (K chains of L, each moved
+ *                      under the bottom of the next): a rename of the top
+ *                      into its own subtree is EINVAL, and one out of it
+ *                      works; KEEP 0 takes it all down again (natively, so
+ *                      the host's /tmp is left clean), KEEP 1 leaves it for
+ *                      the kernel to free at exit (under uvk).
  *   nofile             RLIMIT_NOFILE bounds the descriptor table: EMFILE at
  *                      the limit, dup2 to a descriptor past it EBADF,
  *                      F_DUPFD past it EINVAL.
@@ -464,6 +470,76 @@ mode_bigdir(int n)
 	free(seen);
 }
 
+static char deep[8192];
+
+/* deep = dir/cK followed by L "/d": the bottom of chain k. */
+static int
+chain_path(int k, int l)
+{
+	int n = snprintf(deep, sizeof(deep), "%s/c%d", dir, k), i;
+
+	for (i = 0; i < l; i++)
+		n += snprintf(deep + n, sizeof(deep) - (size_t)n, "/d");
+	return n;
+}
+
+static void
+mode_deepdir(int K, int L, int keep)
+{
+	char top[128], sub[128];
+	int k, i, made = 0, moved = 0, back = 0, gone = 0;
+
+	make_dir();
+	for (k = 0; k < K; k++) {
+		int n = snprintf(deep, sizeof(deep), "%s/c%d", dir, k), ok = mkdir(deep, 0700) == 0;
+
+		for (i = 0; i < L && ok; i++) {
+			n += snprintf(deep + n, sizeof(deep) - (size_t)n, "/d");
+			ok = mkdir(deep, 0700) == 0;
+		}
+		if (!ok) {
+			say("chain %d: %s\n", k, errname(errno));
+			break;
+		}
+		made++;
+		if (k > 0) {
+			snprintf(top, sizeof(top), "%s/c%d", dir, k - 1);
+			snprintf(deep + n, sizeof(deep) - (size_t)n, "/x");
+			if (rename(top, deep) == 0)
+				moved++;
+		}
+	}
+	CHECK_EQ("every chain made", made, K);
+	CHECK_EQ("each moved under the next", moved, K - 1);
+	snprintf(top, sizeof(top), "%s/c%d", dir, K - 1);
+	snprintf(sub, sizeof(sub), "%s/c%d/d/d/d", dir, K - 1);
+	CHECK_ERR("the top renamed into its own subtree is EINVAL", rename(top, sub), EINVAL);
+	snprintf(sub, sizeof(sub), "%s/top", dir);
+	CHECK_OK("the top renamed out of it", rename(top, sub));
+	CHECK_OK("... and back", rename(sub, top));
+	if (keep)
+		return;
+	/* Down again: each chain moved back out, then removed from the bottom up. */
+	for (k = K - 1; k >= 0; k--) {
+		int n = chain_path(k, L);
+
+		if (k > 0) {
+			snprintf(deep + n, sizeof(deep) - (size_t)n, "/x");
+			snprintf(top, sizeof(top), "%s/c%d", dir, k - 1);
+			if (rename(deep, top) == 0)
+				back++;
+		}
+		for (i = L; i >= 0; i--) {
+			chain_path(k, i);
+			if (rmdir(deep) == 0)
+				gone++;
+		}
+	}
+	CHECK_EQ("every chain moved back out", back, K - 1);
+	CHECK_EQ("every directory removed", gone, K * (L + 1));
+	CHECK_OK("the work directory removed", rmdir(dir));
+}
+
 static void
 mode_nofile(void)
 {
@@ -504,11 +580,13 @@ main(int argc, char **argv)
 		mode_maphost(argv[2], atoi(argv[3]), argv[4]);
 	else if (strcmp(mode, "bigdir") == 0 && argc == 3)
 		mode_bigdir(atoi(argv[2]));
+	else if (strcmp(mode, "deepdir") == 0 && argc == 5)
+		mode_deepdir(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
 	else if (strcmp(mode, "nofile") == 0 && argc == 2)
 		mode_nofile();
 	else {
 		say("usage: t_resources pipesize MAX PRIV | pipefill N NPROC | sparse N | "
-		    "maptmp MIB N | maphost PATH N DIR | bigdir N | nofile\n");
+		    "maptmp MIB N | maphost PATH N DIR | bigdir N | deepdir K L KEEP | nofile\n");
 		return 2;
 	}
 	return guest_end();
