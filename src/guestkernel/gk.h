@@ -172,6 +172,8 @@ int gk_mapfile_tmpfs(struct gk_kernel *k, struct gk_tnode *n, const char *gpath,
 void gk_mapfile_unref(struct gk_mapfile *mf);
 int gk_mapfile_pread(struct gk_mapfile *mf, uint8_t *buf, size_t len, uint64_t off);
 int gk_mapfile_size(struct gk_mapfile *mf, uint64_t *ret_size);
+int gk_mapfile_enter(struct gk_vm *vm, struct gk_vma *v, uint64_t page, uint64_t s, uint64_t e,
+		     uint64_t bits, uint64_t fresh);
 
 /* ---- uaccess.c: copyin/copyout through the guest page table ---------------------------- */
 
@@ -244,6 +246,7 @@ struct gk_tnode {
 	uint32_t *hash;		 /* index+1 into ents, 0 empty; hcap slots, a power of two */
 	size_t hcap;
 	uint64_t next_seq; /* the next entry's seq: getdents offset = seq + 1 */
+	struct gk_tnode *parent; /* directory: the one that links it (NULL for the root) */
 };
 
 /*

@@ -15,9 +15,12 @@
  * replaced under the same name since reads as an I/O error: SIGBUS). ELF
  * images mapped by exec keep their descriptor while mapped (they have no
  * path to reopen through; that is two per process at most). A /tmp file
- * needs no descriptor at all: its pages are read from its own frames.
+ * needs no descriptor at all: gk_mapfile_enter maps its own frames into a
+ * faulting address space copy-on-write (cow.c breaks the sharing on the
+ * first write), so N mappings of a file cost its frames once.
  *
- * Must not: decode syscall arguments or edit page tables.
+ * Must not: decode syscall arguments, or enter page-table entries except
+ * for the pages of a /tmp file (gk_mapfile_enter, called by vm.c's fault).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -361,5 +364,57 @@ gk_mapfile_size(struct gk_mapfile *mf, uint64_t *ret_size)
 	if (fd_get(mf) < 0 || fstat(mf->hfd, &st) < 0)
 		return -EIO;
 	*ret_size = (uint64_t)st.st_size;
+	return 0;
+}
+
+/*
+ * Sharers one frame may have before a mapping gets its own copy instead:
+ * the frame reference counts are 16 bits (palloc.c).
+ */
+#define SHARE_MAX 60000
+
+/*
+ * gk_mapfile_enter - fill the absent pages [s, e) of VMA v of vm, which
+ * maps the /tmp file mf, for a fault at page (within them): a page the
+ * file holds is its frame, entered without W and with the COW mark
+ * whatever v's protection (a write, or mprotect then a write, copies it
+ * first: cow.c); a hole, or a frame with too many sharers, is a private
+ * frame with the file's bytes. Returns 0 once page is entered (a neighbour
+ * that finds no RAM is left for its own fault), or -ENOMEM, or the error
+ * of entering it.
+ */
+int
+gk_mapfile_enter(struct gk_vm *vm, struct gk_vma *v, uint64_t page, uint64_t s, uint64_t e,
+		 uint64_t bits, uint64_t fresh)
+{
+	struct gk_kernel *k = vm->k;
+	const struct gk_tnode *n = v->file->tnode;
+	uint64_t g;
+	int err;
+
+	for (g = s; g < e; g += GK_PAGE) {
+		uint64_t off = v->foff + (g - v->start), gpa = 0, pte;
+
+		if (off < n->size)
+			gpa = gk_tnode_page(n, off / GK_PAGE);
+		if (gpa && k->pa.ref[gpa / GK_PAGE] < SHARE_MAX) {
+			gk_page_ref(&k->pa, gpa);
+			pte = gpa | (bits & ~(uint64_t)UVK_PTE_W) | UVK_PTE_A | UVK_PTE_SW0;
+		} else {
+			if (gk_palloc_run(&k->pa, 1, &gpa) < 0) {
+				k->st.oom++;
+				return g > page ? 0 : -ENOMEM;
+			}
+			gk_mapfile_pread(v->file, k->ram + gpa, GK_PAGE, off);
+			pte = gpa | bits | fresh;
+		}
+		err = uvk_vpt_enter(k->vmem, vm->root, g, pte, gk_vm_table_alloc, vm, NULL);
+		if (err < 0) {
+			gk_page_unref(&k->pa, gpa);
+			return g > page ? 0 : err;
+		}
+		vm->pages++;
+		k->st.fault_pages++;
+	}
 	return 0;
 }

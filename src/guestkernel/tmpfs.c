@@ -180,30 +180,45 @@ gk_tmpfs_init(struct gk_kernel *k)
 }
 
 /*
- * Unlink everything under directory n (at exit). Each entry goes as an
+ * Unlink everything under directory top (at exit). Each entry goes as an
  * unlink would: a node linked twice goes with its last link, never twice.
+ * Iterative, last entry first, since a guest chooses how deep directories
+ * nest and the tracer's stack is not that deep.
  */
 static void
-tree_free(struct gk_kernel *k, struct gk_tnode *n)
+tree_free(struct gk_kernel *k, struct gk_tnode *top)
 {
-	size_t i;
+	struct gk_tnode *d = top;
 
-	for (i = 0; i < n->nents; i++) {
-		struct gk_tdirent *e = &n->ents[i];
-		struct gk_tnode *c = e->node;
+	for (;;) {
+		struct gk_tdirent *e;
+		struct gk_tnode *c;
 
-		if (!e->name)
+		while (d->nents > 0 && !d->ents[d->nents - 1].name)
+			d->nents--;
+		if (d->nents == 0) {
+			if (d == top)
+				return;
+			d = d->parent;
 			continue;
-		if (S_ISDIR(c->mode))
-			tree_free(k, c);
+		}
+		e = &d->ents[d->nents - 1];
+		c = e->node;
+		if (S_ISDIR(c->mode) && c->nlive > 0) {
+			d = c;
+			continue;
+		}
 		gk_kmem_uncharge(k, e->len + 1);
 		free(e->name);
 		e->name = NULL;
 		e->node = NULL;
-		n->nlive--;
+		d->nents--;
+		d->nlive--;
 		c->nlink -= S_ISDIR(c->mode) ? 2 : 1;
-		if (S_ISDIR(c->mode))
-			n->nlink--;
+		if (S_ISDIR(c->mode)) {
+			d->nlink--;
+			c->parent = NULL;
+		}
 		tnode_maybe_free(k, c);
 	}
 }
@@ -302,7 +317,7 @@ dir_add(struct gk_kernel *k, struct gk_tnode *d, const char *name, struct gk_tno
 			return err;
 	}
 	if (d->nents == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 8;
+		size_t cap = d->cap ? d->cap * 2 : 2;
 
 		if (cap > UINT32_MAX - 1)
 			return -ENOSPC;
@@ -318,7 +333,7 @@ dir_add(struct gk_kernel *k, struct gk_tnode *d, const char *name, struct gk_tno
 	}
 	/* The index keeps at least half its slots empty, so chains stay short. */
 	if (2 * (d->nents + 1) > d->hcap) {
-		err = dir_rebuild(k, d, d->cap * 2 > 16 ? d->cap * 2 : 16);
+		err = dir_rebuild(k, d, d->cap * 2 > 4 ? d->cap * 2 : 4);
 		if (err < 0)
 			return err;
 	}
@@ -338,8 +353,10 @@ dir_add(struct gk_kernel *k, struct gk_tnode *d, const char *name, struct gk_tno
 	d->nents++;
 	d->nlive++;
 	n->nlink++;
-	if (S_ISDIR(n->mode))
+	if (S_ISDIR(n->mode)) {
 		d->nlink++;
+		n->parent = d;
+	}
 	d->mtime = d->ctime = now();
 	return 0;
 }
@@ -359,6 +376,9 @@ dir_remove(struct gk_kernel *k, struct gk_tnode *d, long i)
 	n->nlink -= S_ISDIR(n->mode) ? 2 : 1;
 	if (S_ISDIR(n->mode))
 		d->nlink--;
+	/* A removed directory (not one being renamed) has no parent: d may go first. */
+	if (S_ISDIR(n->mode) && n->nlink == 0)
+		n->parent = NULL;
 	n->ctime = d->mtime = d->ctime = now();
 	tnode_maybe_free(k, n);
 	/* Mostly tombstones: compact (cannot fail: the index keeps its size). */
@@ -597,15 +617,12 @@ gk_tmpfs_unlink(struct gk_proc *p, struct gk_path *path, int rmdir)
 	return 0;
 }
 
+/* Is directory a n itself or above it? Up n's parents, not down a's tree. */
 static int
-is_ancestor(struct gk_tnode *a, struct gk_tnode *n)
+is_ancestor(const struct gk_tnode *a, const struct gk_tnode *n)
 {
-	size_t i;
-
-	if (a == n)
-		return 1;
-	for (i = 0; i < a->nents; i++)
-		if (a->ents[i].name && S_ISDIR(a->ents[i].node->mode) && is_ancestor(a->ents[i].node, n))
+	for (; n; n = n->parent)
+		if (n == a)
 			return 1;
 	return 0;
 }
@@ -784,7 +801,8 @@ gk_tmpfs_getdents(struct gk_proc *p, struct gk_file *f, uint64_t gva, size_t len
 		pos = 1;
 	}
 	if (pos == 1) {
-		r = dirent_put(buf + done, len - done, "..", 2, DT_DIR, 1, 2);
+		r = dirent_put(buf + done, len - done, "..", 2, DT_DIR,
+			       d->parent ? d->parent->ino : 1, 2);
 		if (!r) {
 			full = 1;
 			goto out;

@@ -832,6 +832,9 @@ gk_vm_fault(struct gk_vm *vm, uint64_t gva, unsigned access)
 	for (e = page + GK_PAGE; e < we && uvk_vpt_lookup(mem, vm->root, e, NULL, NULL) != 0;)
 		e += GK_PAGE;
 	s0 = s;
+	/* A /tmp file's pages are its own frames, shared copy-on-write (mapfile.c). */
+	if (v->file && v->file->tnode)
+		return gk_mapfile_enter(vm, v, page, s, e, bits, fresh);
 	while (s < e) {
 		uint64_t gpa, i;
 		long n = gk_palloc_run(&vm->k->pa, (e - s) / GK_PAGE, &gpa);

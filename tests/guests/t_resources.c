@@ -18,8 +18,11 @@
  *                      the hole reads as zeroes, the byte reads back, few
  *                      blocks used; a file with a 64 GiB hole too.
  *   maptmp MIB N       a MIB MiB file in /tmp mapped N times (private and
- *                      shared, read-only): every mapping sees the content, a
- *                      private write changes neither the file nor the others.
+ *                      shared, read-write and read-only), every page of 16 of
+ *                      them read: every mapping sees the content, a private
+ *                      write (after mprotect too, in a child too) changes
+ *                      neither the file nor the others, a write to the file
+ *                      shows in a shared mapping.
  *   maphost PATH N DIR the host file PATH mapped N times (never unmapped),
  *                      one page each, every mapping read; then every other
  *                      one unmapped and the file mapped N/2 times more. No
@@ -31,6 +34,12 @@
  *                      getdents lists each once, unlink of every other one,
  *                      telldir/seekdir offsets stay valid while entries are
  *                      added and removed, a missing name is ENOENT.
+ *   deepdir K L KEEP   directories nested K*L deep (K chains of L, each moved
+ *                      under the bottom of the next): a rename of the top
+ *                      into its own subtree is EINVAL, and one out of it
+ *                      works; KEEP 0 takes it all down again (natively, so
+ *                      the host's /tmp is left clean), KEEP 1 leaves it for
+ *                      the kernel to free at exit (under uvk).
  *   nofile             RLIMIT_NOFILE bounds the descriptor table: EMFILE at
  *                      the limit, dup2 to a descriptor past it EBADF,
  *                      F_DUPFD past it EINVAL.
@@ -244,26 +253,55 @@ mode_maptmp(int mib, int n)
 	}
 	CHECK_EQ("the file is written", i, len);
 	for (k = 0; k < n; k++) {
-		m[k] = mmap(NULL, len, PROT_READ | (k % 2 ? 0 : PROT_WRITE),
-			    k % 2 ? MAP_SHARED : MAP_PRIVATE, f, 0);
+		/* Private read-write, shared read-only, private read-only, in turn. */
+		m[k] = mmap(NULL, len, PROT_READ | (k % 3 == 0 ? PROT_WRITE : 0),
+			    k % 3 == 1 ? MAP_SHARED : MAP_PRIVATE, f, 0);
 		if (m[k] == MAP_FAILED) {
 			say("mapping %d: %s\n", k, errname(errno));
 			m[k] = NULL;
 			continue;
 		}
 		mapped++;
-		/* A page at each end and one in the middle of the first 16, the first of the rest. */
-		if (m[k][0] == pat(0) &&
-		    (k >= 16 || (m[k][len / 2 + 5] == pat(len / 2 + 5) && m[k][len - 1] == pat(len - 1))))
+		/* Every page of the first 16 mappings, the first byte of the rest. */
+		if (k < 16) {
+			for (i = 0; i < len; i += 4096)
+				if (m[k][i + (i / 4096) % 4096] != pat(i + (i / 4096) % 4096))
+					break;
+			if (i >= len && m[k][len - 1] == pat(len - 1))
+				good++;
+		} else if (m[k][0] == pat(0)) {
 			good++;
+		}
 	}
 	CHECK_EQ("every mapping made", mapped, n);
 	CHECK_EQ("every mapping sees the file", good, n);
-	if (m[0]) {
+	if (m[0] && n > 3 && m[1] && m[2] && m[3]) {
+		unsigned char nb = (unsigned char)~pat(100), c;
+		pid_t pid;
+		int st;
+
 		m[0][7] = (unsigned char)~pat(7);
 		CHECK_EQ("a private write shows in its mapping", m[0][7], (unsigned char)~pat(7));
-		CHECK_EQ("... not in another mapping", n > 1 && m[1] ? m[1][7] : pat(7), pat(7));
+		CHECK_EQ("... not in another mapping", m[1][7], pat(7));
 		CHECK_EQ("... nor in the file", pread(f, buf, 8, 0) == 8 && buf[7] == pat(7), 1);
+		/* A write to the file shows in a shared mapping (mapping 1). */
+		CHECK_EQ("pwrite to the mapped file", pwrite(f, &nb, 1, 100), 1);
+		CHECK_EQ("a shared mapping sees the file's new byte", m[1][100], nb);
+		/* Mapping 2 is private and read-only: mprotect it writable and write. */
+		CHECK_OK("mprotect a read-only private mapping writable",
+			 mprotect(m[2], 4096, PROT_READ | PROT_WRITE));
+		m[2][200] = (unsigned char)~pat(200);
+		CHECK_EQ("... its write stays private", pread(f, &c, 1, 200) == 1 && c == pat(200), 1);
+		CHECK_EQ("... and another mapping keeps the file's byte", m[1][200], pat(200));
+		/* A child's write to a private mapping is its own. */
+		pid = fork();
+		if (pid == 0) {
+			m[3][300] = 1;
+			_exit(m[3][300] == 1 ? 0 : 1);
+		}
+		CHECK_EQ("a child writes its copy", waitpid(pid, &st, 0) == pid && st == 0, 1);
+		CHECK_EQ("... the parent's mapping keeps the file's byte", m[3][300], pat(300));
+		CHECK_EQ("... and so does the file", pread(f, &c, 1, 300) == 1 && c == pat(300), 1);
 	}
 	for (k = 0; k < n; k++)
 		if (m[k])
@@ -464,6 +502,76 @@ mode_bigdir(int n)
 	free(seen);
 }
 
+static char deep[8192];
+
+/* deep = dir/cK followed by L "/d": the bottom of chain k. */
+static int
+chain_path(int k, int l)
+{
+	int n = snprintf(deep, sizeof(deep), "%s/c%d", dir, k), i;
+
+	for (i = 0; i < l; i++)
+		n += snprintf(deep + n, sizeof(deep) - (size_t)n, "/d");
+	return n;
+}
+
+static void
+mode_deepdir(int K, int L, int keep)
+{
+	char top[128], sub[128];
+	int k, i, made = 0, moved = 0, back = 0, gone = 0;
+
+	make_dir();
+	for (k = 0; k < K; k++) {
+		int n = snprintf(deep, sizeof(deep), "%s/c%d", dir, k), ok = mkdir(deep, 0700) == 0;
+
+		for (i = 0; i < L && ok; i++) {
+			n += snprintf(deep + n, sizeof(deep) - (size_t)n, "/d");
+			ok = mkdir(deep, 0700) == 0;
+		}
+		if (!ok) {
+			say("chain %d: %s\n", k, errname(errno));
+			break;
+		}
+		made++;
+		if (k > 0) {
+			snprintf(top, sizeof(top), "%s/c%d", dir, k - 1);
+			snprintf(deep + n, sizeof(deep) - (size_t)n, "/x");
+			if (rename(top, deep) == 0)
+				moved++;
+		}
+	}
+	CHECK_EQ("every chain made", made, K);
+	CHECK_EQ("each moved under the next", moved, K - 1);
+	snprintf(top, sizeof(top), "%s/c%d", dir, K - 1);
+	snprintf(sub, sizeof(sub), "%s/c%d/d/d/d", dir, K - 1);
+	CHECK_ERR("the top renamed into its own subtree is EINVAL", rename(top, sub), EINVAL);
+	snprintf(sub, sizeof(sub), "%s/top", dir);
+	CHECK_OK("the top renamed out of it", rename(top, sub));
+	CHECK_OK("... and back", rename(sub, top));
+	if (keep)
+		return;
+	/* Down again: each chain moved back out, then removed from the bottom up. */
+	for (k = K - 1; k >= 0; k--) {
+		int n = chain_path(k, L);
+
+		if (k > 0) {
+			snprintf(deep + n, sizeof(deep) - (size_t)n, "/x");
+			snprintf(top, sizeof(top), "%s/c%d", dir, k - 1);
+			if (rename(deep, top) == 0)
+				back++;
+		}
+		for (i = L; i >= 0; i--) {
+			chain_path(k, i);
+			if (rmdir(deep) == 0)
+				gone++;
+		}
+	}
+	CHECK_EQ("every chain moved back out", back, K - 1);
+	CHECK_EQ("every directory removed", gone, K * (L + 1));
+	CHECK_OK("the work directory removed", rmdir(dir));
+}
+
 static void
 mode_nofile(void)
 {
@@ -504,11 +612,13 @@ main(int argc, char **argv)
 		mode_maphost(argv[2], atoi(argv[3]), argv[4]);
 	else if (strcmp(mode, "bigdir") == 0 && argc == 3)
 		mode_bigdir(atoi(argv[2]));
+	else if (strcmp(mode, "deepdir") == 0 && argc == 5)
+		mode_deepdir(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
 	else if (strcmp(mode, "nofile") == 0 && argc == 2)
 		mode_nofile();
 	else {
 		say("usage: t_resources pipesize MAX PRIV | pipefill N NPROC | sparse N | "
-		    "maptmp MIB N | maphost PATH N DIR | bigdir N | nofile\n");
+		    "maptmp MIB N | maphost PATH N DIR | bigdir N | deepdir K L KEEP | nofile\n");
 		return 2;
 	}
 	return guest_end();
