@@ -4,7 +4,8 @@
  * libuvk offers on stock Linux what DragonFly's kernel offers its vkernels:
  * guest physical memory (uvk/pmem.h), page tables that live in it and are
  * walked in software (uvk/vpt.h), and guest address spaces that run guest
- * code and return its syscalls, faults and interruptions (uvk/vmspace.h).
+ * code and return its syscalls, faults and interruptions (uvk/vmspace.h);
+ * and the tracer's confinement of itself (uvk/confine.h).
  *
  * Errors: functions return 0 (or a count) on success and a negative errno on
  * failure; constructors return NULL with errno set. The library never prints
@@ -17,6 +18,7 @@
 #include <uvk/vpt.h>
 #include <uvk/pmem.h>
 #include <uvk/vmspace.h>
+#include <uvk/confine.h>
 
 #ifdef __cplusplus
 extern "C" {

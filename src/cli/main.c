@@ -7,6 +7,10 @@
  * for our own errors (bad options included), 126/127 for a program that
  * cannot be run or found, as env(1) does.
  *
+ * Before the guest runs, the tracer confines itself (uvk_confine): it may
+ * then read only the guest's root, write only the binds, and make only the
+ * host calls the guest kernel needs.
+ *
  * Must not: know anything of the guest kernel beyond guestkernel.h.
  */
 #include <errno.h>
@@ -41,7 +45,8 @@ usage(FILE *o)
 	    "  -i, --clean-env        start from an empty environment (alias "
 	    "--ignore-environment)\n"
 	    "      --trace[=FILE]     print each guest syscall, decoded, to stderr or FILE\n"
-	    "      --stats            print counters at exit\n"
+	    "      --stats            print counters at exit, and how uvk is confined\n"
+	    "      --no-confine       do not confine uvk itself (Landlock, seccomp): debugging\n"
 	    "  -h, --help             this help\n"
 	    "      --version          the version of uvk and of libuvk\n"
 	    "\n"
@@ -170,7 +175,51 @@ reserve_std_fds(void)
 	return mask;
 }
 
-enum { OPT_TRACE = 256, OPT_STATS, OPT_VERSION };
+/* What the tracer may still reach once confined: filled by main, read by confine(). */
+struct confinement {
+	const char *read[4];
+	const char *write[GK_MAX_BINDS + 1];
+	int enabled;
+	int done;
+	struct uvk_confine_status status;
+};
+
+/* gk_config.confine: called by gk_run() once the kernel is set up. */
+static int
+confine(void *arg)
+{
+	struct confinement *c = arg;
+	struct uvk_confine_rules rules = {.read = c->read, .write = c->write};
+	int err;
+
+	if (!c->enabled)
+		return 0;
+	err = uvk_confine(&rules, &c->status);
+	if (err == 0)
+		c->done = 1;
+	return err;
+}
+
+static void
+print_confinement(const struct confinement *c, int nbinds)
+{
+	if (!c->done) {
+		fputs("uvk: confinement: none (--no-confine)\n", stderr);
+		return;
+	}
+	if (c->status.landlock_abi > 0)
+		fprintf(stderr,
+			"uvk: confinement: landlock ABI %d: read beneath %s, /proc/self, "
+			"/proc/cpuinfo; write beneath %d bind(s); no TCP, no signal outside; ",
+			c->status.landlock_abi, c->read[0], nbinds);
+	else
+		fputs("uvk: confinement: landlock not available on this kernel (no file rules); ",
+		      stderr);
+	fprintf(stderr, "seccomp filter %s\n",
+		c->status.seccomp ? "loaded (forbidden calls kill uvk)" : "not loaded");
+}
+
+enum { OPT_TRACE = 256, OPT_STATS, OPT_VERSION, OPT_NO_CONFINE };
 
 int
 main(int argc, char **argv)
@@ -186,6 +235,7 @@ main(int argc, char **argv)
 	    {"ignore-environment", no_argument, NULL, 'i'},
 	    {"trace", optional_argument, NULL, OPT_TRACE},
 	    {"stats", no_argument, NULL, OPT_STATS},
+	    {"no-confine", no_argument, NULL, OPT_NO_CONFINE},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, OPT_VERSION},
 	    {NULL, 0, NULL, 0},
@@ -194,6 +244,7 @@ main(int argc, char **argv)
 	char *sets[256], *unsets[256];
 	int nsets = 0, nunsets = 0, clean = 0, c, i, status;
 	struct env env = {0};
+	struct confinement conf = {.enabled = 1};
 	struct stat st;
 	int closed = reserve_std_fds();
 
@@ -256,6 +307,9 @@ main(int argc, char **argv)
 		case OPT_STATS:
 			cfg.stats = 1;
 			break;
+		case OPT_NO_CONFINE:
+			conf.enabled = 0;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -288,7 +342,20 @@ main(int argc, char **argv)
 	}
 	cfg.argv = argv + optind;
 	cfg.envp = env.v;
+	/* The root, and what the guest kernel reads of the host itself (synth.c). */
+	conf.read[0] = cfg.root;
+	i = 1;
+	if (access("/proc/self", F_OK) == 0)
+		conf.read[i++] = "/proc/self";
+	if (access("/proc/cpuinfo", F_OK) == 0)
+		conf.read[i++] = "/proc/cpuinfo";
+	for (i = 0; i < cfg.nbinds; i++)
+		conf.write[i] = cfg.binds[i].host;
+	cfg.confine = confine;
+	cfg.confine_arg = &conf;
 	status = gk_run(&cfg);
+	if (cfg.stats)
+		print_confinement(&conf, cfg.nbinds);
 	if (cfg.trace && cfg.trace != stderr)
 		fclose(cfg.trace);
 	free(env.v);

@@ -252,7 +252,10 @@ build_stack(struct gk_proc *p, char *const *argv, char *const *envp, const char 
 	str_gva = (top - 8 - strsz) & ~15ULL;
 	at = strs;
 	rnd_gva = str_gva;
-	getrandom(at, 16, 0);
+	if (getrandom(at, 16, 0) != 16) {
+		free(strs); /* AT_RANDOM seeds the stack protector: no predictable bytes */
+		return 0;
+	}
 	at += 16;
 	plat_gva = str_gva + (uint64_t)(at - strs);
 	memcpy(at, "x86_64", 7);

@@ -35,6 +35,16 @@ struct gk_config {
 	 * lands on it; the guest's descriptor i is closed (EBADF), as natively.
 	 */
 	unsigned std_closed;
+	/*
+	 * Called once, when the kernel is set up (guest RAM, mounts, console,
+	 * pid 1's descriptors) and before pid 1's program is loaded, so before
+	 * any vmspace exists; NULL for none. It returns 0 or a negative errno,
+	 * which ends gk_run() with GK_EXIT_INTERNAL. After it the kernel opens
+	 * host files only beneath the root and the binds, and /proc/cpuinfo.
+	 * The command confines the tracer here (uvk_confine).
+	 */
+	int (*confine)(void *arg);
+	void *confine_arg;
 };
 
 /*

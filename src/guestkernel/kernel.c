@@ -301,6 +301,10 @@ gk_run(const struct gk_config *cfg)
 		free(p->cwd);
 		p->cwd = strdup(wd.gpath);
 	}
+	if (cfg->confine && (err = cfg->confine(cfg->confine_arg)) < 0) {
+		fprintf(stderr, "uvk: cannot confine the tracer: %s\n", strerror(-err));
+		goto out;
+	}
 	err = find_program(p, cfg->argv[0], cfg->envp, prog);
 	if (err == 0)
 		err = gk_exec(p, prog, cfg->argv, cfg->envp);

@@ -120,6 +120,29 @@ elf_refused)
 	done
 	$RUN "$W/ok" || fail "the valid program failed under uvk"
 	;;
+confine)
+	# uvk only: the tracer confines itself before the guest runs (--stats
+	# says how), and the guest still reads its root, writes its bind and
+	# reads /proc/cpuinfo (rendered from the host's) with a root that is
+	# not /. tests/integration/test_confine.c shows the rules refuse.
+	BB=${BUSYBOX:-/bin/busybox}
+	[ -x "$BB" ] || fail "no busybox at $BB"
+	mkdir "$W/root" "$W/bind" || fail mkdir
+	cp "$BB" "$W/root/busybox" || fail cp
+	$RUN --stats -r "$W/root" -b "$W/bind:/data" /busybox sh -c \
+		'echo written >/data/f && cat /data/f && grep -c ^processor /proc/cpuinfo' \
+		>"$W/out" 2>"$W/err"
+	st=$?
+	cat "$W/out" "$W/err"
+	[ $st = 0 ] || fail "the confined guest failed: $st"
+	[ "$(cat "$W/bind/f")" = written ] || fail "nothing written through the bind"
+	grep -qx 1 "$W/out" || fail "/proc/cpuinfo unreadable"
+	grep -q "confinement: landlock ABI [1-9]" "$W/err" || fail "--stats shows no Landlock"
+	grep -q "seccomp filter loaded" "$W/err" || fail "--stats shows no seccomp filter"
+	$RUN --stats --no-confine "$HS_GUEST" exec /nonexistent >"$W/out" 2>"$W/err" ||
+		fail "--no-confine run failed"
+	grep -q "confinement: none" "$W/err" || fail "--no-confine not reported"
+	;;
 *)
 	fail "unknown case $CASE"
 	;;

@@ -388,6 +388,8 @@ host_signals)
 	# SIGQUIT ignored, and uvk, like any program, keeps them ignored.
 	set -m
 	for sig in TERM INT; do
+		# A fresh file: the last round's "ready" must not be taken for this one's.
+		rm -f "$W/.sig"
 		$G "$BB" sh -c "trap 'echo got $sig; exit 3' $sig; echo ready; while :; do $BB sleep 0.05; done" \
 			>"$W/.sig" 2>&1 &
 		pid=$!
