@@ -193,7 +193,7 @@ static const char *const allowed[] = {
 	"getegid", "getgroups", "getresuid", "getresgid", "getpgrp", "getpgid", "getsid",
 	"setsid", "umask", "uname", "sysinfo", "getrusage", "times", "prlimit64", "getrlimit",
 	"setrlimit", "sched_getaffinity", "sched_setaffinity", "sched_yield", "getcpu",
-	"getrandom", "getpriority", "fork",
+	"getrandom", "getpriority", "fork", "capget",
 	/* time */
 	"clock_gettime", "clock_getres", "gettimeofday", "time", "nanosleep", "clock_nanosleep",
 	"timer_create", "timer_settime", "timer_gettime", "timer_delete", "timer_getoverrun",
