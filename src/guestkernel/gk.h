@@ -78,6 +78,7 @@ long gk_palloc_run(struct gk_palloc *pa, uint64_t want, uint64_t *ret_gpa);
 int gk_palloc_free(struct gk_palloc *pa, uint64_t gpa, uint64_t npages);
 bool gk_frame_ok(const struct gk_palloc *pa, uint64_t gpa);
 bool gk_leaf_frame_ok(const struct gk_palloc *pa, uint64_t gpa);
+bool gk_frame_is_table(const struct gk_palloc *pa, uint64_t gpa);
 void gk_frame_set_table(struct gk_palloc *pa, uint64_t gpa, bool table);
 int gk_page_ref(struct gk_palloc *pa, uint64_t gpa);
 int gk_page_unref(struct gk_palloc *pa, uint64_t gpa);

@@ -164,6 +164,13 @@ gk_frame_set_table(struct gk_palloc *pa, uint64_t gpa, bool table)
 		bit_clear(pa->table, gpa / GK_PAGE);
 }
 
+/* gk_frame_is_table - gk_frame_ok, and a page-table page. */
+bool
+gk_frame_is_table(const struct gk_palloc *pa, uint64_t gpa)
+{
+	return gk_frame_ok(pa, gpa) && bit_test(pa->table, gpa / GK_PAGE);
+}
+
 /* gk_leaf_frame_ok - gk_frame_ok, and not a page-table page: what a leaf may map. */
 bool
 gk_leaf_frame_ok(const struct gk_palloc *pa, uint64_t gpa)

@@ -58,12 +58,21 @@ gk_vm_table_alloc(void *ctx, uint64_t *ret_gpa)
 	return 0;
 }
 
+/*
+ * The uvk_vpt_free_fn of gk_vm_free. Only a page this kernel allocated as a
+ * table goes back: a table entry that named anything else (a data frame
+ * someone still maps) would be corruption, and that frame stays allocated
+ * rather than be handed out twice.
+ */
 static void
 table_free(void *ctx, uint64_t gpa)
 {
 	struct gk_vm *vm = ctx;
 
-	gk_palloc_free(&vm->k->pa, gpa, 1);
+	GK_DEBUG_CHECK(gk_frame_is_table(&vm->k->pa, gpa), "freeing %#llx as a table",
+		       (unsigned long long)gpa);
+	if (gk_frame_is_table(&vm->k->pa, gpa))
+		gk_palloc_free(&vm->k->pa, gpa, 1);
 }
 
 /*

@@ -31,7 +31,8 @@
  *            the page still answers (a stale mapping), and if it does,
  *            scribble frame numbers far beyond guest RAM over whatever page
  *            tables land there and unmap everything (the tracer then wrote
- *            out of bounds and died).
+ *            out of bounds and died). Meanwhile a bystander process holds
+ *            256 pages of entry-like words and checks them afterwards.
  *   gap      a MAP_GROWSDOWN VMA above a read-only page: it grows down to
  *            exactly 256 pages above that page, and faults one page lower.
  *   gapnone  the same above a PROT_NONE page: no gap, it grows right up to it.
@@ -203,13 +204,62 @@ exploit_stale(uintptr_t stale)
 		munmap(reg[i], PAGE);
 }
 
+/*
+ * A bystander: another process whose memory holds words that look like
+ * page-table entries (what the scribbler overwrites). It fills 256 pages,
+ * says so on ready, waits for go, and exits 0 only if every word is intact.
+ */
+enum { VICTIM_PAGES = 256 };
+
+static uint64_t
+victim_word(size_t i)
+{
+	return ((i & 0xfff) << 12) | 0x8000000000000007ULL;
+}
+
+static pid_t
+victim_start(int *ret_go)
+{
+	int ready[2], go[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(ready) || pipe(go))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		uint64_t *m = mmap(NULL, VICTIM_PAGES * PAGE, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		size_t i, bad = 0;
+
+		if (m == MAP_FAILED)
+			_exit(2);
+		for (i = 0; i < VICTIM_PAGES * PAGE / 8; i++)
+			m[i] = victim_word(i);
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(3);
+		for (i = 0; i < VICTIM_PAGES * PAGE / 8; i++)
+			bad += m[i] != victim_word(i);
+		_exit(bad ? 1 : 0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	if (pid < 0 || read(ready[0], &c, 1) != 1)
+		return -1;
+	close(ready[0]);
+	*ret_go = go[1];
+	return pid;
+}
+
 static void
 case_stub(void)
 {
 	uintptr_t f, a;
-	int n;
+	int n, go = -1, st = 0;
+	pid_t victim = victim_start(&go);
 	char *g;
 
+	CHECK_OK("a bystander process with entry-like data", victim);
 	map_blocker();
 	g = map_at(STUB_END, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_GROWSDOWN);
 	if (!CHECK_EQX("MAP_GROWSDOWN right above the stub", g, STUB_END))
@@ -223,6 +273,12 @@ case_stub(void)
 		exploit_stale(STUB - 16 * PAGE);
 	f = probe_write(STUB_END - PAGE);
 	check(f != 0, "a write just below the VMA (in the stub area) faults", "it went through");
+	if (victim > 0) {
+		if (write(go, "g", 1) != 1 || waitpid(victim, &st, 0) != victim)
+			st = -1;
+		check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the bystander's memory is intact",
+		      "its status %#x", st);
+	}
 	CHECK_EQX("the VMA is still where it was", probe_write(STUB_END + 3 * PAGE), 0);
 }
 
