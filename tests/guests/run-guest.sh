@@ -33,7 +33,7 @@ dup_fcntl efault enomem clock misc fork pipe signal sigfault sigproc timer poll 
 highbits hostlimits
 res_pipesize res_pipefill res_sparse res_maptmp res_maphost res_bigdir res_nofile
 stackgrow shmanon vmtop
-res_deepdir"
+res_deepdir res_pipeuser"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -500,6 +500,27 @@ res_pipesize)
         [ $(( (0x$capeff >> 24) & 1 )) = 1 ] && priv=1
     fi
     guest -- "$prog" pipesize "$max" "$priv"
+    passed t_resources && result=0
+    ;;
+
+res_pipeuser)
+    # pipe(7): pipe-user-pages-soft binds a user with neither CAP_SYS_RESOURCE
+    # (bit 24 of CapEff) nor CAP_SYS_ADMIN (bit 21); uvk's guest has uvk's.
+    bind=1
+    if [ $unpriv = 0 ]; then
+        capeff=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status)
+        [ -n "$capeff" ] || die "no CapEff in /proc/self/status"
+        [ $(( (0x$capeff >> 24) & 1 )) = 1 ] && bind=0
+        [ $(( (0x$capeff >> 21) & 1 )) = 1 ] && bind=0
+    fi
+    if [ "$runner" = native ] && [ $bind = 1 ]; then
+        soft=$(cat /proc/sys/fs/pipe-user-pages-soft) || die "no pipe-user-pages-soft"
+        # 1200 pipes of 16 pages must be past the host's limit, which
+        # counts every pipe this user already holds too.
+        [ "$soft" -gt 0 ] && [ "$soft" -le 16384 ] ||
+            die "pipe-user-pages-soft is $soft here; the case assumes Linux's 16384"
+    fi
+    guest -- "$prog" pipeuser "$bind"
     passed t_resources && result=0
     ;;
 

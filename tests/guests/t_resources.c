@@ -4,6 +4,13 @@
  *
  * Usage: t_resources MODE [ARG...]
  *
+ *   pipeuser BIND      three processes hold 400 pipes each, 1200 pipes of 16
+ *                      pages, more than pipe-user-pages-soft (16384 pages):
+ *                      when BIND is 1 (the user has neither CAP_SYS_RESOURCE
+ *                      nor CAP_SYS_ADMIN) the pipes made past the limit are
+ *                      small (pipe(7) says one page, Linux since 5.16 makes
+ *                      two) and cannot grow (EPERM); when 0 every pipe has
+ *                      16 pages.
  *   pipesize MAX PRIV  F_GETPIPE_SZ/F_SETPIPE_SZ as fcntl(2) and pipe(7) say:
  *                      the default 16 pages, rounding up to a power-of-two
  *                      number of pages, exactly that many bytes fit, EBUSY
@@ -50,6 +57,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -148,6 +156,80 @@ mode_pipesize(long max, int priv)
 	close(f);
 	unlink(buf);
 	rmdir(dir);
+}
+
+/*
+ * Child c of mode_pipeuser: make 400 pipes, report how many are small and
+ * whether growing the last small one was refused, then hold them until the
+ * parent closes go.
+ */
+static void
+pipeuser_child(int report, int go)
+{
+	int i, fd[2], small = 0, odd = 0, eperm = 0, last = -1;
+	char b;
+
+	for (i = 0; i < 400; i++) {
+		long sz;
+
+		if (pipe(fd) < 0) {
+			odd++;
+			break;
+		}
+		sz = fcntl(fd[0], F_GETPIPE_SZ);
+		if (sz == 4096 || sz == 8192) {
+			small++;
+			last = fd[1];
+		} else if (sz != 65536) {
+			odd++;
+		}
+	}
+	if (last >= 0 && fcntl(last, F_SETPIPE_SZ, 65536) < 0 && errno == EPERM)
+		eperm = 1;
+	dprintf(report, "%d %d %d\n", small, odd, eperm);
+	close(report);
+	(void)!read(go, &b, 1);
+	_exit(0);
+}
+
+static void
+mode_pipeuser(int bind)
+{
+	int c, go[2], rep[2], small = 0, odd = 0, eperm = 0, st;
+	char line[64];
+	FILE *in;
+
+	if (!CHECK_OK("pipes to the children", pipe(go) | pipe(rep)))
+		return;
+	for (c = 0; c < 3; c++) {
+		if (fork() == 0) {
+			close(go[1]);
+			close(rep[0]);
+			pipeuser_child(rep[1], go[0]);
+		}
+	}
+	close(rep[1]);
+	close(go[0]);
+	in = fdopen(rep[0], "r");
+	while (in && fgets(line, sizeof(line), in)) {
+		int s1, o1, e1;
+
+		if (sscanf(line, "%d %d %d", &s1, &o1, &e1) == 3) {
+			small += s1;
+			odd += o1;
+			eperm += e1;
+		}
+	}
+	close(go[1]);
+	while (wait(&st) > 0)
+		;
+	CHECK_EQ("every pipe made, of 16 pages or small", odd, 0);
+	if (bind) {
+		CHECK_EQ("past pipe-user-pages-soft, new pipes are small", small > 0, 1);
+		CHECK_EQ("... and growing one is EPERM", eperm > 0, 1);
+	} else {
+		CHECK_EQ("privileged: every pipe has 16 pages", small, 0);
+	}
 }
 
 static void
@@ -600,7 +682,9 @@ main(int argc, char **argv)
 
 	guest_begin("t_resources", mode);
 	signal(SIGPIPE, SIG_IGN);
-	if (strcmp(mode, "pipesize") == 0 && argc == 4)
+	if (strcmp(mode, "pipeuser") == 0 && argc == 3)
+		mode_pipeuser(atoi(argv[2]));
+	else if (strcmp(mode, "pipesize") == 0 && argc == 4)
 		mode_pipesize(atol(argv[2]), atoi(argv[3]));
 	else if (strcmp(mode, "pipefill") == 0 && argc == 4)
 		mode_pipefill(atoi(argv[2]), atoi(argv[3]));
@@ -617,7 +701,7 @@ main(int argc, char **argv)
 	else if (strcmp(mode, "nofile") == 0 && argc == 2)
 		mode_nofile();
 	else {
-		say("usage: t_resources pipesize MAX PRIV | pipefill N NPROC | sparse N | "
+		say("usage: t_resources pipeuser BIND | pipesize MAX PRIV | pipefill N NPROC | sparse N | "
 		    "maptmp MIB N | maphost PATH N DIR | bigdir N | deepdir K L KEEP | nofile\n");
 		return 2;
 	}
