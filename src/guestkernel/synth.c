@@ -503,6 +503,8 @@ gk_synth_open(struct gk_proc *p, struct gk_path *path, int flags, struct gk_file
 
 		if (hfd < 0)
 			return -ENXIO;
+		if (gk_hostfd_room() < 0)
+			return -ENFILE;
 		hfd = fcntl(hfd, F_DUPFD_CLOEXEC, 3);
 		if (hfd < 0)
 			return -errno;

@@ -47,6 +47,10 @@
  *                      works; KEEP 0 takes it all down again (natively, so
  *                      the host's /tmp is left clean), KEEP 1 leaves it for
  *                      the kernel to free at exit (under uvk).
+ *   openmany NPROC N   NPROC processes each open a host file N times and hold
+ *                      them: every open succeeds or fails with EMFILE or
+ *                      ENFILE (the system's limit), never anything else, and
+ *                      once they exit a file opens again.
  *   nofile             RLIMIT_NOFILE bounds the descriptor table: EMFILE at
  *                      the limit, dup2 to a descriptor past it EBADF,
  *                      F_DUPFD past it EINVAL.
@@ -655,6 +659,55 @@ mode_deepdir(int K, int L, int keep)
 }
 
 static void
+mode_openmany(int nproc, int n, const char *path)
+{
+	int c, st, ok = 0, go[2], rep[2], total = 0, f;
+	char line[64];
+	FILE *in;
+
+	if (!CHECK_OK("pipes to the children", pipe(go) | pipe(rep)))
+		return;
+	for (c = 0; c < nproc; c++) {
+		if (fork() == 0) {
+			int i, got = 0, bad = 0;
+			char b;
+
+			close(go[1]);
+			close(rep[0]);
+			for (i = 0; i < n; i++) {
+				if (open(path, O_RDONLY) >= 0)
+					got++;
+				else if (errno != EMFILE && errno != ENFILE)
+					bad++;
+			}
+			dprintf(rep[1], "%d %d\n", got, bad);
+			close(rep[1]);
+			(void)!read(go[0], &b, 1);
+			_exit(0);
+		}
+	}
+	close(rep[1]);
+	close(go[0]);
+	in = fdopen(rep[0], "r");
+	while (in && fgets(line, sizeof(line), in)) {
+		int g, b;
+
+		if (sscanf(line, "%d %d", &g, &b) == 2 && b == 0) {
+			ok++;
+			total += g;
+		}
+	}
+	close(go[1]);
+	while (wait(&st) > 0)
+		;
+	say("%d files open at once\n", total);
+	CHECK_EQ("every open succeeded or said EMFILE/ENFILE", ok, nproc);
+	f = open(path, O_RDONLY);
+	CHECK_OK("a file opens again once they are gone", f);
+	close(f);
+}
+
+static void
 mode_nofile(void)
 {
 	struct rlimit rl = {64, 64};
@@ -698,11 +751,13 @@ main(int argc, char **argv)
 		mode_bigdir(atoi(argv[2]));
 	else if (strcmp(mode, "deepdir") == 0 && argc == 5)
 		mode_deepdir(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
+	else if (strcmp(mode, "openmany") == 0 && argc == 5)
+		mode_openmany(atoi(argv[2]), atoi(argv[3]), argv[4]);
 	else if (strcmp(mode, "nofile") == 0 && argc == 2)
 		mode_nofile();
 	else {
 		say("usage: t_resources pipeuser BIND | pipesize MAX PRIV | pipefill N NPROC | sparse N | "
-		    "maptmp MIB N | maphost PATH N DIR | bigdir N | deepdir K L KEEP | nofile\n");
+		    "maptmp MIB N | maphost PATH N DIR | bigdir N | deepdir K L KEEP | openmany NPROC N PATH | nofile\n");
 		return 2;
 	}
 	return guest_end();
