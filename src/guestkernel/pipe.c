@@ -63,8 +63,8 @@ host_capable(int cap)
 		memset(data, 0, sizeof(data));
 		cached = 0;
 		if (syscall(SYS_capget, &hdr, data) == 0)
-			cached = (int)(data[0].effective & ((1u << CAP_SYS_RESOURCE) |
-							     (1u << CAP_SYS_ADMIN)));
+			cached = (int)(data[0].effective &
+				       ((1u << CAP_SYS_RESOURCE) | (1u << CAP_SYS_ADMIN)));
 	}
 	return (cached & (1 << cap)) != 0;
 }
@@ -83,7 +83,7 @@ user_limits_bind(void)
 	return !host_capable(CAP_SYS_RESOURCE) && !host_capable(CAP_SYS_ADMIN);
 }
 
-/* Would the user's pipe pages, at total, exceed limit lim (0: no limit)? As Linux's too_many_pipe_buffers_*. */
+/* Would total pipe pages exceed lim (0: none)? As Linux's too_many_pipe_buffers_*. */
 static int
 over_limit(uint64_t total, uint64_t lim)
 {
@@ -407,8 +407,7 @@ gk_pipe_set_size(struct gk_file *f, uint64_t arg)
 		return -EPERM;
 	if (nslots * GK_PAGE < pp->len)
 		return -EBUSY;
-	if (nslots > pp->nslots &&
-	    gk_kmem_charge(k, (nslots - pp->nslots) * sizeof(*slot)) < 0)
+	if (nslots > pp->nslots && gk_kmem_charge(k, (nslots - pp->nslots) * sizeof(*slot)) < 0)
 		return -ENOMEM;
 	slot = calloc(nslots, sizeof(*slot));
 	/*

@@ -302,8 +302,8 @@ mode_sparse(int n)
 	CHECK_OK("ftruncate to 64 GiB", ftruncate(f, 64 * gib));
 	CHECK_EQ("a byte at 64 GiB - 1", pwrite(f, "y", 1, 64 * gib - 1), 1);
 	CHECK_EQ("reads back", pread(f, &b, 1, 64 * gib - 1) == 1 && b == 'y', 1);
-	CHECK_EQ("the middle of the hole is zero", pread(f, z, 4096, 33 * gib) == 4096 &&
-		 memcmp(z, zero, 4096) == 0, 1);
+	CHECK_EQ("the middle of the hole is zero",
+		 pread(f, z, 4096, 33 * gib) == 4096 && memcmp(z, zero, 4096) == 0, 1);
 	CHECK_OK("ftruncate back to 1 byte", ftruncate(f, 1));
 	CHECK_EQ("size is 1", (fstat(f, &st), st.st_size), 1);
 	close(f);
@@ -377,7 +377,8 @@ mode_maptmp(int mib, int n)
 		CHECK_OK("mprotect a read-only private mapping writable",
 			 mprotect(m[2], 4096, PROT_READ | PROT_WRITE));
 		m[2][200] = (unsigned char)~pat(200);
-		CHECK_EQ("... its write stays private", pread(f, &c, 1, 200) == 1 && c == pat(200), 1);
+		CHECK_EQ("... its write stays private", pread(f, &c, 1, 200) == 1 && c == pat(200),
+			 1);
 		CHECK_EQ("... and another mapping keeps the file's byte", m[1][200], pat(200));
 		/* A child's write to a private mapping is its own. */
 		pid = fork();
@@ -444,8 +445,8 @@ mode_maphost(const char *path, int n, const char *many)
 	unsigned char **m = calloc((size_t)n, sizeof(*m)), first;
 	int f = open(path, O_RDONLY), k, fails = 0, good = 0, again = 0;
 
-	if (!CHECK_OK("open the host file", f) || !CHECK_EQ("read its first byte",
-								read(f, &first, 1), 1))
+	if (!CHECK_OK("open the host file", f) ||
+	    !CHECK_EQ("read its first byte", read(f, &first, 1), 1))
 		return;
 	for (k = 0; k < n; k++) {
 		m[k] = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, f, 0);
@@ -756,8 +757,10 @@ main(int argc, char **argv)
 	else if (strcmp(mode, "nofile") == 0 && argc == 2)
 		mode_nofile();
 	else {
-		say("usage: t_resources pipeuser BIND | pipesize MAX PRIV | pipefill N NPROC | sparse N | "
-		    "maptmp MIB N | maphost PATH N DIR | bigdir N | deepdir K L KEEP | openmany NPROC N PATH | nofile\n");
+		say("usage: t_resources pipeuser BIND | pipesize MAX PRIV | pipefill N NPROC | "
+		    "sparse N | "
+		    "maptmp MIB N | maphost PATH N DIR | bigdir N | deepdir K L KEEP | openmany "
+		    "NPROC N PATH | nofile\n");
 		return 2;
 	}
 	return guest_end();
