@@ -166,6 +166,8 @@ gk_file_unref(struct gk_file *f)
 	}
 	if (f->tnode)
 		gk_tnode_release(f->tk, f->tnode);
+	if (f->kmem)
+		gk_kmem_uncharge(f->tk, f->kmem);
 	if (f->type == GK_F_PIPE)
 		gk_pipe_close(f);
 	free(f->gpath);

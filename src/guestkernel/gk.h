@@ -276,6 +276,7 @@ struct gk_file {
 	struct gk_tnode *tnode; /* tmpfs files and directories: held while open */
 	struct gk_kernel *tk;	/* ... and the kernel it belongs to */
 	struct gk_pipe *pipe;	/* GK_F_PIPE: the pipe; flags say which end */
+	size_t kmem;		/* bytes of buf charged to tk's kernel-heap budget */
 };
 
 struct gk_fdtable {

@@ -33,7 +33,7 @@ dup_fcntl efault enomem clock misc fork pipe signal sigfault sigproc timer poll 
 highbits hostlimits
 res_pipesize res_pipefill res_sparse res_maptmp res_maphost res_bigdir res_nofile
 stackgrow shmanon vmtop
-res_deepdir res_pipeuser res_openmany"
+res_deepdir res_pipeuser res_openmany res_procmaps"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -591,6 +591,12 @@ res_openmany)
         guest --stats -- "$prog" openmany 12 1000 /etc/passwd
         passed t_resources && bounded 512 $((8192 + 96)) && result=0
     fi
+    ;;
+
+res_procmaps)
+    # 2000 mappings, /proc/self/maps held open 900 times: some 150 MiB of
+    # renderings if each were kept in the tracer's heap uncharged.
+    resource_case 64 procmaps 2000 900
     ;;
 
 res_deepdir)

@@ -51,6 +51,11 @@
  *                      them: every open succeeds or fails with EMFILE or
  *                      ENFILE (the system's limit), never anything else, and
  *                      once they exit a file opens again.
+ *   procmaps M N       with M extra mappings, /proc/self/maps opened N times
+ *                      and held (each a rendering of every mapping): every
+ *                      open succeeds or fails with ENOMEM (Linux's answer
+ *                      when the kernel cannot allocate), every successful
+ *                      one reads the whole listing.
  *   nofile             RLIMIT_NOFILE bounds the descriptor table: EMFILE at
  *                      the limit, dup2 to a descriptor past it EBADF,
  *                      F_DUPFD past it EINVAL.
@@ -709,6 +714,44 @@ mode_openmany(int nproc, int n, const char *path)
 }
 
 static void
+mode_procmaps(int m, int n)
+{
+	static char buf[65536];
+	int i, k, *fd = calloc((size_t)n, sizeof(*fd)), opened = 0, odd = 0, whole = 0;
+
+	/* Alternate protections, so that no two neighbours merge into one line. */
+	for (i = 0; i < m; i++)
+		if (mmap(NULL, 4096, i % 2 ? PROT_READ : PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			 0) == MAP_FAILED)
+			break;
+	CHECK_EQ("the mappings made", i, m);
+	for (k = 0; k < n; k++) {
+		fd[k] = open("/proc/self/maps", O_RDONLY);
+		if (fd[k] >= 0)
+			opened++;
+		else if (errno != ENOMEM)
+			odd++;
+	}
+	say("%d of %d opens of /proc/self/maps held at once\n", opened, n);
+	CHECK_EQ("every open succeeded or said ENOMEM", odd, 0);
+	CHECK_EQ("some opened", opened > 0, 1);
+	for (k = 0; k < n; k++) {
+		long lines = 0, r;
+
+		if (fd[k] < 0)
+			continue;
+		while ((r = read(fd[k], buf, sizeof(buf))) > 0)
+			for (i = 0; i < r; i++)
+				lines += buf[i] == '\n';
+		if (lines >= m)
+			whole++;
+		close(fd[k]);
+	}
+	CHECK_EQ("each open one lists every mapping", whole, opened);
+	free(fd);
+}
+
+static void
 mode_nofile(void)
 {
 	struct rlimit rl = {64, 64};
@@ -754,6 +797,8 @@ main(int argc, char **argv)
 		mode_deepdir(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
 	else if (strcmp(mode, "openmany") == 0 && argc == 5)
 		mode_openmany(atoi(argv[2]), atoi(argv[3]), argv[4]);
+	else if (strcmp(mode, "procmaps") == 0 && argc == 4)
+		mode_procmaps(atoi(argv[2]), atoi(argv[3]));
 	else if (strcmp(mode, "nofile") == 0 && argc == 2)
 		mode_nofile();
 	else {
