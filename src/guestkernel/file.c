@@ -65,6 +65,28 @@ gk_kmem_uncharge(struct gk_kernel *k, size_t bytes)
  * mapfile cache (mapfile.c). Counted for --stats.
  */
 static int hostfd_held, hostfd_peak;
+static int file_fds; /* of them, open host files (gk_file.hfd) */
+
+/*
+ * gk_hostfd_room - may one more host file be opened for the guest? 0, or
+ * -ENFILE (Linux's answer at its file-max) once GK_HOSTFD_FILES are open,
+ * or fewer if the tracer's RLIMIT_NOFILE leaves less than that beyond a
+ * reserve of 256 for its own use (the memfd, the mapfile cache, exec).
+ */
+int
+gk_hostfd_room(void)
+{
+	static int max = -1;
+	struct rlimit rl;
+
+	if (max < 0) {
+		max = GK_HOSTFD_FILES;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+		    rl.rlim_cur < (rlim_t)max + 256)
+			max = rl.rlim_cur > 512 ? (int)rl.rlim_cur - 256 : (int)rl.rlim_cur / 2;
+	}
+	return file_fds < max ? 0 : -ENFILE;
+}
 
 /* gk_hostfd_count - a host descriptor held for the guest was opened (+1) or closed (-1). */
 void
@@ -112,8 +134,10 @@ gk_file_new(enum gk_ftype type, int hfd, int flags, const char *gpath)
 	f->refs = 1;
 	f->type = type;
 	f->hfd = hfd;
-	if (hfd >= 0)
+	if (hfd >= 0) {
 		gk_hostfd_count(1);
+		file_fds++;
+	}
 	f->flags = flags;
 	f->gpath = strdup(gpath ? gpath : "");
 	if (!f->gpath) {
@@ -138,9 +162,12 @@ gk_file_unref(struct gk_file *f)
 	if (f->hfd >= 0) {
 		close(f->hfd);
 		gk_hostfd_count(-1);
+		file_fds--;
 	}
 	if (f->tnode)
 		gk_tnode_release(f->tk, f->tnode);
+	if (f->kmem)
+		gk_kmem_uncharge(f->tk, f->kmem);
 	if (f->type == GK_F_PIPE)
 		gk_pipe_close(f);
 	free(f->gpath);

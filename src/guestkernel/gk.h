@@ -277,6 +277,7 @@ struct gk_file {
 	struct gk_tnode *tnode; /* tmpfs files and directories: held while open */
 	struct gk_kernel *tk;	/* ... and the kernel it belongs to */
 	struct gk_pipe *pipe;	/* GK_F_PIPE: the pipe; flags say which end */
+	size_t kmem;		/* bytes of buf charged to tk's kernel-heap budget */
 };
 
 struct gk_fdtable {
@@ -348,14 +349,17 @@ void gk_tnode_free_pages(struct gk_kernel *k, struct gk_tnode *n, uint64_t from)
  * metadata, pipes) may take, RAM / GK_KMEM_DIV bytes in all (32 MiB for
  * the default 512 MiB). With it the tracer's RSS stays below guest RAM +
  * RAM/GK_KMEM_DIV + 32 MiB + a few KiB per guest process and its VMAs,
- * and its descriptors below ~10 + GK_MAPFD_MAX + per process its open host
- * files and two ELF images, whatever the guest does (README.md, "What the
+ * and its descriptors below ~10 + GK_MAPFD_MAX + GK_HOSTFD_FILES + two
+ * ELF images per process, whatever the guest does (README.md, "What the
  * guest can make the tracer hold"; run-guest.sh's res_* cases check it).
  */
 #define GK_KMEM_DIV 16
 int gk_kmem_charge(struct gk_kernel *k, size_t bytes);
 void gk_kmem_uncharge(struct gk_kernel *k, size_t bytes);
 void gk_hostfd_count(int delta);
+/* Host files the guest may hold open at once, all processes together (ENFILE past it). */
+#define GK_HOSTFD_FILES 8192
+int gk_hostfd_room(void);
 void gk_tracer_usage(long *ret_rss_kib, int *ret_fds, int *ret_fds_peak);
 
 struct gk_file *gk_file_new(enum gk_ftype type, int hfd, int flags, const char *gpath);

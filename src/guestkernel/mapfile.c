@@ -44,7 +44,8 @@ static int nopen; /* host descriptors held by entries, pinned or not */
 static unsigned
 bucket_of(dev_t dev, ino_t ino)
 {
-	uint64_t h = ((uint64_t)dev * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)ino * 0xc2b2ae3d27d4eb4fULL);
+	uint64_t h =
+	    ((uint64_t)dev * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)ino * 0xc2b2ae3d27d4eb4fULL);
 
 	return (unsigned)(h >> 40) % NBUCKET;
 }

@@ -16,9 +16,10 @@
  * fills pipes fills its own RAM and gets -ENOMEM, never tracer heap; the
  * slot array and the pipe itself are charged to the kernel-heap budget
  * (gk_kmem_charge). Capacity follows pipe(7) and fcntl(2): 16 pages, a
- * power of two pages from F_SETPIPE_SZ, at most pipe-max-size for an
- * unprivileged user, and the per-user pipe-user-pages-soft/-hard limits
- * (the guest's only user is k->uid; CAP_SYS_RESOURCE is uvk's own).
+ * power of two pages from F_SETPIPE_SZ, at most pipe-max-size without
+ * CAP_SYS_RESOURCE, and the per-user pipe-user-pages-soft/-hard limits
+ * without CAP_SYS_RESOURCE or CAP_SYS_ADMIN (the guest's only user is
+ * k->uid, and its capabilities are uvk's own).
  *
  * Must not: decode syscall arguments or touch guest memory (the iovecs
  * point into pmem already).
@@ -47,31 +48,46 @@ struct gk_pipe {
 };
 
 /*
- * Privileged as Linux means for pipes: holding CAP_SYS_RESOURCE. The guest
- * holds it when uvk itself does (a root without it, as in some containers,
- * is unprivileged natively too). Asked once; a failing capget means no.
+ * uvk's own effective capability cap: the guest holds what uvk holds (a
+ * root without CAP_SYS_RESOURCE, as in some containers, lacks it natively
+ * too). Asked once; a failing capget means no.
  */
 static int
-privileged(const struct gk_kernel *k)
+host_capable(int cap)
 {
 	static int cached = -1;
 	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct data[2];
 
-	(void)k;
 	if (cached < 0) {
 		memset(data, 0, sizeof(data));
-		cached = syscall(SYS_capget, &hdr, data) == 0 &&
-			 (data[CAP_SYS_RESOURCE / 32].effective & (1u << (CAP_SYS_RESOURCE % 32)));
+		cached = 0;
+		if (syscall(SYS_capget, &hdr, data) == 0)
+			cached = (int)(data[0].effective &
+				       ((1u << CAP_SYS_RESOURCE) | (1u << CAP_SYS_ADMIN)));
 	}
-	return cached;
+	return (cached & (1 << cap)) != 0;
 }
 
-/* Is used at a per-user limit lim (0: no limit)? */
+/* fcntl(2): CAP_SYS_RESOURCE may set a capacity above pipe-max-size. */
 static int
-at_limit(uint64_t used, uint64_t lim)
+may_exceed_max_size(void)
 {
-	return lim != 0 && used >= lim;
+	return host_capable(CAP_SYS_RESOURCE);
+}
+
+/* pipe(7): the per-user limits bind a user with neither CAP_SYS_RESOURCE nor CAP_SYS_ADMIN. */
+static int
+user_limits_bind(void)
+{
+	return !host_capable(CAP_SYS_RESOURCE) && !host_capable(CAP_SYS_ADMIN);
+}
+
+/* Would total pipe pages exceed lim (0: none)? As Linux's too_many_pipe_buffers_*. */
+static int
+over_limit(uint64_t total, uint64_t lim)
+{
+	return lim != 0 && total > lim;
 }
 
 static uint64_t
@@ -140,12 +156,12 @@ gk_pipe_new(struct gk_kernel *k, struct gk_file **ret_r, struct gk_file **ret_w)
 	struct gk_pipe *pp;
 	struct gk_file *r, *w;
 
-	if (!privileged(k)) {
-		if (at_limit(k->pipe_user_pages, GK_PIPE_USER_PAGES_HARD))
-			return -ENFILE;
-		/* pipe(7): at the soft limit, a new pipe gets one page. */
-		if (at_limit(k->pipe_user_pages, GK_PIPE_USER_PAGES_SOFT))
+	if (user_limits_bind()) {
+		/* pipe(7): past the soft limit, a new pipe gets one page. */
+		if (over_limit(k->pipe_user_pages + nslots, GK_PIPE_USER_PAGES_SOFT))
 			nslots = 1;
+		if (over_limit(k->pipe_user_pages + nslots, GK_PIPE_USER_PAGES_HARD))
+			return -ENFILE;
 	}
 	if (gk_kmem_charge(k, sizeof(*pp) + nslots * sizeof(uint64_t)) < 0)
 		return -ENFILE;
@@ -383,17 +399,15 @@ gk_pipe_set_size(struct gk_file *f, uint64_t arg)
 	nslots = (uint32_t)(size / GK_PAGE);
 	if (nslots == pp->nslots)
 		return (long)size;
-	if (!privileged(k)) {
-		if (size > GK_PIPE_MAX_SIZE)
-			return -EPERM;
-		if (nslots > pp->nslots && (at_limit(k->pipe_user_pages, GK_PIPE_USER_PAGES_HARD) ||
-					    at_limit(k->pipe_user_pages, GK_PIPE_USER_PAGES_SOFT)))
-			return -EPERM;
-	}
+	if (size > GK_PIPE_MAX_SIZE && !may_exceed_max_size())
+		return -EPERM;
+	if (nslots > pp->nslots && user_limits_bind() &&
+	    (over_limit(k->pipe_user_pages - pp->nslots + nslots, GK_PIPE_USER_PAGES_HARD) ||
+	     over_limit(k->pipe_user_pages - pp->nslots + nslots, GK_PIPE_USER_PAGES_SOFT)))
+		return -EPERM;
 	if (nslots * GK_PAGE < pp->len)
 		return -EBUSY;
-	if (nslots > pp->nslots &&
-	    gk_kmem_charge(k, (nslots - pp->nslots) * sizeof(*slot)) < 0)
+	if (nslots > pp->nslots && gk_kmem_charge(k, (nslots - pp->nslots) * sizeof(*slot)) < 0)
 		return -ENOMEM;
 	slot = calloc(nslots, sizeof(*slot));
 	/*

@@ -503,6 +503,8 @@ gk_synth_open(struct gk_proc *p, struct gk_path *path, int flags, struct gk_file
 
 		if (hfd < 0)
 			return -ENXIO;
+		if (gk_hostfd_room() < 0)
+			return -ENFILE;
 		hfd = fcntl(hfd, F_DUPFD_CLOEXEC, 3);
 		if (hfd < 0)
 			return -errno;
@@ -526,6 +528,14 @@ gk_synth_open(struct gk_proc *p, struct gk_path *path, int flags, struct gk_file
 	}
 	f->buf = b.s;
 	f->len = b.len;
+	/* A rendering is tracer heap the guest asked for: charged while open. */
+	f->kmem = b.cap > b.len ? b.cap : b.len;
+	if (f->kmem && gk_kmem_charge(p->k, f->kmem) < 0) {
+		f->kmem = 0;
+		gk_file_unref(f);
+		return -ENOMEM;
+	}
+	f->tk = p->k;
 	*ret = f;
 	return 0;
 }

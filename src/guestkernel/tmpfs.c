@@ -828,8 +828,10 @@ gk_tmpfs_getdents(struct gk_proc *p, struct gk_file *f, uint64_t gva, size_t len
 		if (!e->name)
 			continue;
 		r = dirent_put(buf + done, len - done, e->name, e->len,
-			       S_ISDIR(c->mode) ? DT_DIR : S_ISLNK(c->mode) ? DT_LNK : DT_REG, c->ino,
-			       (int64_t)(e->seq + 1));
+			       S_ISDIR(c->mode)	  ? DT_DIR
+			       : S_ISLNK(c->mode) ? DT_LNK
+						  : DT_REG,
+			       c->ino, (int64_t)(e->seq + 1));
 		if (!r) {
 			full = 1;
 			break;

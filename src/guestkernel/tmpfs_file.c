@@ -40,7 +40,7 @@ now(void)
 
 struct gk_tptn {
 	union {
-		uint64_t gpa[PT_FAN];	      /* leaf level */
+		uint64_t gpa[PT_FAN];	     /* leaf level */
 		struct gk_tptn *sub[PT_FAN]; /* above it */
 	};
 };

@@ -247,6 +247,9 @@ gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, str
 				close(hfd);
 		}
 	}
+	err = gk_hostfd_room();
+	if (err < 0)
+		return err;
 	/* O_NONBLOCK so that a FIFO cannot hang the tracer before we refuse it. */
 	hfd = host_openat2(path->mnt->hfd, path->rest, hflags | O_NONBLOCK, mode & ~p->umask);
 	if (hfd < 0)

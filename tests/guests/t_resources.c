@@ -4,6 +4,13 @@
  *
  * Usage: t_resources MODE [ARG...]
  *
+ *   pipeuser BIND      three processes hold 400 pipes each, 1200 pipes of 16
+ *                      pages, more than pipe-user-pages-soft (16384 pages):
+ *                      when BIND is 1 (the user has neither CAP_SYS_RESOURCE
+ *                      nor CAP_SYS_ADMIN) the pipes made past the limit are
+ *                      small (pipe(7) says one page, Linux since 5.16 makes
+ *                      two) and cannot grow (EPERM); when 0 every pipe has
+ *                      16 pages.
  *   pipesize MAX PRIV  F_GETPIPE_SZ/F_SETPIPE_SZ as fcntl(2) and pipe(7) say:
  *                      the default 16 pages, rounding up to a power-of-two
  *                      number of pages, exactly that many bytes fit, EBUSY
@@ -40,6 +47,15 @@
  *                      works; KEEP 0 takes it all down again (natively, so
  *                      the host's /tmp is left clean), KEEP 1 leaves it for
  *                      the kernel to free at exit (under uvk).
+ *   openmany NPROC N   NPROC processes each open a host file N times and hold
+ *                      them: every open succeeds or fails with EMFILE or
+ *                      ENFILE (the system's limit), never anything else, and
+ *                      once they exit a file opens again.
+ *   procmaps M N       with M extra mappings, /proc/self/maps opened N times
+ *                      and held (each a rendering of every mapping): every
+ *                      open succeeds or fails with ENOMEM (Linux's answer
+ *                      when the kernel cannot allocate), every successful
+ *                      one reads the whole listing.
  *   nofile             RLIMIT_NOFILE bounds the descriptor table: EMFILE at
  *                      the limit, dup2 to a descriptor past it EBADF,
  *                      F_DUPFD past it EINVAL.
@@ -50,6 +66,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -150,6 +167,80 @@ mode_pipesize(long max, int priv)
 	rmdir(dir);
 }
 
+/*
+ * Child c of mode_pipeuser: make 400 pipes, report how many are small and
+ * whether growing the last small one was refused, then hold them until the
+ * parent closes go.
+ */
+static void
+pipeuser_child(int report, int go)
+{
+	int i, fd[2], small = 0, odd = 0, eperm = 0, last = -1;
+	char b;
+
+	for (i = 0; i < 400; i++) {
+		long sz;
+
+		if (pipe(fd) < 0) {
+			odd++;
+			break;
+		}
+		sz = fcntl(fd[0], F_GETPIPE_SZ);
+		if (sz == 4096 || sz == 8192) {
+			small++;
+			last = fd[1];
+		} else if (sz != 65536) {
+			odd++;
+		}
+	}
+	if (last >= 0 && fcntl(last, F_SETPIPE_SZ, 65536) < 0 && errno == EPERM)
+		eperm = 1;
+	dprintf(report, "%d %d %d\n", small, odd, eperm);
+	close(report);
+	(void)!read(go, &b, 1);
+	_exit(0);
+}
+
+static void
+mode_pipeuser(int bind)
+{
+	int c, go[2], rep[2], small = 0, odd = 0, eperm = 0, st;
+	char line[64];
+	FILE *in;
+
+	if (!CHECK_OK("pipes to the children", pipe(go) | pipe(rep)))
+		return;
+	for (c = 0; c < 3; c++) {
+		if (fork() == 0) {
+			close(go[1]);
+			close(rep[0]);
+			pipeuser_child(rep[1], go[0]);
+		}
+	}
+	close(rep[1]);
+	close(go[0]);
+	in = fdopen(rep[0], "r");
+	while (in && fgets(line, sizeof(line), in)) {
+		int s1, o1, e1;
+
+		if (sscanf(line, "%d %d %d", &s1, &o1, &e1) == 3) {
+			small += s1;
+			odd += o1;
+			eperm += e1;
+		}
+	}
+	close(go[1]);
+	while (wait(&st) > 0)
+		;
+	CHECK_EQ("every pipe made, of 16 pages or small", odd, 0);
+	if (bind) {
+		CHECK_EQ("past pipe-user-pages-soft, new pipes are small", small > 0, 1);
+		CHECK_EQ("... and growing one is EPERM", eperm > 0, 1);
+	} else {
+		CHECK_EQ("privileged: every pipe has 16 pages", small, 0);
+	}
+}
+
 static void
 mode_pipefill(int n, int nproc)
 {
@@ -216,8 +307,8 @@ mode_sparse(int n)
 	CHECK_OK("ftruncate to 64 GiB", ftruncate(f, 64 * gib));
 	CHECK_EQ("a byte at 64 GiB - 1", pwrite(f, "y", 1, 64 * gib - 1), 1);
 	CHECK_EQ("reads back", pread(f, &b, 1, 64 * gib - 1) == 1 && b == 'y', 1);
-	CHECK_EQ("the middle of the hole is zero", pread(f, z, 4096, 33 * gib) == 4096 &&
-		 memcmp(z, zero, 4096) == 0, 1);
+	CHECK_EQ("the middle of the hole is zero",
+		 pread(f, z, 4096, 33 * gib) == 4096 && memcmp(z, zero, 4096) == 0, 1);
 	CHECK_OK("ftruncate back to 1 byte", ftruncate(f, 1));
 	CHECK_EQ("size is 1", (fstat(f, &st), st.st_size), 1);
 	close(f);
@@ -291,7 +382,8 @@ mode_maptmp(int mib, int n)
 		CHECK_OK("mprotect a read-only private mapping writable",
 			 mprotect(m[2], 4096, PROT_READ | PROT_WRITE));
 		m[2][200] = (unsigned char)~pat(200);
-		CHECK_EQ("... its write stays private", pread(f, &c, 1, 200) == 1 && c == pat(200), 1);
+		CHECK_EQ("... its write stays private", pread(f, &c, 1, 200) == 1 && c == pat(200),
+			 1);
 		CHECK_EQ("... and another mapping keeps the file's byte", m[1][200], pat(200));
 		/* A child's write to a private mapping is its own. */
 		pid = fork();
@@ -358,8 +450,8 @@ mode_maphost(const char *path, int n, const char *many)
 	unsigned char **m = calloc((size_t)n, sizeof(*m)), first;
 	int f = open(path, O_RDONLY), k, fails = 0, good = 0, again = 0;
 
-	if (!CHECK_OK("open the host file", f) || !CHECK_EQ("read its first byte",
-								read(f, &first, 1), 1))
+	if (!CHECK_OK("open the host file", f) ||
+	    !CHECK_EQ("read its first byte", read(f, &first, 1), 1))
 		return;
 	for (k = 0; k < n; k++) {
 		m[k] = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, f, 0);
@@ -573,6 +665,93 @@ mode_deepdir(int K, int L, int keep)
 }
 
 static void
+mode_openmany(int nproc, int n, const char *path)
+{
+	int c, st, ok = 0, go[2], rep[2], total = 0, f;
+	char line[64];
+	FILE *in;
+
+	if (!CHECK_OK("pipes to the children", pipe(go) | pipe(rep)))
+		return;
+	for (c = 0; c < nproc; c++) {
+		if (fork() == 0) {
+			int i, got = 0, bad = 0;
+			char b;
+
+			close(go[1]);
+			close(rep[0]);
+			for (i = 0; i < n; i++) {
+				if (open(path, O_RDONLY) >= 0)
+					got++;
+				else if (errno != EMFILE && errno != ENFILE)
+					bad++;
+			}
+			dprintf(rep[1], "%d %d\n", got, bad);
+			close(rep[1]);
+			(void)!read(go[0], &b, 1);
+			_exit(0);
+		}
+	}
+	close(rep[1]);
+	close(go[0]);
+	in = fdopen(rep[0], "r");
+	while (in && fgets(line, sizeof(line), in)) {
+		int g, b;
+
+		if (sscanf(line, "%d %d", &g, &b) == 2 && b == 0) {
+			ok++;
+			total += g;
+		}
+	}
+	close(go[1]);
+	while (wait(&st) > 0)
+		;
+	say("%d files open at once\n", total);
+	CHECK_EQ("every open succeeded or said EMFILE/ENFILE", ok, nproc);
+	f = open(path, O_RDONLY);
+	CHECK_OK("a file opens again once they are gone", f);
+	close(f);
+}
+
+static void
+mode_procmaps(int m, int n)
+{
+	static char buf[65536];
+	int i, k, *fd = calloc((size_t)n, sizeof(*fd)), opened = 0, odd = 0, whole = 0;
+
+	/* Alternate protections, so that no two neighbours merge into one line. */
+	for (i = 0; i < m; i++)
+		if (mmap(NULL, 4096, i % 2 ? PROT_READ : PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			 0) == MAP_FAILED)
+			break;
+	CHECK_EQ("the mappings made", i, m);
+	for (k = 0; k < n; k++) {
+		fd[k] = open("/proc/self/maps", O_RDONLY);
+		if (fd[k] >= 0)
+			opened++;
+		else if (errno != ENOMEM)
+			odd++;
+	}
+	say("%d of %d opens of /proc/self/maps held at once\n", opened, n);
+	CHECK_EQ("every open succeeded or said ENOMEM", odd, 0);
+	CHECK_EQ("some opened", opened > 0, 1);
+	for (k = 0; k < n; k++) {
+		long lines = 0, r;
+
+		if (fd[k] < 0)
+			continue;
+		while ((r = read(fd[k], buf, sizeof(buf))) > 0)
+			for (i = 0; i < r; i++)
+				lines += buf[i] == '\n';
+		if (lines >= m)
+			whole++;
+		close(fd[k]);
+	}
+	CHECK_EQ("each open one lists every mapping", whole, opened);
+	free(fd);
+}
+
+static void
 mode_nofile(void)
 {
 	struct rlimit rl = {64, 64};
@@ -600,7 +779,9 @@ main(int argc, char **argv)
 
 	guest_begin("t_resources", mode);
 	signal(SIGPIPE, SIG_IGN);
-	if (strcmp(mode, "pipesize") == 0 && argc == 4)
+	if (strcmp(mode, "pipeuser") == 0 && argc == 3)
+		mode_pipeuser(atoi(argv[2]));
+	else if (strcmp(mode, "pipesize") == 0 && argc == 4)
 		mode_pipesize(atol(argv[2]), atoi(argv[3]));
 	else if (strcmp(mode, "pipefill") == 0 && argc == 4)
 		mode_pipefill(atoi(argv[2]), atoi(argv[3]));
@@ -614,11 +795,17 @@ main(int argc, char **argv)
 		mode_bigdir(atoi(argv[2]));
 	else if (strcmp(mode, "deepdir") == 0 && argc == 5)
 		mode_deepdir(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
+	else if (strcmp(mode, "openmany") == 0 && argc == 5)
+		mode_openmany(atoi(argv[2]), atoi(argv[3]), argv[4]);
+	else if (strcmp(mode, "procmaps") == 0 && argc == 4)
+		mode_procmaps(atoi(argv[2]), atoi(argv[3]));
 	else if (strcmp(mode, "nofile") == 0 && argc == 2)
 		mode_nofile();
 	else {
-		say("usage: t_resources pipesize MAX PRIV | pipefill N NPROC | sparse N | "
-		    "maptmp MIB N | maphost PATH N DIR | bigdir N | deepdir K L KEEP | nofile\n");
+		say("usage: t_resources pipeuser BIND | pipesize MAX PRIV | pipefill N NPROC | "
+		    "sparse N | "
+		    "maptmp MIB N | maphost PATH N DIR | bigdir N | deepdir K L KEEP | openmany "
+		    "NPROC N PATH | nofile\n");
 		return 2;
 	}
 	return guest_end();
