@@ -237,15 +237,23 @@ sc_confine(void)
 	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
 		return -ENOMEM;
-	/* Every thread, and a binary tree: the tracer makes millions of ptrace calls. */
+	/*
+	 * Every thread. The kernel caches the verdict for calls allowed
+	 * whatever their arguments; ptrace is not one, so it comes first
+	 * (priority). Measured: ~50 ns more per ptrace call, ~20 ns per other
+	 * call; a guest syscall round trip is four tracer calls (~3 us).
+	 */
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
-	if (rc == 0)
-		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	for (i = 0; rc == 0 && i < ARRAY_SIZE(allowed); i++) {
 		nr = seccomp_syscall_resolve_name(allowed[i]);
 		if (nr != __NR_SCMP_ERROR)
 			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 	}
+	/* The run loop's calls first: a guest syscall costs four of them. */
+	if (rc == 0)
+		rc = seccomp_syscall_priority(ctx, SCMP_SYS(ptrace), 255);
+	if (rc == 0)
+		rc = seccomp_syscall_priority(ctx, SCMP_SYS(wait4), 254);
 	for (i = 0; rc == 0 && i < ARRAY_SIZE(ptrace_requests); i++)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ptrace), 1,
 				      SCMP_A0(SCMP_CMP_EQ, (uint64_t)ptrace_requests[i]));

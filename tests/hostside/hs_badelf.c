@@ -74,18 +74,24 @@ interp(struct image *im, uint64_t filesz, const char *path)
 }
 
 static int
-put(const char *dir, const char *name, const struct image *im)
+put_len(const char *dir, const char *name, const struct image *im, size_t len)
 {
 	char path[4096];
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-	if (fd < 0 || write(fd, im, sizeof(*im)) != (ssize_t)sizeof(*im) || close(fd) < 0) {
+	if (fd < 0 || write(fd, im, len) != (ssize_t)len || close(fd) < 0) {
 		perror(path);
 		return 1;
 	}
 	return 0;
+}
+
+static int
+put(const char *dir, const char *name, const struct image *im)
+{
+	return put_len(dir, name, im, sizeof(*im));
 }
 
 int
@@ -113,6 +119,8 @@ main(int argc, char **argv)
 	VARIANT("phnum_huge", im.eh.e_phnum = 2000);
 	VARIANT("interp_short", interp(&im, 1, "/"));
 	VARIANT("interp_unterminated", interp(&im, 8, "/nonexis"));
+	valid(&im);
+	err |= put_len(argv[1], "truncated", &im, 48); /* ends inside the ELF header */
 	/* Refused by Linux after the point of no return; by uvk before it. */
 	VARIANT("at0", (im.ph[0].p_vaddr = 0, im.eh.e_entry = offsetof(struct image, code)));
 	VARIANT("over_stub", (im.ph[0].p_vaddr = 0x100000,

@@ -18,9 +18,11 @@
  * (echoed to our stdout). Every step waits for what CMD printed, so
  * nothing races: a signal is sent only after CMD said it is ready. While
  * CMD waits, each descriptor of MASK must be closed or /dev/null in CMD's
- * process (uvk reserves them), never one of uvk's own (memfd, pipe).
+ * process (uvk reserves them), never one of uvk's own (memfd, pipe), and
+ * every descriptor of that process from 3 up must be close-on-exec.
  * Exit 0 if everything held, 1 if not.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -97,6 +99,43 @@ reserved_ok(pid_t pid, int fd)
 	target[n] = '\0';
 	printf("check: descriptor %d of the process: %s\n", fd, target);
 	return strcmp(target, "/dev/null") == 0;
+}
+
+/* Every descriptor from 3 up of process pid is close-on-exec (fdinfo's octal flags). */
+static int
+cloexec_ok(pid_t pid)
+{
+	char path[64], line[128];
+	struct dirent *de;
+	int ok = 1, n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		int fd = atoi(de->d_name), flags = -1;
+		FILE *f;
+
+		if (de->d_name[0] == '.' || fd < 3)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)pid, fd);
+		f = fopen(path, "re");
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "flags: %o", (unsigned *)&flags) == 1)
+				break;
+		if (f)
+			fclose(f);
+		n++;
+		if (flags < 0 || !(flags & O_CLOEXEC)) {
+			printf("check: descriptor %d of the process is not close-on-exec\n", fd);
+			ok = 0;
+		}
+	}
+	closedir(d);
+	printf("check: %d descriptor(s) from 3 up, %s close-on-exec\n", n, ok ? "all" : "not all");
+	return ok;
 }
 
 int
@@ -183,6 +222,8 @@ main(int argc, char **argv)
 		for (i = 0; i < 3; i++)
 			if ((mask & (1 << i)) && !reserved_ok(pid, i))
 				fails++;
+		if (!cloexec_ok(pid))
+			fails++;
 	}
 	for (i = 0; i < nsteps; i++) {
 		if (steps[i].kind == 's') {

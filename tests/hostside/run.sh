@@ -89,7 +89,7 @@ elf_enoexec)
 	# execve of files Linux itself refuses with ENOEXEC; then the valid
 	# one, which exits 0 (the generator is right).
 	"$HS_BADELF" "$W" || fail "hs_badelf"
-	set -- machine type phentsize phnum0 phnum_huge interp_short interp_unterminated
+	set -- machine type phentsize phnum0 phnum_huge interp_short interp_unterminated truncated
 	args=() xs=()
 	for v; do
 		args+=("$W/$v")
@@ -111,7 +111,7 @@ elf_refused)
 		xs+=(-x "$W/$v: ENOEXEC")
 	done
 	drive "${xs[@]}" -e 0 -- $RUN "$HS_GUEST" exec "${args[@]}" "$W/ok"
-	for v in machine type phentsize phnum0 phnum_huge interp_short interp_unterminated $late; do
+	for v in machine type phentsize phnum0 phnum_huge interp_short interp_unterminated truncated $late; do
 		$RUN "$W/$v" >"$W/out" 2>&1
 		st=$?
 		echo "check: uvk $v: status $st, want 126: $(cat "$W/out")"
