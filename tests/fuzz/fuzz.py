@@ -68,6 +68,7 @@ def elf_round(a, root, env, sandir, seed, as_user, totals):
                 uvk + ["/bin/elfmut", "run", str(seed), "0", str(a.count),
                        "/bin/fz_target-static", "/bin/fz_target-pie", "2"],
                 env, a.timeout, sandir, as_user)
+    say("%s: %.1f s" % (r.label, r.seconds))
     m = re.search(rb"elfmut: (\d+) mutants run", r.out)
     if r.status != 0 or not m or b"elfmut: done" not in r.out:
         r.failures.append("elfmut did not finish its %d mutants (exit %s)" % (a.count, r.status))
@@ -98,6 +99,8 @@ def elf_round(a, root, env, sandir, seed, as_user, totals):
                                                        r.err, re.M):
             r.failures.append("exit %d without the loader's message" % r.status)
         statuses[r.status] = statuses.get(r.status, 0) + 1
+        if r.seconds > 2:
+            say("  %s took %.1f s (exit %d)" % (r.label, r.seconds, r.status))
         totals["mutants"] += 1
         ok &= report(r)
         os.unlink(path)
