@@ -23,8 +23,8 @@
  * timer restored with raw calls, as the previous call may have changed
  * them), so a call that blocks ends in EINTR; a batch that still does not
  * end in BACKSTOP_S seconds (the timer blocked by the call's own mask, say)
- * is killed by the parent. The parent counts the calls made through a
- * shared page and prints the totals. Pass or fail is the harness's
+ * is killed by the parent. The parent counts the calls made (a byte each
+ * down a pipe, see COUNT_FD) and prints the totals. Pass or fail is the harness's
  * judgement of uvk, not this program's: it fails only when it cannot run
  * batches at all.
  */
