@@ -17,7 +17,9 @@ For every case, whatever the guest tried:
     "before" and its anonymous RSS grew by at most --rss-slack MiB;
   - a sentinel host process of the same user, started before uvk, lives;
   - escape: the secret outside the root is never in the output and the root
-    and the secret are unchanged.
+    and the secret are unchanged;
+  - mapexhaust: while 20000 mappings of one host file exist, uvk holds at
+    most 64 more descriptors than before (README: one per file).
 As root, uvk, the sentinel and the native run are uid 65534 (setpriv).
 Exit 0 pass, 1 fail, 99 broken set-up.
 """
@@ -37,6 +39,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from uvkharness import (NOBODY, become_subreaper, broken, check_marks, drop_argv,  # noqa: E402
                         reap_orphans, report, run_uvk, san_env, say)
 import uvkharness  # noqa: E402
+
+MAPFD_BOUND = 64
 
 
 def tree_digest(top):
@@ -140,6 +144,14 @@ def main():
         if r.status != 0:
             r.failures.append("exit status %d, want 0" % r.status)
         check_marks(r, a.rss_slack * 1024, "before", "after")
+        if case[0] == "mapexhaust" and "during" in r.marks and "before" in r.marks:
+            # README: host files mapped cost at most GK_MAPFD_MAX (64)
+            # descriptors, one per file, whatever the number of mappings.
+            n0, n1 = len(r.marks["before"][0] or {}), len(r.marks["during"][0] or {})
+            if n1 > n0 + MAPFD_BOUND:
+                r.failures.append("uvk held %d descriptors with 20000 mappings of one "
+                                  "file, %d before: over the documented bound of %d" %
+                                  (n1, n0, MAPFD_BOUND))
         if native is not None:
             got = re.findall(rb"^RESULT .*$", r.out, re.M)
             for want in native:
