@@ -1,9 +1,27 @@
 #!/bin/sh
 # test.sh - the whole test suite on a fresh Debian 12 machine: install what
-# is needed, build, run every suite (unit, integration, programs). The
-# integration suite also runs its core cases as nobody when run as root.
+# is needed, build, run every suite (unit, integration, programs, hostile).
+# The integration suite also runs its core cases as nobody when run as root.
+#
+# Then the fuzz smoke (suite fuzz, fixed seeds, about a minute) in a second
+# tree, build-san, built with AddressSanitizer and UndefinedBehaviorSanitizer:
+# a sanitizer report, a crash, a hang, a leaked descriptor or process of uvk
+# fails it. Only uvk and the fuzz guests are built there (alias fuzz-build).
+# The longer run is `meson test -C build-san --suite fuzz-long` (README).
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
 ./scripts/build.sh build
 meson test -C build --print-errorlogs --num-processes 2 "$@"
+
+SAN_OPTS="-Db_sanitize=address,undefined -Db_lundef=false"
+# LEAD: add -Ddebug_checks=true here once guestram's 'debug_checks' option is on main.
+if [ -f build-san/build.ninja ]; then
+	# shellcheck disable=SC2086
+	meson configure build-san $SAN_OPTS >/dev/null
+else
+	# shellcheck disable=SC2086
+	meson setup build-san --buildtype=debugoptimized $SAN_OPTS >/dev/null
+fi
+ninja -C build-san fuzz-build
+meson test -C build-san --no-rebuild --print-errorlogs --num-processes 2 --suite fuzz

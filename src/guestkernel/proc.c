@@ -127,6 +127,12 @@ gk_proc_release(struct gk_proc *p)
 			continue;
 		c->parent = k->init != p ? k->init : NULL;
 		c->gppid = c->parent ? c->parent->gpid : 0;
+		/*
+		 * The exit signal a clone asked for was meant for p: pid 1
+		 * gets SIGCHLD, as Linux's reparent_leader() does. Kept, a
+		 * clone with CSIGNAL = SIGHUP would kill pid 1 when it ends.
+		 */
+		c->exit_signal = SIGCHLD;
 		if (c->state == GK_P_ZOMBIE)
 			orphan_zombie = 1;
 	}
