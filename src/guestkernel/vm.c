@@ -659,7 +659,8 @@ gk_vm_move(struct gk_vm *vm, uint64_t old, uint64_t oldlen, uint64_t new, uint64
 {
 	struct gk_vma *v = gk_vma_find(vm, old), nv;
 	struct move m = {.vm = vm, .delta = new - old};
-	int err, i;
+	uint64_t movelen = newlen < oldlen ? newlen : oldlen;
+	int err;
 
 	if (!v)
 		return -EFAULT;
@@ -672,25 +673,27 @@ gk_vm_move(struct gk_vm *vm, uint64_t old, uint64_t oldlen, uint64_t new, uint64
 	if (!gk_vm_range_free(vm, new, newlen))
 		return -ENOMEM;
 	invalidate(vm, old, old + oldlen);
-	if (uvk_vpt_foreach(vm->k->vmem, vm->root, old, old + oldlen, move_leaf, &m) < 0 &&
+	/*
+	 * Only what fits in the new range moves: an entry moved past its end
+	 * would land outside every VMA (over another mapping, or the stub)
+	 * where no unmap would ever find it. The rest is freed with the old
+	 * range below.
+	 */
+	if (uvk_vpt_foreach(vm->k->vmem, vm->root, old, old + movelen, move_leaf, &m) < 0 &&
 	    !m.bad_pte)
 		m.bad_pte = ~0ULL;
 	if (m.bad_pte)
 		gk_vm_corrupt(vm, m.bad_gva, m.bad_pte);
 	if (nv.file)
 		nv.file->refs++;
-	/* The entries are gone already, so the unmap frees nothing that moved. */
+	/* The moved entries are gone already: the unmap frees only what did not move. */
 	err = gk_vm_unmap(vm, old, oldlen);
-	if (err < 0)
-		return err;
-	i = vma_index(vm, new);
-	err = vma_insert_at(vm, i, &nv);
+	if (err == 0)
+		err = vma_insert_at(vm, vma_index(vm, new), &nv);
 	if (err < 0) {
 		gk_mapfile_unref(nv.file);
 		return err;
 	}
-	if (newlen < oldlen)
-		gk_vm_unmap(vm, new + newlen, oldlen - newlen);
 	vm_check(vm);
 	return m.err;
 }

@@ -32,7 +32,7 @@ CASES="args brk_mmap mprotect mprotect-none mprotect-rodata files_root files_tmp
 dup_fcntl efault enomem clock misc fork pipe signal sigfault sigproc timer poll sched bigfork
 highbits hostlimits
 res_pipesize res_pipefill res_sparse res_maptmp res_maphost res_bigdir res_nofile
-stackgrow shmanon vmtop
+stackgrow shmanon vmtop mremap
 res_deepdir res_pipeuser res_openmany res_procmaps"
 
 say() { printf '%s\n' "run-guest: $*"; }
@@ -610,6 +610,11 @@ res_deepdir)
         guest -m 2G -- "$prog" deepdir 2500 100 1
     fi
     passed t_resources && result=0
+    ;;
+
+mremap)
+    guest -- "$prog"
+    passed t_mremap && result=0
     ;;
 esac
 
