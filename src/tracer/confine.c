@@ -206,6 +206,10 @@ static const char *const allowed[] = {
 	"exit", "exit_group", "restart_syscall", "membarrier",
 	/* a vmspace child's start-up (child.c), inherited: death signal, no_new_privs, its filter */
 	"prctl", "seccomp",
+#ifdef __SANITIZE_ADDRESS__
+	/* The sanitizer runtime's own raw calls (its getdents for /proc/self/task). */
+	"getdents",
+#endif
 };
 
 /* The ptrace requests the library makes (ptrace.c, child.c); PTRACE_SEIZE only at spawn. */
@@ -214,6 +218,14 @@ static const long ptrace_requests[] = {
 	PTRACE_GETREGS,	   PTRACE_SETREGS,    PTRACE_GETREGSET, PTRACE_SETREGSET,
 	PTRACE_GETSIGINFO, PTRACE_SETSIGINFO, PTRACE_PEEKUSER,	PTRACE_GETEVENTMSG,
 	PTRACE_SETOPTIONS, PTRACE_LISTEN,
+#ifdef __SANITIZE_ADDRESS__
+	/*
+	 * Sanitizer builds only: LeakSanitizer stops the world at exit from a
+	 * clone of the process, which attaches to every thread. Landlock still
+	 * confines it to the process's own domain.
+	 */
+	PTRACE_ATTACH, PTRACE_DETACH,
+#endif
 };
 
 /* Terminal requests the console passes on (file.c, sys_file.c), and isatty's. */
