@@ -44,22 +44,51 @@ struct buf {
 };
 
 static const uint64_t vals64[] = {
-    0, 1, 2, 7, 0x38, 0x40, 0x7f, 0x80, 0xff, 0xfff, 0x1000, 0x1001,
-    0xffff, 0x10000, 0x100000, 0x10fff0, 0x110000, 0x200000, 0x400000,
-    0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ULL, 0x100000001ULL,
-    0x100000040ULL, 0x7ffffffde000ULL, 0x7ffffffff000ULL, 0x7fffffffffffULL,
-    0x800000000000ULL, 0xffff800000000000ULL, 0xffffffffff600000ULL,
-    0x8000000000000000ULL, 0xfffffffffffff000ULL, 0xffffffffffffffffULL,
-    0xfffffffffffffffeULL, 0xffffffffffffffc0ULL,
+    0,
+    1,
+    2,
+    7,
+    0x38,
+    0x40,
+    0x7f,
+    0x80,
+    0xff,
+    0xfff,
+    0x1000,
+    0x1001,
+    0xffff,
+    0x10000,
+    0x100000,
+    0x10fff0,
+    0x110000,
+    0x200000,
+    0x400000,
+    0x7fffffff,
+    0x80000000,
+    0xffffffff,
+    0x100000000ULL,
+    0x100000001ULL,
+    0x100000040ULL,
+    0x7ffffffde000ULL,
+    0x7ffffffff000ULL,
+    0x7fffffffffffULL,
+    0x800000000000ULL,
+    0xffff800000000000ULL,
+    0xffffffffff600000ULL,
+    0x8000000000000000ULL,
+    0xfffffffffffff000ULL,
+    0xffffffffffffffffULL,
+    0xfffffffffffffffeULL,
+    0xffffffffffffffc0ULL,
 };
 static const uint32_t vals32[] = {
-    0, 1, 2, 3, 4, 5, 6, 7, 0x8, 0x6474e550, 0x6474e551, 0x6474e552,
-    0x6474e553, 0x60000000, 0x70000000, 0x7fffffff, 0x80000000,
-    0xfffffffe, 0xffffffff,
+    0,		1,	    2,		3,	    4,		5,	    6,
+    7,		0x8,	    0x6474e550, 0x6474e551, 0x6474e552, 0x6474e553, 0x60000000,
+    0x70000000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff,
 };
 static const uint16_t vals16[] = {
-    0, 1, 2, 3, 4, 0x37, 0x38, 0x39, 0x3e, 0x40, 0x41, 0x7f, 0x80, 0xff,
-    0x100, 0x7fff, 0x8000, 0xfffe, 0xffff,
+    0,	  1,	2,    3,    4,	   0x37,   0x38,   0x39,   0x3e,   0x40,
+    0x41, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xfffe, 0xffff,
 };
 
 static void
@@ -118,7 +147,8 @@ boundary(struct fz_rng *r, unsigned size, uint64_t cur, size_t filelen)
 {
 	switch (fz_below(r, 6)) {
 	case 0: /* near the current value */
-		return cur + (uint64_t)(int64_t)(fz_below(r, 9) - 4) * (fz_below(r, 2) ? 1 : 0x1000);
+		return cur +
+		       (uint64_t)(int64_t)(fz_below(r, 9) - 4) * (fz_below(r, 2) ? 1 : 0x1000);
 	case 1: /* the file's size and around it */
 		return (uint64_t)filelen + (uint64_t)(int64_t)(fz_below(r, 5) - 2);
 	case 2:
@@ -176,12 +206,12 @@ static const struct {
 static const struct {
 	unsigned off, size;
 } phdr_fields[] = {
-    {offsetof(Elf64_Phdr, p_type), 4},   {offsetof(Elf64_Phdr, p_flags), 4},
+    {offsetof(Elf64_Phdr, p_type), 4},	 {offsetof(Elf64_Phdr, p_flags), 4},
     {offsetof(Elf64_Phdr, p_offset), 8}, {offsetof(Elf64_Phdr, p_offset), 8},
-    {offsetof(Elf64_Phdr, p_vaddr), 8},  {offsetof(Elf64_Phdr, p_vaddr), 8},
-    {offsetof(Elf64_Phdr, p_paddr), 8},  {offsetof(Elf64_Phdr, p_filesz), 8},
+    {offsetof(Elf64_Phdr, p_vaddr), 8},	 {offsetof(Elf64_Phdr, p_vaddr), 8},
+    {offsetof(Elf64_Phdr, p_paddr), 8},	 {offsetof(Elf64_Phdr, p_filesz), 8},
     {offsetof(Elf64_Phdr, p_filesz), 8}, {offsetof(Elf64_Phdr, p_memsz), 8},
-    {offsetof(Elf64_Phdr, p_memsz), 8},  {offsetof(Elf64_Phdr, p_align), 8},
+    {offsetof(Elf64_Phdr, p_memsz), 8},	 {offsetof(Elf64_Phdr, p_align), 8},
 };
 
 /*
@@ -203,8 +233,8 @@ static void
 interp_garbage(struct fz_rng *r, struct buf *m, const struct layout *lo, const char *stat_path,
 	       const char *pie_path)
 {
-	static const char *const names[] = {"/nonexistent/ld.so", MUT_PATH, "/", "/proc/self/exe",
-					    "", "/dev/zero", "/tmp"};
+	static const char *const names[] = {
+	    "/nonexistent/ld.so", MUT_PATH, "/", "/proc/self/exe", "", "/dev/zero", "/tmp"};
 	uint64_t ph = phdr_at(lo, (unsigned)fz_below(r, lo->phnum));
 	uint64_t at = m->len > 4096 ? m->len - 1 - fz_below(r, 2048) : m->len / 2;
 	char s[300];
@@ -234,8 +264,10 @@ interp_garbage(struct fz_rng *r, struct buf *m, const struct layout *lo, const c
 	if (n <= m->len)
 		memcpy(m->p + at, s, n);
 	put(m, ph + offsetof(Elf64_Phdr, p_type), 4, PT_INTERP);
-	put(m, ph + offsetof(Elf64_Phdr, p_offset), 8, fz_below(r, 4) ? at : boundary(r, 8, at, m->len));
-	put(m, ph + offsetof(Elf64_Phdr, p_filesz), 8, fz_below(r, 3) ? n : boundary(r, 8, n, m->len));
+	put(m, ph + offsetof(Elf64_Phdr, p_offset), 8,
+	    fz_below(r, 4) ? at : boundary(r, 8, at, m->len));
+	put(m, ph + offsetof(Elf64_Phdr, p_filesz), 8,
+	    fz_below(r, 3) ? n : boundary(r, 8, n, m->len));
 	/* Two interpreters: the first and this one. */
 	if (fz_below(r, 4) == 0 && lo->phnum > 1)
 		put(m, phdr_at(lo, 0) + offsetof(Elf64_Phdr, p_type), 4, PT_INTERP);
@@ -297,7 +329,8 @@ mutate_elf(struct fz_rng *r, struct buf *m, const char *stat_path, const char *p
 			break;
 		default: {
 			/* Truncation: at the headers' edges, inside a segment, anywhere. */
-			static const uint64_t cuts[] = {0, 1, 4, 16, 52, 63, 64, 65, 120, 4095, 4096};
+			static const uint64_t cuts[] = {0,  1,	4,   16,   52,	63,
+							64, 65, 120, 4095, 4096};
 			uint64_t at;
 
 			switch (fz_below(r, 4)) {
@@ -309,8 +342,9 @@ mutate_elf(struct fz_rng *r, struct buf *m, const char *stat_path, const char *p
 				     fz_below(r, 3) - 1;
 				break;
 			case 2:
-				at = get(m, ph + offsetof(Elf64_Phdr, p_offset), 8) +
-				     fz_below(r, get(m, ph + offsetof(Elf64_Phdr, p_filesz), 8) + 1);
+				at =
+				    get(m, ph + offsetof(Elf64_Phdr, p_offset), 8) +
+				    fz_below(r, get(m, ph + offsetof(Elf64_Phdr, p_filesz), 8) + 1);
 				break;
 			default:
 				at = fz_below(r, m->len);
@@ -328,8 +362,8 @@ mutate_elf(struct fz_rng *r, struct buf *m, const char *stat_path, const char *p
 static void
 make_script(struct fz_rng *r, struct buf *m, const char *stat_path, const char *pie_path)
 {
-	static const char *const odd[] = {MUT_PATH, "/nonexistent", "/", "/tmp", "/dev/null",
-					  "/proc/self/exe", "fz_target", ""};
+	static const char *const odd[] = {MUT_PATH,    "/nonexistent",	 "/",	      "/tmp",
+					  "/dev/null", "/proc/self/exe", "fz_target", ""};
 	char line[6000];
 	const char *interp;
 	int n;
@@ -530,7 +564,8 @@ report(const struct tally *t)
 	for (i = 0; i < 65; i++)
 		if (t->sig[i] && off < sizeof(line) - 40)
 			off += (size_t)snprintf(line + off, sizeof(line) - off, " %s:%lu",
-						i && sigabbrev_np(i) ? sigabbrev_np(i) : "RT", t->sig[i]);
+						i && sigabbrev_np(i) ? sigabbrev_np(i) : "RT",
+						t->sig[i]);
 	fz_say("elfmut: signals:%s\n", off ? line : " none");
 }
 

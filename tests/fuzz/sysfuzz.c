@@ -40,11 +40,11 @@
 #include "fz.h"
 
 #define BACKSTOP_S 3
-#define PG 4096UL
+#define PG	   4096UL
 
 /* The arena every batch aims its pointers at, made before the first fork. */
 struct arena {
-	unsigned char *base;	/* 8 pages: */
+	unsigned char *base; /* 8 pages: */
 	/* 0 rw zero  1 rw random  2 ro strings  3 none  4 rw  5 hole  6 rw  7 hole */
 };
 
@@ -59,10 +59,25 @@ static struct arena ar;
 #define COUNT_FD 500
 
 static const char *const paths[] = {
-    "/tmp/fz",	   "/tmp",	     "/",		"/proc/self/mem", "/proc/1/mem",
-    "/proc/self/maps", "/dev/null", "..",		"/bin/fz_target-static",
-    "/tmp/fz/../../..", "/proc/self/fd/0", "",	"/proc/self/exe", "/dev/zero",
-    "/proc/1/status", "/tmp/fzdir",   "/tmp/fzlink",	"/etc",	      "/proc",
+    "/tmp/fz",
+    "/tmp",
+    "/",
+    "/proc/self/mem",
+    "/proc/1/mem",
+    "/proc/self/maps",
+    "/dev/null",
+    "..",
+    "/bin/fz_target-static",
+    "/tmp/fz/../../..",
+    "/proc/self/fd/0",
+    "",
+    "/proc/self/exe",
+    "/dev/zero",
+    "/proc/1/status",
+    "/tmp/fzdir",
+    "/tmp/fzlink",
+    "/etc",
+    "/proc",
 };
 
 static long
@@ -111,9 +126,28 @@ static uint64_t
 any_int(struct fz_rng *r)
 {
 	static const uint64_t v[] = {
-	    0, 1, 2, 3, 4, 0xffffffffffffffffULL, 0xfffffffffffffffeULL, 0x7fffffff, 0x80000000,
-	    0xffffffff, 0xffffffff80000000ULL, 0x100000000ULL, 0x100000001ULL, 0x100000003ULL,
-	    0x7fffffffffffffffULL, 0x8000000000000000ULL, 64, 65, 255, 256, 1024, 4096,
+	    0,
+	    1,
+	    2,
+	    3,
+	    4,
+	    0xffffffffffffffffULL,
+	    0xfffffffffffffffeULL,
+	    0x7fffffff,
+	    0x80000000,
+	    0xffffffff,
+	    0xffffffff80000000ULL,
+	    0x100000000ULL,
+	    0x100000001ULL,
+	    0x100000003ULL,
+	    0x7fffffffffffffffULL,
+	    0x8000000000000000ULL,
+	    64,
+	    65,
+	    255,
+	    256,
+	    1024,
+	    4096,
 	};
 
 	switch (fz_below(r, 5)) {
@@ -134,9 +168,24 @@ static uint64_t
 any_size(struct fz_rng *r)
 {
 	static const uint64_t v[] = {
-	    0, 1, 8, 16, 4095, 4096, 4097, 8192, 1 << 20, 0x7fffffff, 0x80000000, 0xffffffff,
-	    0x100000000ULL, 0x100001000ULL, 0xffffffffffffffffULL, 0x7fffffffffffffffULL,
-	    0xfffffffffffff000ULL, 0x800000000000ULL,
+	    0,
+	    1,
+	    8,
+	    16,
+	    4095,
+	    4096,
+	    4097,
+	    8192,
+	    1 << 20,
+	    0x7fffffff,
+	    0x80000000,
+	    0xffffffff,
+	    0x100000000ULL,
+	    0x100001000ULL,
+	    0xffffffffffffffffULL,
+	    0x7fffffffffffffffULL,
+	    0xfffffffffffff000ULL,
+	    0x800000000000ULL,
 	};
 
 	if (fz_below(r, 3) == 0)
@@ -148,8 +197,26 @@ static uint64_t
 any_fd(struct fz_rng *r)
 {
 	static const uint64_t v[] = {
-	    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0xffffffffffffffffULL, 0xffffff9cULL /* AT_FDCWD */,
-	    0xffffffffffffff9cULL, 1023, 1024, 65535, 0x7fffffff, 0x100000000ULL,
+	    0,
+	    1,
+	    2,
+	    3,
+	    4,
+	    5,
+	    6,
+	    7,
+	    8,
+	    9,
+	    10,
+	    11,
+	    0xffffffffffffffffULL,
+	    0xffffff9cULL /* AT_FDCWD */,
+	    0xffffffffffffff9cULL,
+	    1023,
+	    1024,
+	    65535,
+	    0x7fffffff,
+	    0x100000000ULL,
 	};
 
 	if (fz_below(r, 4) == 0)
@@ -165,7 +232,7 @@ any_ptr(struct fz_rng *r)
 	    0,
 	    1,
 	    0xfff,
-	    0x100000,	 /* the stub area */
+	    0x100000, /* the stub area */
 	    0x100000 + 0x1000,
 	    0x10fff8,
 	    0x7ffffffff000ULL,
@@ -483,8 +550,8 @@ main(int argc, char **argv)
 	fz_say("sysfuzz: seed %llu batches %llu..%llu: %lu syscalls made; %lu batches exited, "
 	       "%lu killed by a signal (%lu by the %d s backstop)\n",
 	       (unsigned long long)seed, (unsigned long long)start,
-	       (unsigned long long)(start + nbatch - 1), made, exited, killed,
-	       backstop, BACKSTOP_S);
+	       (unsigned long long)(start + nbatch - 1), made, exited, killed, backstop,
+	       BACKSTOP_S);
 	{
 		char line[900];
 		size_t off = 0;
@@ -493,7 +560,8 @@ main(int argc, char **argv)
 		for (i = 1; i < 65; i++)
 			if (sigs[i] && off < sizeof(line) - 40)
 				off += (size_t)snprintf(line + off, sizeof(line) - off, " %s:%lu",
-							sigabbrev_np(i) ? sigabbrev_np(i) : "RT", sigs[i]);
+							sigabbrev_np(i) ? sigabbrev_np(i) : "RT",
+							sigs[i]);
 		fz_say("sysfuzz: signals:%s\n", off ? line : " none");
 	}
 	fz_mark("end");

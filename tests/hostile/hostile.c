@@ -336,8 +336,7 @@ raw5(long nr, long a, long b, long c, long d, long e)
 }
 
 /* Leave at once, without libc: after a bad %fs, libc may not run. */
-static void __attribute__((noreturn))
-raw_exit(int status)
+static void __attribute__((noreturn)) raw_exit(int status)
 {
 	for (;;)
 		raw5(SYS_exit_group, status, 0, 0, 0, 0);
@@ -345,8 +344,8 @@ raw_exit(int status)
 
 /* arch_prctl and clone(CLONE_SETTLS) with addresses at and past the user limit. */
 static const uint64_t tls_addrs[] = {
-    0x7fffffffe000ULL,	0x7ffffffff000ULL,     0x7ffffffff800ULL,	   0x7fffffffffffULL,
-    0x800000000000ULL,	0xffff800000000000ULL, 0xffffffffff600000ULL, 0xffffffffffffffffULL,
+    0x7fffffffe000ULL, 0x7ffffffff000ULL,     0x7ffffffff800ULL,     0x7fffffffffffULL,
+    0x800000000000ULL, 0xffff800000000000ULL, 0xffffffffff600000ULL, 0xffffffffffffffffULL,
 };
 #define N_TLS (sizeof(tls_addrs) / sizeof(tls_addrs[0]))
 
@@ -447,7 +446,7 @@ probe_group(const char *g)
 		probe("vsyscall-not-an-entry", p_vsys_mid, 0);
 	} else if (strcmp(g, "sigreturn") == 0) {
 		static const char *const what[] = {
-		    "rip-noncanonical", "rip-kernel",	   "cs-null",	     "cs-32bit",
+		    "rip-noncanonical", "rip-kernel",	   "cs-null",		"cs-32bit",
 		    "cs-kernel",	"ss-garbage",	   "eflags-iopl-nt-vm", "eflags-tf",
 		    "fpstate-kernel",	"fpstate-garbage", "mxcsr-reserved",	"fpstate-unaligned",
 		    "rsp-noncanonical",
@@ -528,9 +527,9 @@ touch(uintptr_t addr, int write)
 	return caught;
 }
 
-#define STUB_BASE 0x100000UL
+#define STUB_BASE    0x100000UL
 #define STUB_SYSCALL (STUB_BASE + 0x20) /* see src/tracer/stub.S: 3+2+3+6*4 bytes in */
-#define PROBE_ADDR 0x200000000UL
+#define PROBE_ADDR   0x200000000UL
 
 /*
  * stub - guest code that jumps into the tracer's stub (UVK_STUB_BASE) with a
@@ -545,8 +544,8 @@ touch(uintptr_t addr, int write)
 static int
 mode_stub(void)
 {
-	static uint64_t cmd[7] = {9, PROBE_ADDR, 4096, PROT_READ | PROT_WRITE,
-				  MAP_SHARED | MAP_FIXED, 3, 0};
+	static uint64_t cmd[7] = {
+	    9, PROBE_ADDR, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, 3, 0};
 	void *p;
 	int s;
 
@@ -707,8 +706,8 @@ mode_killinit(void)
 static int
 mode_procmem(const char *hostpid)
 {
-	static const char *const leaves[] = {"mem", "environ", "maps", "status", "root", "cwd",
-					     "exe", "fd", "root/etc", "cwd/.."};
+	static const char *const leaves[] = {"mem", "environ", "maps", "status",   "root",
+					     "cwd", "exe",     "fd",   "root/etc", "cwd/.."};
 	static volatile uint64_t marker = 0x1122334455667788ULL;
 	char path[128];
 	uint64_t v = 0;
@@ -717,7 +716,8 @@ mode_procmem(const char *hostpid)
 	guest_begin("hostile-procmem", "/proc/self/mem and /proc/<tracer's host pid>");
 	fd = open("/proc/self/mem", O_RDWR);
 	if (fd >= 0) {
-		CHECK_EQ("pread of /proc/self/mem at a variable", pread(fd, &v, 8, (off_t)&marker), 8);
+		CHECK_EQ("pread of /proc/self/mem at a variable", pread(fd, &v, 8, (off_t)&marker),
+			 8);
 		CHECK_EQX("it reads the guest's own value", v, marker);
 		v = 0x8877665544332211ULL;
 		if (pwrite(fd, &v, 8, (off_t)&marker) == 8)
@@ -830,7 +830,8 @@ mode_escape(const char *secret, const char *token)
 	escape_try(AT_FDCWD, p, token, "guest symlink upwards");
 	/* A hard link or rename out of the read-only root must fail, not move host files. */
 	/* What errno (EXDEV before EROFS on Linux) is not the point here: nothing moves. */
-	check(link("/escape", "/tmp/esc") != 0, "link of a root entry into /tmp fails", "it worked");
+	check(link("/escape", "/tmp/esc") != 0, "link of a root entry into /tmp fails",
+	      "it worked");
 	check(rename("/escape", "/tmp/moved") != 0, "rename of a root entry into /tmp fails",
 	      "it worked");
 	CHECK_ERR("rename of a root entry", rename("/escape", "/escape2"), EROFS);
@@ -853,8 +854,8 @@ mode_fdexhaust(const char *hostfile, int pipes)
 	int n = 0, i, e, p[2], fd;
 	struct rlimit rl;
 
-	guest_begin("hostile-fdexhaust", pipes ? "descriptor exhaustion: pipes" :
-						 "descriptor exhaustion: dup");
+	guest_begin("hostile-fdexhaust",
+		    pipes ? "descriptor exhaustion: pipes" : "descriptor exhaustion: dup");
 	getrlimit(RLIMIT_NOFILE, &rl);
 	while (n < (int)(sizeof(fds) / sizeof(fds[0])) && (fds[n] = dup(0)) >= 0)
 		n++;
@@ -936,8 +937,8 @@ static int
 eat_anon(void)
 {
 	for (;;) {
-		char *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			       -1, 0);
+		char *p =
+		    mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		if (p == MAP_FAILED)
 			return errno == ENOMEM ? 0 : 1;
@@ -1092,8 +1093,8 @@ mode_forkbomb(void)
 	w = fork();
 	if (w == 0)
 		_exit(7);
-	CHECK_EQ("fork works again", waitpid(w, &status, 0) == w && WIFEXITED(status) ?
-					     WEXITSTATUS(status) : -1, 7);
+	CHECK_EQ("fork works again",
+		 waitpid(w, &status, 0) == w && WIFEXITED(status) ? WEXITSTATUS(status) : -1, 7);
 	return guest_end();
 }
 

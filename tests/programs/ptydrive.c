@@ -360,6 +360,8 @@ find(const struct arg *text)
 
 	if (text->len == 0)
 		return d.mark;
+	if (!d.out) /* nothing read yet: memmem must not see a null buffer */
+		return -1;
 	p = memmem(d.out + d.mark, d.len - d.mark, text->s, text->len);
 	return p ? (long)(p - d.out + text->len) : -1;
 }
@@ -910,5 +912,8 @@ main(int argc, char **argv)
 		printf("ptydrive: the script ended with the command still running\n");
 	cleanup();
 	printf("ptydrive: PASS, %d steps\n", d.step);
+	for (size_t l = 0; l < nlines; l++)
+		free(lines[l]);
+	free(lines);
 	return 0;
 }
