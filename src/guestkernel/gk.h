@@ -607,6 +607,7 @@ int gk_sched_run(struct gk_kernel *k);
 /* ---- signal.c: sending, delivering and returning from signals ----------------------- */
 
 int gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si);
+int gk_sig_init_ignores(const struct gk_proc *t, int sig, int from_pid);
 int gk_sig_kill(struct gk_proc *t, int sig, int code, int from_pid);
 int gk_sig_pgrp(struct gk_kernel *k, int pgid, int sig, int code, int from_pid);
 void gk_sig_force(struct gk_proc *p, int sig, int code, uint64_t addr);

@@ -15,9 +15,10 @@
  * user-changeable flags, the mask, the alternate stack and the FPU image,
  * whatever the handler wrote there.
  *
- * Must not: trust anything read from the guest frame; a frame the host
- * would refuse (bad XSAVE header, reserved MXCSR bits, a non-canonical rip)
- * is made harmless here or kills the guest process, never uvk.
+ * Must not: trust anything read from the guest frame; a frame Linux would
+ * refuse (bad selectors, an FPU image the CPU would not load, a
+ * non-canonical rip) forces SIGSEGV on the guest process, never reaches
+ * the host, never ends uvk.
  */
 #include <cpuid.h>
 #include <errno.h>
@@ -72,6 +73,7 @@ _Static_assert(sizeof(struct k_frame) == 440, "rt_sigframe is 440 bytes");
 #define FX_SW_OFF	     464 /* struct _fpx_sw_bytes inside the 512-byte FXSAVE area */
 #define USER_CS		     0x33
 #define USER_SS		     0x2b
+#define USER32_CS	     0x23
 
 /* The flags sigreturn may change: AC OF DF TF SF ZF AF PF CF RF. */
 #define FIX_EFLAGS 0x50dd5ULL
@@ -240,46 +242,118 @@ gk_sig_frame(struct gk_proc *p, int sig, const struct gk_siginfo *info,
 }
 
 
+/* XCR0 itself: an XSTATE_BV bit the CPU has not enabled makes XRSTOR fault. */
+static uint64_t
+host_xcr0(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (uint64_t)hi << 32 | lo;
+}
+
 /*
  * Read the FPU image a handler may have edited, at gva, into fp (which
- * holds the current state, so its length and the host's feature mask).
- * The host refuses an image with unknown features, a compacted or dirty
- * header or reserved MXCSR bits set; those bits are cleared here, so a
- * hostile frame costs the guest its own FPU state and nothing else.
+ * holds the current state, so its length and the host's MXCSR mask).
+ * Linux restores it with XRSTOR (or FXRSTOR when the software bytes or
+ * FP_XSTATE_MAGIC2 do not describe an XSAVE image) straight from the
+ * frame, and an image the CPU refuses is a bad frame: SIGSEGV. The same
+ * checks are made here, before the image reaches the host, so that the
+ * guest process dies where Linux would kill it and the host never sees
+ * an image it would refuse:
+ *
+ *	misaligned		FXRSTOR wants 16 bytes, XRSTOR 64
+ *	MXCSR			a bit outside the host's MXCSR mask
+ *	XSAVE header		XSTATE_BV beyond XCR0, XCOMP_BV or reserved bytes set
+ *
+ * One deviation: a compacted image (XCOMP_BV bit 63), which XRSTOR would
+ * take, is refused too; nothing Linux writes into a frame is compacted.
+ * Returns 0, or -EFAULT for a frame Linux would refuse.
  */
 static int
 fp_from_frame(struct gk_proc *p, struct uvk_fpstate *fp, uint64_t gva)
 {
 	struct fpx_sw sw;
-	uint32_t len = 512, mxcsr, mask;
-	uint64_t bv;
+	uint32_t len = 512, mxcsr, mask, magic2;
+	uint64_t hdr[8], rfbm = 3; /* FXRSTOR restores x87 and SSE */
+	int fx_only = 1;
+	unsigned i;
 
 	memcpy(&mask, fp->data + 28, 4);
+	if (!mask)
+		mask = 0xffbf; /* the architectural default when FXSAVE stores none */
 	if (gk_copyin(p, &sw, gva + FX_SW_OFF, sizeof(sw)) < 0)
 		return -EFAULT;
 	if (sw.magic1 == K_FP_XSTATE_MAGIC1 && sw.xstate_size >= 576 &&
-	    sw.extended_size == sw.xstate_size + 4)
+	    sw.xstate_size <= user_xstate_size() && sw.xstate_size <= sw.extended_size) {
+		if (gk_copyin(p, &magic2, gva + sw.xstate_size, 4) < 0)
+			return -EFAULT;
+		fx_only = magic2 != K_FP_XSTATE_MAGIC2;
+	}
+	if (gva & (fx_only ? 15 : 63))
+		return -EFAULT;
+	if (!fx_only) {
 		len = sw.xstate_size < fp->len ? sw.xstate_size : fp->len;
+		rfbm = sw.xfeatures & user_xfeatures();
+	}
 	if (gk_copyin(p, fp->data, gva, len) < 0)
 		return -EFAULT;
 	memcpy(&mxcsr, fp->data + 24, 4);
-	mxcsr &= mask ? mask : 0xffbf;
+	/* XRSTOR loads (and checks) MXCSR only with SSE or AVX requested. */
+	if ((rfbm & 6) && (mxcsr & ~mask))
+		return -EFAULT;
+	if (!(rfbm & 6))
+		mxcsr = 0x1f80;
+	if (!fx_only) {
+		memcpy(hdr, fp->data + 512, sizeof(hdr));
+		if (hdr[0] & ~host_xcr0())
+			return -EFAULT;
+		for (i = 1; i < 8; i++)
+			if (hdr[i])
+				return -EFAULT;
+	} else {
+		memset(hdr, 0, sizeof(hdr));
+		hdr[0] = 3;
+	}
+	/* What is not requested, or not in XSTATE_BV, comes back in its init state. */
+	hdr[0] &= rfbm;
 	memcpy(fp->data + 24, &mxcsr, 4);
 	memcpy(fp->data + 28, &mask, 4);
 	memset(fp->data + FX_SW_OFF, 0, sizeof(sw));
-	if (len > 512) {
-		memcpy(&bv, fp->data + 512, 8);
-		bv &= user_xfeatures();
-		memset(fp->data + 512, 0, 64);
-		memcpy(fp->data + 512, &bv, 8);
-	}
+	memcpy(fp->data + 512, hdr, sizeof(hdr));
 	return 0;
 }
 
 /*
- * gk_sig_return - rt_sigreturn: restore what the frame at rsp - 8 holds.
- * Returns the restored rax (p->regs_final tells the dispatcher so); a
- * frame that cannot be read kills p with SIGSEGV, as on Linux.
+ * A code or stack selector the return to user mode would fault on. Linux
+ * sets the RPL bits of both and returns with IRET; a descriptor that is
+ * not a user code (cs) or writable user data (ss) segment is a #GP there,
+ * so SIGSEGV. uvk's guests have no LDT and no TLS descriptors, which
+ * leaves the GDT's user segments: __USER_CS (0x33), __USER32_CS (0x23),
+ * __USER_DS (0x2b). ss is used only with UC_STRICT_RESTORE_SS; otherwise
+ * Linux replaces a bad one with __USER_DS. A process keeps running in
+ * 64-bit mode after a frame with __USER32_CS (the host runs it): a
+ * documented deviation, as uvk does not run 32-bit code.
+ */
+static int
+bad_selectors(const struct k_ucontext *uc)
+{
+	unsigned cs = uc->mc.cs | 3, ss = uc->mc.ss | 3;
+
+	if (cs != USER_CS && cs != USER32_CS)
+		return 1;
+	return (uc->flags & UC_STRICT_RESTORE_SS) && ss != USER_SS;
+}
+
+/*
+ * gk_sig_return - rt_sigreturn: restore what the frame at rsp - 8 holds,
+ * in Linux's order: the mask, the registers, the FPU image, the alternate
+ * stack. Returns the restored rax (p->regs_final tells the dispatcher so).
+ * A frame Linux would refuse forces SIGSEGV on p as Linux's signal_fault()
+ * does (a handler runs if p has one, else p dies): one that cannot be read
+ * or whose FPU image the CPU would refuse (rax is then 0, as Linux's
+ * return value), or one whose rip, cs or ss the return to user mode would
+ * fault on.
  */
 long
 gk_sig_return(struct gk_proc *p)
@@ -288,16 +362,9 @@ gk_sig_return(struct gk_proc *p)
 	struct uvk_fpstate *fp = &sig_fp;
 	struct k_ucontext uc;
 
-	if (gk_copyin(p, &uc, r->rsp - 8 + offsetof(struct k_frame, uc), sizeof(uc)) < 0 ||
-	    uc.mc.rip >= UVK_VA_MAX)
-		goto bad;
-	if (uvk_vmspace_get_fpstate(p->vm->vms, fp) == 0 && fp->len >= 576) {
-		if (!uc.mc.fpstate)
-			fp_init_state(fp);
-		else if (fp_from_frame(p, fp, uc.mc.fpstate) < 0)
-			goto bad;
-		uvk_vmspace_set_fpstate(p->vm->vms, fp);
-	}
+	if (gk_copyin(p, &uc, r->rsp - 8 + offsetof(struct k_frame, uc), sizeof(uc)) < 0)
+		goto badframe;
+	gk_sig_set_mask(p, uc.sigmask);
 	r->r8 = uc.mc.r8;
 	r->r9 = uc.mc.r9;
 	r->r10 = uc.mc.r10;
@@ -316,7 +383,13 @@ gk_sig_return(struct gk_proc *p)
 	r->rsp = uc.mc.rsp;
 	r->rip = uc.mc.rip;
 	r->rflags = (r->rflags & ~FIX_EFLAGS) | (uc.mc.eflags & FIX_EFLAGS);
-	gk_sig_set_mask(p, uc.sigmask);
+	if (uvk_vmspace_get_fpstate(p->vm->vms, fp) == 0 && fp->len >= 576) {
+		if (!uc.mc.fpstate)
+			fp_init_state(fp);
+		else if (fp_from_frame(p, fp, uc.mc.fpstate) < 0)
+			goto badframe;
+		uvk_vmspace_set_fpstate(p->vm->vms, fp);
+	}
 	/* The alternate stack comes back too, unless we are running on it. */
 	if (!gk_sig_on_altstack(p, r->rsp)) {
 		if (uc.ss_flags & SS_DISABLE) {
@@ -329,9 +402,17 @@ gk_sig_return(struct gk_proc *p)
 		}
 	}
 	p->regs_final = 1;
+	if (uc.mc.rip >= UVK_VA_MAX || bad_selectors(&uc)) {
+		/* The IRET's general protection fault, taken at the restored rip. */
+		p->fault_sig = SIGSEGV;
+		p->fault_trapno = 13;
+		p->fault_err = 0;
+		gk_sig_force(p, SIGSEGV, SI_KERNEL, 0);
+	}
 	return (long)r->rax;
-bad:
-	gk_proc_kill(p, SIGSEGV, NULL);
-	return -EFAULT;
+badframe:
+	r->rax = 0;
+	p->regs_final = 1;
+	gk_sig_force(p, SIGSEGV, SI_KERNEL, 0);
+	return 0;
 }
-

@@ -242,13 +242,41 @@ gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si)
 	return 0;
 }
 
-/* gk_sig_kill - send sig as kill(2) from process from_pid would (code SI_USER, SI_TKILL, SI_KERNEL). */
+/*
+ * gk_sig_init_ignores - would the guest's init drop sig sent by a guest
+ * process? The guest is a PID namespace and its pid 1 that namespace's
+ * init (pid_namespaces(7)): Linux delivers to it only the signals it has
+ * a handler for when they come from inside, so SIGKILL and SIGSTOP never
+ * arrive and a signal left at SIG_DFL is dropped, blocked or not. SIGCONT
+ * still continues it (Linux does that before looking at the handler).
+ * Faults (gk_sig_force) and what uvk forwards from the host (SI_KERNEL,
+ * console.c) do not come through here and still act.
+ *
+ * One deviation: a signal init sends itself (raise, kill(getpid()), the
+ * SIGPIPE of its own write) acts as on a process that is not an init, so
+ * that `uvk sh -c 'kill -SEGV $$'` ends as `sh -c ...` does on the host.
+ * Only another process's signal is checked: from_pid is the sender.
+ */
+int
+gk_sig_init_ignores(const struct gk_proc *t, int sig, int from_pid)
+{
+	return t == t->k->init && from_pid != t->gpid && sig != SIGCONT && sig > 0 &&
+	       sig < GK_NSIG && t->sigact[sig].handler == (uint64_t)SIG_DFL;
+}
+
+/*
+ * gk_sig_kill - send sig as kill(2) from process from_pid would (code
+ * SI_USER, SI_TKILL), or as the kernel (SI_KERNEL). A process's signal to
+ * the guest's init follows gk_sig_init_ignores().
+ */
 int
 gk_sig_kill(struct gk_proc *t, int sig, int code, int from_pid)
 {
 	struct gk_siginfo si;
 
 	if (sig == 0)
+		return 0;
+	if (code != SI_KERNEL && gk_sig_init_ignores(t, sig, from_pid))
 		return 0;
 	memset(&si, 0, sizeof(si));
 	si.signo = sig;

@@ -220,7 +220,7 @@ queue_info(struct gk_proc *p, int tgid, int pid, int sig, uint64_t uinfo)
 	if ((si.code >= 0 || si.code == SI_TKILL) && t != p)
 		return -EPERM;
 	si.signo = sig;
-	if (sig == 0 || t->state == GK_P_ZOMBIE)
+	if (sig == 0 || t->state == GK_P_ZOMBIE || gk_sig_init_ignores(t, sig, p->gpid))
 		return 0;
 	return gk_sig_send(t, &si);
 }

@@ -679,6 +679,7 @@ mode_killinit(void)
 	CHECK_EQ("this is pid 1", getpid(), 1);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_usr1;
+	sa.sa_flags = SA_RESTART; /* else the SIGUSR1 ends the waitpid below with EINTR */
 	sigaction(SIGUSR1, &sa, NULL);
 	c = fork();
 	if (c == 0) {
