@@ -173,6 +173,8 @@ int gk_mapfile_tmpfs(struct gk_kernel *k, struct gk_tnode *n, const char *gpath,
 void gk_mapfile_unref(struct gk_mapfile *mf);
 int gk_mapfile_pread(struct gk_mapfile *mf, uint8_t *buf, size_t len, uint64_t off);
 int gk_mapfile_size(struct gk_mapfile *mf, uint64_t *ret_size);
+void gk_mapfile_note_copy(int hfd, struct gk_kernel *k, struct gk_tnode *n);
+void gk_mapfile_copies_fini(void);
 int gk_mapfile_enter(struct gk_vm *vm, struct gk_vma *v, uint64_t page, uint64_t s, uint64_t e,
 		     uint64_t bits, uint64_t fresh);
 

@@ -41,6 +41,58 @@ static struct gk_mapfile *bucket[NBUCKET];
 static struct gk_mapfile *lru_head, *lru_tail;
 static int nopen; /* host descriptors held by entries, pinned or not */
 
+/*
+ * Host copies of /tmp files made for exec (gk_tnode_memfd): the ELF loader
+ * reads headers from the copy, then maps the segments through
+ * gk_mapfile_new, which finds the copy here and maps the file's own frames
+ * instead, so a running program holds no copy and no descriptor. A few
+ * recent copies are remembered, each holding its node.
+ */
+#define NCOPY 8
+static struct {
+	dev_t dev;
+	ino_t ino;
+	struct gk_kernel *k;
+	struct gk_tnode *n;
+} copies[NCOPY];
+static unsigned copy_next;
+
+/* gk_mapfile_note_copy - memfd hfd holds a copy of /tmp node n of k, for exec. */
+void
+gk_mapfile_note_copy(int hfd, struct gk_kernel *k, struct gk_tnode *n)
+{
+	struct stat st;
+	unsigned i;
+
+	if (fstat(hfd, &st) < 0)
+		return;
+	for (i = 0; i < NCOPY; i++)
+		if (copies[i].n && copies[i].dev == st.st_dev && copies[i].ino == st.st_ino)
+			break;
+	if (i == NCOPY)
+		i = copy_next++ % NCOPY;
+	if (copies[i].n)
+		gk_tnode_release(copies[i].k, copies[i].n);
+	gk_tnode_hold(n);
+	copies[i].dev = st.st_dev;
+	copies[i].ino = st.st_ino;
+	copies[i].k = k;
+	copies[i].n = n;
+}
+
+/* gk_mapfile_copies_fini - forget the copies (at exit, before /tmp goes). */
+void
+gk_mapfile_copies_fini(void)
+{
+	unsigned i;
+
+	for (i = 0; i < NCOPY; i++) {
+		if (copies[i].n)
+			gk_tnode_release(copies[i].k, copies[i].n);
+		copies[i].n = NULL;
+	}
+}
+
 static unsigned
 bucket_of(dev_t dev, ino_t ino)
 {
@@ -189,17 +241,29 @@ entry_new(const char *gpath, dev_t dev, ino_t ino)
 
 /*
  * gk_mapfile_new - the entry of the host file open on hfd (which this
- * takes: it is kept or closed), for exec. NULL with errno on ENOMEM or
- * when hfd cannot be stat'ed.
+ * takes: it is kept or closed), for exec; for a copy of a /tmp file
+ * (gk_mapfile_note_copy), the entry of the file itself. NULL with errno
+ * on ENOMEM or when hfd cannot be stat'ed.
  */
 struct gk_mapfile *
 gk_mapfile_new(int hfd, const char *gpath)
 {
 	struct gk_mapfile *mf;
 	struct stat st;
+	unsigned i;
 
 	if (fstat(hfd, &st) < 0)
 		return NULL;
+	for (i = 0; i < NCOPY; i++) {
+		if (copies[i].n && copies[i].dev == st.st_dev && copies[i].ino == st.st_ino) {
+			if (gk_mapfile_tmpfs(copies[i].k, copies[i].n, gpath, &mf) < 0) {
+				errno = ENOMEM;
+				return NULL;
+			}
+			close(hfd);
+			return mf;
+		}
+	}
 	mf = find(st.st_dev, st.st_ino, 0);
 	if (mf) {
 		mf->refs++;

@@ -376,7 +376,11 @@ gk_tnode_setattr(struct gk_tnode *n, int what, mode_t mode, uid_t uid, gid_t gid
 	return 0;
 }
 
-/* gk_tnode_memfd - a host memfd holding a copy of n's bytes (for mmap and exec). */
+/*
+ * gk_tnode_memfd - a host memfd holding a copy of n's bytes, for exec to
+ * read headers from; the segments it maps come from n's frames (mapfile.c
+ * recognises the copy), so the copy lives only as long as the exec.
+ */
 int
 gk_tnode_memfd(struct gk_kernel *k, struct gk_tnode *n, int *ret_hfd)
 {
@@ -398,6 +402,7 @@ gk_tnode_memfd(struct gk_kernel *k, struct gk_tnode *n, int *ret_hfd)
 			return -EIO;
 		}
 	}
+	gk_mapfile_note_copy(hfd, k, n);
 	*ret_hfd = hfd;
 	return 0;
 }

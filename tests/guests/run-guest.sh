@@ -33,7 +33,7 @@ dup_fcntl efault enomem clock misc fork pipe signal sigfault sigproc timer poll 
 highbits hostlimits
 res_pipesize res_pipefill res_sparse res_maptmp res_maphost res_bigdir res_nofile
 stackgrow shmanon vmtop mremap
-res_deepdir res_pipeuser res_openmany res_procmaps"
+res_deepdir res_pipeuser res_openmany res_procmaps res_tmpexec"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -597,6 +597,12 @@ res_procmaps)
     # 2000 mappings, /proc/self/maps held open 900 times: some 150 MiB of
     # renderings if each were kept in the tracer's heap uncharged.
     resource_case 64 procmaps 2000 900
+    ;;
+
+res_tmpexec)
+    # 150 processes running one program from /tmp at once: none holds a
+    # host copy or a descriptor of it while it runs.
+    resource_case 128 tmpexec 150
     ;;
 
 res_deepdir)

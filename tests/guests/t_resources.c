@@ -56,6 +56,9 @@
  *                      open succeeds or fails with ENOMEM (Linux's answer
  *                      when the kernel cannot allocate), every successful
  *                      one reads the whole listing.
+ *   tmpexec N          this program copied into /tmp and run there by N
+ *                      processes at once (each waits on its stdin): every
+ *                      one runs and exits 0.
  *   nofile             RLIMIT_NOFILE bounds the descriptor table: EMFILE at
  *                      the limit, dup2 to a descriptor past it EBADF,
  *                      F_DUPFD past it EINVAL.
@@ -752,6 +755,44 @@ mode_procmaps(int m, int n)
 }
 
 static void
+mode_tmpexec(int n)
+{
+	static char buf[1 << 16];
+	char path[128];
+	int in, out, go[2], c, ok = 0, st;
+	ssize_t r;
+
+	make_dir();
+	snprintf(path, sizeof(path), "%s/t_resources", dir);
+	in = open("/proc/self/exe", O_RDONLY);
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	while (in >= 0 && out >= 0 && (r = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)r) != r)
+			break;
+	close(in);
+	if (!CHECK_OK("copy this program into /tmp", close(out)) ||
+	    !CHECK_OK("a pipe for the children", pipe(go)))
+		return;
+	for (c = 0; c < n; c++) {
+		if (fork() == 0) {
+			dup2(go[0], 0);
+			close(go[0]);
+			close(go[1]);
+			execl(path, path, "hold", (char *)NULL);
+			_exit(127);
+		}
+	}
+	close(go[0]);
+	close(go[1]);
+	while (wait(&st) > 0)
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			ok++;
+	CHECK_EQ("every copy ran from /tmp and exited 0", ok, n);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void
 mode_nofile(void)
 {
 	struct rlimit rl = {64, 64};
@@ -799,7 +840,16 @@ main(int argc, char **argv)
 		mode_openmany(atoi(argv[2]), atoi(argv[3]), argv[4]);
 	else if (strcmp(mode, "procmaps") == 0 && argc == 4)
 		mode_procmaps(atoi(argv[2]), atoi(argv[3]));
-	else if (strcmp(mode, "nofile") == 0 && argc == 2)
+	else if (strcmp(mode, "tmpexec") == 0 && argc == 3)
+		mode_tmpexec(atoi(argv[2]));
+	else if (strcmp(mode, "hold") == 0 && argc == 2) {
+		char b;
+
+		/* A child of tmpexec: runs until its stdin closes, says nothing. */
+		while (read(0, &b, 1) > 0)
+			;
+		return 0;
+	} else if (strcmp(mode, "nofile") == 0 && argc == 2)
 		mode_nofile();
 	else {
 		say("usage: t_resources pipeuser BIND | pipesize MAX PRIV | pipefill N NPROC | "
