@@ -14,8 +14,8 @@ cd "$(dirname "$0")/.."
 ./scripts/build.sh build
 meson test -C build --print-errorlogs --num-processes 2 "$@"
 
-SAN_OPTS="-Db_sanitize=address,undefined -Db_lundef=false"
-# LEAD: add -Ddebug_checks=true here once guestram's 'debug_checks' option is on main.
+# With the kernel's debug assertions (frame numbers, page-table pages, the stub).
+SAN_OPTS="-Db_sanitize=address,undefined -Db_lundef=false -Ddebug_checks=true"
 if [ -f build-san/build.ninja ]; then
 	# shellcheck disable=SC2086
 	meson configure build-san $SAN_OPTS >/dev/null

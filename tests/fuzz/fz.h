@@ -43,11 +43,16 @@ fz_seed(struct fz_rng *r, uint64_t seed, uint64_t index)
 	(void)fz_next(r);
 }
 
-/* fz_below - uniform-enough in [0, n); n > 0. */
+/*
+ * fz_below - uniform-enough in [0, n); 0 when n is 0 (a bound computed from
+ * corrupted fields, a p_filesz of ~0 plus one, say, may wrap to 0).
+ */
 static inline uint64_t
 fz_below(struct fz_rng *r, uint64_t n)
 {
-	return fz_next(r) % n;
+	uint64_t v = fz_next(r);
+
+	return n ? v % n : 0;
 }
 
 #define FZ_PICK(r, arr) ((arr)[fz_below((r), sizeof(arr) / sizeof((arr)[0]))])
