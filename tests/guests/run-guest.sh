@@ -32,7 +32,7 @@ CASES="args brk_mmap mprotect mprotect-none mprotect-rodata files_root files_tmp
 dup_fcntl efault enomem clock misc fork pipe signal sigfault sigproc timer poll sched bigfork
 highbits hostlimits
 res_pipesize res_pipefill res_sparse res_maptmp res_maphost res_bigdir res_nofile
-stackgrow shmanon vmtop
+stackgrow shmanon vmtop vsyscall
 res_deepdir res_pipeuser res_openmany res_procmaps"
 
 say() { printf '%s\n' "run-guest: $*"; }
@@ -578,6 +578,11 @@ shmanon)
 vmtop)
     guest -- "$prog"
     passed t_vmtop && result=0
+    ;;
+
+vsyscall)
+    guest -- "$prog"
+    passed t_vsyscall && result=0
     ;;
 
 res_openmany)
