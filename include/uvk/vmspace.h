@@ -81,6 +81,10 @@ enum uvk_trap_kind {
 enum uvk_abi {
 	UVK_ABI_X86_64 = 0, /* syscall instruction */
 	UVK_ABI_I386,	    /* int $0x80 or sysenter: nr and args are the i386 ones */
+	UVK_ABI_VSYSCALL,   /* a call into the vsyscall page: nr is the x86-64 call it
+			     * stands for (gettimeofday, time, getcpu), the args are
+			     * the x86-64 ones, and rip and rsp are already past the
+			     * emulated ret: the guest kernel sets rax only */
 };
 
 /* Interruption reasons. */

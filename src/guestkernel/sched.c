@@ -174,6 +174,25 @@ i386_syscall(struct gk_proc *p, const struct uvk_trap *t)
 			(unsigned long long)t->syscall.args[2]);
 }
 
+/*
+ * A call into the vsyscall page, as Linux's emulation (vsyscall=xonly)
+ * runs it: the call it stands for, rax its result; the host has already
+ * returned to the caller. A pointer the call cannot write is SIGSEGV.
+ */
+static void
+vsyscall(struct gk_proc *p, const struct uvk_trap *t)
+{
+	uint64_t nr = t->syscall.nr;
+
+	if (nr != __NR_gettimeofday && nr != __NR_time && nr != __NR_getcpu) {
+		gk_sig_force(p, SIGSEGV, SI_KERNEL, 0); /* the host names no other */
+		return;
+	}
+	gk_syscall(p, nr, t->syscall.args);
+	if (p->regs.rax == (uint64_t)-EFAULT)
+		gk_sig_force(p, SIGSEGV, SI_KERNEL, 0);
+}
+
 static int
 runnable(const struct gk_proc *p)
 {
@@ -255,7 +274,9 @@ run_proc(struct gk_proc *p)
 		case UVK_TRAP_SYSCALL:
 			/* Progress: a fault at the same address later is a new one. */
 			last_gva = UINT64_MAX;
-			if (t.syscall.abi != UVK_ABI_X86_64)
+			if (t.syscall.abi == UVK_ABI_VSYSCALL)
+				vsyscall(p, &t);
+			else if (t.syscall.abi != UVK_ABI_X86_64)
 				i386_syscall(p, &t);
 			else
 				gk_syscall(p, t.syscall.nr, t.syscall.args);

@@ -221,6 +221,19 @@ GK_SYS(sched_getaffinity)
 	return sizeof(mask);
 }
 
+/* getcpu: the guest has one CPU, CPU 0, on node 0; the cache argument is unused, as on Linux. */
+GK_SYS(getcpu)
+{
+	uint32_t zero = 0;
+	uint64_t ucpu = gk_arg_ptr(a, 0), unode = gk_arg_ptr(a, 1);
+
+	if (ucpu && gk_copyout(p, ucpu, &zero, sizeof(zero)) < 0)
+		return -EFAULT;
+	if (unode && gk_copyout(p, unode, &zero, sizeof(zero)) < 0)
+		return -EFAULT;
+	return 0;
+}
+
 /*
  * sched_setaffinity: the guest has one CPU, CPU 0. The mask is read as
  * Linux does (at most the kernel's mask size, the rest taken as clear); the

@@ -109,6 +109,7 @@ GK_SYS(rt_tgsigqueueinfo);
 GK_SYS(sched_get_priority_max);
 GK_SYS(sched_get_priority_min);
 GK_SYS(sched_getaffinity);
+GK_SYS(getcpu);
 GK_SYS(sched_getparam);
 GK_SYS(sched_getscheduler);
 GK_SYS(sched_setaffinity);

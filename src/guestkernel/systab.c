@@ -141,6 +141,7 @@ const struct gk_syscall gk_systab[GK_NSYSCALLS] = {
     [__NR_futex] = {"futex", gk_sys_futex, "pdxpxx"},
     [__NR_sched_setaffinity] = {"sched_setaffinity", gk_sys_sched_setaffinity, "dup"},
     [__NR_sched_getaffinity] = {"sched_getaffinity", gk_sys_sched_getaffinity, "dup"},
+    [__NR_getcpu] = {"getcpu", gk_sys_getcpu, "ppp"},
     [__NR_set_tid_address] = {"set_tid_address", gk_sys_set_tid_address, "p"},
     [__NR_fadvise64] = {"fadvise64", gk_sys_fadvise64, "fddd"},
     [__NR_timer_create] = {"timer_create", gk_sys_timer_create, "dpp"},

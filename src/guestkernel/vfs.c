@@ -466,8 +466,9 @@ gk_vfs_rename(struct gk_proc *p, struct gk_path *from, struct gk_path *to, unsig
 		return gk_tmpfs_rename(p, from, to, flags);
 	if (from->rest[0] == '\0' || to->rest[0] == '\0')
 		return -EBUSY;
+	/* Linux compares the mounts before it asks for write access: EXDEV, not EROFS. */
 	if (from->mnt != to->mnt)
-		return from->mnt->writable && to->mnt->writable ? -EXDEV : -EROFS;
+		return -EXDEV;
 	fd1 = writable_parent(p, from, 0, &b1);
 	if (fd1 < 0)
 		return fd1;
@@ -512,8 +513,23 @@ gk_vfs_link(struct gk_proc *p, struct gk_path *from, struct gk_path *to)
 		return err;
 	if (from->mnt == to->mnt && from->mnt->kind == GK_MNT_TMPFS)
 		return gk_tmpfs_link(p, from, to);
-	if (from->mnt != to->mnt)
+	if (from->mnt != to->mnt) {
+		struct stat st;
+
+		/*
+		 * Linux's order: the old name must exist, the new one must
+		 * not, the new one's mount must be writable, and only then
+		 * are the mounts compared.
+		 */
+		if ((err = gk_vfs_stat(p, from, 0, &st)) < 0)
+			return err;
+		err = gk_vfs_stat(p, to, 0, &st);
+		if (err == 0)
+			return -EEXIST;
+		if (err != -ENOENT)
+			return err;
 		return to->mnt->writable ? -EXDEV : -EROFS;
+	}
 	fd2 = writable_parent(p, to, 1, &b2);
 	if (fd2 < 0)
 		return fd2;

@@ -8,7 +8,7 @@
  *
  *   1. a prologue (hand-written: libseccomp cannot test the instruction
  *      pointer) kills the process unless the call comes from the stub's one
- *      syscall instruction;
+ *      syscall instruction, or from the vsyscall page;
  *   2. the body, built with libseccomp, allows only what the stub needs:
  *      mmap of the pmem descriptor, MAP_SHARED|MAP_FIXED (optionally
  *      MAP_POPULATE), prot within rwx; munmap; mprotect within rwx.
@@ -17,6 +17,19 @@
  * Jumping into the stub gains guest code nothing: under SYSEMU the stub's
  * syscall is emulated like any other, and only the tracer ever resumes the
  * child with PTRACE_CONT, with rip at the stub entry.
+ *
+ * The vsyscall page: a guest call to 0xffffffffff600000 (gettimeofday),
+ * +0x400 (time) or +0x800 (getcpu) is no syscall instruction, so SYSEMU does
+ * not stop it: the host kernel emulates it (vsyscall=xonly) and asks the
+ * filter first, with the instruction pointer in that page. The filter
+ * answers SECCOMP_RET_TRAP: the host then skips the call, performs the
+ * emulated ret (rip = the caller, rsp + 8) and raises SIGSYS with
+ * si_call_addr in the page, which run.c turns into a UVK_ABI_VSYSCALL trap
+ * so the guest kernel answers the call, as Linux does. (SECCOMP_RET_TRACE
+ * would stop the child inside the emulation, where any change of rip, a
+ * signal handler's for one, makes the host kill it with SIGSYS.) The host
+ * has checked the entry point, the stack and the pointers before it asks;
+ * nothing is executed or written on the host's behalf.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -31,7 +44,8 @@
 
 #include "internal.h"
 
-#define PROLOGUE_LEN 5
+#define PROLOGUE_LEN 10
+#define VSYSCALL_PAGE 0xffffffffff600000ULL
 
 static pthread_mutex_t filter_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sock_filter *filter_insns;
@@ -120,15 +134,26 @@ tracer_filter(uint64_t stub_base, struct sock_fprog *ret)
 		rc = -ENOMEM;
 		goto out;
 	}
-	/* seccomp_data.instruction_pointer, low word then high word (little endian). */
-	prog[0] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					       offsetof(struct seccomp_data, instruction_pointer));
-	prog[1] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ip, 0, 2);
-	prog[2] = (struct sock_filter)BPF_STMT(
+	/*
+	 * seccomp_data.instruction_pointer, high word then low word (little
+	 * endian): the stub's instruction goes on to the body (10), the
+	 * vsyscall page traps (8), anything else is killed (9).
+	 */
+	prog[0] = (struct sock_filter)BPF_STMT(
 		BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4);
-	prog[3] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(ip >> 32), 1,
-					       0);
-	prog[4] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+	prog[1] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(ip >> 32), 0, 2);
+	prog[2] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					       offsetof(struct seccomp_data, instruction_pointer));
+	prog[3] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ip, 6, 5);
+	prog[4] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+					       (uint32_t)(VSYSCALL_PAGE >> 32), 0, 4);
+	prog[5] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					       offsetof(struct seccomp_data, instruction_pointer));
+	prog[6] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xfffff000u);
+	prog[7] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)VSYSCALL_PAGE,
+					       0, 1);
+	prog[8] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP);
+	prog[9] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
 	memcpy(prog + PROLOGUE_LEN, body, body_len * sizeof(*body));
 	free(body);
 	free(filter_insns);

@@ -115,7 +115,7 @@ on_signal(struct uvk_vmspace *vms, int sig, struct uvk_trap *trap)
 	siginfo_t si;
 	int rc;
 
-	if (!sync_fault_signal(sig))
+	if (!sync_fault_signal(sig) && sig != SIGSYS)
 		return 1;
 	rc = tracer_getsiginfo(&vms->child, &si);
 	if (rc)
@@ -125,6 +125,25 @@ on_signal(struct uvk_vmspace *vms, int sig, struct uvk_trap *trap)
 	rc = tracer_fetch_regs(&vms->child);
 	if (rc)
 		return rc;
+	if (sig == SIGSYS) {
+		/*
+		 * Only the filter's answer to a call into the vsyscall page
+		 * (filter.c): the host has done the emulated ret already, so
+		 * this is that call, to be answered in rax.
+		 */
+		if (si.si_code != 1 /* SYS_SECCOMP */ ||
+		    ((uint64_t)si.si_call_addr & ~0xfffULL) != 0xffffffffff600000ULL)
+			return 1;
+		trap->kind = UVK_TRAP_SYSCALL;
+		trap->syscall.abi = UVK_ABI_VSYSCALL;
+		trap->syscall.nr = (uint32_t)si.si_syscall;
+		trap->syscall.args[0] = vms->child.regs.rdi;
+		trap->syscall.args[1] = vms->child.regs.rsi;
+		trap->syscall.args[2] = 0; /* getcpu's cache: Linux passes NULL */
+		trap->syscall.args[3] = trap->syscall.args[4] = trap->syscall.args[5] = 0;
+		vms->stats.syscalls++;
+		return 0;
+	}
 	if (sig == SIGSEGV && (si.si_code == SEGV_MAPERR || si.si_code == SEGV_ACCERR)) {
 		struct user_regs_struct guest = vms->child.regs;
 

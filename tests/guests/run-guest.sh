@@ -33,7 +33,8 @@ dup_fcntl efault enomem clock misc fork pipe signal sigfault sigproc timer poll 
 highbits hostlimits
 res_pipesize res_pipefill res_sparse res_maptmp res_maphost res_bigdir res_nofile
 stackgrow shmanon vmtop mremap
-res_deepdir res_pipeuser res_openmany res_procmaps res_tmpexec"
+res_deepdir res_pipeuser res_openmany res_procmaps res_tmpexec
+vsyscall"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -578,6 +579,11 @@ shmanon)
 vmtop)
     guest -- "$prog"
     passed t_vmtop && result=0
+    ;;
+
+vsyscall)
+    guest -- "$prog"
+    passed t_vsyscall && result=0
     ;;
 
 res_openmany)

@@ -253,6 +253,17 @@ check_dirs(void)
 	CHECK_ERR("rename of a missing file is ENOENT", rename(path("nofile"), path("x")), ENOENT);
 	CHECK_ERR("rename of a directory into itself is EINVAL",
 		  rename(path("sub2"), path("sub2/in")), EINVAL);
+	/*
+	 * Across mounts (rename(2), link(2): "oldpath and newpath are not on
+	 * the same mounted filesystem"): EXDEV, even from a mount the caller
+	 * cannot write, since Linux compares the mounts first. /dev is never
+	 * /tmp's mount, natively or under uvk.
+	 */
+	CHECK_ERR("rename(/dev/null, tmp) is EXDEV", rename("/dev/null", path("devnull")), EXDEV);
+	CHECK_ERR("link(/dev/null, tmp) is EXDEV", link("/dev/null", path("devnull")), EXDEV);
+	CHECK_ERR("link(/dev/null, an existing tmp name) is EEXIST",
+		  link("/dev/null", path("sub2/b")), EEXIST);
+	CHECK_ERR("link(/dev/nonexistent, tmp) is ENOENT", link("/dev/uvk-none", path("x")), ENOENT);
 
 	dfd = open(path("sub2"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (CHECK_OK("open(sub2, O_DIRECTORY)", dfd)) {

@@ -811,6 +811,7 @@ main(void)
 		    T(sched_getaffinity, A(0) | A(1), 0, NULL, NULL, 0, sizeof(cpumask), B),
 		    T(sched_setaffinity, A(0) | A(1), 0, NULL, NULL, 0, (uint64_t)cpumask_len,
 		      (uint64_t)cpumask),
+		    T(getcpu, 0, 0, NULL, NULL, B, B, 0),
 		    /* time */
 		    T(clock_gettime, A(0), 0, NULL, NULL, CLOCK_MONOTONIC, B),
 		    T(clock_getres, A(0), 0, NULL, NULL, CLOCK_MONOTONIC, B),

@@ -128,13 +128,32 @@ p_int80_badnr(long arg)
 	return code(int80(0xfffff, 0, 0, 0), 0);
 }
 
-/* Under uvk, the 64-bit reading of "int80 nr 39" would be getpid: must not be. */
+/*
+ * The 64-bit reading of an int $0x80 number must never be used: eax 39 is
+ * i386 mkdir (here mkdir(NULL): EFAULT on Linux, ENOSYS under uvk) but
+ * x86-64 getpid. 0 unless it returned our pid.
+ */
 static int
 p_int80_nr39(long arg)
 {
 	long r = int80(39 /* i386 mkdir, x86-64 getpid */, 0, 0, 0);
 
-	return r == getpid() ? 98 : code(r, 0);
+	return r == getpid() ? 98 : 0;
+}
+
+/*
+ * eax 60 is i386 umask but x86-64 exit: with rdi = 7 and ebx = 022, the
+ * 64-bit reading would end the process with status 7. Linux sets the
+ * umask (uvk: ENOSYS) and the process goes on to exit 42.
+ */
+static int
+p_int80_nr60(long arg)
+{
+	long ret;
+
+	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(60L), "b"(022L), "D"(7L) : "memory");
+	(void)ret;
+	return 42;
 }
 
 static int
@@ -432,6 +451,7 @@ probe_group(const char *g)
 		probe("int80-write", p_int80_write, 0);
 		probe("int80-badnr", p_int80_badnr, 0);
 		probe("int80-nr39", p_int80_nr39, 0);
+		probe("int80-nr60", p_int80_nr60, 0);
 	} else if (strcmp(g, "sysenter") == 0) {
 		probe("sysenter-getpid", p_sysenter, 0);
 	} else if (strcmp(g, "nr") == 0) {

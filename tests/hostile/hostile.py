@@ -42,6 +42,15 @@ import uvkharness  # noqa: E402
 
 MAPFD_BOUND = 64
 
+# Documented deviations (README, "int $0x80"): uvk does not offer the i386
+# system call ABI to 64-bit programs, where Linux does. For these probes the
+# native line must be Linux's (so the probe itself is checked) and the uvk
+# line the documented one; every other probe must match the native run.
+UVK_DEVIATES = {
+    b"RESULT int80-getpid": (b"exit 0", b"exit 138"),  # native: the pid; uvk: ENOSYS
+    b"RESULT int80-write": (b"exit 0", b"exit 138"),   # native: written; uvk: ENOSYS
+}
+
 
 def tree_digest(top):
     """A digest of every name, link target and file content under top."""
@@ -155,6 +164,13 @@ def main():
         if native is not None:
             got = re.findall(rb"^RESULT .*$", r.out, re.M)
             for want in native:
+                name = want.split(b":")[0]
+                if name in UVK_DEVIATES:
+                    linux, ours = UVK_DEVIATES[name]
+                    if want != name + b": " + linux:
+                        r.failures.append("native %s, want %s (Linux)" % (
+                            want.decode(errors="replace"), linux.decode()))
+                    want = name + b": " + ours
                 if want not in got:
                     name = want.split(b":")[0]
                     have = [g for g in got if g.split(b":")[0] == name]
