@@ -3,10 +3,11 @@
 # is needed, build, run every suite (unit, integration, programs, hostile).
 # The integration suite also runs its core cases as nobody when run as root.
 #
-# Then the fuzz smoke (suite fuzz, fixed seeds, about a minute) in a second
-# tree, build-san, built with AddressSanitizer and UndefinedBehaviorSanitizer:
-# a sanitizer report, a crash, a hang, a leaked descriptor or process of uvk
-# fails it. Only uvk and the fuzz guests are built there (alias fuzz-build).
+# Then, in a second tree, build-san, built with AddressSanitizer,
+# UndefinedBehaviorSanitizer and the kernel's debug assertions: the fuzz
+# smoke (suite fuzz, fixed seeds, about a minute), the hostile guests and
+# t_highbits. A sanitizer report, a crash, a hang, a leaked descriptor or
+# process of uvk fails them. Only what they need is built there (san-build).
 # The longer run is `meson test -C build-san --suite fuzz-long` (README).
 set -eu
 cd "$(dirname "$0")/.."
@@ -17,11 +18,16 @@ meson test -C build --print-errorlogs --num-processes 2 "$@"
 # With the kernel's debug assertions (frame numbers, page-table pages, the stub).
 SAN_OPTS="-Db_sanitize=address,undefined -Db_lundef=false -Ddebug_checks=true"
 if [ -f build-san/build.ninja ]; then
+	# --reconfigure, not configure: a tree set up before an option existed
+	# must read meson_options.txt again to accept it.
 	# shellcheck disable=SC2086
-	meson configure build-san $SAN_OPTS >/dev/null
+	meson setup --reconfigure build-san $SAN_OPTS >/dev/null
 else
 	# shellcheck disable=SC2086
 	meson setup build-san --buildtype=debugoptimized $SAN_OPTS >/dev/null
 fi
-ninja -C build-san fuzz-build
+ninja -C build-san san-build
 meson test -C build-san --no-rebuild --print-errorlogs --num-processes 2 --suite fuzz
+meson test -C build-san --no-rebuild --print-errorlogs --num-processes 2 --suite hostile
+meson test -C build-san --no-rebuild --print-errorlogs --num-processes 2 \
+	highbits-glibc highbits-musl highbits-glibc-unpriv highbits-musl-unpriv

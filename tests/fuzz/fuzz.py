@@ -44,7 +44,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from uvkharness import (NOBODY, become_subreaper, broken, check_marks, report,  # noqa: E402
-                        run_uvk, san_env, say, uvk_argv)
+                        run_uvk, san_env, say)
 import uvkharness  # noqa: E402
 
 def stage_root(work, files, as_user):
@@ -63,7 +63,7 @@ def stage_root(work, files, as_user):
 
 def elf_round(a, root, env, sandir, seed, as_user, totals):
     ok = True
-    uvk = uvk_argv(a.uvk) + ["-m", "256M", "-r", root]
+    uvk = [a.uvk, "-m", "256M", "-r", root]
     r = run_uvk("elf seed %d execve path" % seed,
                 uvk + ["/bin/elfmut", "run", str(seed), "0", str(a.count),
                        "/bin/fz_target-static", "/bin/fz_target-pie", "2"],
@@ -111,8 +111,8 @@ def elf_round(a, root, env, sandir, seed, as_user, totals):
 
 def sys_round(a, root, env, sandir, seed, as_user, totals):
     r = run_uvk("sys seed %d" % seed,
-                uvk_argv(a.uvk) + ["-m", "256M", "-r", root, "/bin/sysfuzz", str(seed), "0",
-                                   str(a.batches), str(a.calls)],
+                [a.uvk, "-m", "256M", "-r", root, "/bin/sysfuzz", str(seed), "0",
+                 str(a.batches), str(a.calls)],
                 env, a.timeout, sandir, as_user)
     m = re.search(rb"sysfuzz: syscalls (\d+)", r.out)
     if r.status != 0 or not m:

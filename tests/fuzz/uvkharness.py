@@ -234,14 +234,8 @@ def san_env(sandir):
     # Halt at the first report, into a file we look for; no core files.
     # A small quarantine keeps the allocator's share of uvk's RSS below the
     # slack of the mark check while still catching recent use-after-free.
-    # detect_leaks=0: LeakSanitizer's exit-time check needs ptrace and
-    # threads that the tracer's own seccomp filter (uvk_confine) forbids; with
-    # it uvk spins at exit (FINDINGS.md). Leaks are looked for with
-    # UVK_FUZZ_LEAKS=1 and uvk --no-confine until that is settled.
-    leaks = os.environ.get("UVK_FUZZ_LEAKS") == "1"
-    env["ASAN_OPTIONS"] = ("halt_on_error=1:abort_on_error=0:detect_leaks=%d:"
-                           "quarantine_size_mb=8:log_path=%s:disable_coredump=1" %
-                           (leaks, san))
+    env["ASAN_OPTIONS"] = ("halt_on_error=1:abort_on_error=0:detect_leaks=1:"
+                           "quarantine_size_mb=8:log_path=%s:disable_coredump=1" % san)
     # Known leaks waiting for their fix (FINDINGS.md), one frame each.
     env["LSAN_OPTIONS"] = "print_suppressions=0"
     supp = os.environ.get("UVK_FUZZ_LSAN_SUPP")
@@ -249,12 +243,6 @@ def san_env(sandir):
         env["LSAN_OPTIONS"] += ":suppressions=" + supp
     env["UBSAN_OPTIONS"] = "halt_on_error=1:print_stacktrace=1:log_path=%s" % san
     return env
-
-
-def uvk_argv(uvk):
-    """uvk as the harnesses start it: confined as always, unless a leak hunt
-    (UVK_FUZZ_LEAKS=1) needs LeakSanitizer, which confinement stops."""
-    return [uvk, "--no-confine"] if os.environ.get("UVK_FUZZ_LEAKS") == "1" else [uvk]
 
 
 def become_subreaper():

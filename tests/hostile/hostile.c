@@ -835,18 +835,20 @@ mode_escape(const char *secret, const char *token)
 		close(fd);
 	}
 	/* chdir up as far as it goes, then the secret relative. */
-	chdir("/");
+	CHECK_OK("chdir /", chdir("/"));
 	for (i = 0; i < 40; i++)
-		chdir("..");
+		if (chdir("..") != 0)
+			break;
+	CHECK_EQ("chdir .. forty times from / (it stays at /)", i, 40);
 	escape_try(AT_FDCWD, secret + 1, token, "chdir .. forty times");
 	if (root >= 0 && fchdir(root) == 0) {
-		chdir("../../..");
+		CHECK_OK("chdir ../../.. from /", chdir("../../.."));
 		escape_try(AT_FDCWD, secret + 1, token, "fchdir O_PATH /, then ..");
 	}
 	/* Symlinks the guest writes itself, in its /tmp. */
-	symlink(secret, "/tmp/abs");
+	CHECK_OK("symlink in /tmp to the host path", symlink(secret, "/tmp/abs"));
 	escape_try(AT_FDCWD, "/tmp/abs", token, "guest symlink to the host path");
-	symlink("../../../../../../..", "/tmp/upup");
+	CHECK_OK("symlink in /tmp upwards", symlink("../../../../../../..", "/tmp/upup"));
 	snprintf(p, sizeof(p), "/tmp/upup%s", secret);
 	escape_try(AT_FDCWD, p, token, "guest symlink upwards");
 	/* A hard link or rename out of the read-only root must fail, not move host files. */
