@@ -909,18 +909,18 @@ out:
 }
 
 /*
- * mapexhaust - 20000 one-page mappings of a host file, each touched so that
+ * mapexhaust - 5000 one-page mappings of a host file, each touched so that
  * uvk maps it, then all unmapped. A "during" mark lets the harness see the
  * peak; at "after" uvk's descriptors and RSS must be back.
  */
 static int
 mode_mapexhaust(const char *hostfile)
 {
-	enum { NMAP = 20000 };
+	enum { NMAP = 5000 };
 	static void *maps[NMAP];
 	int i, fd, nmap;
 
-	guest_begin("hostile-mapexhaust", "20000 mappings of a host file");
+	guest_begin("hostile-mapexhaust", "5000 mappings of a host file");
 	fd = open(hostfile, O_RDONLY);
 	if (!check(fd >= 0, "open the host file", "errno %s", errname(errno)))
 		return guest_end();

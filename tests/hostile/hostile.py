@@ -18,7 +18,7 @@ For every case, whatever the guest tried:
   - a sentinel host process of the same user, started before uvk, lives;
   - escape: the secret outside the root is never in the output and the root
     and the secret are unchanged;
-  - mapexhaust: while 20000 mappings of one host file exist, uvk holds at
+  - mapexhaust: while 5000 mappings of one host file exist, uvk holds at
     most 64 more descriptors than before (README: one per file).
 As root, uvk, the sentinel and the native run are uid 65534 (setpriv).
 Exit 0 pass, 1 fail, 99 broken set-up.
@@ -158,7 +158,7 @@ def main():
             # descriptors, one per file, whatever the number of mappings.
             n0, n1 = len(r.marks["before"][0] or {}), len(r.marks["during"][0] or {})
             if n1 > n0 + MAPFD_BOUND:
-                r.failures.append("uvk held %d descriptors with 20000 mappings of one "
+                r.failures.append("uvk held %d descriptors with 5000 mappings of one "
                                   "file, %d before: over the documented bound of %d" %
                                   (n1, n0, MAPFD_BOUND))
         if native is not None:
