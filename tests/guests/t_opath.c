@@ -12,7 +12,8 @@
  *   - fstat, fstatat(AT_EMPTY_PATH), the descriptor as dirfd of openat and
  *     fstatat, fchdir, dup, close, fcntl F_GETFL (O_PATH set), F_GETFD and
  *     F_SETFD, readlink of /proc/self/fd/N work;
- *   - read, write, ioctl, fchmod, lseek, mmap, getdents64 give EBADF;
+ *   - read, write, ioctl, fchmod, lseek, mmap, getdents64 give EBADF,
+ *     poll POLLNVAL;
  *   - openat(root's O_PATH descriptor, "..") and "../../.." stay at the
  *     root: same device and inode as stat("/"), and "../etc" is the root's.
  *
@@ -20,6 +21,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -42,6 +44,7 @@ refused(const char *what, int fd)
 {
 	char buf[64], name[96];
 	struct stat st;
+	struct pollfd pfd;
 	int n;
 	void *m;
 
@@ -66,6 +69,10 @@ refused(const char *what, int fd)
 	CHECK_ERR(name, m == MAP_FAILED ? -1 : 0, EBADF);
 	snprintf(name, sizeof(name), "%s: getdents64 is EBADF", what);
 	CHECK_ERR(name, syscall(SYS_getdents64, fd, buf, sizeof(buf)), EBADF);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	snprintf(name, sizeof(name), "%s: poll says POLLNVAL", what);
+	CHECK_EQ(name, poll(&pfd, 1, 0) == 1 ? pfd.revents : -1, POLLNVAL);
 }
 
 int
