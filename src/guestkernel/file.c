@@ -253,6 +253,20 @@ gk_fd_get(struct gk_proc *p, int fd)
 	return p->fdt->f[fd];
 }
 
+/*
+ * gk_fd_get_io - the file at fd for a call that uses the file itself (read,
+ * write, ioctl, mmap, fchmod...): an O_PATH descriptor names a place only,
+ * and is EBADF there as Linux's fdget() makes it; NULL then or if fd is
+ * not open. gk_fd_get() is fdget_raw(): fstat, fchdir, dup, close, *at.
+ */
+struct gk_file *
+gk_fd_get_io(struct gk_proc *p, int fd)
+{
+	struct gk_file *f = gk_fd_get(p, fd);
+
+	return f && !(f->flags & O_PATH) ? f : NULL;
+}
+
 int
 gk_fd_close(struct gk_fdtable *fdt, int fd)
 {

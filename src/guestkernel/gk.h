@@ -373,6 +373,7 @@ void gk_fdt_free(struct gk_fdtable *fdt);
 void gk_fdt_set_limit(struct gk_fdtable *fdt, uint64_t nofile);
 int gk_fd_install(struct gk_fdtable *fdt, struct gk_file *f, int min, int cloexec);
 struct gk_file *gk_fd_get(struct gk_proc *p, int fd);
+struct gk_file *gk_fd_get_io(struct gk_proc *p, int fd);
 int gk_fd_close(struct gk_fdtable *fdt, int fd);
 void gk_fd_close_on_exec(struct gk_fdtable *fdt);
 long gk_file_readv(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n, off_t off);

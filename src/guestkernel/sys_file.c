@@ -21,7 +21,7 @@
 static long
 do_read(struct gk_proc *p, int fd, uint64_t buf, size_t len, off_t off)
 {
-	struct gk_file *f = gk_fd_get(p, fd);
+	struct gk_file *f = gk_fd_get_io(p, fd);
 	struct iovec iov[NIOV];
 	size_t n;
 	int cnt;
@@ -41,7 +41,7 @@ do_read(struct gk_proc *p, int fd, uint64_t buf, size_t len, off_t off)
 static long
 do_write(struct gk_proc *p, int fd, uint64_t buf, size_t len, off_t off)
 {
-	struct gk_file *f = gk_fd_get(p, fd);
+	struct gk_file *f = gk_fd_get_io(p, fd);
 	struct iovec iov[NIOV];
 	size_t n;
 	int cnt;
@@ -144,7 +144,7 @@ GK_SYS(pwritev)
 
 GK_SYS(lseek)
 {
-	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
+	struct gk_file *f = gk_fd_get_io(p, gk_arg_fd(a, 0));
 	off_t off = gk_arg_long(a, 1), r;
 	unsigned int whence = gk_arg_uint(a, 2);
 
@@ -277,6 +277,10 @@ GK_SYS(fcntl)
 
 	if (!f)
 		return -EBADF;
+	/* On an O_PATH descriptor only these work (fcntl.c's check_fcntl_cmd). */
+	if ((f->flags & O_PATH) && cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC && cmd != F_GETFD &&
+	    cmd != F_SETFD && cmd != F_GETFL)
+		return -EBADF;
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
@@ -337,7 +341,7 @@ GK_SYS(ioctl)
 	int fd = gk_arg_fd(a, 0);
 	unsigned int cmd = gk_arg_uint(a, 1);
 	uint64_t arg = gk_arg_ulong(a, 2);
-	struct gk_file *f = gk_fd_get(p, fd);
+	struct gk_file *f = gk_fd_get_io(p, fd);
 
 	if (!f)
 		return -EBADF;
@@ -363,7 +367,7 @@ GK_SYS(ioctl)
 
 GK_SYS(getdents64)
 {
-	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
+	struct gk_file *f = gk_fd_get_io(p, gk_arg_fd(a, 0));
 
 	if (!f)
 		return -EBADF;
@@ -384,7 +388,7 @@ GK_SYS(fstat)
 
 GK_SYS(ftruncate)
 {
-	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
+	struct gk_file *f = gk_fd_get_io(p, gk_arg_fd(a, 0));
 
 	if (!f)
 		return -EBADF;
@@ -401,7 +405,7 @@ GK_SYS(ftruncate)
 
 GK_SYS(fsync)
 {
-	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
+	struct gk_file *f = gk_fd_get_io(p, gk_arg_fd(a, 0));
 
 	if (!f)
 		return -EBADF;
@@ -414,7 +418,7 @@ GK_SYS(fsync)
  */
 GK_SYS(sendfile)
 {
-	struct gk_file *out = gk_fd_get(p, gk_arg_fd(a, 0)), *in = gk_fd_get(p, gk_arg_fd(a, 1));
+	struct gk_file *out = gk_fd_get_io(p, gk_arg_fd(a, 0)), *in = gk_fd_get_io(p, gk_arg_fd(a, 1));
 	uint64_t offp = gk_arg_ptr(a, 2);
 	size_t count = gk_arg_size(a, 3) < (1u << 20) ? gk_arg_size(a, 3) : (1u << 20);
 	char *buf;
@@ -459,7 +463,7 @@ GK_SYS(sendfile)
 
 GK_SYS(fchmod)
 {
-	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
+	struct gk_file *f = gk_fd_get_io(p, gk_arg_fd(a, 0));
 
 	if (!f)
 		return -EBADF;
@@ -472,7 +476,7 @@ GK_SYS(fchmod)
 
 GK_SYS(fchown)
 {
-	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
+	struct gk_file *f = gk_fd_get_io(p, gk_arg_fd(a, 0));
 
 	if (!f)
 		return -EBADF;
@@ -507,7 +511,7 @@ GK_SYS(fchdir)
  */
 GK_SYS(fadvise64)
 {
-	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
+	struct gk_file *f = gk_fd_get_io(p, gk_arg_fd(a, 0));
 	int advice = gk_arg_int(a, 3);
 
 	if (!f)
@@ -532,18 +536,18 @@ GK_SYS(flock)
 		return 0;
 	if (type != LOCK_SH && type != LOCK_EX && type != LOCK_UN)
 		return -EINVAL;
-	return gk_fd_get(p, gk_arg_fd(a, 0)) ? 0 : -EBADF;
+	return gk_fd_get_io(p, gk_arg_fd(a, 0)) ? 0 : -EBADF;
 }
 
 GK_SYS(syncfs)
 {
-	return gk_fd_get(p, gk_arg_fd(a, 0)) ? 0 : -EBADF;
+	return gk_fd_get_io(p, gk_arg_fd(a, 0)) ? 0 : -EBADF;
 }
 
 /* sync_file_range(fd, offset, nbytes, flags): nothing to write back; Linux's checks, in order. */
 GK_SYS(sync_file_range)
 {
-	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
+	struct gk_file *f = gk_fd_get_io(p, gk_arg_fd(a, 0));
 	int64_t off = gk_arg_long(a, 1), n = gk_arg_long(a, 2);
 	uint64_t end = (uint64_t)off + (uint64_t)n;
 

@@ -340,7 +340,7 @@ GK_SYS(utimensat)
 		return -EFAULT;
 	if (gk_arg_ptr(a, 1) == 0) {
 		/* futimens(fd): the descriptor itself. */
-		f = gk_fd_get(p, gk_arg_fd(a, 0));
+		f = gk_fd_get_io(p, gk_arg_fd(a, 0));
 		if (!f)
 			return -EBADF;
 		if (f->tnode)

@@ -85,7 +85,7 @@ GK_SYS(mmap)
 	if (flags & MAP_GROWSDOWN)
 		vflags |= GK_VMA_GROWSDOWN;
 	if (!(flags & MAP_ANONYMOUS)) {
-		f = gk_fd_get(p, fd);
+		f = gk_fd_get_io(p, fd);
 		if (!f)
 			return -EBADF;
 		if (f->type == GK_F_ZERO) {

@@ -59,7 +59,7 @@ scan(struct gk_proc *p, struct pollfd *pfd, int n, int watch)
 	int hidx[64], nh = 0, i, r, ready = 0;
 
 	for (i = 0; i < n; i++) {
-		struct gk_file *f = pfd[i].fd < 0 ? NULL : gk_fd_get(p, pfd[i].fd);
+		struct gk_file *f = pfd[i].fd < 0 ? NULL : gk_fd_get_io(p, pfd[i].fd);
 
 		pfd[i].revents = 0;
 		if (pfd[i].fd < 0)

@@ -233,6 +233,9 @@ gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, str
 		return gk_tmpfs_open(p, path, flags, mode, ret);
 	if (path->mnt->kind != GK_MNT_HOST)
 		return gk_synth_open(p, path, flags, ret);
+	/* O_PATH ignores every flag but these (open(2)); openat2 refuses the others. */
+	if (flags & O_PATH)
+		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 	hflags = flags & (O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_DIRECTORY |
 			  O_NOFOLLOW | O_PATH | O_TMPFILE | O_NOATIME | O_DSYNC | O_SYNC);
 	if (!path->mnt->writable && !(flags & O_PATH)) {
@@ -250,8 +253,12 @@ gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, str
 	err = gk_hostfd_room();
 	if (err < 0)
 		return err;
-	/* O_NONBLOCK so that a FIFO cannot hang the tracer before we refuse it. */
-	hfd = host_openat2(path->mnt->hfd, path->rest, hflags | O_NONBLOCK, mode & ~p->umask);
+	/*
+	 * O_NONBLOCK so that a FIFO cannot hang the tracer before we refuse
+	 * it; an O_PATH open opens nothing, and openat2 refuses it the flag.
+	 */
+	hfd = host_openat2(path->mnt->hfd, path->rest, hflags | ((flags & O_PATH) ? 0 : O_NONBLOCK),
+			   mode & ~p->umask);
 	if (hfd < 0)
 		return hfd;
 	if (fstat(hfd, &st) < 0 || (err = check_host_file(hfd, &st)) < 0) {

@@ -34,7 +34,7 @@ highbits hostlimits
 res_pipesize res_pipefill res_sparse res_maptmp res_maphost res_bigdir res_nofile
 stackgrow shmanon vmtop mremap
 res_deepdir res_pipeuser res_openmany res_procmaps res_tmpexec
-vsyscall"
+vsyscall opath"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -584,6 +584,11 @@ vmtop)
 vsyscall)
     guest -- "$prog"
     passed t_vsyscall && result=0
+    ;;
+
+opath)
+    guest -- "$prog"
+    passed t_opath && result=0
     ;;
 
 res_openmany)
