@@ -139,6 +139,7 @@ struct uvk_stats {
 	uint64_t batches;	  /* stub resumes that ran those calls */
 	uint64_t regs_loaded;	  /* times changed registers were written to the child */
 	uint64_t interrupts;	  /* UVK_TRAP_INTERRUPT returned */
+	uint64_t map_resets;	  /* host out of mappings (vm.max_map_count): all unmapped */
 };
 
 struct uvk_vmspace;

@@ -106,7 +106,14 @@ gk_vm_fork(struct gk_vm *parent)
 
 	if (!vm)
 		return NULL;
-	vm->vma = malloc((size_t)(parent->cap ? parent->cap : 1) * sizeof(*vm->vma));
+	/* The child's VMA array is tracer heap like the parent's: charged the same. */
+	if (gk_kmem_charge(vm->k, (size_t)(parent->cap ? parent->cap : 1) * sizeof(*vm->vma)) < 0) {
+		gk_vm_free(vm);
+		errno = ENOMEM;
+		return NULL;
+	}
+	vm->cap = parent->cap ? parent->cap : 1;
+	vm->vma = malloc((size_t)vm->cap * sizeof(*vm->vma));
 	if (!vm->vma) {
 		gk_vm_free(vm);
 		errno = ENOMEM;
@@ -114,7 +121,6 @@ gk_vm_fork(struct gk_vm *parent)
 	}
 	memcpy(vm->vma, parent->vma, (size_t)parent->nvma * sizeof(*vm->vma));
 	vm->nvma = parent->nvma;
-	vm->cap = parent->cap ? parent->cap : 1;
 	for (i = 0; i < vm->nvma; i++)
 		if (vm->vma[i].file)
 			vm->vma[i].file->refs++;

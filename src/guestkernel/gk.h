@@ -142,6 +142,9 @@ struct gk_vm {
 	uint64_t pages;	    /* resident pages */
 };
 
+/* vm.max_map_count's default: VMAs a process may have (mmap, mprotect, munmap: ENOMEM past it). */
+#define GK_MAX_MAP_COUNT 65530
+
 struct gk_vm *gk_vm_new(struct gk_kernel *k);
 void gk_vm_free(struct gk_vm *vm);
 struct gk_vm *gk_vm_ref(struct gk_vm *vm);

@@ -184,12 +184,14 @@ print_stats(struct gk_kernel *k, uint64_t wall_ns)
 	fprintf(stderr,
 		"uvk: stats: %llu syscalls (%llu ENOSYS), page faults: %llu resolved by the "
 		"shortcut, %llu forwarded, %llu handled by the guest kernel (%llu pages filled), "
-		"%llu host map calls in %llu batches, %llu pages mapped, %llu ptrace stops, "
+		"%llu host map calls in %llu batches (%llu host map-count resets), "
+		"%llu pages mapped, %llu ptrace stops, "
 		"guest memory peak %llu KiB of %llu KiB, wall %.3f s\n",
 		(unsigned long long)k->st.syscalls, (unsigned long long)k->st.enosys,
 		(unsigned long long)l->faults_resolved, (unsigned long long)l->faults_forwarded,
 		(unsigned long long)k->st.faults, (unsigned long long)k->st.fault_pages,
 		(unsigned long long)l->map_calls, (unsigned long long)l->batches,
+		(unsigned long long)l->map_resets,
 		(unsigned long long)l->pages_mapped, (unsigned long long)l->stops,
 		(unsigned long long)(k->pa.peak_used * GK_PAGE / 1024),
 		(unsigned long long)(k->pa.npages * GK_PAGE / 1024), (double)wall_ns / 1e9);

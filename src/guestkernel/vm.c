@@ -286,6 +286,7 @@ gk_vm_free(struct gk_vm *vm)
 		gk_mapfile_unref(vm->vma[i].file);
 	}
 	uvk_vpt_destroy(vm->k->vmem, vm->root, table_free, vm);
+	gk_kmem_uncharge(vm->k, (size_t)vm->cap * sizeof(*vm->vma));
 	free(vm->vma);
 	free(vm);
 }
@@ -317,15 +318,29 @@ gk_vma_find(struct gk_vm *vm, uint64_t gva)
 	return NULL;
 }
 
+/*
+ * Insert v at index i. Linux counts a process's mappings against
+ * vm.max_map_count: a split is refused once the count has reached it, a
+ * new mapping only once it is past it (mm/mmap.c), both with ENOMEM. The
+ * array lives in the tracer's heap, so its growth is charged to the
+ * kernel-heap budget as well (ENOMEM past it).
+ */
 static int
-vma_insert_at(struct gk_vm *vm, int i, const struct gk_vma *v)
+vma_insert_at(struct gk_vm *vm, int i, const struct gk_vma *v, int split)
 {
+	if (split ? vm->nvma >= GK_MAX_MAP_COUNT : vm->nvma > GK_MAX_MAP_COUNT)
+		return -ENOMEM;
 	if (vm->nvma == vm->cap) {
 		int cap = vm->cap ? vm->cap * 2 : 32;
-		struct gk_vma *n = realloc(vm->vma, cap * sizeof(*n));
+		struct gk_vma *n;
 
-		if (!n)
+		if (gk_kmem_charge(vm->k, (size_t)(cap - vm->cap) * sizeof(*n)) < 0)
 			return -ENOMEM;
+		n = realloc(vm->vma, cap * sizeof(*n));
+		if (!n) {
+			gk_kmem_uncharge(vm->k, (size_t)(cap - vm->cap) * sizeof(*n));
+			return -ENOMEM;
+		}
 		vm->vma = n;
 		vm->cap = cap;
 	}
@@ -356,7 +371,7 @@ vma_split(struct gk_vm *vm, uint64_t gva)
 	hi.foff += gva - vm->vma[i].start;
 	if (hi.file)
 		hi.file->refs++;
-	if (vma_insert_at(vm, i + 1, &hi) < 0) {
+	if (vma_insert_at(vm, i + 1, &hi, 1) < 0) {
 		gk_mapfile_unref(hi.file);
 		return -ENOMEM;
 	}
@@ -466,11 +481,13 @@ gk_vm_map(struct gk_vm *vm, uint64_t start, uint64_t len, unsigned prot, unsigne
 	if (start < GK_VA_MIN || start + len > GK_VA_TOP || start + len < start || len == 0 ||
 	    overlaps_stub(start, start + len))
 		return -ENOMEM;
+	if (vm->nvma > GK_MAX_MAP_COUNT)
+		return -ENOMEM;
 	err = gk_vm_unmap(vm, start, len);
 	if (err < 0)
 		return err;
 	i = vma_index(vm, start);
-	err = vma_insert_at(vm, i, &v);
+	err = vma_insert_at(vm, i, &v, 0);
 	if (err < 0)
 		return err;
 	if (file)
@@ -689,7 +706,7 @@ gk_vm_move(struct gk_vm *vm, uint64_t old, uint64_t oldlen, uint64_t new, uint64
 	/* The moved entries are gone already: the unmap frees only what did not move. */
 	err = gk_vm_unmap(vm, old, oldlen);
 	if (err == 0)
-		err = vma_insert_at(vm, vma_index(vm, new), &nv);
+		err = vma_insert_at(vm, vma_index(vm, new), &nv, 0);
 	if (err < 0) {
 		gk_mapfile_unref(nv.file);
 		return err;

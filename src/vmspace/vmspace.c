@@ -80,18 +80,53 @@ uvk_vmspace_free(struct uvk_vmspace *vms)
 	free(vms);
 }
 
+static int queue_unmap_all(struct uvk_vmspace *vms);
+
+/*
+ * The host allows a process vm.max_map_count mappings (65530 by default),
+ * and the child's mappings follow the guest's frames: pages whose frames
+ * are not contiguous, or whose protections differ, are separate host
+ * mappings, so a guest that stays within every limit of its own (copy-on-
+ * write after fork scatters frames) can still run the host out of them --
+ * and then any call that splits a host mapping fails with ENOMEM, an
+ * munmap of one page (an invalidation) included. The host mappings are
+ * only a cache of what the page tables allow (the fault shortcut refills
+ * it on demand), so such a failure empties the cache: everything the
+ * guest could have mapped goes, in two munmaps that split nothing, and the
+ * calls left in the batch are dropped, since every one of them is a cache
+ * fill (mmap, an mprotect upgrade) or an invalidation (munmap) of what is
+ * now unmapped anyway. Returns 0 or the stub's failure.
+ */
+static int
+reset_mappings(struct uvk_vmspace *vms)
+{
+	unsigned failed;
+	int err, rc;
+
+	vms->ncmds = 0;
+	rc = queue_unmap_all(vms);
+	if (rc)
+		return rc;
+	rc = tracer_run_stub(&vms->child, vms->ncmds, &failed, &err);
+	if (!rc)
+		vms->stats.map_resets++;
+	return rc;
+}
+
 /* vms_flush - run every queued call in one stub resume. */
 int
 vms_flush(struct uvk_vmspace *vms)
 {
-	unsigned failed;
-	int err, rc;
+	unsigned failed = 0;
+	int err = 0, rc;
 
 	if (!vms->ncmds)
 		return 0;
 	if (!vms->child.alive)
 		return -ESRCH;
 	rc = tracer_run_stub(&vms->child, vms->ncmds, &failed, &err);
+	if (rc == -EIO && err == ENOMEM && failed < vms->ncmds)
+		rc = reset_mappings(vms);
 	vms->ncmds = 0;
 	if (rc) {
 		/*

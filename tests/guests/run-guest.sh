@@ -32,7 +32,7 @@ CASES="args brk_mmap mprotect mprotect-none mprotect-rodata files_root files_tmp
 dup_fcntl efault enomem clock misc fork pipe signal sigfault sigproc timer poll sched bigfork
 highbits hostlimits
 res_pipesize res_pipefill res_sparse res_maptmp res_maphost res_bigdir res_nofile
-stackgrow shmanon vmtop mremap
+stackgrow shmanon vmtop mremap mapcount mapscatter
 res_deepdir res_pipeuser res_openmany res_procmaps res_tmpexec
 vsyscall opath"
 
@@ -579,6 +579,18 @@ shmanon)
 vmtop)
     guest -- "$prog"
     passed t_vmtop && result=0
+    ;;
+
+mapcount)
+    guest -- "$prog" limit
+    passed t_mapcount && result=0
+    ;;
+
+mapscatter)
+    # 100000 pages (391 MiB), half of them copied by the child: under uvk
+    # more host mappings than the host's vm.max_map_count (65530) allows.
+    guest -m 1G -- "$prog" scatter 100000
+    passed t_mapcount && result=0
     ;;
 
 vsyscall)
