@@ -30,41 +30,17 @@ import subprocess
 import sys
 import time
 
+# The process-tree helpers are the fuzz harness's (tests/fuzz/uvkharness.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import uvkharness  # noqa: E402
+from uvkharness import say, session_members  # noqa: E402
+from uvkharness import reap_orphans as reap  # noqa: E402
+
 PR_SET_CHILD_SUBREAPER = 36
 BAD = re.compile(rb"host failure|guest kernel panic|deadlock|ERROR: AddressSanitizer|"
                  rb"ERROR: LeakSanitizer|runtime error:|SUMMARY: UndefinedBehaviorSanitizer")
 SUMMARY = re.compile(rb"scribble: seed \S+, (\d+) iterations, (\d+) faults caught, "
                      rb"(\d+) words scribbled, (\d+) violations")
-
-
-def say(msg):
-    print("scribble: " + msg, flush=True)
-
-
-def session_members(sid):
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % name, "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        rest = stat[stat.rfind(b")") + 2:].split()
-        if len(rest) > 3 and int(rest[3]) == sid and rest[0] != b"Z":
-            found.append(int(name))
-    return found
-
-
-def reap():
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
 
 
 def one_round(args, seed):
@@ -118,6 +94,7 @@ def one_round(args, seed):
 
 
 def main():
+    uvkharness.PREFIX[0] = "scribble"
     ap = argparse.ArgumentParser()
     ap.add_argument("--uvk", required=True)
     ap.add_argument("--guest", required=True)
