@@ -17,9 +17,9 @@ Options: --seed N (first round's seed; round i uses N+i), --rounds R or
 (one uvk run), --rss-slack MIB.
 
 What fails a run, whatever the guest did:
-  - uvk killed by a signal, or exit 125 with "host failure" or a guest kernel
-    panic (a first program the loader refuses may exit 125 or 126 with the
-    loader's one-line message: that is the program's fault, not uvk's);
+  - uvk killed by a signal, exit 125 (uvk's own failure: a first program the
+    loader refuses exits 126 with the loader's one-line message, as env(1)),
+    "host failure" or a guest kernel panic;
   - any AddressSanitizer / LeakSanitizer / UndefinedBehaviorSanitizer report
     (ASAN_OPTIONS/UBSAN_OPTIONS halt on the first, log to files here);
   - no exit within the timeout (the whole session is killed);
@@ -95,9 +95,10 @@ def elf_round(a, root, env, sandir, seed, as_user, totals):
         os.chmod(path, 0o755)
         r = run_uvk("elf seed %d first program %s" % (seed, name),
                     uvk + ["/m/" + name, "fz-arg"], env, a.timeout, sandir, as_user)
-        if r.status in (125, 126) and not re.search(rb"^uvk: /m/%s: " % name.encode(),
-                                                       r.err, re.M):
-            r.failures.append("exit %d without the loader's message" % r.status)
+        if r.status == 125:
+            r.failures.append("exit 125 (uvk's own failure): a refused program is 126")
+        elif r.status == 126 and not re.search(rb"^uvk: /m/%s: " % name.encode(), r.err, re.M):
+            r.failures.append("exit 126 without the loader's message")
         statuses[r.status] = statuses.get(r.status, 0) + 1
         if r.seconds > 2:
             say("  %s took %.1f s (exit %d)" % (r.label, r.seconds, r.status))
