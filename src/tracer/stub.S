@@ -15,6 +15,9 @@
  * first failure with rax = -errno and rbx pointing at the failed command, so
  * the tracer learns the outcome from the stop signal alone.
  */
+/* The CET property note (IBT, SHSTK) under -fcf-protection: these bytes never run here. */
+#include <cet.h>
+
 	.section .rodata.uvk_stub, "a"
 	.p2align 4
 	.globl tracer_stub_start, tracer_stub_end, tracer_stub_syscall_end
