@@ -96,13 +96,19 @@ capacity(const struct gk_pipe *pp)
 	return (uint64_t)pp->nslots * GK_PAGE;
 }
 
-/* Give back every frame of an empty pipe: an idle pipe holds no guest RAM. */
+/*
+ * Give back the frames of an empty pipe. A pipe that drains keeps its first
+ * frame (keep_first), where the ring starts again: a pipe used for round
+ * trips would otherwise take a frame from the allocator and give it back on
+ * every message. An idle pipe so holds one page of guest RAM at most, as
+ * Linux's keeps a spare page; it is charged as its data is, to guest RAM.
+ */
 static void
-frames_free(struct gk_pipe *pp)
+frames_free(struct gk_pipe *pp, int keep_first)
 {
 	uint32_t i;
 
-	for (i = 0; i < pp->nslots; i++) {
+	for (i = keep_first ? 1 : 0; i < pp->nslots; i++) {
 		if (pp->slot[i]) {
 			gk_page_unref(&pp->k->pa, pp->slot[i]);
 			pp->slot[i] = 0;
@@ -136,7 +142,7 @@ pipe_free(struct gk_pipe *pp)
 {
 	struct gk_kernel *k = pp->k;
 
-	frames_free(pp);
+	frames_free(pp, 0);
 	k->pipe_user_pages -= pp->nslots;
 	gk_kmem_uncharge(k, sizeof(*pp) + pp->nslots * sizeof(*pp->slot));
 	free(pp->slot);
@@ -255,7 +261,7 @@ gk_pipe_read(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int 
 		done += got;
 	}
 	if (pp->len == 0)
-		frames_free(pp);
+		frames_free(pp, 1);
 	gk_wake(pp->k, pp);
 	return (long)done;
 }
@@ -445,7 +451,7 @@ gk_pipe_set_size(struct gk_file *f, uint64_t arg)
 	if (nslots < pp->nslots)
 		gk_kmem_uncharge(k, (pp->nslots - nslots) * sizeof(*slot));
 	pos = pp->len;
-	frames_free(pp);
+	frames_free(pp, 0);
 	free(pp->slot);
 	pp->slot = slot;
 	pp->len = pos;
