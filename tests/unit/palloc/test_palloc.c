@@ -5,7 +5,7 @@
  * (ASan and the arrays' bounds would catch it), and reference counts
  * saturate instead of wrapping.
  *
- * Suite unit. Compiles src/guestkernel/palloc.c alone against a real pmem
+ * Suite unit. Compiles src/guestkernel/mm/palloc.c alone against a real pmem
  * (a memfd: no vmspace, no ptrace). gk_panic is this file's: in the release
  * build no path of palloc may reach it for such input, so it fails the test.
  */
@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "guestkernel/gk.h"
+#include "guestkernel/mm/mm.h"
 
 #define RAM_PAGES 256
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # sysarg_check.sh - the syscall handlers read their arguments only through
-# src/guestkernel/sysarg.h, and t_highbits has a row for every handler.
+# src/guestkernel/sys/sysarg.h, and t_highbits has a row for every handler.
 #
 #   sysarg_check.sh SRCDIR
 #
@@ -15,7 +15,7 @@
 set -u
 [ $# -eq 1 ] || { echo "usage: sysarg_check.sh SRCDIR" >&2; exit 99; }
 src=$1
-gk=$src/src/guestkernel
+gk=$src/src/guestkernel/sys
 guest=$src/tests/guests/t_highbits.c
 [ -f "$gk/systab.c" ] && [ -f "$guest" ] || { echo "no $gk/systab.c or $guest" >&2; exit 99; }
 

@@ -1,0 +1,261 @@
+/*
+ * console.c - uvk's own terminal and host signals, seen from the guest.
+ *
+ * Layer src/guestkernel/fs. The guest's console is uvk's stdin/stdout/stderr.
+ * Its line discipline stays the host's: the guest's termios calls go to the
+ * host tty (file.c), so with ISIG on, Ctrl-C, Ctrl-\ and Ctrl-Z reach uvk
+ * as SIGINT, SIGQUIT and SIGTSTP. uvk's vmspace children sit in sessions
+ * of their own, so the host signals only uvk, and here each becomes the
+ * same signal for the guest's foreground process group (TIOCSPGRP). A
+ * window change goes there too; SIGTERM and SIGHUP go to the guest's pid 1;
+ * SIGCONT (uvk continued after a stop) continues the guest. Without a
+ * terminal the foreground group stays pid 1's, so SIGINT and SIGQUIT reach
+ * pid 1 too. A signal uvk inherited as ignored (nohup, a shell's background
+ * job) stays ignored: uvk drops it, and pid 1 starts with it ignored, as
+ * execve would have left it.
+ *
+ * The handlers only note the signal and write a byte to a pipe, which the
+ * run loop's idle wait watches along with the host descriptors guest
+ * processes sleep on (a console read with no input, a poll): the tracer
+ * never blocks in a guest's read. When the whole guest is stopped (pid 1
+ * took SIGTSTP), uvk stops itself, so that the shell that started it gets
+ * the terminal back. uvk's terminal modes are saved at boot and restored at
+ * exit, whatever the guest did to them.
+ *
+ * Must not: read guest input itself, or block anywhere but the idle wait.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fs.h"
+
+static const int forwarded[] = {SIGINT, SIGQUIT, SIGTSTP, SIGWINCH, SIGCONT, SIGTERM, SIGHUP};
+#define NFORWARDED ((int)(sizeof(forwarded) / sizeof(forwarded[0])))
+
+static int sig_pipe[2] = {-1, -1};
+static volatile unsigned long host_pending;
+static unsigned long host_handled; /* bit sig: uvk takes sig (not inherited ignored) */
+static struct sigaction old_actions[NFORWARDED];
+
+static void
+host_handler(int sig)
+{
+	int saved = errno;
+
+	__atomic_fetch_or(&host_pending, 1UL << sig, __ATOMIC_SEQ_CST);
+	if (sig_pipe[1] >= 0 && write(sig_pipe[1], "", 1) < 0) {
+		/* Full pipe: a wakeup is pending already. */
+	}
+	errno = saved;
+}
+
+/* gk_console_init - note uvk's terminal modes and take the host signals. 0 or -errno. */
+int
+gk_console_init(struct gk_kernel *k)
+{
+	struct termios *t = (struct termios *)k->tty_modes;
+	struct sigaction sa;
+	int i;
+
+	_Static_assert(sizeof(struct termios) <= sizeof(k->tty_modes), "termios fits");
+	k->fg_pgrp = 1;
+	k->tty_fd = isatty(0) ? 0 : isatty(1) ? 1 : isatty(2) ? 2 : -1;
+	if (k->tty_fd >= 0 && tcgetattr(k->tty_fd, t) == 0)
+		k->tty_saved = 1;
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = host_handler;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < NFORWARDED; i++) {
+		sigaction(forwarded[i], NULL, &old_actions[i]);
+		/* SIGCONT continues uvk even when ignored: the guest must hear of it. */
+		if (old_actions[i].sa_handler == SIG_IGN && forwarded[i] != SIGCONT)
+			continue;
+		if (sigaction(forwarded[i], &sa, NULL) == 0)
+			host_handled |= 1UL << forwarded[i];
+	}
+	return 0;
+}
+
+/*
+ * gk_console_note_ignored - before uvk changes any disposition, note the
+ * signals it inherited as ignored: pid 1 inherits them (kernel.c).
+ */
+void
+gk_console_note_ignored(struct gk_kernel *k)
+{
+	struct sigaction old;
+	int sig;
+
+	k->host_ignored = 0;
+	for (sig = 1; sig < GK_NSIG && sig <= SIGRTMAX; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			k->host_ignored |= gk_sigbit(sig);
+	}
+}
+
+/* Put the terminal back as uvk found it; SIGTTOU held, so a background uvk can too. */
+static void
+restore_tty(struct gk_kernel *k)
+{
+	sigset_t ttou, old;
+
+	if (!k->tty_saved)
+		return;
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &ttou, &old);
+	tcsetattr(k->tty_fd, TCSANOW, (struct termios *)k->tty_modes);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+void
+gk_console_fini(struct gk_kernel *k)
+{
+	int i;
+
+	restore_tty(k);
+	if (sig_pipe[0] < 0)
+		return;
+	for (i = 0; i < NFORWARDED; i++)
+		sigaction(forwarded[i], &old_actions[i], NULL);
+	host_handled = 0;
+	close(sig_pipe[0]);
+	close(sig_pipe[1]);
+	sig_pipe[0] = sig_pipe[1] = -1;
+}
+
+/* gk_console_watch - a guest process sleeps until hfd has events: watch it while idle. */
+void
+gk_console_watch(struct gk_kernel *k, int hfd, short events)
+{
+	int i;
+
+	for (i = 0; i < k->nwatch; i++) {
+		if (k->watch[i].hfd == hfd) {
+			k->watch[i].events |= events;
+			return;
+		}
+	}
+	if (k->nwatch < (int)(sizeof(k->watch) / sizeof(k->watch[0]))) {
+		k->watch[k->nwatch].hfd = hfd;
+		k->watch[k->nwatch++].events = events;
+	}
+}
+
+/*
+ * gk_console_check - wait up to timeout_ns (0: just look, -1: until
+ * something happens) for a watched descriptor or a host signal. A ready
+ * descriptor wakes every process sleeping on the console or in poll,
+ * which look again and watch again if need be.
+ */
+void
+gk_console_check(struct gk_kernel *k, int64_t timeout_ns)
+{
+	struct pollfd pfd[9];
+	struct timespec ts, *tsp = NULL;
+	int i, n = 0, r;
+	char buf[64];
+
+	if (timeout_ns == 0 && k->nwatch == 0)
+		return;
+	for (i = 0; i < k->nwatch; i++) {
+		pfd[n].fd = k->watch[i].hfd;
+		pfd[n++].events = k->watch[i].events;
+	}
+	pfd[n].fd = sig_pipe[0];
+	pfd[n++].events = POLLIN;
+	if (timeout_ns >= 0) {
+		ts.tv_sec = (time_t)(timeout_ns / 1000000000LL);
+		ts.tv_nsec = (long)(timeout_ns % 1000000000LL);
+		tsp = &ts;
+	}
+	r = ppoll(pfd, (nfds_t)n, tsp, NULL);
+	if (r <= 0)
+		return;
+	if (pfd[n - 1].revents) {
+		while (read(sig_pipe[0], buf, sizeof(buf)) > 0)
+			;
+	}
+	for (i = 0; i < n - 1; i++) {
+		if (pfd[i].revents) {
+			k->nwatch = 0;
+			gk_wake(k, k->watch);
+			break;
+		}
+	}
+}
+
+/*
+ * gk_console_suspend - the guest's pid 1 is stopped and nothing runs: stop
+ * uvk too, with the terminal as uvk found it, and carry on (the guest's
+ * modes back) when the host continues it. The SIGCONT that does so is
+ * passed on to the guest by the next gk_console_signals().
+ */
+void
+gk_console_suspend(struct gk_kernel *k)
+{
+	struct termios guest;
+	int had = k->tty_saved && tcgetattr(k->tty_fd, &guest) == 0;
+
+	restore_tty(k);
+	kill(getpid(), SIGSTOP);
+	if (had) {
+		sigset_t ttou, old;
+
+		sigemptyset(&ttou);
+		sigaddset(&ttou, SIGTTOU);
+		sigprocmask(SIG_BLOCK, &ttou, &old);
+		tcsetattr(k->tty_fd, TCSANOW, &guest);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
+}
+
+/* gk_console_signals - hand the host signals that arrived to the guest. */
+void
+gk_console_signals(struct gk_kernel *k)
+{
+	unsigned long got = __atomic_exchange_n(&host_pending, 0, __ATOMIC_SEQ_CST);
+	int i, sig;
+
+	for (i = 0; got && i < NFORWARDED; i++) {
+		sig = forwarded[i];
+		if (!(got & (1UL << sig)))
+			continue;
+		switch (sig) {
+		case SIGTERM:
+		case SIGHUP:
+			gk_sig_kill(k->init, sig, SI_KERNEL, 0);
+			break;
+		case SIGCONT:
+			gk_sig_kill(k->init, SIGCONT, SI_KERNEL, 0);
+			/* fall through */
+		default:
+			gk_sig_pgrp(k, k->fg_pgrp, sig, SI_KERNEL, 0);
+		}
+	}
+}
+
+/*
+ * gk_console_idle_possible - can anything still wake an idle guest? A
+ * watched descriptor, a terminal, or a host signal that uvk passes on: a
+ * guest in pause() waits for SIGTERM as a native process would. Only with
+ * every one of those ignored is the guest blocked for good.
+ */
+int
+gk_console_idle_possible(struct gk_kernel *k)
+{
+	const unsigned long ends = 1UL << SIGTERM | 1UL << SIGINT | 1UL << SIGHUP | 1UL << SIGQUIT;
+
+	return k->nwatch > 0 || k->tty_fd >= 0 || (host_handled & ends);
+}

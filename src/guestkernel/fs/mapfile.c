@@ -1,0 +1,460 @@
+/*
+ * mapfile.c - the files that mappings read their pages from.
+ *
+ * Layer src/guestkernel/fs, under vm.c (page faults), sys_mm.c (mmap) and
+ * exec.c (ELF segments). A gk_mapfile is one per file, not one per
+ * mapping: every mapping of a host file shares the entry of its (dev,
+ * ino), and every mapping of a /tmp file the entry of its node, so that
+ * mapping a file 30000 times costs one entry and at most one host
+ * descriptor.
+ *
+ * Host descriptors are a cache: at most GK_MAPFD_MAX of them stay open
+ * for mappings of host files that were opened by a path (mmap of a guest
+ * descriptor), the least recently used closed first and reopened from the
+ * mount and path on the next fault, checked against dev and ino (a file
+ * replaced under the same name since reads as an I/O error: SIGBUS). ELF
+ * images mapped by exec keep their descriptor while mapped (they have no
+ * path to reopen through; that is two per process at most). A /tmp file
+ * needs no descriptor at all: gk_mapfile_enter maps its own frames into a
+ * faulting address space copy-on-write (cow.c breaks the sharing on the
+ * first write), so N mappings of a file cost its frames once.
+ *
+ * Must not: decode syscall arguments, or enter page-table entries except
+ * for the pages of a /tmp file (gk_mapfile_enter, called by vm.c's fault).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fs.h"
+
+static const struct gk_mapfile_ops host_ops, tmpfs_ops;
+
+#define NBUCKET 4096
+
+/* Every live entry, by (dev, ino); a /tmp file's dev is 0x2a as its stat says. */
+static struct gk_mapfile *bucket[NBUCKET];
+/* Entries with an open descriptor that may be closed, most recently used first. */
+static struct gk_mapfile *lru_head, *lru_tail;
+static int nopen; /* host descriptors held by entries, pinned or not */
+
+/*
+ * Host copies of /tmp files made for exec (gk_tnode_memfd): the ELF loader
+ * reads headers from the copy, then maps the segments through
+ * gk_mapfile_new, which finds the copy here and maps the file's own frames
+ * instead, so a running program holds no copy and no descriptor. A few
+ * recent copies are remembered, each holding its node.
+ */
+#define NCOPY 8
+static struct {
+	dev_t dev;
+	ino_t ino;
+	struct gk_kernel *k;
+	struct gk_tnode *n;
+} copies[NCOPY];
+static unsigned copy_next;
+
+/* gk_mapfile_note_copy - memfd hfd holds a copy of /tmp node n of k, for exec. */
+void
+gk_mapfile_note_copy(int hfd, struct gk_kernel *k, struct gk_tnode *n)
+{
+	struct stat st;
+	unsigned i;
+
+	if (fstat(hfd, &st) < 0)
+		return;
+	for (i = 0; i < NCOPY; i++)
+		if (copies[i].n && copies[i].dev == st.st_dev && copies[i].ino == st.st_ino)
+			break;
+	if (i == NCOPY)
+		i = copy_next++ % NCOPY;
+	if (copies[i].n)
+		gk_tnode_release(copies[i].k, copies[i].n);
+	gk_tnode_hold(n);
+	copies[i].dev = st.st_dev;
+	copies[i].ino = st.st_ino;
+	copies[i].k = k;
+	copies[i].n = n;
+}
+
+/* gk_mapfile_copies_fini - forget the copies (at exit, before /tmp goes). */
+void
+gk_mapfile_copies_fini(void)
+{
+	unsigned i;
+
+	for (i = 0; i < NCOPY; i++) {
+		if (copies[i].n)
+			gk_tnode_release(copies[i].k, copies[i].n);
+		copies[i].n = NULL;
+	}
+}
+
+static unsigned
+bucket_of(dev_t dev, ino_t ino)
+{
+	uint64_t h =
+	    ((uint64_t)dev * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)ino * 0xc2b2ae3d27d4eb4fULL);
+
+	return (unsigned)(h >> 40) % NBUCKET;
+}
+
+static struct gk_mapfile *
+find(dev_t dev, ino_t ino, int tmpfs)
+{
+	struct gk_mapfile *mf;
+
+	for (mf = bucket[bucket_of(dev, ino)]; mf; mf = mf->hnext)
+		if (mf->dev == dev && mf->ino == ino && (mf->tnode != NULL) == tmpfs)
+			return mf;
+	return NULL;
+}
+
+static void
+lru_unlink(struct gk_mapfile *mf)
+{
+	if (!mf->on_lru)
+		return;
+	if (mf->lprev)
+		mf->lprev->lnext = mf->lnext;
+	else
+		lru_head = mf->lnext;
+	if (mf->lnext)
+		mf->lnext->lprev = mf->lprev;
+	else
+		lru_tail = mf->lprev;
+	mf->lprev = mf->lnext = NULL;
+	mf->on_lru = 0;
+}
+
+/* mf was just used: to the front, if it is an entry whose descriptor may be closed. */
+static void
+lru_touch(struct gk_mapfile *mf)
+{
+	lru_unlink(mf);
+	if (mf->hfd < 0 || !mf->mnt)
+		return;
+	mf->lnext = lru_head;
+	if (lru_head)
+		lru_head->lprev = mf;
+	lru_head = mf;
+	if (!lru_tail)
+		lru_tail = mf;
+	mf->on_lru = 1;
+}
+
+static void
+fd_close(struct gk_mapfile *mf)
+{
+	if (mf->hfd < 0)
+		return;
+	lru_unlink(mf);
+	close(mf->hfd);
+	mf->hfd = -1;
+	nopen--;
+	gk_hostfd_count(-1);
+}
+
+/* A descriptor is about to be opened: make room under GK_MAPFD_MAX if one can close. */
+static void
+fd_room(void)
+{
+	while (nopen >= GK_MAPFD_MAX && lru_tail)
+		fd_close(lru_tail);
+}
+
+static void
+fd_opened(struct gk_mapfile *mf, int hfd)
+{
+	mf->hfd = hfd;
+	nopen++;
+	gk_hostfd_count(1);
+	lru_touch(mf);
+}
+
+/* The host path of a guest path inside a host mount, from its directory. */
+static const char *
+mount_rest(const struct gk_mount *mnt, const char *gpath)
+{
+	const char *r = gpath;
+
+	if (strncmp(gpath, mnt->gpath, mnt->glen) == 0)
+		r = gpath + mnt->glen;
+	while (*r == '/')
+		r++;
+	return r;
+}
+
+/* Make sure mf has a host descriptor: reopen an evicted one. 0 or -EIO. */
+static int
+fd_get(struct gk_mapfile *mf)
+{
+	struct open_how how = {
+	    .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	struct stat st;
+	long fd;
+
+	if (mf->hfd >= 0) {
+		lru_touch(mf);
+		return 0;
+	}
+	if (!mf->mnt)
+		return -EIO;
+	fd_room();
+	fd = syscall(SYS_openat2, mf->mnt->hfd, *mf->hpath ? mf->hpath : ".", &how, sizeof(how));
+	if (fd < 0)
+		return -EIO;
+	if (fstat((int)fd, &st) < 0 || st.st_dev != mf->dev || st.st_ino != mf->ino) {
+		close((int)fd);
+		return -EIO;
+	}
+	fd_opened(mf, (int)fd);
+	return 0;
+}
+
+static struct gk_mapfile *
+entry_new(const char *gpath, dev_t dev, ino_t ino)
+{
+	struct gk_mapfile *mf = calloc(1, sizeof(*mf));
+	unsigned b = bucket_of(dev, ino);
+
+	if (!mf)
+		return NULL;
+	mf->gpath = strdup(gpath ? gpath : "");
+	if (!mf->gpath) {
+		free(mf);
+		return NULL;
+	}
+	mf->refs = 1;
+	mf->ops = &host_ops;
+	mf->hfd = -1;
+	mf->dev = dev;
+	mf->ino = ino;
+	mf->hnext = bucket[b];
+	bucket[b] = mf;
+	return mf;
+}
+
+/*
+ * gk_mapfile_new - the entry of the host file open on hfd (which this
+ * takes: it is kept or closed), for exec; for a copy of a /tmp file
+ * (gk_mapfile_note_copy), the entry of the file itself. NULL with errno
+ * on ENOMEM or when hfd cannot be stat'ed.
+ */
+struct gk_mapfile *
+gk_mapfile_new(int hfd, const char *gpath)
+{
+	struct gk_mapfile *mf;
+	struct stat st;
+	unsigned i;
+
+	if (fstat(hfd, &st) < 0)
+		return NULL;
+	for (i = 0; i < NCOPY; i++) {
+		if (copies[i].n && copies[i].dev == st.st_dev && copies[i].ino == st.st_ino) {
+			if (gk_mapfile_tmpfs(copies[i].k, copies[i].n, gpath, &mf) < 0) {
+				errno = ENOMEM;
+				return NULL;
+			}
+			close(hfd);
+			return mf;
+		}
+	}
+	mf = find(st.st_dev, st.st_ino, 0);
+	if (mf) {
+		mf->refs++;
+		if (mf->hfd < 0 && !mf->mnt) {
+			fd_opened(mf, hfd);
+			return mf;
+		}
+		close(hfd);
+		return mf;
+	}
+	mf = entry_new(gpath, st.st_dev, st.st_ino);
+	if (!mf) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	fd_opened(mf, hfd);
+	return mf;
+}
+
+/*
+ * gk_mapfile_host - the entry for mapping the open host file f, sharing
+ * the one of its inode if there is one. A new entry holds a descriptor of
+ * its own (f's may close first). Returns 0 with *ret_mf, -ENOMEM, or the
+ * errno of duplicating f's descriptor.
+ */
+int
+gk_mapfile_host(struct gk_file *f, struct gk_mapfile **ret_mf)
+{
+	struct gk_mapfile *mf;
+	struct stat st;
+	int hfd;
+
+	if (fstat(f->hfd, &st) < 0)
+		return -errno;
+	mf = find(st.st_dev, st.st_ino, 0);
+	if (mf) {
+		mf->refs++;
+		if (!mf->mnt && f->mnt) {
+			/* An exec image mapped by path too: now it can be reopened. */
+			mf->hpath = strdup(mount_rest(f->mnt, f->gpath));
+			if (mf->hpath)
+				mf->mnt = f->mnt;
+			lru_touch(mf);
+		}
+		*ret_mf = mf;
+		return 0;
+	}
+	mf = entry_new(f->gpath, st.st_dev, st.st_ino);
+	if (!mf)
+		return -ENOMEM;
+	if (f->mnt) {
+		mf->hpath = strdup(mount_rest(f->mnt, f->gpath));
+		if (!mf->hpath) {
+			gk_mapfile_unref(mf);
+			return -ENOMEM;
+		}
+		mf->mnt = f->mnt;
+	}
+	fd_room();
+	hfd = fcntl(f->hfd, F_DUPFD_CLOEXEC, 3);
+	if (hfd < 0) {
+		hfd = -errno;
+		gk_mapfile_unref(mf);
+		return hfd == -EMFILE ? -ENFILE : hfd;
+	}
+	fd_opened(mf, hfd);
+	*ret_mf = mf;
+	return 0;
+}
+
+/*
+ * gk_mapfile_tmpfs - the entry for mapping /tmp node n of kernel k, which
+ * it holds open (an unlinked file stays while mapped). Returns 0 or -ENOMEM.
+ */
+int
+gk_mapfile_tmpfs(struct gk_kernel *k, struct gk_tnode *n, const char *gpath,
+		 struct gk_mapfile **ret_mf)
+{
+	struct gk_mapfile *mf = find(0x2a, n->ino, 1);
+
+	if (mf) {
+		mf->refs++;
+		*ret_mf = mf;
+		return 0;
+	}
+	mf = entry_new(gpath, 0x2a, n->ino);
+	if (!mf)
+		return -ENOMEM;
+	mf->k = k;
+	mf->tnode = n;
+	mf->ops = &tmpfs_ops;
+	gk_tnode_hold(n);
+	*ret_mf = mf;
+	return 0;
+}
+
+static void
+mf_unref(struct gk_mapfile *mf)
+{
+	struct gk_mapfile **pp;
+
+	if (--mf->refs > 0)
+		return;
+	for (pp = &bucket[bucket_of(mf->dev, mf->ino)]; *pp; pp = &(*pp)->hnext) {
+		if (*pp == mf) {
+			*pp = mf->hnext;
+			break;
+		}
+	}
+	fd_close(mf);
+	if (mf->tnode)
+		gk_tnode_release(mf->k, mf->tnode);
+	free(mf->hpath);
+	free(mf->gpath);
+	free(mf);
+}
+
+/*
+ * mf_pread - len bytes of the file at off into buf (pmem, through
+ * the tracer's mapping); past the end of the file they are zero. Returns
+ * 0, or -EIO (the host file is gone or unreadable).
+ */
+static int
+mf_pread(struct gk_mapfile *mf, uint8_t *buf, size_t len, uint64_t off)
+{
+	size_t done = 0;
+	ssize_t r;
+
+	if (mf->tnode) {
+		const struct gk_tnode *n = mf->tnode;
+
+		while (done < len) {
+			uint64_t o = off + done, c = GK_PAGE - o % GK_PAGE, gpa;
+
+			if (c > len - done)
+				c = len - done;
+			gpa = o < n->size ? gk_tnode_page(n, o / GK_PAGE) : 0;
+			if (gpa && o + c > n->size)
+				c = n->size - o;
+			if (gpa)
+				memcpy(buf + done, mf->k->ram + gpa + o % GK_PAGE, c);
+			else
+				memset(buf + done, 0, c);
+			done += c;
+		}
+		return 0;
+	}
+	if (fd_get(mf) < 0)
+		return -EIO;
+	r = pread(mf->hfd, buf, len, (off_t)off);
+	return r < 0 ? -EIO : 0;
+}
+
+/* mf_size - the file's size now. 0 or -EIO. */
+static int
+mf_size(struct gk_mapfile *mf, uint64_t *ret_size)
+{
+	struct stat st;
+
+	if (mf->tnode) {
+		*ret_size = mf->tnode->size;
+		return 0;
+	}
+	if (fd_get(mf) < 0 || fstat(mf->hfd, &st) < 0)
+		return -EIO;
+	*ret_size = (uint64_t)st.st_size;
+	return 0;
+}
+
+
+/* A /tmp file's page idx: its own frame (shared copy-on-write by mm), or 0 for a hole or past the end. */
+static uint64_t
+mf_tmpfs_page(const struct gk_mapfile *mf, uint64_t idx)
+{
+	const struct gk_tnode *n = mf->tnode;
+
+	return idx * GK_PAGE < n->size ? gk_tnode_page(n, idx) : 0;
+}
+
+static const struct gk_mapfile_ops host_ops = {
+	.pread = mf_pread,
+	.size = mf_size,
+	.unref = mf_unref,
+};
+
+static const struct gk_mapfile_ops tmpfs_ops = {
+	.pread = mf_pread,
+	.size = mf_size,
+	.page = mf_tmpfs_page,
+	.unref = mf_unref,
+};

@@ -1,0 +1,53 @@
+/*
+ * kern.c - the guest kernel's panic, its clock, and marking a process done.
+ *
+ * Layer src/guestkernel/kern.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "kern.h"
+
+void
+gk_panic(const char *fn, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "uvk: guest kernel panic in %s: ", fn);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+uint64_t
+gk_now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* gk_proc_exit - p is done with wait status wstatus; the run loop stops running it. */
+void
+gk_proc_exit(struct gk_proc *p, int wstatus)
+{
+	if (p->exited)
+		return;
+	p->exited = 1;
+	p->wstatus = wstatus;
+}
+
+/* gk_proc_kill - p dies of sig; why (may be NULL) is said on stderr. */
+void
+gk_proc_kill(struct gk_proc *p, int sig, const char *why)
+{
+	if (p->exited)
+		return;
+	if (why)
+		fprintf(stderr, "uvk: pid %d: %s\n", p->gpid, why);
+	gk_proc_exit(p, sig & 0x7f);
+}

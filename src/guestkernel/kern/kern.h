@@ -1,0 +1,306 @@
+/*
+ * kern.h - the bottom of the guest kernel: the kernel object, processes as
+ * data, sleeping and waking, posting signals, the kernel-heap budget.
+ *
+ * Layer src/guestkernel/kern. Every other folder of the guest kernel
+ * includes this header; it includes none of theirs (only <uvk/...> and the
+ * boundary header guestkernel.h). What it declares is what every subsystem
+ * needs of the others without depending on them: the process structure
+ * (fs reads its descriptor table and cwd, mm its address space), the
+ * sleep/wake channel, and sending a signal (a pipe's SIGPIPE, the
+ * console's job-control signals). Types owned by a subsystem appear here
+ * only as incomplete pointers (struct gk_palloc, struct gk_mount, ...).
+ *
+ * Naming: gva/gpa for guest virtual/physical addresses, hva for pointers
+ * into the tracer's mapping of pmem, gpid for guest process ids.
+ */
+#ifndef UVK_GUESTKERNEL_KERN_H
+#define UVK_GUESTKERNEL_KERN_H
+
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <uvk/uvk.h>
+
+#include "../guestkernel.h"
+
+#define GK_PAGE	    UVK_PAGE_SIZE
+#define GK_NFD	    1024
+#define GK_NSIG	    65
+#define GK_PATH_MAX 4096
+#define GK_IO_MAX   (8u << 20)
+
+#define gk_page_down(x) ((uint64_t)(x)&UVK_PAGE_MASK)
+#define gk_page_up(x)	(((uint64_t)(x) + GK_PAGE - 1) & UVK_PAGE_MASK)
+
+struct gk_proc;
+struct gk_kernel;
+struct gk_file;
+
+/* gk_panic - a broken invariant of the guest kernel itself; never reachable from a guest. */
+void gk_panic(const char *fn, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+
+/*
+ * GK_DEBUG_CHECK - an invariant checked only in the debug/sanitizer build
+ * (meson option debug_checks): a failure panics there. In a release build
+ * the code that follows must cope with the broken case on its own (it only
+ * ever comes from corrupt guest RAM, which costs the guest its process).
+ */
+#ifdef UVK_DEBUG_CHECKS
+#define GK_DEBUG_CHECK(cond, ...)                                                                  \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			gk_panic(__func__, __VA_ARGS__);                                           \
+	} while (0)
+#else
+#define GK_DEBUG_CHECK(cond, ...) ((void)0)
+#endif
+
+/*
+ * The kernel-heap budget: tracer heap that guest-made objects (tmpfs
+ * metadata, pipes) may take, RAM / GK_KMEM_DIV bytes in all (32 MiB for
+ * the default 512 MiB). With it the tracer's RSS stays below guest RAM +
+ * RAM/GK_KMEM_DIV + 32 MiB + a few KiB per guest process and its VMAs,
+ * and its descriptors below ~10 + GK_MAPFD_MAX + GK_HOSTFD_FILES + two
+ * ELF images per process, whatever the guest does (README.md, "What the
+ * guest can make the tracer hold"; run-guest.sh's res_* cases check it).
+ */
+#define GK_KMEM_DIV 16
+int gk_kmem_charge(struct gk_kernel *k, size_t bytes);
+void gk_kmem_uncharge(struct gk_kernel *k, size_t bytes);
+void gk_hostfd_count(int delta);
+void gk_hostfd_file(int delta);
+/* Host files the guest may hold open at once, all processes together (ENFILE past it). */
+#define GK_HOSTFD_FILES 8192
+int gk_hostfd_room(void);
+void gk_tracer_usage(long *ret_rss_kib, int *ret_fds, int *ret_fds_peak);
+
+struct gk_sigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
+/*
+ * siginfo_t as the x86-64 kernel lays it out (128 bytes). The union at 16
+ * is read by si_code: kill/queue/timer/child use proc (a timer's id and
+ * overrun sit in pid and uid; a child's status is value's low half), faults
+ * use addr.
+ */
+struct gk_siginfo {
+	int32_t signo, err, code, pad0;
+	union {
+		struct {
+			int32_t pid;
+			uint32_t uid;
+			uint64_t value;
+		} proc;
+		uint64_t addr;
+	};
+	uint64_t rest[12];
+};
+
+/* A queued signal: standard signals queue at most once, real-time ones in order. */
+struct gk_sigq {
+	struct gk_siginfo info;
+	struct gk_sigq *next;
+};
+
+/* A POSIX timer (timer_create). */
+struct gk_ptimer {
+	int used;
+	int notify; /* SIGEV_SIGNAL or SIGEV_NONE */
+	int signo;
+	uint64_t value;	   /* sigev_value */
+	uint64_t next;	   /* CLOCK_MONOTONIC ns of the next expiry, 0 disarmed */
+	uint64_t interval; /* ns, 0 for one shot */
+	int queued;	   /* its signal is pending, not yet delivered */
+	int overrun;	   /* expiries while queued */
+	int last_overrun;  /* timer_getoverrun: at the last delivery */
+	int realtime;	   /* CLOCK_REALTIME: gettime reports against that clock */
+};
+
+#define GK_NTIMERS 32
+#define GK_SIGQ_MAX 1024 /* queued real-time signals a process may hold */
+
+#define gk_sigbit(sig) (1ULL << ((sig)-1))
+
+/* Signal sets the posting and the delivery side both test. */
+#define SIG_RTMIN_K 32 /* the kernel's first real-time signal (glibc keeps 32, 33) */
+#define SIG_NEVER_MASKED (gk_sigbit(SIGKILL) | gk_sigbit(SIGSTOP))
+#define SIG_STOPS                                                                          \
+	(gk_sigbit(SIGSTOP) | gk_sigbit(SIGTSTP) | gk_sigbit(SIGTTIN) | gk_sigbit(SIGTTOU))
+#define SIG_DFL_IGNORED                                                                    \
+	(gk_sigbit(SIGCHLD) | gk_sigbit(SIGURG) | gk_sigbit(SIGWINCH) | gk_sigbit(SIGCONT))
+#define SIG_SYNC                                                                           \
+	(gk_sigbit(SIGSEGV) | gk_sigbit(SIGBUS) | gk_sigbit(SIGILL) | gk_sigbit(SIGTRAP) |  \
+	 gk_sigbit(SIGFPE) | gk_sigbit(SIGSYS))
+
+#define SIG_RTMIN_K 32 /* the kernel's first real-time signal (glibc keeps 32, 33) */
+
+/* The kernel's values, which libc headers do not all give. */
+#define GK_SA_RESTORER	  0x04000000u
+#define GK_SS_AUTODISARM (1u << 31)
+#define GK_MINSIGSTKSZ	  2048u
+
+/*
+ * Process states. A process blocked in a syscall keeps the call (sys_nr,
+ * sys_args) and runs it again from the start when woken: handlers that
+ * would block return gk_block(), which records the channel to wait on.
+ */
+enum gk_pstate {
+	GK_P_RUN = 1, /* runnable */
+	GK_P_SLEEP,   /* blocked in a syscall on wchan */
+	GK_P_VFORK,   /* parent of a vfork child that has not yet exec'd or exited */
+	GK_P_ZOMBIE,  /* exited, resources freed, waiting for its parent's wait */
+};
+
+/*
+ * A process stopped by a signal keeps its state (it may be asleep in a
+ * syscall) and does not run until SIGCONT; the wait reports are what
+ * wait4(WUNTRACED/WCONTINUED) has yet to tell the parent.
+ */
+
+#define GK_EBLOCK 1024 /* internal: -GK_EBLOCK from a handler means "blocked" */
+#define GK_TICK_NS 4000000ULL /* the time slice: guest code is interrupted this often */
+#define GK_NPROC  256  /* the guest's process limit: fork beyond it is -EAGAIN */
+
+struct gk_proc {
+	struct gk_kernel *k;
+	int gpid, gppid;
+	int pgid, sid;
+	enum gk_pstate state;
+	struct gk_proc *parent;	  /* NULL for pid 1 */
+	struct gk_proc *next;	  /* in k->procs */
+	struct gk_proc *vfork_child; /* GK_P_VFORK: whom we wait for */
+	struct gk_proc *vfork_parent; /* suspended until we exec or exit */
+	struct uvk_fpstate *vfork_fp; /* our FPU state while a CLONE_VM child uses our vmspace */
+	const void *wchan;	  /* GK_P_SLEEP: what we wait for */
+	int insys;		  /* a blocked syscall to run again */
+	uint64_t sys_nr, sys_args[6];
+	int released;		  /* resources of an exited process freed */
+	struct gk_vm *vm;
+	struct uvk_regs regs;
+	struct gk_fdtable *fdt;
+	char *cwd; /* normalized absolute guest path */
+	mode_t umask;
+	char *exe;				/* guest path of the running image */
+	char comm[16];				/* the name prctl(PR_SET_NAME) and /proc show */
+	uint64_t arg_start, env_start, env_end; /* gva of the argv and envp strings, for /proc */
+	int exited;
+	int wstatus; /* as wait(2) encodes it */
+	uint64_t clear_tid;
+	struct rlimit rlim[RLIM_NLIMITS];
+	struct gk_sigaction sigact[GK_NSIG];
+	uint64_t sigmask;
+	uint64_t start_ns;
+	int exit_signal; /* sent to the parent at exit: SIGCHLD, or what clone asked */
+
+	/* Signals (signal.c). */
+	uint64_t sigpending; /* signals with an entry on sigq */
+	struct gk_sigq *sigq;
+	int nsigq;
+	uint64_t saved_mask; /* sigsuspend/ppoll/pselect6: the mask to go back to */
+	int restore_mask;
+	uint64_t sigwait; /* rt_sigtimedwait: these wake the process too */
+	uint64_t ss_sp, ss_size; /* sigaltstack; ss_size 0: none */
+	int ss_flags;		 /* SS_AUTODISARM */
+	int stopped, stop_sig;
+	int report_stop, report_cont; /* for wait4 WUNTRACED / WCONTINUED */
+	int regs_final; /* the handler set every register: rax is not the result */
+	int fault_sig;	    /* a fault raised this signal: its frame tells the trap */
+	int fault_trapno;   /* the x86 vector: 14 page fault, 13 #GP, 6 #UD, 3 #BP, 0 #DE */
+	uint64_t fault_err; /* the error code (page faults: user, write, fetch, protection) */
+	int sys_rerun;	/* the blocked call is running again after a wake */
+	uint64_t deadline; /* CLOCK_MONOTONIC ns a blocked call times out, 0 none */
+
+	/* Timers (timer.c). */
+	uint64_t it_real_next, it_real_interval;
+	uint64_t it_virt_left, it_virt_interval; /* ITIMER_VIRTUAL/PROF: guest CPU ns */
+	uint64_t it_prof_left, it_prof_interval;
+	uint64_t cpu_ns; /* time spent running guest code */
+	struct gk_ptimer *ptimers; /* GK_NTIMERS of them once timer_create is called */
+};
+
+struct gk_kstats {
+	uint64_t syscalls;
+	uint64_t enosys;
+	uint64_t faults;      /* page faults handled by the guest kernel (traps + copyin/out) */
+	uint64_t fault_pages; /* pages populated */
+	uint64_t oom;
+	uint64_t corrupt; /* processes killed for a corrupt page-table entry */
+};
+
+struct gk_kernel {
+	const struct gk_config *cfg;
+	struct uvk_pmem *pm;
+	const struct uvk_vpt_mem *vmem;
+	uint8_t *ram; /* hva of gpa 0 */
+	struct gk_palloc *pa; /* mm: the frame allocator */
+	struct gk_mount *mounts; /* fs: GK_MAX_MOUNTS of them */
+	int nmounts;
+	struct gk_mount *tmp_mnt;
+	struct gk_tnode *troot; /* the root of /tmp */
+	uint64_t tmpfs_pages;	/* frames holding /tmp file data */
+	uint64_t kmem, kmem_peak, kmem_max; /* tracer heap charged to guest objects (gk_kmem_charge) */
+	uint64_t pipe_user_pages; /* pages of capacity of every pipe (pipe-user-pages-*) */
+	uint64_t tmpfs_inodes;	/* nodes of /tmp */
+	uint64_t tmpfs_lookups, tmpfs_probes; /* name lookups and entries compared (--stats) */
+	FILE *trace;
+	struct gk_kstats st;
+	struct uvk_stats lib; /* the library's counters of every vmspace freed so far */
+	struct gk_proc *init;
+	struct gk_proc *procs; /* every process, zombies included */
+	int nprocs;
+	int next_pid;
+	uint64_t boot_ns;
+	uint64_t boot_realtime_ns;
+	uid_t uid;
+	gid_t gid;
+	int fg_pgrp; /* the console's foreground process group */
+	int nwatch;  /* host descriptors processes sleep on (console.c) */
+	struct {
+		int hfd;
+		short events;
+	} watch[8];
+	int tty_fd; /* uvk's terminal, -1 if none: its modes are restored at exit */
+	uint64_t host_ignored; /* gk_sigbit() of each signal uvk inherited as SIG_IGN */
+	int tty_saved;
+	char tty_modes[64]; /* struct termios */
+};
+
+uint64_t gk_now_ns(clockid_t clk);
+void gk_proc_exit(struct gk_proc *p, int wstatus);
+void gk_proc_kill(struct gk_proc *p, int sig, const char *why);
+
+/* wait.c: sleeping on a channel and waking it. */
+long gk_block(struct gk_proc *p, const void *chan);
+void gk_wake(struct gk_kernel *k, const void *chan);
+#define GK_WCHAN_POLL ((const void *)1) /* poll: woken by any pipe event */
+
+/* signal.c: posting signals (delivery is proc/'s). */
+int gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si);
+int gk_sig_init_ignores(const struct gk_proc *t, int sig, int from_pid);
+int gk_sig_kill(struct gk_proc *t, int sig, int code, int from_pid);
+int gk_sig_pgrp(struct gk_kernel *k, int pgid, int sig, int code, int from_pid);
+void gk_sig_force(struct gk_proc *p, int sig, int code, uint64_t addr);
+int gk_sig_pick(uint64_t set);
+void gk_sig_discard(struct gk_proc *p, uint64_t set);
+void gk_sig_stop(struct gk_proc *p, int sig);
+int gk_sig_default(int sig); /* what SIG_DFL does: 0 ignore, 1 terminate, 2 stop */
+int gk_sig_dequeue(struct gk_proc *p, uint64_t set, struct gk_siginfo *ret);
+void gk_sig_flush(struct gk_proc *p);
+void gk_sig_continue(struct gk_proc *p);
+int gk_sig_ignored(const struct gk_proc *p, int sig);
+void gk_sig_set_mask(struct gk_proc *p, uint64_t mask);
+int gk_sig_on_altstack(const struct gk_proc *p, uint64_t sp);
+void gk_timer_dequeued(struct gk_proc *p, struct gk_siginfo *si);
+
+#endif /* UVK_GUESTKERNEL_KERN_H */

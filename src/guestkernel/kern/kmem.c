@@ -1,0 +1,118 @@
+/*
+ * kmem.c - what the guest makes the tracer hold: the kernel-heap budget
+ * and the count of host descriptors held for the guest.
+ *
+ * Layer src/guestkernel/kern.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "kern.h"
+
+/*
+ * Host descriptors the tracer holds for the guest: open host files (one
+ * per open file description, so at most GK_NFD per process) and the
+ * mapfile cache (mapfile.c). Counted for --stats.
+ */
+static int hostfd_held, hostfd_peak;
+static int file_fds; /* of them, open host files (gk_file.hfd) */
+
+/*
+ * gk_kmem_charge - account bytes of tracer heap that a guest-made kernel
+ * object takes (tmpfs nodes, names, indexes and page trees; pipes and
+ * their slot arrays). The budget is the guest's RAM / GK_KMEM_DIV: a
+ * guest cannot grow the tracer's heap past it whatever it creates.
+ * Returns 0, or -ENOSPC with nothing charged (the caller says what errno
+ * its syscall gives).
+ */
+int
+gk_kmem_charge(struct gk_kernel *k, size_t bytes)
+{
+	uint64_t max = k->kmem_max;
+
+	if (bytes > max || k->kmem > max - bytes)
+		return -ENOSPC;
+	k->kmem += bytes;
+	if (k->kmem > k->kmem_peak)
+		k->kmem_peak = k->kmem;
+	return 0;
+}
+
+/* gk_kmem_uncharge - the object of bytes charged by gk_kmem_charge is gone. */
+void
+gk_kmem_uncharge(struct gk_kernel *k, size_t bytes)
+{
+	if (bytes > k->kmem)
+		gk_panic(__func__, "uncharging %zu bytes of %llu", bytes,
+			 (unsigned long long)k->kmem);
+	k->kmem -= bytes;
+}
+
+/*
+ * gk_hostfd_room - may one more host file be opened for the guest? 0, or
+ * -ENFILE (Linux's answer at its file-max) once GK_HOSTFD_FILES are open,
+ * or fewer if the tracer's RLIMIT_NOFILE leaves less than that beyond a
+ * reserve of 256 for its own use (the memfd, the mapfile cache, exec).
+ */
+int
+gk_hostfd_room(void)
+{
+	static int max = -1;
+	struct rlimit rl;
+
+	if (max < 0) {
+		max = GK_HOSTFD_FILES;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+		    rl.rlim_cur < (rlim_t)max + 256)
+			max = rl.rlim_cur > 512 ? (int)rl.rlim_cur - 256 : (int)rl.rlim_cur / 2;
+	}
+	return file_fds < max ? 0 : -ENFILE;
+}
+
+/* gk_hostfd_count - a host descriptor held for the guest was opened (+1) or closed (-1). */
+void
+gk_hostfd_count(int delta)
+{
+	hostfd_held += delta;
+	if (hostfd_held > hostfd_peak)
+		hostfd_peak = hostfd_held;
+}
+
+/*
+ * gk_tracer_usage - the tracer's own resources, for --stats: its peak RSS
+ * (KiB, the kernel's VmHWM through getrusage), its descriptors now, and the
+ * most it held at once: those it holds for itself (now, less those held
+ * for the guest now) plus the most held for the guest.
+ */
+void
+gk_tracer_usage(long *ret_rss_kib, int *ret_fds, int *ret_fds_peak)
+{
+	struct rusage ru;
+	struct dirent *de;
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (d) {
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.')
+				n++;
+		closedir(d);
+		n--; /* the directory's own */
+	}
+	*ret_rss_kib = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
+	*ret_fds = n;
+	*ret_fds_peak = n - hostfd_held + hostfd_peak;
+}
+
+/* gk_hostfd_file - an open host file (gk_file.hfd) was opened (+1) or closed (-1). */
+void
+gk_hostfd_file(int delta)
+{
+	file_fds += delta;
+	gk_hostfd_count(delta);
+}

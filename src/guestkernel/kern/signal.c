@@ -1,0 +1,270 @@
+/*
+ * signal.c - posting signals: queueing, default actions, stopping and
+ * continuing, the parent's notification.
+ *
+ * Layer src/guestkernel/kern. A signal sent to a process is queued on it
+ * (a standard one at most once, a real-time one in order) and acted on
+ * when the process next returns to user mode, by proc/signal.c. Posting
+ * lives here, below fs/ and proc/, because a pipe (SIGPIPE), the console
+ * (job control) and a fault (mm) all send signals.
+ *
+ * Must not: run guest code or touch the guest's stack (proc/sigframe.c does).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "kern.h"
+
+/* gk_sig_ignored - would sig be thrown away on arrival (handler SIG_IGN or an ignoring default)? */
+int
+gk_sig_ignored(const struct gk_proc *p, int sig)
+{
+	uint64_t h = p->sigact[sig].handler;
+
+	if (h == (uint64_t)SIG_IGN)
+		return 1;
+	return h == (uint64_t)SIG_DFL && (SIG_DFL_IGNORED & gk_sigbit(sig));
+}
+
+void
+gk_sig_set_mask(struct gk_proc *p, uint64_t mask)
+{
+	p->sigmask = mask & ~SIG_NEVER_MASKED;
+}
+
+/* gk_sig_on_altstack - is sp on p's alternate signal stack? */
+int
+gk_sig_on_altstack(const struct gk_proc *p, uint64_t sp)
+{
+	return p->ss_size && sp > p->ss_sp && sp - p->ss_sp <= p->ss_size;
+}
+
+/* The signal of set to take first: synchronous faults, then the lowest number. */
+int
+gk_sig_pick(uint64_t set)
+{
+	if (set & SIG_SYNC)
+		set &= SIG_SYNC;
+	return set ? __builtin_ctzll(set) + 1 : 0;
+}
+
+/* Drop every queued instance of the signals in set. */
+void
+gk_sig_discard(struct gk_proc *p, uint64_t set)
+{
+	struct gk_sigq **qq = &p->sigq, *q;
+
+	if (!(p->sigpending & set))
+		return;
+	while ((q = *qq)) {
+		if (gk_sigbit(q->info.signo) & set) {
+			*qq = q->next;
+			p->nsigq--;
+			free(q);
+		} else {
+			qq = &q->next;
+		}
+	}
+	p->sigpending &= ~set;
+}
+
+/* Default actions: 0 ignore, 1 terminate, 2 stop. Core-dumping signals terminate. */
+int
+gk_sig_default(int sig)
+{
+	if (gk_sigbit(sig) & SIG_DFL_IGNORED)
+		return 0;
+	if (gk_sigbit(sig) & SIG_STOPS)
+		return 2;
+	return 1;
+}
+
+/* Tell p's parent that p stopped or continued (CLD_STOPPED, CLD_CONTINUED). */
+static void
+notify_parent(struct gk_proc *p, int code, int status)
+{
+	struct gk_proc *parent = p->parent;
+	struct gk_siginfo si;
+
+	if (!parent)
+		return;
+	if (!(parent->sigact[SIGCHLD].flags & SA_NOCLDSTOP)) {
+		memset(&si, 0, sizeof(si));
+		si.signo = SIGCHLD;
+		si.code = code;
+		si.proc.pid = p->gpid;
+		si.proc.uid = p->k->uid;
+		si.proc.value = (uint32_t)status;
+		gk_sig_send(parent, &si);
+	}
+	gk_wake(p->k, parent);
+}
+
+void
+gk_sig_stop(struct gk_proc *p, int sig)
+{
+	p->stopped = 1;
+	p->stop_sig = sig;
+	p->report_stop = 1;
+	p->report_cont = 0;
+	notify_parent(p, CLD_STOPPED, sig);
+}
+
+/* gk_sig_continue - SIGCONT arrived: a stopped p goes on (and its parent may hear of it). */
+void
+gk_sig_continue(struct gk_proc *p)
+{
+	if (!p->stopped)
+		return;
+	p->stopped = 0;
+	p->report_cont = 1;
+	p->report_stop = 0;
+	notify_parent(p, CLD_CONTINUED, SIGCONT);
+}
+
+/*
+ * gk_sig_send - queue si on t. A signal t ignores (and does not block) is
+ * dropped; SIGKILL kills at once; SIGCONT resumes t even when it is
+ * blocked or ignored. A signal t can take wakes it from a syscall sleep.
+ * Returns 0, or -EAGAIN when t's queue of real-time signals is full.
+ */
+int
+gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si)
+{
+	int sig = si->signo;
+	uint64_t bit = gk_sigbit(sig);
+	struct gk_sigq *q, **qq;
+
+	if (t->exited || t->state == GK_P_ZOMBIE || sig < 1 || sig >= GK_NSIG)
+		return 0;
+	if (sig == SIGKILL) {
+		t->stopped = 0;
+		gk_proc_exit(t, SIGKILL);
+		return 0;
+	}
+	if (sig == SIGCONT) {
+		gk_sig_discard(t, SIG_STOPS);
+		gk_sig_continue(t);
+	} else if (bit & SIG_STOPS) {
+		gk_sig_discard(t, gk_sigbit(SIGCONT));
+	}
+	if (!(t->sigmask & bit) && gk_sig_ignored(t, sig))
+		return 0;
+	if (!(t->sigmask & bit) && t->sigact[sig].handler == (uint64_t)SIG_DFL &&
+	    gk_sig_default(sig) == 1 && !(t->sigwait & bit) && !t->stopped) {
+		/*
+		 * Fatal: the process dies now, asleep or not, as on Linux. A
+		 * stopped one keeps it pending and dies when continued.
+		 */
+		gk_proc_exit(t, sig);
+		return 0;
+	}
+	if (sig < SIG_RTMIN_K && (t->sigpending & bit))
+		return 0; /* standard signals do not queue */
+	if (sig >= SIG_RTMIN_K && t->nsigq >= GK_SIGQ_MAX)
+		return -EAGAIN;
+	q = malloc(sizeof(*q));
+	if (!q)
+		return -EAGAIN;
+	q->info = *si;
+	q->next = NULL;
+	for (qq = &t->sigq; *qq; qq = &(*qq)->next)
+		;
+	*qq = q;
+	t->nsigq++;
+	t->sigpending |= bit;
+	if (t->state == GK_P_SLEEP && (!(t->sigmask & bit) || (t->sigwait & bit))) {
+		t->state = GK_P_RUN;
+		t->wchan = NULL;
+	}
+	return 0;
+}
+
+/*
+ * gk_sig_init_ignores - would the guest's init drop sig sent by a guest
+ * process? The guest is a PID namespace and its pid 1 that namespace's
+ * init (pid_namespaces(7)): Linux delivers to it only the signals it has
+ * a handler for when they come from inside, so SIGKILL and SIGSTOP never
+ * arrive and a signal left at SIG_DFL is dropped, blocked or not. SIGCONT
+ * still continues it (Linux does that before looking at the handler).
+ * Faults (gk_sig_force) and what uvk forwards from the host (SI_KERNEL,
+ * console.c) do not come through here and still act.
+ *
+ * One deviation: a signal init sends itself (raise, kill(getpid()), the
+ * SIGPIPE of its own write) acts as on a process that is not an init, so
+ * that `uvk sh -c 'kill -SEGV $$'` ends as `sh -c ...` does on the host.
+ * Only another process's signal is checked: from_pid is the sender.
+ */
+int
+gk_sig_init_ignores(const struct gk_proc *t, int sig, int from_pid)
+{
+	return t == t->k->init && from_pid != t->gpid && sig != SIGCONT && sig > 0 &&
+	       sig < GK_NSIG && t->sigact[sig].handler == (uint64_t)SIG_DFL;
+}
+
+/*
+ * gk_sig_kill - send sig as kill(2) from process from_pid would (code
+ * SI_USER, SI_TKILL), or as the kernel (SI_KERNEL). A process's signal to
+ * the guest's init follows gk_sig_init_ignores().
+ */
+int
+gk_sig_kill(struct gk_proc *t, int sig, int code, int from_pid)
+{
+	struct gk_siginfo si;
+
+	if (sig == 0)
+		return 0;
+	if (code != SI_KERNEL && gk_sig_init_ignores(t, sig, from_pid))
+		return 0;
+	memset(&si, 0, sizeof(si));
+	si.signo = sig;
+	si.code = code;
+	if (code != SI_KERNEL) {
+		si.proc.pid = from_pid;
+		si.proc.uid = t->k->uid;
+	}
+	return gk_sig_send(t, &si);
+}
+
+/* gk_sig_pgrp - sig to every live process of group pgid. Returns 0 or -ESRCH (no such group). */
+int
+gk_sig_pgrp(struct gk_kernel *k, int pgid, int sig, int code, int from_pid)
+{
+	struct gk_proc *q;
+	int found = 0;
+
+	for (q = k->procs; q; q = q->next) {
+		if (q->pgid != pgid || q->state == GK_P_ZOMBIE)
+			continue;
+		found = 1;
+		gk_sig_kill(q, sig, code, from_pid);
+	}
+	return found ? 0 : -ESRCH;
+}
+
+/*
+ * gk_sig_force - a fault of p's own (SIGSEGV, SIGBUS, SIGILL, SIGFPE,
+ * SIGTRAP): a handler runs if there is one; blocked or ignored, the
+ * signal's action becomes the default and p dies of it, as on Linux.
+ */
+void
+gk_sig_force(struct gk_proc *p, int sig, int code, uint64_t addr)
+{
+	struct gk_siginfo si;
+
+	if (p->sigact[sig].handler == (uint64_t)SIG_IGN || (p->sigmask & gk_sigbit(sig))) {
+		p->sigact[sig].handler = (uint64_t)SIG_DFL;
+		p->sigmask &= ~gk_sigbit(sig);
+	}
+	memset(&si, 0, sizeof(si));
+	si.signo = sig;
+	si.code = code;
+	si.addr = addr;
+	if (gk_sig_send(p, &si) < 0)
+		gk_proc_kill(p, sig, NULL);
+}

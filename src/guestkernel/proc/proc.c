@@ -1,0 +1,188 @@
+/*
+ * proc.c - the process table: pids, parents and children, zombies, sleeping
+ * and waking.
+ *
+ * Layer src/guestkernel/proc. Every guest process is a struct gk_proc on the
+ * list k->procs, from fork (fork.c) until its parent reaps it (sys_task.c).
+ * A process that exits is released by the run loop (sched.c) before any
+ * other runs: its address space, vmspace child and descriptors go at once,
+ * its children move to pid 1, and the struct stays as a zombie holding the
+ * wait status.
+ *
+ * Sleeping is by channel, as in xv6: a handler that cannot finish returns
+ * gk_block(p, chan) and the syscall is run again from the start once some
+ * event calls gk_wake(k, chan). One virtual CPU, one tracer thread: nothing
+ * here needs a lock, and no wakeup can be lost between the test and the
+ * sleep.
+ *
+ * Must not: run guest code or decode syscall arguments.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "proc.h"
+
+/* The next free pid, as Linux hands them out: increasing, wrapping at pid_max. */
+static int
+alloc_pid(struct gk_kernel *k)
+{
+	for (;;) {
+		int pid = k->next_pid++;
+
+		if (k->next_pid >= 32768)
+			k->next_pid = 2;
+		if (pid >= 1 && !gk_proc_find(k, pid))
+			return pid;
+	}
+}
+
+/*
+ * gk_proc_alloc - a new process in the table with a fresh pid, child of
+ * parent (NULL for pid 1), runnable, owning nothing yet. Returns NULL when
+ * the guest's process limit is reached or the tracer is out of memory.
+ */
+struct gk_proc *
+gk_proc_alloc(struct gk_kernel *k, struct gk_proc *parent)
+{
+	struct gk_proc *p;
+
+	if (k->nprocs >= GK_NPROC)
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	if (k->next_pid == 0)
+		k->next_pid = 1;
+	p->k = k;
+	p->gpid = alloc_pid(k);
+	p->parent = parent;
+	p->gppid = parent ? parent->gpid : 0;
+	p->pgid = parent ? parent->pgid : p->gpid;
+	p->sid = parent ? parent->sid : p->gpid;
+	p->state = GK_P_RUN;
+	p->exit_signal = SIGCHLD;
+	p->start_ns = gk_now_ns(CLOCK_MONOTONIC);
+	p->next = k->procs;
+	k->procs = p;
+	k->nprocs++;
+	return p;
+}
+
+struct gk_proc *
+gk_proc_find(struct gk_kernel *k, int gpid)
+{
+	struct gk_proc *p;
+
+	for (p = k->procs; p; p = p->next)
+		if (p->gpid == gpid)
+			return p;
+	return NULL;
+}
+
+/* gk_vfork_release - child exec'd or exited: its vfork parent runs again. */
+void
+gk_vfork_release(struct gk_proc *child)
+{
+	struct gk_proc *parent = child->vfork_parent;
+
+	if (!parent)
+		return;
+	child->vfork_parent = NULL;
+	if (parent->vfork_child == child) {
+		parent->vfork_child = NULL;
+		if (parent->state == GK_P_VFORK)
+			parent->state = GK_P_RUN;
+		/* The child ran in our vmspace: our FPU state goes back. */
+		if (parent->vfork_fp && parent->vfork_fp->len && parent->vm)
+			uvk_vmspace_set_fpstate(parent->vm->vms, parent->vfork_fp);
+	}
+}
+
+/*
+ * gk_proc_release - p has exited: free its memory and descriptors, hand its
+ * children to pid 1 and tell its parent (its exit signal). p becomes a
+ * zombie. Returns 1 if its parent does not wait for it (SIGCHLD ignored):
+ * the caller frees it at once.
+ */
+int
+gk_proc_release(struct gk_proc *p)
+{
+	struct gk_kernel *k = p->k;
+	struct gk_proc *c;
+	int orphan_zombie = 0, autoreap;
+
+	if (p->released)
+		return 0;
+	p->released = 1;
+	p->state = GK_P_ZOMBIE;
+	p->insys = 0;
+	gk_vfork_release(p);
+	for (c = k->procs; c; c = c->next) {
+		if (c->vfork_parent == p)
+			c->vfork_parent = NULL;
+		if (c->parent != p)
+			continue;
+		c->parent = k->init != p ? k->init : NULL;
+		c->gppid = c->parent ? c->parent->gpid : 0;
+		/*
+		 * The exit signal a clone asked for was meant for p: pid 1
+		 * gets SIGCHLD, as Linux's reparent_leader() does. Kept, a
+		 * clone with CSIGNAL = SIGHUP would kill pid 1 when it ends.
+		 */
+		c->exit_signal = SIGCHLD;
+		if (c->state == GK_P_ZOMBIE)
+			orphan_zombie = 1;
+	}
+	gk_vm_free(p->vm);
+	p->vm = NULL;
+	gk_fdt_free(p->fdt);
+	p->fdt = NULL;
+	gk_sig_flush(p);
+	p->stopped = 0;
+	p->it_real_next = 0;
+	free(p->ptimers);
+	p->ptimers = NULL;
+	if (orphan_zombie && k->init && k->init != p)
+		gk_wake(k, k->init);
+	autoreap = gk_sig_child_exit(p);
+	if (p->parent)
+		gk_wake(k, p->parent);
+	return autoreap;
+}
+
+/* gk_proc_free - take p off the table and free what is left of it. */
+void
+gk_proc_free(struct gk_proc *p)
+{
+	struct gk_proc **pp;
+
+	if (!p)
+		return;
+	for (pp = &p->k->procs; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			p->k->nprocs--;
+			break;
+		}
+	}
+	gk_vm_free(p->vm);
+	gk_fdt_free(p->fdt);
+	gk_sig_flush(p);
+	free(p->ptimers);
+	free(p->vfork_fp);
+	free(p->cwd);
+	free(p->exe);
+	free(p);
+}
+
+/* gk_proc_reap - the parent's wait collected zombie p: its pid is free again. */
+void
+gk_proc_reap(struct gk_proc *p)
+{
+	if (p->state != GK_P_ZOMBIE)
+		gk_panic(__func__, "pid %d is not a zombie", p->gpid);
+	gk_proc_free(p);
+}

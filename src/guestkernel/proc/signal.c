@@ -1,0 +1,232 @@
+/*
+ * signal.c - delivering signals: dequeueing, interrupted syscalls, the
+ * child's exit signal.
+ *
+ * Layer src/guestkernel/proc, the mechanism under sys/sys_signal.c. A signal sent to
+ * a process is queued on it (a standard one at most once, a real-time one
+ * in order) and acted on when the process next returns to user mode: the
+ * run loop calls gk_sig_deliver() before every run of guest code, which
+ * ignores it, stops the process, kills it, or enters its handler through a
+ * frame (sigframe.c).
+ *
+ * A syscall asleep in the kernel (p->insys) that a signal wakes is either
+ * run again after the handler (SA_RESTART, restartable calls: the frame
+ * saves rip back on the syscall instruction and rax = the number, as Linux
+ * does for -ERESTARTSYS) or ends with -EINTR; a signal that only stops the
+ * process leaves the call asleep, to run again after SIGCONT.
+ *
+ * Must not: run guest code or touch the guest's stack (sigframe.c does).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "proc.h"
+
+
+/* gk_sig_flush - forget every pending signal (exit). */
+void
+gk_sig_flush(struct gk_proc *p)
+{
+	gk_sig_discard(p, ~0ULL);
+}
+
+/*
+ * gk_sig_dequeue - take the first pending signal of set off p's queue into
+ * *ret. Returns its number, or 0 if none of set is pending.
+ */
+int
+gk_sig_dequeue(struct gk_proc *p, uint64_t set, struct gk_siginfo *ret)
+{
+	int sig = gk_sig_pick(p->sigpending & set);
+	struct gk_sigq **qq, *q;
+
+	if (!sig)
+		return 0;
+	for (qq = &p->sigq; (q = *qq); qq = &q->next)
+		if (q->info.signo == sig)
+			break;
+	if (!q)
+		gk_panic(__func__, "pid %d: signal %d pending but not queued", p->gpid, sig);
+	*qq = q->next;
+	p->nsigq--;
+	*ret = q->info;
+	free(q);
+	for (q = p->sigq; q; q = q->next)
+		if (q->info.signo == sig)
+			break;
+	if (!q)
+		p->sigpending &= ~gk_sigbit(sig);
+	if (ret->code == SI_TIMER)
+		gk_timer_dequeued(p, ret);
+	return sig;
+}
+
+/* gk_sig_deliverable - the signal p would act on next, 0 if none. */
+int
+gk_sig_deliverable(const struct gk_proc *p)
+{
+	return gk_sig_pick(p->sigpending & ~p->sigmask);
+}
+
+/* Calls a handler never restarts, SA_RESTART or not (Linux's -ERESTARTNOHAND and kin). */
+static int
+restartable(uint64_t nr)
+{
+	switch (nr) {
+	case __NR_pause:
+	case __NR_rt_sigsuspend:
+	case __NR_rt_sigtimedwait:
+	case __NR_poll:
+	case __NR_ppoll:
+	case __NR_select:
+	case __NR_pselect6:
+	case __NR_nanosleep:
+	case __NR_clock_nanosleep:
+	case __NR_epoll_wait:
+	case __NR_epoll_pwait:
+		return 0;
+	}
+	return 1;
+}
+
+/* What is left of a sleep that a handler cut short, for nanosleep's rem. */
+static void
+sleep_remaining(struct gk_proc *p, uint64_t gva)
+{
+	uint64_t now = gk_now_ns(CLOCK_MONOTONIC);
+
+	if (gva && p->deadline)
+		gk_timespec_out(p, gva, p->deadline > now ? p->deadline - now : 0);
+}
+
+/*
+ * gk_sig_interrupted - p sleeps in a syscall and a signal is deliverable.
+ * Returns 1 if that ends the call (its result, -EINTR, or a restart after
+ * the handler is set up in the registers), 0 if the call must simply run
+ * again: the signal only stops p or is ignored after all.
+ */
+int
+gk_sig_interrupted(struct gk_proc *p)
+{
+	int sig = gk_sig_deliverable(p);
+	const struct gk_sigaction *act;
+
+	if (!sig)
+		return 0;
+	/* sigtimedwait collects the signals it waits for itself. */
+	if (p->sys_nr == __NR_rt_sigtimedwait && (p->sigpending & p->sigwait))
+		return 0;
+	act = &p->sigact[sig];
+	if (act->handler == (uint64_t)SIG_IGN)
+		return 0;
+	if (act->handler == (uint64_t)SIG_DFL) {
+		if (gk_sigbit(sig) & (SIG_STOPS | SIG_DFL_IGNORED))
+			return 0;
+		p->insys = 0; /* fatal: the process dies before the call could matter */
+		return 1;
+	}
+	p->insys = 0;
+	if ((act->flags & SA_RESTART) && restartable(p->sys_nr)) {
+		p->regs.rax = p->sys_nr;
+		p->regs.rip -= 2; /* back onto the syscall instruction */
+	} else {
+		if (p->sys_nr == __NR_nanosleep)
+			sleep_remaining(p, p->sys_args[1]);
+		else if (p->sys_nr == __NR_clock_nanosleep && !(p->sys_args[1] & TIMER_ABSTIME))
+			sleep_remaining(p, p->sys_args[3]);
+		p->regs.rax = (uint64_t)-EINTR;
+	}
+	p->deadline = 0;
+	p->sigwait = 0;
+	return 1;
+}
+
+/*
+ * gk_sig_deliver - act on p's deliverable signals before it returns to
+ * user mode: ignore, stop, die, or enter handlers (one frame each, nested
+ * as on Linux). A mask a call set for its duration goes back unless a
+ * frame saved it.
+ */
+void
+gk_sig_deliver(struct gk_proc *p)
+{
+	struct gk_siginfo si;
+	struct gk_sigaction *act;
+	int sig;
+
+	while (!p->exited && !p->stopped && (sig = gk_sig_deliverable(p))) {
+		gk_sig_dequeue(p, gk_sigbit(sig), &si);
+		act = &p->sigact[sig];
+		if (act->handler == (uint64_t)SIG_IGN)
+			continue;
+		if (act->handler == (uint64_t)SIG_DFL) {
+			switch (gk_sig_default(sig)) {
+			case 0:
+				continue;
+			case 2:
+				gk_sig_stop(p, sig);
+				return;
+			}
+			gk_proc_exit(p, sig);
+			return;
+		}
+		if (gk_sig_frame(p, sig, &si, act) < 0) {
+			/* No stack for the frame: as Linux, SIGSEGV that cannot be caught. */
+			gk_proc_kill(p, SIGSEGV, NULL);
+			return;
+		}
+		p->restore_mask = 0;
+		p->sigmask |= act->mask | ((act->flags & SA_NODEFER) ? 0 : gk_sigbit(sig));
+		p->sigmask &= ~SIG_NEVER_MASKED;
+		if (act->flags & SA_RESETHAND) {
+			act->handler = (uint64_t)SIG_DFL;
+			act->flags &= ~(uint64_t)SA_SIGINFO;
+		}
+	}
+	if (p->restore_mask && !p->insys) {
+		p->sigmask = p->saved_mask;
+		p->restore_mask = 0;
+	}
+}
+
+/*
+ * gk_sig_child_exit - child c has exited: its exit signal goes to the
+ * parent. Returns 1 if the parent ignores SIGCHLD (or asked SA_NOCLDWAIT)
+ * and c must be reaped at once, 0 if c stays a zombie for wait.
+ */
+int
+gk_sig_child_exit(struct gk_proc *c)
+{
+	struct gk_proc *parent = c->parent;
+	const struct gk_sigaction *act;
+	struct gk_siginfo si;
+	int autoreap;
+
+	if (!parent)
+		return 0;
+	act = &parent->sigact[SIGCHLD];
+	autoreap = c->exit_signal == SIGCHLD &&
+		   (act->handler == (uint64_t)SIG_IGN || (act->flags & SA_NOCLDWAIT));
+	/* Ignored SIGCHLD: no signal at all, not even a pending one while blocked. */
+	if (c->exit_signal > 0 && c->exit_signal < GK_NSIG &&
+	    !(autoreap && act->handler == (uint64_t)SIG_IGN)) {
+		memset(&si, 0, sizeof(si));
+		si.signo = c->exit_signal;
+		si.proc.pid = c->gpid;
+		si.proc.uid = c->k->uid;
+		if (WIFEXITED(c->wstatus)) {
+			si.code = CLD_EXITED;
+			si.proc.value = (uint32_t)WEXITSTATUS(c->wstatus);
+		} else {
+			si.code = WCOREDUMP(c->wstatus) ? CLD_DUMPED : CLD_KILLED;
+			si.proc.value = (uint32_t)WTERMSIG(c->wstatus);
+		}
+		gk_sig_send(parent, &si);
+	}
+	return autoreap;
+}

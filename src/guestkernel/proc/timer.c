@@ -1,0 +1,217 @@
+/*
+ * timer.c - time in the guest kernel: timeouts of blocked calls, interval
+ * timers (alarm, setitimer) and POSIX timers (timer_create).
+ *
+ * Layer src/guestkernel/proc. Every expiry is an absolute CLOCK_MONOTONIC time
+ * kept on the process; nothing here arms a host timer. The run loop calls
+ * gk_timers_run() whenever it takes a scheduling decision (a process
+ * blocked or the tick preempted it) and sleeps on the host until the
+ * earliest time it returns when nothing is runnable. So a timer fires late
+ * by at most one tick of the run loop, and an idle guest costs no CPU.
+ *
+ * ITIMER_VIRTUAL and ITIMER_PROF count the time the process spends running
+ * guest code (gk_cpu_account), the only CPU time the guest kernel can see.
+ *
+ * Must not: decode syscall arguments (sys_time.c does).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "proc.h"
+
+/*
+ * gk_timeout - on the first run of a blocking call, its timeout starts:
+ * rel_ns from now. Returns 1 once it has expired, 0 before. A call run
+ * again after a wake keeps its first deadline.
+ */
+int
+gk_timeout(struct gk_proc *p, uint64_t rel_ns)
+{
+	uint64_t now = gk_now_ns(CLOCK_MONOTONIC);
+
+	if (!p->sys_rerun || !p->deadline)
+		p->deadline = rel_ns > UINT64_MAX - now ? UINT64_MAX : now + rel_ns;
+	return now >= p->deadline;
+}
+
+/* gk_timeout_abs - the same with an absolute CLOCK_MONOTONIC deadline. */
+int
+gk_timeout_abs(struct gk_proc *p, uint64_t deadline)
+{
+	p->deadline = deadline ? deadline : 1;
+	return gk_now_ns(CLOCK_MONOTONIC) >= p->deadline;
+}
+
+/*
+ * gk_timespec_in - a guest struct timespec at gva, as nanoseconds. Returns
+ * 0, -EFAULT, or -EINVAL for a negative time or tv_nsec out of range.
+ */
+int
+gk_timespec_in(struct gk_proc *p, uint64_t gva, uint64_t *ret_ns)
+{
+	struct timespec ts;
+
+	if (gk_copyin(p, &ts, gva, sizeof(ts)) < 0)
+		return -EFAULT;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L)
+		return -EINVAL;
+	/* As Linux's KTIME_MAX: a timeout past 292 years is "forever", not a wrapped short one. */
+	if ((uint64_t)ts.tv_sec >= (uint64_t)INT64_MAX / 1000000000ULL)
+		*ret_ns = INT64_MAX;
+	else
+		*ret_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return 0;
+}
+
+/* gk_timespec_out - ns as a guest struct timespec at gva. 0 or -EFAULT. */
+int
+gk_timespec_out(struct gk_proc *p, uint64_t gva, uint64_t ns)
+{
+	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ULL),
+			      .tv_nsec = (long)(ns % 1000000000ULL)};
+
+	return gk_copyout(p, gva, &ts, sizeof(ts));
+}
+
+static void
+fire_ptimer(struct gk_proc *p, int id, struct gk_ptimer *t)
+{
+	struct gk_siginfo si;
+
+	if (t->notify != SIGEV_SIGNAL)
+		return;
+	if (t->queued) {
+		/* Its signal has not been taken yet: one more overrun, not one more signal. */
+		if (t->overrun < INT32_MAX)
+			t->overrun++;
+		return;
+	}
+	memset(&si, 0, sizeof(si));
+	si.signo = t->signo;
+	si.code = SI_TIMER;
+	si.proc.pid = id;
+	si.proc.value = t->value;
+	if (gk_sig_send(p, &si) == 0 && (p->sigpending & gk_sigbit(t->signo)))
+		t->queued = 1;
+}
+
+/* The next expiry after now of a timer that was due at *next, or 0 if one-shot. */
+static uint64_t
+rearm(uint64_t next, uint64_t interval, uint64_t now, int *ret_missed)
+{
+	uint64_t n;
+
+	if (!interval)
+		return 0;
+	n = (now - next) / interval + 1;
+	*ret_missed = n > 1 ? (int)(n - 1 < INT32_MAX ? n - 1 : INT32_MAX) : 0;
+	return next + n * interval;
+}
+
+static uint64_t
+earliest(uint64_t a, uint64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
+/*
+ * gk_timers_run - fire what is due at now in every process: timeouts wake
+ * their sleepers, timers queue their signals. Returns the earliest time
+ * something is due later, 0 if nothing is.
+ */
+uint64_t
+gk_timers_run(struct gk_kernel *k, uint64_t now)
+{
+	uint64_t next = 0;
+	struct gk_proc *p;
+	int i, missed;
+
+	for (p = k->procs; p; p = p->next) {
+		if (p->exited || p->state == GK_P_ZOMBIE)
+			continue;
+		if (p->state == GK_P_SLEEP && p->deadline) {
+			if (p->deadline <= now) {
+				p->state = GK_P_RUN;
+				p->wchan = NULL;
+			} else {
+				next = earliest(next, p->deadline);
+			}
+		}
+		if (p->it_real_next && p->it_real_next <= now) {
+			p->it_real_next = rearm(p->it_real_next, p->it_real_interval, now, &missed);
+			gk_sig_kill(p, SIGALRM, SI_KERNEL, 0);
+		}
+		next = earliest(next, p->it_real_next);
+		for (i = 0; p->ptimers && i < GK_NTIMERS; i++) {
+			struct gk_ptimer *t = &p->ptimers[i];
+
+			if (!t->used || !t->next)
+				continue;
+			if (t->next <= now) {
+				missed = 0;
+				t->next = rearm(t->next, t->interval, now, &missed);
+				fire_ptimer(p, i, t);
+				if (missed && t->notify == SIGEV_SIGNAL)
+					t->overrun = t->overrun + missed < 0 ? INT32_MAX
+									     : t->overrun + missed;
+			}
+			if (t->notify == SIGEV_SIGNAL)
+				next = earliest(next, t->next);
+		}
+	}
+	return next;
+}
+
+/* gk_timer_dequeued - a timer's signal was taken: its overrun count is final. */
+void
+gk_timer_dequeued(struct gk_proc *p, struct gk_siginfo *si)
+{
+	struct gk_ptimer *t;
+	int id = si->proc.pid;
+
+	if (!p->ptimers || id < 0 || id >= GK_NTIMERS)
+		return;
+	t = &p->ptimers[id];
+	if (!t->used || !t->queued)
+		return;
+	t->queued = 0;
+	t->last_overrun = t->overrun;
+	si->proc.uid = (uint32_t)t->overrun; /* si_overrun */
+	t->overrun = 0;
+}
+
+/* One CPU interval timer: ns more of guest CPU time consumed. */
+static void
+cpu_timer(struct gk_proc *p, uint64_t *left, uint64_t interval, uint64_t ns, int sig)
+{
+	if (!*left)
+		return;
+	if (*left > ns) {
+		*left -= ns;
+		return;
+	}
+	*left = interval ? interval - (ns - *left) % interval : 0;
+	if (interval && !*left)
+		*left = interval;
+	gk_sig_kill(p, sig, SI_KERNEL, 0);
+}
+
+/* gk_cpu_account - p ran guest code for ns: its CPU time and CPU timers advance. */
+void
+gk_cpu_account(struct gk_proc *p, uint64_t ns)
+{
+	p->cpu_ns += ns;
+	cpu_timer(p, &p->it_virt_left, p->it_virt_interval, ns, SIGVTALRM);
+	cpu_timer(p, &p->it_prof_left, p->it_prof_interval, ns, SIGPROF);
+}
+
+/* gk_timers_exec - execve: POSIX timers are deleted; interval timers live on. */
+void
+gk_timers_exec(struct gk_proc *p)
+{
+	free(p->ptimers);
+	p->ptimers = NULL;
+}

@@ -1,0 +1,563 @@
+/*
+ * sys_file.c - syscalls on descriptors: open, read, write, seek, dup, fcntl, ioctl...
+ *
+ * Layer src/guestkernel/sys. Mostly argument checking, since we do not trust
+ * guest code: descriptors are looked up, guest buffers are turned into host
+ * iovecs over pmem (uaccess.c), and the work is done by file.c and vfs.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "sys.h"
+
+#define NIOV 64
+#define K_O_LARGEFILE 0100000 /* the kernel's O_LARGEFILE, as F_GETFL reports it */
+
+static long
+do_read(struct gk_proc *p, int fd, uint64_t buf, size_t len, off_t off)
+{
+	struct gk_file *f = gk_fd_get_io(p, fd);
+	struct iovec iov[NIOV];
+	size_t n;
+	int cnt;
+
+	if (!f)
+		return -EBADF;
+	if (f->isdir && f->type == GK_F_HOST)
+		return -EISDIR;
+	if (len == 0)
+		return 0;
+	cnt = gk_user_iov(p, buf, len, UVK_ACCESS_WRITE, iov, NIOV, &n);
+	if (cnt < 0)
+		return cnt;
+	return gk_file_readv(p, f, iov, cnt, off);
+}
+
+static long
+do_write(struct gk_proc *p, int fd, uint64_t buf, size_t len, off_t off)
+{
+	struct gk_file *f = gk_fd_get_io(p, fd);
+	struct iovec iov[NIOV];
+	size_t n;
+	int cnt;
+
+	if (!f)
+		return -EBADF;
+	if (len == 0)
+		return (f->flags & O_ACCMODE) == O_RDONLY ? -EBADF : 0;
+	cnt = gk_user_iov(p, buf, len, UVK_ACCESS_READ, iov, NIOV, &n);
+	if (cnt < 0)
+		return cnt;
+	return gk_file_writev(p, f, iov, cnt, off);
+}
+
+GK_SYS(read)
+{
+	return do_read(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_size(a, 2), -1);
+}
+
+GK_SYS(write)
+{
+	return do_write(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_size(a, 2), -1);
+}
+
+GK_SYS(pread64)
+{
+	if (gk_arg_long(a, 3) < 0)
+		return -EINVAL;
+	return do_read(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_size(a, 2), gk_arg_long(a, 3));
+}
+
+GK_SYS(pwrite64)
+{
+	if (gk_arg_long(a, 3) < 0)
+		return -EINVAL;
+	return do_write(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_size(a, 2), gk_arg_long(a, 3));
+}
+
+/*
+ * readv/writev and the p- forms: one guest iovec at a time, stopping at a
+ * short transfer. fd and vlen are unsigned long in Linux's prototype, but
+ * the descriptor lookup (fdget) and import_iovec (unsigned nr_segs) take
+ * their low 32 bits only: readv(fd, iov, 1 | 1L << 32) reads one iovec.
+ */
+static long
+do_vec(struct gk_proc *p, const struct gk_args *a, int write, off_t off)
+{
+	int fd = gk_arg_fd(a, 0);
+	uint64_t vec = gk_arg_ptr(a, 1), giov[2], end;
+	unsigned long vlen = (unsigned int)gk_arg_ulong(a, 2), i;
+	long total = 0, r;
+
+	if (vlen > 1024)
+		return -EINVAL;
+	/* vlen <= 1024: vlen * 16 cannot wrap, the sum can. */
+	if (gk_size_add(vec, vlen * 16, &end) < 0)
+		return -EFAULT;
+	for (i = 0; i < vlen; i++) {
+		if (gk_copyin(p, giov, vec + i * 16, sizeof(giov)) < 0)
+			return total ? total : -EFAULT;
+		if (giov[1] == 0)
+			continue;
+		r = write ? do_write(p, fd, giov[0], giov[1], off)
+			  : do_read(p, fd, giov[0], giov[1], off);
+		if (r < 0)
+			return total ? total : r;
+		total += r;
+		if (off >= 0)
+			off += r;
+		if ((uint64_t)r < giov[1])
+			break;
+	}
+	return total;
+}
+
+GK_SYS(readv)
+{
+	return do_vec(p, a, 0, -1);
+}
+
+GK_SYS(writev)
+{
+	return do_vec(p, a, 1, -1);
+}
+
+/* pos_l is the whole position on a 64-bit kernel; pos_h is shifted out. Negative: EINVAL. */
+GK_SYS(preadv)
+{
+	if (gk_arg_long(a, 3) < 0)
+		return -EINVAL;
+	return do_vec(p, a, 0, gk_arg_long(a, 3));
+}
+
+GK_SYS(pwritev)
+{
+	if (gk_arg_long(a, 3) < 0)
+		return -EINVAL;
+	return do_vec(p, a, 1, gk_arg_long(a, 3));
+}
+
+GK_SYS(lseek)
+{
+	struct gk_file *f = gk_fd_get_io(p, gk_arg_fd(a, 0));
+	off_t off = gk_arg_long(a, 1), r;
+	unsigned int whence = gk_arg_uint(a, 2);
+
+	if (!f)
+		return -EBADF;
+	if (f->type == GK_F_PIPE)
+		return -ESPIPE;
+	if (f->hfd >= 0) {
+		r = lseek(f->hfd, off, whence);
+		return r < 0 ? -errno : r;
+	}
+	switch (whence) {
+	case SEEK_SET:
+		break;
+	case SEEK_CUR:
+		off += f->pos;
+		break;
+	case SEEK_END:
+		off += f->tnode && !f->isdir ? (off_t)f->tnode->size : (off_t)f->len;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (off < 0)
+		return -EINVAL;
+	f->pos = off;
+	return off;
+}
+
+static long
+do_open(struct gk_proc *p, int dirfd, uint64_t upath, int flags, mode_t mode)
+{
+	char copy[GK_PATH_MAX];
+	struct gk_path path;
+	struct gk_file *f;
+	int err, fd;
+
+	err = gk_path_from_user(p, dirfd, upath, &path, copy);
+	if (err < 0)
+		return err;
+	err = gk_vfs_open(p, &path, flags, mode, &f);
+	if (err < 0)
+		return err;
+	fd = gk_fd_install(p->fdt, f, 0, flags & O_CLOEXEC);
+	if (fd < 0)
+		gk_file_unref(f);
+	return fd;
+}
+
+GK_SYS(open)
+{
+	return do_open(p, AT_FDCWD, gk_arg_ptr(a, 0), gk_arg_int(a, 1), gk_arg_mode(a, 2));
+}
+
+GK_SYS(openat)
+{
+	return do_open(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_int(a, 2), gk_arg_mode(a, 3));
+}
+
+GK_SYS(creat)
+{
+	return do_open(p, AT_FDCWD, gk_arg_ptr(a, 0), O_CREAT | O_WRONLY | O_TRUNC, gk_arg_mode(a, 1));
+}
+
+GK_SYS(close)
+{
+	return gk_fd_close(p->fdt, gk_arg_fd(a, 0));
+}
+
+GK_SYS(dup)
+{
+	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
+	int fd;
+
+	if (!f)
+		return -EBADF;
+	fd = gk_fd_install(p->fdt, gk_file_ref(f), 0, 0);
+	if (fd < 0)
+		gk_file_unref(f);
+	return fd;
+}
+
+static long
+do_dup3(struct gk_proc *p, int oldfd, int newfd, int flags)
+{
+	struct gk_file *f = gk_fd_get(p, oldfd);
+
+	if (!f)
+		return -EBADF;
+	if (newfd < 0 || newfd >= p->fdt->limit)
+		return -EBADF;
+	if (oldfd == newfd)
+		return newfd;
+	gk_file_ref(f);
+	gk_fd_close(p->fdt, newfd);
+	p->fdt->f[newfd] = f;
+	p->fdt->cloexec[newfd] = (flags & O_CLOEXEC) != 0;
+	return newfd;
+}
+
+GK_SYS(dup2)
+{
+	int oldfd = gk_arg_fd(a, 0), newfd = gk_arg_fd(a, 1);
+
+	if (oldfd == newfd)
+		return gk_fd_get(p, oldfd) ? newfd : -EBADF;
+	return do_dup3(p, oldfd, newfd, 0);
+}
+
+GK_SYS(dup3)
+{
+	int oldfd = gk_arg_fd(a, 0), newfd = gk_arg_fd(a, 1), flags = gk_arg_int(a, 2);
+
+	if (flags & ~O_CLOEXEC)
+		return -EINVAL;
+	if (oldfd == newfd)
+		return -EINVAL;
+	return do_dup3(p, oldfd, newfd, flags);
+}
+
+GK_SYS(fcntl)
+{
+	int fd = gk_arg_fd(a, 0), nfd;
+	unsigned int cmd = gk_arg_uint(a, 1);
+	/* Linux reads the integer commands' argument as int (argi), pointers whole. */
+	int argi = gk_arg_int(a, 2);
+	uint64_t argp = gk_arg_ptr(a, 2);
+	struct gk_file *f = gk_fd_get(p, fd);
+	const int setfl = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
+
+	if (!f)
+		return -EBADF;
+	/* On an O_PATH descriptor only these work (fcntl.c's check_fcntl_cmd). */
+	if ((f->flags & O_PATH) && cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC && cmd != F_GETFD &&
+	    cmd != F_SETFD && cmd != F_GETFL)
+		return -EBADF;
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		if (argi < 0 || argi >= p->fdt->limit)
+			return -EINVAL;
+		nfd = gk_fd_install(p->fdt, gk_file_ref(f), argi, cmd == F_DUPFD_CLOEXEC);
+		if (nfd < 0)
+			gk_file_unref(f);
+		return nfd;
+	case F_GETFD:
+		return p->fdt->cloexec[fd] ? FD_CLOEXEC : 0;
+	case F_SETFD:
+		p->fdt->cloexec[fd] = (argi & FD_CLOEXEC) != 0;
+		return 0;
+	case F_GETFL:
+		/*
+		 * x86-64 open() forces O_LARGEFILE (glibc's O_LARGEFILE is 0
+		 * here, hence the kernel's value); pipes, O_PATH and uvk's own
+		 * console descriptors do not have it.
+		 */
+		return f->flags | (f->type != GK_F_PIPE && f->type != GK_F_CONSOLE &&
+					   !(f->flags & O_PATH)
+				       ? K_O_LARGEFILE
+				       : 0);
+	case F_SETFL:
+		if (f->hfd >= 0 && fcntl(f->hfd, F_SETFL, argi & setfl) < 0)
+			return -errno;
+		f->flags = (f->flags & ~setfl) | (argi & setfl);
+		return 0;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW: {
+		/* One guest process: every lock is granted; F_GETLK reports none. */
+		struct flock fl;
+
+		if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
+			if (gk_copyin(p, &fl, argp, sizeof(fl)) < 0)
+				return -EFAULT;
+			fl.l_type = F_UNLCK;
+			return gk_copyout(p, argp, &fl, sizeof(fl));
+		}
+		return 0;
+	}
+	case F_GETPIPE_SZ:
+		return f->type == GK_F_PIPE ? gk_pipe_get_size(f) : -EBADF;
+	case F_SETPIPE_SZ:
+		/* Linux takes the argument as an unsigned int. */
+		return f->type == GK_F_PIPE ? gk_pipe_set_size(f, (unsigned int)argi) : -EBADF;
+	}
+	return -EINVAL;
+}
+
+GK_SYS(ioctl)
+{
+	int fd = gk_arg_fd(a, 0);
+	unsigned int cmd = gk_arg_uint(a, 1);
+	uint64_t arg = gk_arg_ulong(a, 2);
+	struct gk_file *f = gk_fd_get_io(p, fd);
+
+	if (!f)
+		return -EBADF;
+	switch (cmd) {
+	case FIOCLEX:
+	case FIONCLEX:
+		/* fd passed gk_fd_get's bounds check: the same value indexes. */
+		p->fdt->cloexec[fd] = cmd == FIOCLEX;
+		return 0;
+	case FIONBIO: {
+		int on;
+
+		if (gk_copyin(p, &on, arg, sizeof(on)) < 0)
+			return -EFAULT;
+		f->flags = on ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
+		if (f->hfd >= 0)
+			ioctl(f->hfd, FIONBIO, &on);
+		return 0;
+	}
+	}
+	return gk_file_ioctl(p, f, cmd, arg);
+}
+
+GK_SYS(getdents64)
+{
+	struct gk_file *f = gk_fd_get_io(p, gk_arg_fd(a, 0));
+
+	if (!f)
+		return -EBADF;
+	return gk_file_getdents(p, f, gk_arg_ptr(a, 1), gk_arg_uint(a, 2));
+}
+
+GK_SYS(fstat)
+{
+	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
+	struct stat st;
+	int err;
+
+	if (!f)
+		return -EBADF;
+	err = gk_file_stat(f, &st);
+	return err < 0 ? err : gk_copyout(p, gk_arg_ptr(a, 1), &st, sizeof(st));
+}
+
+GK_SYS(ftruncate)
+{
+	struct gk_file *f = gk_fd_get_io(p, gk_arg_fd(a, 0));
+
+	if (!f)
+		return -EBADF;
+	if (gk_arg_long(a, 1) < 0)
+		return -EINVAL;
+	if ((f->flags & O_ACCMODE) == O_RDONLY || f->isdir)
+		return -EINVAL;
+	if (f->type == GK_F_TMPFS)
+		return gk_tnode_truncate(p->k, f->tnode, (uint64_t)gk_arg_long(a, 1));
+	if (f->type != GK_F_HOST)
+		return -EINVAL;
+	return ftruncate(f->hfd, gk_arg_long(a, 1)) < 0 ? -errno : 0;
+}
+
+GK_SYS(fsync)
+{
+	struct gk_file *f = gk_fd_get_io(p, gk_arg_fd(a, 0));
+
+	if (!f)
+		return -EBADF;
+	return 0;
+}
+
+/*
+ * sendfile(out, in, offp, count): through a bounce buffer in the tracer;
+ * simple and enough for cat and cp, which use it when it works.
+ */
+GK_SYS(sendfile)
+{
+	struct gk_file *out = gk_fd_get_io(p, gk_arg_fd(a, 0)), *in = gk_fd_get_io(p, gk_arg_fd(a, 1));
+	uint64_t offp = gk_arg_ptr(a, 2);
+	size_t count = gk_arg_size(a, 3) < (1u << 20) ? gk_arg_size(a, 3) : (1u << 20);
+	char *buf;
+	struct iovec iov;
+	off_t off = -1;
+	long r, w = 0;
+
+	if (!out || !in)
+		return -EBADF;
+	if (in->isdir)
+		return -EINVAL;
+	if (offp && gk_copyin(p, &off, offp, sizeof(off)) < 0)
+		return -EFAULT;
+	buf = malloc(count ? count : 1);
+	if (!buf)
+		return -ENOMEM;
+	iov.iov_base = buf;
+	iov.iov_len = count;
+	r = gk_file_readv(p, in, &iov, 1, offp ? off : -1);
+	if (r > 0) {
+		iov.iov_len = (size_t)r;
+		w = gk_file_writev(p, out, &iov, 1, -1);
+		/* Give back what the output did not take, so no byte is lost. */
+		if (w < r && !offp) {
+			off_t back = r - (w > 0 ? w : 0);
+
+			if (in->hfd >= 0)
+				lseek(in->hfd, -back, SEEK_CUR);
+			else
+				in->pos -= back;
+		}
+		r = w;
+	}
+	free(buf);
+	if (r >= 0 && offp) {
+		off += r;
+		if (gk_copyout(p, offp, &off, sizeof(off)) < 0)
+			return -EFAULT;
+	}
+	return r;
+}
+
+GK_SYS(fchmod)
+{
+	struct gk_file *f = gk_fd_get_io(p, gk_arg_fd(a, 0));
+
+	if (!f)
+		return -EBADF;
+	if (f->tnode)
+		return gk_tnode_setattr(f->tnode, GK_SET_MODE, gk_arg_mode(a, 1), 0, 0, NULL);
+	if (f->type != GK_F_HOST || !f->mnt || !f->mnt->writable)
+		return -EROFS;
+	return fchmod(f->hfd, gk_arg_mode(a, 1) & 07777) < 0 ? -errno : 0;
+}
+
+GK_SYS(fchown)
+{
+	struct gk_file *f = gk_fd_get_io(p, gk_arg_fd(a, 0));
+
+	if (!f)
+		return -EBADF;
+	if (f->tnode)
+		return gk_tnode_setattr(f->tnode, GK_SET_OWNER, 0, gk_arg_uid(a, 1), gk_arg_gid(a, 2), NULL);
+	if (f->type != GK_F_HOST || !f->mnt || !f->mnt->writable)
+		return -EROFS;
+	return fchownat(f->hfd, "", gk_arg_uid(a, 1), gk_arg_gid(a, 2), AT_EMPTY_PATH) < 0 ? -errno : 0;
+}
+
+GK_SYS(fchdir)
+{
+	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
+	char *cwd;
+
+	if (!f)
+		return -EBADF;
+	if (!f->isdir)
+		return -ENOTDIR;
+	cwd = strdup(f->gpath);
+	if (!cwd)
+		return -ENOMEM;
+	free(p->cwd);
+	p->cwd = cwd;
+	return 0;
+}
+
+/*
+ * fadvise64(fd, offset, len, advice): nothing to advise. The descriptor,
+ * then a pipe (ESPIPE), a length that is negative as loff_t, and an unknown
+ * advice (EINVAL), as Linux's generic_fadvise.
+ */
+GK_SYS(fadvise64)
+{
+	struct gk_file *f = gk_fd_get_io(p, gk_arg_fd(a, 0));
+	int advice = gk_arg_int(a, 3);
+
+	if (!f)
+		return -EBADF;
+	if (f->type == GK_F_PIPE)
+		return -ESPIPE;
+	if ((int64_t)gk_arg_size(a, 2) < 0 || advice < 0 || advice > 5)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * flock: one guest process holds every lock it asks for; the command is
+ * checked first (LOCK_MAND is accepted and ignored, as Linux), then the
+ * descriptor.
+ */
+GK_SYS(flock)
+{
+	unsigned int cmd = gk_arg_uint(a, 1), type = cmd & ~(unsigned int)LOCK_NB;
+
+	if (cmd & 32 /* LOCK_MAND */)
+		return 0;
+	if (type != LOCK_SH && type != LOCK_EX && type != LOCK_UN)
+		return -EINVAL;
+	return gk_fd_get_io(p, gk_arg_fd(a, 0)) ? 0 : -EBADF;
+}
+
+GK_SYS(syncfs)
+{
+	return gk_fd_get_io(p, gk_arg_fd(a, 0)) ? 0 : -EBADF;
+}
+
+/* sync_file_range(fd, offset, nbytes, flags): nothing to write back; Linux's checks, in order. */
+GK_SYS(sync_file_range)
+{
+	struct gk_file *f = gk_fd_get_io(p, gk_arg_fd(a, 0));
+	int64_t off = gk_arg_long(a, 1), n = gk_arg_long(a, 2);
+	uint64_t end = (uint64_t)off + (uint64_t)n;
+
+	if (!f)
+		return -EBADF;
+	if (gk_arg_uint(a, 3) & ~7u)
+		return -EINVAL;
+	if (off < 0 || (int64_t)end < 0 || end < (uint64_t)off)
+		return -EINVAL;
+	return f->type == GK_F_PIPE ? -ESPIPE : 0;
+}
+
+

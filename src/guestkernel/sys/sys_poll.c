@@ -1,0 +1,293 @@
+/*
+ * sys_poll.c - waiting for descriptors: poll, ppoll, select, pselect6.
+ *
+ * Layer src/guestkernel/sys. Pipes answer from pipe.c; host descriptors (the
+ * console, host files) are asked of the host with a zero timeout; the rest
+ * (/dev/null, /proc, tmpfs files) are always ready. With nothing ready the
+ * caller sleeps in the guest kernel (GK_WCHAN_POLL, woken by any pipe
+ * event) and its host descriptors are handed to the run loop, which wakes
+ * it when one becomes ready (console.c); its timeout is a deadline kept by
+ * timer.c. The tracer itself never blocks here.
+ *
+ * Must not: block on the host.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+
+#include "sys.h"
+
+#define NS 1000000000ULL
+#define POLL_MAX GK_NFD
+
+/*
+ * Ask the host about a batch of nh host descriptors (entries hidx[] of pfd)
+ * at once, never waiting. Returns how many are ready, or -errno; with
+ * watch, those not ready are handed to the run loop to wait on.
+ */
+static int
+poll_host(struct gk_proc *p, struct pollfd *pfd, struct pollfd *hp, const int *hidx, int nh,
+	  int watch)
+{
+	int j, ready = 0;
+
+	if (nh && poll(hp, (nfds_t)nh, 0) < 0)
+		return -errno;
+	for (j = 0; j < nh; j++) {
+		pfd[hidx[j]].revents = hp[j].revents;
+		if (hp[j].revents)
+			ready++;
+		else if (watch)
+			gk_console_watch(p->k, hp[j].fd, hp[j].events);
+	}
+	return ready;
+}
+
+/*
+ * Fill in the revents of every entry; returns how many are ready. With
+ * watch, the host descriptors of entries not ready are handed to the run
+ * loop to wait on.
+ */
+static int
+scan(struct gk_proc *p, struct pollfd *pfd, int n, int watch)
+{
+	struct pollfd hp[64];
+	int hidx[64], nh = 0, i, r, ready = 0;
+
+	for (i = 0; i < n; i++) {
+		struct gk_file *f = pfd[i].fd < 0 ? NULL : gk_fd_get_io(p, pfd[i].fd);
+
+		pfd[i].revents = 0;
+		if (pfd[i].fd < 0)
+			continue;
+		if (!f)
+			pfd[i].revents = POLLNVAL;
+		else if (f->type == GK_F_PIPE)
+			pfd[i].revents = gk_pipe_poll(f, pfd[i].events);
+		else if (f->hfd < 0)
+			pfd[i].revents = pfd[i].events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+		if (pfd[i].revents)
+			ready++;
+		if (!f || f->hfd < 0 || f->type == GK_F_PIPE)
+			continue;
+		hp[nh].fd = f->hfd;
+		hp[nh].events = pfd[i].events;
+		hidx[nh++] = i;
+		if (nh == 64) {
+			if ((r = poll_host(p, pfd, hp, hidx, nh, watch)) < 0)
+				return r;
+			ready += r;
+			nh = 0;
+		}
+	}
+	if ((r = poll_host(p, pfd, hp, hidx, nh, watch)) < 0)
+		return r;
+	return ready + r;
+}
+
+/* The temporary mask of ppoll and pselect6, for the duration of the call. */
+static int
+set_call_mask(struct gk_proc *p, uint64_t gva, uint64_t size)
+{
+	uint64_t set;
+
+	if (!gva || p->sys_rerun)
+		return 0;
+	if (size != 8)
+		return -EINVAL;
+	if (gk_copyin(p, &set, gva, 8) < 0)
+		return -EFAULT;
+	p->saved_mask = p->sigmask;
+	p->restore_mask = 1;
+	gk_sig_set_mask(p, set);
+	return 0;
+}
+
+/*
+ * Wait on pfd: ready entries, else a signal (-EINTR), else the timeout
+ * (rel_ns; UINT64_MAX forever, 0 not at all), else sleep. Returns the
+ * ready count, 0 on timeout, -EINTR or -GK_EBLOCK.
+ */
+static long
+wait_fds(struct gk_proc *p, struct pollfd *pfd, int n, uint64_t rel_ns)
+{
+	long ready = scan(p, pfd, n, 0);
+
+	if (ready != 0)
+		return ready;
+	if (gk_sig_deliverable(p))
+		return -EINTR;
+	if (rel_ns != UINT64_MAX && gk_timeout(p, rel_ns))
+		return 0;
+	ready = scan(p, pfd, n, 1);
+	if (ready != 0)
+		return ready;
+	return gk_block(p, GK_WCHAN_POLL);
+}
+
+/* What is left of the call's timeout, for ppoll, select and pselect6 to write back. */
+static uint64_t
+time_left(struct gk_proc *p, uint64_t rel_ns)
+{
+	uint64_t now = gk_now_ns(CLOCK_MONOTONIC);
+
+	if (!p->deadline)
+		return rel_ns; /* ready at once: the timeout never started */
+	return p->deadline > now ? p->deadline - now : 0;
+}
+
+static long
+do_poll(struct gk_proc *p, uint64_t gva, uint64_t nfds, uint64_t rel_ns)
+{
+	struct pollfd stackbuf[64], *pfd = stackbuf;
+	long r;
+
+	if (nfds > POLL_MAX || nfds > p->rlim[RLIMIT_NOFILE].rlim_cur)
+		return -EINVAL;
+	if (nfds > 64 && !(pfd = malloc(nfds * sizeof(*pfd))))
+		return -ENOMEM;
+	r = nfds && gk_copyin(p, pfd, gva, nfds * sizeof(*pfd)) < 0 ? -EFAULT : 0;
+	if (r == 0)
+		r = wait_fds(p, pfd, (int)nfds, rel_ns);
+	if (r >= 0 && nfds && gk_copyout(p, gva, pfd, nfds * sizeof(*pfd)) < 0)
+		r = -EFAULT;
+	if (pfd != stackbuf)
+		free(pfd);
+	return r;
+}
+
+GK_SYS(poll)
+{
+	int ms = gk_arg_int(a, 2);
+
+	return do_poll(p, gk_arg_ptr(a, 0), gk_arg_uint(a, 1),
+		       ms < 0 ? UINT64_MAX : (uint64_t)ms * 1000000ULL);
+}
+
+GK_SYS(ppoll)
+{
+	uint64_t rel = UINT64_MAX, tsp = gk_arg_ptr(a, 2);
+	long r;
+
+	if (tsp && (r = gk_timespec_in(p, tsp, &rel)) < 0)
+		return r;
+	if ((r = set_call_mask(p, gk_arg_ptr(a, 3), gk_arg_size(a, 4))) < 0)
+		return r;
+	r = do_poll(p, gk_arg_ptr(a, 0), gk_arg_uint(a, 1), rel);
+	if (r != -GK_EBLOCK && tsp && rel)
+		gk_timespec_out(p, tsp, r == 0 ? 0 : time_left(p, rel));
+	return r;
+}
+
+/*
+ * select and pselect6: the three sets become poll entries and back. A bit
+ * set for a descriptor that is not open is -EBADF.
+ */
+static long
+do_select(struct gk_proc *p, int nfds, const uint64_t *sets, uint64_t rel_ns)
+{
+	static fd_set in[3];
+	static struct pollfd pfd[FD_SETSIZE];
+	size_t bytes;
+	int fd, n = 0, k, i;
+	long r, count = 0;
+
+	if (nfds < 0)
+		return -EINVAL;
+	if (nfds > FD_SETSIZE)
+		nfds = FD_SETSIZE;
+	bytes = ((size_t)nfds + 63) / 64 * 8;
+	for (k = 0; k < 3; k++) {
+		memset(&in[k], 0, sizeof(in[k]));
+		if (sets[k] && gk_copyin(p, &in[k], sets[k], bytes) < 0)
+			return -EFAULT;
+	}
+	for (fd = 0; fd < nfds; fd++) {
+		short ev = (FD_ISSET(fd, &in[0]) ? POLLIN : 0) | (FD_ISSET(fd, &in[1]) ? POLLOUT : 0) |
+			   (FD_ISSET(fd, &in[2]) ? POLLPRI : 0);
+
+		if (!ev)
+			continue;
+		if (!gk_fd_get(p, fd))
+			return -EBADF;
+		pfd[n].fd = fd;
+		pfd[n++].events = ev;
+	}
+	r = wait_fds(p, pfd, n, rel_ns);
+	if (r < 0)
+		return r;
+	for (k = 0; k < 3; k++)
+		memset(&in[k], 0, sizeof(in[k]));
+	for (i = 0; r > 0 && i < n; i++) {
+		short rev = pfd[i].revents;
+
+		if ((pfd[i].events & POLLIN) && (rev & (POLLIN | POLLHUP | POLLERR))) {
+			FD_SET(pfd[i].fd, &in[0]);
+			count++;
+		}
+		if ((pfd[i].events & POLLOUT) && (rev & (POLLOUT | POLLERR))) {
+			FD_SET(pfd[i].fd, &in[1]);
+			count++;
+		}
+		if ((pfd[i].events & POLLPRI) && (rev & POLLPRI)) {
+			FD_SET(pfd[i].fd, &in[2]);
+			count++;
+		}
+	}
+	for (k = 0; k < 3; k++)
+		if (sets[k] && gk_copyout(p, sets[k], &in[k], bytes) < 0)
+			return -EFAULT;
+	return count;
+}
+
+GK_SYS(select)
+{
+	struct timeval tv;
+	uint64_t rel = UINT64_MAX, left, tvp = gk_arg_ptr(a, 4);
+	uint64_t sets[3] = {gk_arg_ptr(a, 1), gk_arg_ptr(a, 2), gk_arg_ptr(a, 3)};
+	long r;
+
+	if (tvp) {
+		if (gk_copyin(p, &tv, tvp, sizeof(tv)) < 0)
+			return -EFAULT;
+		/* As Linux: whole seconds in tv_usec carry over; negative is -EINVAL. */
+		if (tv.tv_sec < 0 || tv.tv_usec < 0)
+			return -EINVAL;
+		/* Past KTIME_MAX is forever, as there: no wrap into a short timeout. */
+		if ((uint64_t)tv.tv_sec >= (uint64_t)INT64_MAX / NS / 2 ||
+		    (uint64_t)tv.tv_usec >= (uint64_t)INT64_MAX / 1000 / 2)
+			rel = INT64_MAX;
+		else
+			rel = (uint64_t)tv.tv_sec * NS + (uint64_t)tv.tv_usec * 1000;
+	}
+	r = do_select(p, gk_arg_int(a, 0), sets, rel);
+	if (r >= 0 && tvp && rel) {
+		left = r == 0 ? 0 : time_left(p, rel);
+		tv.tv_sec = (time_t)(left / NS);
+		tv.tv_usec = (long)(left % NS / 1000);
+		gk_copyout(p, tvp, &tv, sizeof(tv));
+	}
+	return r;
+}
+
+GK_SYS(pselect6)
+{
+	uint64_t rel = UINT64_MAX, sig[2] = {0, 0}, tsp = gk_arg_ptr(a, 4), sigp = gk_arg_ptr(a, 5);
+	uint64_t sets[3] = {gk_arg_ptr(a, 1), gk_arg_ptr(a, 2), gk_arg_ptr(a, 3)};
+	long r;
+
+	if (tsp && (r = gk_timespec_in(p, tsp, &rel)) < 0)
+		return r;
+	if (sigp && gk_copyin(p, sig, sigp, sizeof(sig)) < 0)
+		return -EFAULT;
+	if ((r = set_call_mask(p, sig[0], sig[1])) < 0)
+		return r;
+	r = do_select(p, gk_arg_int(a, 0), sets, rel);
+	if (r >= 0 && tsp && rel)
+		gk_timespec_out(p, tsp, r == 0 ? 0 : time_left(p, rel));
+	return r;
+}

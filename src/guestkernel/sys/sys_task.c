@@ -1,0 +1,348 @@
+/*
+ * sys_task.c - syscalls on processes and pipes: fork, vfork, clone, wait4,
+ * waitid, process groups and sessions, pipe, pipe2.
+ *
+ * Layer src/guestkernel/sys. Argument checking; the mechanism is in fork.c,
+ * proc.c and pipe.c. Threads (CLONE_VM without CLONE_VFORK, CLONE_THREAD)
+ * are not offered yet: clone says -EINVAL and clone3 -ENOSYS, so that libc
+ * falls back to clone.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include "sys.h"
+
+static long
+do_clone(struct gk_proc *p, uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid,
+	 uint64_t tls)
+{
+	const uint64_t ok = 0xff | CLONE_VM | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID |
+			    CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID;
+	struct gk_proc *c;
+	int err, pid;
+
+	if (flags & ~ok)
+		return -EINVAL;
+	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
+		return -EINVAL;
+	/* Linux sets the TLS as arch_prctl(ARCH_SET_FS) would: EPERM past TASK_SIZE_MAX. */
+	if ((flags & CLONE_SETTLS) && tls >= GK_TASK_SIZE)
+		return -EPERM;
+	c = gk_proc_fork(p,
+			 ((flags & CLONE_VFORK) ? GK_FORK_VFORK : 0) |
+			     ((flags & CLONE_VM) ? GK_FORK_VM : 0),
+			 &err);
+	if (!c)
+		return err;
+	pid = c->gpid;
+	if (newsp)
+		c->regs.rsp = newsp;
+	if (flags & CLONE_SETTLS)
+		c->regs.fs_base = tls;
+	if (flags & CLONE_CHILD_CLEARTID)
+		c->clear_tid = ctid;
+	c->exit_signal = (int)(flags & 0xff);
+	if (flags & CLONE_CHILD_SETTID)
+		gk_copyout(c, ctid, &pid, sizeof(pid));
+	if (flags & CLONE_PARENT_SETTID)
+		gk_copyout(p, ptid, &pid, sizeof(pid));
+	return pid;
+}
+
+GK_SYS(fork)
+{
+	return do_clone(p, SIGCHLD, 0, 0, 0, 0);
+}
+
+GK_SYS(vfork)
+{
+	return do_clone(p, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
+}
+
+/*
+ * x86-64 order: flags, newsp, parent_tid, child_tid, tls. flags is unsigned
+ * long, but Linux keeps only its low 32 bits (lower_32_bits in the legacy
+ * clone path), so a high half is ignored, not EINVAL.
+ */
+GK_SYS(clone)
+{
+	return do_clone(p, (uint32_t)gk_arg_ulong(a, 0), gk_arg_ulong(a, 1), gk_arg_ptr(a, 2),
+			gk_arg_ptr(a, 3), gk_arg_ulong(a, 4));
+}
+
+/* Does child c of p match wait4's pid argument? */
+static int
+wait_match(const struct gk_proc *p, const struct gk_proc *c, int pid)
+{
+	if (c->parent != p)
+		return 0;
+	if (pid > 0)
+		return c->gpid == pid;
+	if (pid == -1)
+		return 1;
+	if (pid == 0)
+		return c->pgid == p->pgid;
+	return c->pgid == -pid;
+}
+
+/*
+ * A child matching pid with something to report: it exited (a zombie), or
+ * with WUNTRACED/WSTOPPED it stopped, or with WCONTINUED it continued, and
+ * the parent has not been told yet. NULL with *ret: -ECHILD (no such
+ * child), 0 (WNOHANG and nothing to report) or -GK_EBLOCK (asleep until
+ * there is).
+ */
+static struct gk_proc *
+find_zombie(struct gk_proc *p, int pid, int options, long *ret)
+{
+	struct gk_proc *c;
+	int any = 0;
+
+	for (c = p->k->procs; c; c = c->next) {
+		if (!wait_match(p, c, pid))
+			continue;
+		any = 1;
+		if (c->state == GK_P_ZOMBIE && (options & WEXITED))
+			return c;
+		if (c->state != GK_P_ZOMBIE && (options & WUNTRACED) && c->report_stop)
+			return c;
+		if (c->state != GK_P_ZOMBIE && (options & WCONTINUED) && c->report_cont)
+			return c;
+	}
+	if (!any)
+		*ret = -ECHILD;
+	else if (options & WNOHANG)
+		*ret = 0;
+	else
+		*ret = gk_block(p, p);
+	return NULL;
+}
+
+GK_SYS(wait4)
+{
+	int pid = gk_arg_int(a, 0), options = gk_arg_int(a, 2), st;
+	struct rusage ru;
+	struct gk_proc *c;
+	long ret;
+
+	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD))
+		return -EINVAL;
+	if (pid == INT32_MIN)
+		return -ESRCH;
+	c = find_zombie(p, pid, options | WEXITED, &ret);
+	if (!c)
+		return ret;
+	if (c->state != GK_P_ZOMBIE && c->report_stop)
+		st = (c->stop_sig << 8) | 0x7f;
+	else if (c->state != GK_P_ZOMBIE)
+		st = 0xffff;
+	else
+		st = c->wstatus;
+	if (gk_arg_ptr(a, 1) && gk_copyout(p, gk_arg_ptr(a, 1), &st, sizeof(st)) < 0)
+		return -EFAULT;
+	if (gk_arg_ptr(a, 3)) {
+		memset(&ru, 0, sizeof(ru));
+		if (gk_copyout(p, gk_arg_ptr(a, 3), &ru, sizeof(ru)) < 0)
+			return -EFAULT;
+	}
+	pid = c->gpid;
+	if (c->state != GK_P_ZOMBIE)
+		c->report_stop = c->report_cont = 0;
+	else
+		gk_proc_reap(c);
+	return pid;
+}
+
+/* The part of siginfo_t waitid fills: 128 bytes in all. */
+struct wait_siginfo {
+	int32_t signo, err, code, pad;
+	int32_t pid;
+	uint32_t uid;
+	int32_t status;
+	uint8_t rest[100];
+};
+
+GK_SYS(waitid)
+{
+	int idtype = gk_arg_int(a, 0), id = gk_arg_int(a, 1), options = gk_arg_int(a, 3), pid;
+	struct wait_siginfo si;
+	struct rusage ru;
+	struct gk_proc *c;
+	long ret;
+
+	if (options & ~(WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT | __WALL |
+			__WCLONE | __WNOTHREAD))
+		return -EINVAL;
+	if (!(options & (WEXITED | WSTOPPED | WCONTINUED)))
+		return -EINVAL;
+	switch (idtype) {
+	case P_ALL:
+		pid = -1;
+		break;
+	case P_PID:
+		if (id <= 0)
+			return -EINVAL;
+		pid = id;
+		break;
+	case P_PGID:
+		if (id < 0)
+			return -EINVAL;
+		pid = id ? -id : 0;
+		break;
+	default:
+		return -EINVAL;
+	}
+	memset(&si, 0, sizeof(si));
+	c = find_zombie(p, pid, options, &ret);
+	if (!c) {
+		if (ret == 0 && gk_arg_ptr(a, 2) && gk_copyout(p, gk_arg_ptr(a, 2), &si, sizeof(si)) < 0)
+			return -EFAULT;
+		return ret;
+	}
+	si.signo = SIGCHLD;
+	si.pid = c->gpid;
+	si.uid = p->k->uid;
+	if (c->state != GK_P_ZOMBIE && c->report_stop) {
+		si.code = CLD_STOPPED;
+		si.status = c->stop_sig;
+	} else if (c->state != GK_P_ZOMBIE) {
+		si.code = CLD_CONTINUED;
+		si.status = SIGCONT;
+	} else if (WIFEXITED(c->wstatus)) {
+		si.code = CLD_EXITED;
+		si.status = WEXITSTATUS(c->wstatus);
+	} else {
+		si.code = WCOREDUMP(c->wstatus) ? CLD_DUMPED : CLD_KILLED;
+		si.status = WTERMSIG(c->wstatus);
+	}
+	if (gk_arg_ptr(a, 2) && gk_copyout(p, gk_arg_ptr(a, 2), &si, sizeof(si)) < 0)
+		return -EFAULT;
+	if (gk_arg_ptr(a, 4)) {
+		memset(&ru, 0, sizeof(ru));
+		if (gk_copyout(p, gk_arg_ptr(a, 4), &ru, sizeof(ru)) < 0)
+			return -EFAULT;
+	}
+	if (options & WNOWAIT)
+		return 0;
+	if (c->state != GK_P_ZOMBIE)
+		c->report_stop = c->report_cont = 0;
+	else
+		gk_proc_reap(c);
+	return 0;
+}
+
+/* pid as the process calls take it: 0 is the caller. */
+static struct gk_proc *
+proc_arg(struct gk_proc *p, int pid)
+{
+	if (pid == 0)
+		return p;
+	if (pid < 0)
+		return NULL;
+	return gk_proc_find(p->k, pid);
+}
+
+GK_SYS(getpgrp)
+{
+	return p->pgid;
+}
+
+GK_SYS(getpgid)
+{
+	struct gk_proc *t = proc_arg(p, gk_arg_int(a, 0));
+
+	return t ? t->pgid : -ESRCH;
+}
+
+GK_SYS(getsid)
+{
+	struct gk_proc *t = proc_arg(p, gk_arg_int(a, 0));
+
+	return t ? t->sid : -ESRCH;
+}
+
+/* setpgid: the caller or one of its children, into a group of the caller's session. */
+GK_SYS(setpgid)
+{
+	struct gk_proc *t = proc_arg(p, gk_arg_int(a, 0)), *q;
+	int pgid = gk_arg_int(a, 1);
+
+	if (pgid < 0)
+		return -EINVAL;
+	if (!t || (t != p && t->parent != p))
+		return -ESRCH;
+	if (t->sid != p->sid)
+		return -EPERM;
+	if (t->sid == t->gpid)
+		return -EPERM; /* a session leader stays in its group */
+	if (pgid == 0)
+		pgid = t->gpid;
+	if (pgid != t->gpid) {
+		for (q = p->k->procs; q; q = q->next)
+			if (q->pgid == pgid && q->sid == p->sid && q->state != GK_P_ZOMBIE)
+				break;
+		if (!q)
+			return -EPERM;
+	}
+	t->pgid = pgid;
+	return 0;
+}
+
+GK_SYS(setsid)
+{
+	struct gk_proc *q;
+
+	for (q = p->k->procs; q; q = q->next)
+		if (q->pgid == p->gpid)
+			return -EPERM;
+	p->sid = p->pgid = p->gpid;
+	return p->gpid;
+}
+
+static long
+do_pipe(struct gk_proc *p, uint64_t gva, int flags)
+{
+	struct gk_file *r, *w;
+	int fds[2], err, cloexec = (flags & O_CLOEXEC) != 0;
+
+	if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
+		return -EINVAL;
+	err = gk_pipe_new(p->k, &r, &w);
+	if (err < 0)
+		return err;
+	r->flags |= flags & O_NONBLOCK;
+	w->flags |= flags & O_NONBLOCK;
+	fds[0] = gk_fd_install(p->fdt, r, 0, cloexec);
+	if (fds[0] < 0) {
+		gk_file_unref(r);
+		gk_file_unref(w);
+		return fds[0];
+	}
+	fds[1] = gk_fd_install(p->fdt, w, 0, cloexec);
+	if (fds[1] < 0) {
+		gk_fd_close(p->fdt, fds[0]);
+		gk_file_unref(w);
+		return fds[1];
+	}
+	if (gk_copyout(p, gva, fds, sizeof(fds)) < 0) {
+		gk_fd_close(p->fdt, fds[0]);
+		gk_fd_close(p->fdt, fds[1]);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+GK_SYS(pipe)
+{
+	return do_pipe(p, gk_arg_ptr(a, 0), 0);
+}
+
+GK_SYS(pipe2)
+{
+	return do_pipe(p, gk_arg_ptr(a, 0), gk_arg_int(a, 1));
+}
