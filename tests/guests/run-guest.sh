@@ -34,7 +34,8 @@ highbits hostlimits
 res_pipesize res_pipefill res_sparse res_maptmp res_maphost res_bigdir res_nofile
 stackgrow shmanon vmtop mremap mapcount mapscatter
 res_deepdir res_pipeuser res_openmany res_procmaps res_tmpexec
-vsyscall opath"
+vsyscall opath
+rename_cwd rename_cwd-bind dotdot dotdot-bind"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -130,11 +131,13 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/uvk-guest.XXXXXX") || die "mktemp failed"
 chmod 755 "$work"
 fixture=
 marker=
+bind=
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
     rm -rf "$work"
     [ -z "$fixture" ] || rm -rf "$fixture"
     [ -z "$marker" ] || rm -f "/tmp/$marker"
+    [ -z "$bind" ] || rm -rf "$bind"
     [ -z "${stage:-}" ] || rm -rf "$stage"
 }
 trap cleanup EXIT
@@ -167,8 +170,9 @@ launch() {
 }
 
 # guest [UVK-OPTION...] -- PROGRAM [ARG...] - run PROGRAM under uvk with the
-# options or, natively, without them: -E NAME=VALUE becomes env NAME=VALUE
-# and -m SIZE, which has no native counterpart, is dropped.
+# options or, natively, without them: -E NAME=VALUE becomes env NAME=VALUE;
+# -m SIZE, which has no native counterpart, is dropped, and so is --bind DIR
+# (the same path on both sides: natively the host directory itself).
 guest() {
     if [ "$runner" = native ]; then
         n=$#
@@ -181,7 +185,7 @@ guest() {
             if [ $opts = 1 ]; then
                 case $a in
                 -E) ;;
-                -m) shift; i=$((i + 1)) ;;
+                -m | --bind) shift; i=$((i + 1)) ;;
                 --) opts=0 ;;
                 *) set -- "$@" "$a" ;;
                 esac
@@ -645,6 +649,25 @@ mremap)
     guest -- "$prog"
     passed t_mremap && result=0
     ;;
+
+rename_cwd | rename_cwd-bind | dotdot | dotdot-bind)
+    # In the guest's /tmp, or in a fresh host directory given to uvk with
+    # --bind at the same path (natively that directory itself); outside
+    # /tmp, physical path (getcwd() is compared with it), owned by whoever
+    # runs the program.
+    name=t_${case%-bind}
+    if [ "$case" = "${case%-bind}" ]; then
+        guest -- "$prog" /tmp
+    else
+        bind=$(mktemp -d "$(dirname "$prog")/bind.XXXXXX") || die "mktemp failed"
+        bind=$(cd -P "$bind" && pwd -P)
+        chmod 755 "$bind"
+        [ $unpriv = 0 ] || chown "$uid:$gid" "$bind" || die "cannot chown $bind"
+        guest --bind "$bind" -- "$prog" "$bind"
+    fi
+    passed "$name" && result=0
+    ;;
+
 esac
 
 if [ $result = 0 ]; then
