@@ -35,7 +35,7 @@ res_pipesize res_pipefill res_sparse res_maptmp res_maphost res_bigdir res_nofil
 stackgrow shmanon vmtop mremap mapcount mapscatter
 res_deepdir res_pipeuser res_openmany res_procmaps res_tmpexec
 vsyscall opath
-rename_cwd rename_cwd-bind dotdot dotdot-bind"
+rename_cwd rename_cwd-bind dotdot dotdot-bind hostlink"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -132,12 +132,14 @@ chmod 755 "$work"
 fixture=
 marker=
 bind=
+hostdir=
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
     rm -rf "$work"
     [ -z "$fixture" ] || rm -rf "$fixture"
     [ -z "$marker" ] || rm -f "/tmp/$marker"
     [ -z "$bind" ] || rm -rf "$bind"
+    [ -z "$hostdir" ] || rm -rf "$hostdir"
     [ -z "${stage:-}" ] || rm -rf "$stage"
 }
 trap cleanup EXIT
@@ -666,6 +668,44 @@ rename_cwd | rename_cwd-bind | dotdot | dotdot-bind)
         guest --bind "$bind" -- "$prog" "$bind"
     fi
     passed "$name" && result=0
+    ;;
+
+hostlink)
+    # Symlinks in a host directory outside /tmp that point into /tmp/NAME:
+    # absolute to a file and to the directory, and relative, climbing to the
+    # root first. The host's /tmp/NAME/f holds a decoy: natively the program
+    # overwrites it and the links reach it; under uvk they must reach the
+    # guest's /tmp, and the host's file stays as it was, with no "new" next
+    # to it.
+    fixture=$(mktemp -d "$(dirname "$prog")/hostlink.XXXXXX") || die "mktemp failed"
+    chmod 755 "$fixture"
+    fixture=$(cd -P "$fixture" && pwd -P)
+    name=uvk_hl.$$.$(date +%s)
+    hostdir=/tmp/$name
+    rm -rf "$hostdir"
+    mkdir "$hostdir" || die "cannot make $hostdir"
+    printf decoy >"$hostdir/f" || die "cannot write $hostdir/f"
+    [ $unpriv = 0 ] || chown -R "$uid:$gid" "$hostdir" || die "cannot chown $hostdir"
+    # One ../ per component of the fixture's path reaches the root.
+    up=$(printf '%s\n' "$fixture" | sed 's|/[^/]*|../|g')
+    if ! { ln -s "$hostdir/f" "$fixture/flink" && ln -s "$hostdir" "$fixture/dlink" &&
+        ln -s "${up}tmp/$name/f" "$fixture/rlink"; }; then
+        die "cannot make the links"
+    fi
+    guest -- "$prog" "$fixture" "$name"
+    passed t_hostlink && result=0
+    left=$(cat "$hostdir/f")
+    if [ "$runner" = native ]; then
+        if [ "$left" = decoy ] || [ ! -e "$hostdir/new" ]; then
+            say "FAIL: natively the program did not change the host's $hostdir"
+            result=1
+        fi
+    elif [ "$left" != decoy ] || [ -e "$hostdir/new" ]; then
+        say "FAIL: the guest reached the host's $hostdir (f holds '$left')"
+        result=1
+    else
+        say "the host's $hostdir was left alone"
+    fi
     ;;
 
 esac
