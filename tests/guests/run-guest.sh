@@ -35,7 +35,7 @@ res_pipesize res_pipefill res_sparse res_maptmp res_maphost res_bigdir res_nofil
 stackgrow shmanon vmtop mremap mapcount mapscatter
 res_deepdir res_pipeuser res_openmany res_procmaps res_tmpexec
 vsyscall opath
-rename_cwd rename_cwd-bind dotdot dotdot-bind hostlink"
+rename_cwd rename_cwd-bind dotdot dotdot-bind hostlink bigpipe"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -708,6 +708,10 @@ hostlink)
     fi
     ;;
 
+bigpipe)
+    guest -- "$prog"
+    passed t_bigpipe && result=0
+    ;;
 esac
 
 if [ $result = 0 ]; then
