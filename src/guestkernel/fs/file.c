@@ -301,7 +301,7 @@ gk_file_writev(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, in
 	case GK_F_CONSOLE:
 		r = off < 0 ? writev(f->hfd, iov, n) : pwritev(f->hfd, iov, n, off);
 		if (r < 0 && errno == EPIPE)
-			gk_sig_kill(p, SIGPIPE, SI_USER, p->gpid);
+			gk_sig_kill(p, SIGPIPE, SI_USER, p->tg->gpid);
 		return r < 0 ? -errno : r;
 	case GK_F_NULL:
 	case GK_F_ZERO:
@@ -428,8 +428,8 @@ set_fg_pgrp(struct gk_proc *p, int pgrp)
 	if (pgrp < 0)
 		return -EINVAL;
 	for (q = p->k->procs; q; q = q->next) {
-		if (q->pgid == pgrp && q->state != GK_P_ZOMBIE) {
-			if (q->sid != p->sid)
+		if (q->tg->pgid == pgrp && q->state != GK_P_ZOMBIE) {
+			if (q->tg->sid != p->tg->sid)
 				return -EPERM;
 			p->k->fg_pgrp = pgrp;
 			return 0;
@@ -487,7 +487,7 @@ gk_file_ioctl(struct gk_proc *p, struct gk_file *f, unsigned long cmd, uint64_t 
 			return -EFAULT;
 		return set_fg_pgrp(p, pgrp);
 	case TIOCGSID:
-		return gk_copyout(p, arg, &p->k->init->sid, sizeof(pgrp));
+		return gk_copyout(p, arg, &p->k->init->tg->sid, sizeof(pgrp));
 	case TIOCSCTTY:
 	case TIOCNOTTY:
 		return 0;

@@ -425,20 +425,20 @@ do_exec(struct gk_proc *p, const char *gpath, char *const *argv, char *const *en
 		goto out;
 	}
 	gk_vm_free(old);
-	p->arg_start = args[0];
-	p->env_start = args[1];
-	p->env_end = args[2];
-	free(p->exe);
-	p->exe = strdup(path.gpath);
-	snprintf(p->comm, sizeof(p->comm), "%s", strrchr(path.gpath, '/') + 1);
+	p->tg->arg_start = args[0];
+	p->tg->env_start = args[1];
+	p->tg->env_end = args[2];
+	free(p->tg->exe);
+	p->tg->exe = strdup(path.gpath);
+	snprintf(p->tg->comm, sizeof(p->tg->comm), "%s", strrchr(path.gpath, '/') + 1);
 	memset(&p->regs, 0, sizeof(p->regs));
 	p->regs.rip = entry;
 	p->regs.rsp = sp;
 	p->regs.rflags = 0x202;
 	gk_fd_close_on_exec(p->fdt);
 	for (i = 1; i < GK_NSIG; i++) {
-		if (p->sigact[i].handler != (uint64_t)SIG_IGN)
-			memset(&p->sigact[i], 0, sizeof(p->sigact[i]));
+		if (p->sighand->action[i].handler != (uint64_t)SIG_IGN)
+			memset(&p->sighand->action[i], 0, sizeof(p->sighand->action[i]));
 	}
 	/* The new image has no alternate stack and no POSIX timers; the mask stays. */
 	p->ss_sp = p->ss_size = 0;

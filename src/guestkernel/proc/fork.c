@@ -82,9 +82,9 @@ gk_proc_fork(struct gk_proc *p, int how, int *ret_err)
 		goto out_free;
 	}
 	c->fdt = gk_fdt_dup(p->fdt);
-	c->cwd = strdup(p->cwd);
-	c->exe = strdup(p->exe);
-	if (!c->fdt || !c->cwd || !c->exe) {
+	c->fs->cwd = strdup(p->fs->cwd);
+	c->tg->exe = strdup(p->tg->exe);
+	if (!c->fdt || !c->fs->cwd || !c->tg->exe) {
 		*ret_err = -ENOMEM;
 		goto out_free;
 	}
@@ -92,13 +92,13 @@ gk_proc_fork(struct gk_proc *p, int how, int *ret_err)
 		uvk_vmspace_set_fpstate(c->vm->vms, &fork_fp);
 	c->regs = p->regs;
 	c->regs.rax = 0;
-	c->umask = p->umask;
-	memcpy(c->comm, p->comm, sizeof(c->comm));
-	c->arg_start = p->arg_start;
-	c->env_start = p->env_start;
-	c->env_end = p->env_end;
-	memcpy(c->rlim, p->rlim, sizeof(c->rlim));
-	memcpy(c->sigact, p->sigact, sizeof(c->sigact));
+	c->fs->umask = p->fs->umask;
+	memcpy(c->tg->comm, p->tg->comm, sizeof(c->tg->comm));
+	c->tg->arg_start = p->tg->arg_start;
+	c->tg->env_start = p->tg->env_start;
+	c->tg->env_end = p->tg->env_end;
+	memcpy(c->tg->rlim, p->tg->rlim, sizeof(c->tg->rlim));
+	memcpy(c->sighand->action, p->sighand->action, sizeof(c->sighand->action));
 	c->sigmask = p->sigmask;
 	c->ss_sp = p->ss_sp;
 	c->ss_size = p->ss_size;

@@ -57,14 +57,14 @@ gk_proc_alloc(struct gk_kernel *k, struct gk_proc *parent)
 	if (k->next_pid == 0)
 		k->next_pid = 1;
 	p->k = k;
-	p->gpid = alloc_pid(k);
-	p->parent = parent;
-	p->gppid = parent ? parent->gpid : 0;
-	p->pgid = parent ? parent->pgid : p->gpid;
-	p->sid = parent ? parent->sid : p->gpid;
+	p->tg->gpid = alloc_pid(k);
+	p->tg->parent = parent;
+	p->tg->gppid = parent ? parent->tg->gpid : 0;
+	p->tg->pgid = parent ? parent->tg->pgid : p->tg->gpid;
+	p->tg->sid = parent ? parent->tg->sid : p->tg->gpid;
 	p->state = GK_P_RUN;
-	p->exit_signal = SIGCHLD;
-	p->start_ns = gk_now_ns(CLOCK_MONOTONIC);
+	p->tg->exit_signal = SIGCHLD;
+	p->tg->start_ns = gk_now_ns(CLOCK_MONOTONIC);
 	p->next = k->procs;
 	k->procs = p;
 	k->nprocs++;
@@ -77,7 +77,7 @@ gk_proc_find(struct gk_kernel *k, int gpid)
 	struct gk_proc *p;
 
 	for (p = k->procs; p; p = p->next)
-		if (p->gpid == gpid)
+		if (p->tg->gpid == gpid)
 			return p;
 	return NULL;
 }
@@ -114,25 +114,25 @@ gk_proc_release(struct gk_proc *p)
 	struct gk_proc *c;
 	int orphan_zombie = 0, autoreap;
 
-	if (p->released)
+	if (p->tg->released)
 		return 0;
-	p->released = 1;
+	p->tg->released = 1;
 	p->state = GK_P_ZOMBIE;
 	p->insys = 0;
 	gk_vfork_release(p);
 	for (c = k->procs; c; c = c->next) {
 		if (c->vfork_parent == p)
 			c->vfork_parent = NULL;
-		if (c->parent != p)
+		if (c->tg->parent != p)
 			continue;
-		c->parent = k->init != p ? k->init : NULL;
-		c->gppid = c->parent ? c->parent->gpid : 0;
+		c->tg->parent = k->init != p ? k->init : NULL;
+		c->tg->gppid = c->tg->parent ? c->tg->parent->tg->gpid : 0;
 		/*
 		 * The exit signal a clone asked for was meant for p: pid 1
 		 * gets SIGCHLD, as Linux's reparent_leader() does. Kept, a
 		 * clone with CSIGNAL = SIGHUP would kill pid 1 when it ends.
 		 */
-		c->exit_signal = SIGCHLD;
+		c->tg->exit_signal = SIGCHLD;
 		if (c->state == GK_P_ZOMBIE)
 			orphan_zombie = 1;
 	}
@@ -141,15 +141,15 @@ gk_proc_release(struct gk_proc *p)
 	gk_fdt_free(p->fdt);
 	p->fdt = NULL;
 	gk_sig_flush(p);
-	p->stopped = 0;
-	p->it_real_next = 0;
-	free(p->ptimers);
-	p->ptimers = NULL;
+	p->tg->stopped = 0;
+	p->tg->it_real_next = 0;
+	free(p->tg->ptimers);
+	p->tg->ptimers = NULL;
 	if (orphan_zombie && k->init && k->init != p)
 		gk_wake(k, k->init);
 	autoreap = gk_sig_child_exit(p);
-	if (p->parent)
-		gk_wake(k, p->parent);
+	if (p->tg->parent)
+		gk_wake(k, p->tg->parent);
 	return autoreap;
 }
 
@@ -171,10 +171,10 @@ gk_proc_free(struct gk_proc *p)
 	gk_vm_free(p->vm);
 	gk_fdt_free(p->fdt);
 	gk_sig_flush(p);
-	free(p->ptimers);
+	free(p->tg->ptimers);
 	free(p->vfork_fp);
-	free(p->cwd);
-	free(p->exe);
+	free(p->fs->cwd);
+	free(p->tg->exe);
 	free(p);
 }
 
@@ -183,6 +183,6 @@ void
 gk_proc_reap(struct gk_proc *p)
 {
 	if (p->state != GK_P_ZOMBIE)
-		gk_panic(__func__, "pid %d is not a zombie", p->gpid);
+		gk_panic(__func__, "pid %d is not a zombie", p->tg->gpid);
 	gk_proc_free(p);
 }
