@@ -77,11 +77,11 @@ proc_new(struct gk_kernel *k, const struct gk_config *cfg, mode_t umask_)
 
 	if (!p)
 		return NULL;
-	p->fs->umask = umask_;
-	p->fs->cwd = strdup("/");
+	p->fs = gk_fsctx_new("/", umask_);
+	p->sighand = gk_sighand_new();
 	p->tg->exe = strdup("");
 	p->fdt = gk_fdt_new();
-	if (!p->fs->cwd || !p->tg->exe || !p->fdt)
+	if (!p->fs || !p->sighand || !p->tg->exe || !p->fdt)
 		return NULL;
 	for (i = 0; i < RLIM_NLIMITS; i++)
 		getrlimit(i, &p->tg->rlim[i]);
@@ -228,6 +228,11 @@ gk_run(const struct gk_config *cfg)
 		goto out;
 	}
 	k->kmem_max = k->pa->npages * GK_PAGE / GK_KMEM_DIV;
+	k->fp_scratch = aligned_alloc(64, sizeof(*k->fp_scratch));
+	if (!k->fp_scratch) {
+		fprintf(stderr, "uvk: out of memory\n");
+		goto out;
+	}
 	if (gk_vfs_init(k, cfg) < 0)
 		goto out;
 	if ((err = gk_console_init(k)) < 0) {
@@ -322,6 +327,7 @@ out:
 	if (k->pa)
 		gk_palloc_fini(k->pa);
 	free(k->pa);
+	free(k->fp_scratch);
 	uvk_pmem_free(k->pm);
 	free(k);
 	umask(um);

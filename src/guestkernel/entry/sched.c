@@ -206,6 +206,10 @@ run_proc(struct gk_proc *p)
 			return;
 		if (!host_loadable(p))
 			return;
+		if (gk_task_fp_load(p) < 0) {
+			gk_proc_kill(p, SIGKILL, "no memory to switch FPU state");
+			return;
+		}
 		t0 = gk_now_ns(CLOCK_MONOTONIC);
 		err = uvk_vmspace_run(p->vm->vms, &p->regs, &t);
 		gk_cpu_account(p, gk_now_ns(CLOCK_MONOTONIC) - t0);

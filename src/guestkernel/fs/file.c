@@ -84,8 +84,18 @@ gk_fdt_new(void)
 {
 	struct gk_fdtable *fdt = calloc(1, sizeof(struct gk_fdtable));
 
-	if (fdt)
+	if (fdt) {
+		fdt->refs = 1;
 		fdt->limit = GK_NFD;
+	}
+	return fdt;
+}
+
+/* gk_fdt_ref - one more task uses fdt (clone with CLONE_FILES). */
+struct gk_fdtable *
+gk_fdt_ref(struct gk_fdtable *fdt)
+{
+	fdt->refs++;
 	return fdt;
 }
 
@@ -99,12 +109,13 @@ gk_fdt_set_limit(struct gk_fdtable *fdt, uint64_t nofile)
 	fdt->limit = nofile < GK_NFD ? (int)nofile : GK_NFD;
 }
 
+/* gk_fdt_free - drop a use of fdt; the last one closes every descriptor. NULL is fine. */
 void
 gk_fdt_free(struct gk_fdtable *fdt)
 {
 	int i;
 
-	if (!fdt)
+	if (!fdt || --fdt->refs > 0)
 		return;
 	for (i = 0; i < GK_NFD; i++)
 		gk_file_unref(fdt->f[i]);

@@ -136,7 +136,8 @@ lookup_proc_real(struct gk_proc *p, char **c, int n, int follow, struct node *nd
 		if (n > 2)
 			return -ENOTDIR;
 		nd->mode = S_IFLNK | 0777;
-		snprintf(nd->link, sizeof(nd->link), "%s", c[1][0] == 'e' ? p->tg->exe : p->fs->cwd);
+		snprintf(nd->link, sizeof(nd->link), "%s",
+			 c[1][0] == 'e' ? p->tg->exe : p->fs->cwd);
 		return 0;
 	}
 	if (strcmp(c[1], "fd") == 0) {
@@ -462,8 +463,8 @@ render_file(struct gk_proc *p, const char *name, struct sbuf *b)
 		    b,
 		    "Name:\t%s\nState:\tR (running)\nPid:\t%d\nPPid:\t%d\nUid:\t%d\t%d\t%d\t%d\n"
 		    "Gid:\t%d\t%d\t%d\t%d\nVmRSS:\t%llu kB\nThreads:\t1\n",
-		    p->tg->comm, p->tg->gpid, p->tg->gppid, k->uid, k->uid, k->uid, k->uid, k->gid, k->gid,
-		    k->gid, k->gid, (unsigned long long)(p->vm->pages * kb));
+		    p->tg->comm, p->tg->gpid, p->tg->gppid, k->uid, k->uid, k->uid, k->uid, k->gid,
+		    k->gid, k->gid, k->gid, (unsigned long long)(p->vm->pages * kb));
 	}
 }
 

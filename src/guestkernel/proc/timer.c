@@ -141,7 +141,8 @@ gk_timers_run(struct gk_kernel *k, uint64_t now)
 			}
 		}
 		if (p->tg->it_real_next && p->tg->it_real_next <= now) {
-			p->tg->it_real_next = rearm(p->tg->it_real_next, p->tg->it_real_interval, now, &missed);
+			p->tg->it_real_next =
+			    rearm(p->tg->it_real_next, p->tg->it_real_interval, now, &missed);
 			gk_sig_kill(p, SIGALRM, SI_KERNEL, 0);
 		}
 		next = earliest(next, p->tg->it_real_next);

@@ -3,9 +3,10 @@
  * waitid, process groups and sessions, pipe, pipe2.
  *
  * Layer src/guestkernel/sys. Argument checking; the mechanism is in fork.c,
- * proc.c and pipe.c. Threads (CLONE_VM without CLONE_VFORK, CLONE_THREAD)
- * are not offered yet: clone says -EINVAL and clone3 -ENOSYS, so that libc
- * falls back to clone.
+ * proc.c and pipe.c. clone shares the address space, descriptor table,
+ * root/cwd/umask and signal handlers as its flags say (fork.c). Threads
+ * (CLONE_VM without CLONE_VFORK, CLONE_THREAD) are not offered yet: clone
+ * says -EINVAL and clone3 -ENOSYS, so that libc falls back to clone.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,15 +18,29 @@
 
 #include "sys.h"
 
+/*
+ * clone without CLONE_THREAD: a new process sharing with p what the flags
+ * name. Linux's own EINVAL combinations come first (copy_process: root or
+ * not, the same answer); then what uvk does not offer yet, a thread (or
+ * CLONE_VM without CLONE_VFORK, which only threads need), is EINVAL too.
+ */
 static long
 do_clone(struct gk_proc *p, uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid,
 	 uint64_t tls)
 {
-	const uint64_t ok = 0xff | CLONE_VM | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID |
-			    CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID;
+	const uint64_t ok = 0xff | CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_FS | CLONE_SIGHAND |
+			    CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID |
+			    CLONE_CHILD_CLEARTID;
 	struct gk_proc *c;
 	int err, pid;
 
+	if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS) ||
+	    (flags & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS))
+		return -EINVAL;
+	if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+		return -EINVAL;
+	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+		return -EINVAL;
 	if (flags & ~ok)
 		return -EINVAL;
 	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
@@ -33,10 +48,7 @@ do_clone(struct gk_proc *p, uint64_t flags, uint64_t newsp, uint64_t ptid, uint6
 	/* Linux sets the TLS as arch_prctl(ARCH_SET_FS) would: EPERM past TASK_SIZE_MAX. */
 	if ((flags & CLONE_SETTLS) && tls >= GK_TASK_SIZE)
 		return -EPERM;
-	c = gk_proc_fork(p,
-			 ((flags & CLONE_VFORK) ? GK_FORK_VFORK : 0) |
-			     ((flags & CLONE_VM) ? GK_FORK_VM : 0),
-			 &err);
+	c = gk_proc_fork(p, flags, &err);
 	if (!c)
 		return err;
 	pid = c->tg->gpid;
@@ -284,7 +296,8 @@ GK_SYS(setpgid)
 		pgid = t->tg->gpid;
 	if (pgid != t->tg->gpid) {
 		for (q = p->k->procs; q; q = q->next)
-			if (q->tg->pgid == pgid && q->tg->sid == p->tg->sid && q->state != GK_P_ZOMBIE)
+			if (q->tg->pgid == pgid && q->tg->sid == p->tg->sid &&
+			    q->state != GK_P_ZOMBIE)
 				break;
 		if (!q)
 			return -EPERM;

@@ -119,7 +119,10 @@ itimer_get(struct gk_proc *p, int which, struct k_itimerval *v)
 
 	switch (which) {
 	case ITIMER_REAL:
-		left = p->tg->it_real_next > now ? p->tg->it_real_next - now : p->tg->it_real_next ? 1 : 0;
+		if (p->tg->it_real_next > now)
+			left = p->tg->it_real_next - now;
+		else if (p->tg->it_real_next)
+			left = 1; /* due, not fired yet */
 		interval = p->tg->it_real_interval;
 		break;
 	case ITIMER_VIRTUAL:
