@@ -34,7 +34,7 @@ highbits hostlimits
 res_pipesize res_pipefill res_sparse res_maptmp res_maphost res_bigdir res_nofile
 stackgrow shmanon vmtop mremap mapcount mapscatter
 res_deepdir res_pipeuser res_openmany res_procmaps res_tmpexec
-vsyscall opath
+vsyscall opath clonefl
 rename_cwd rename_cwd-bind dotdot dotdot-bind hostlink bigpipe"
 
 say() { printf '%s\n' "run-guest: $*"; }
@@ -607,6 +607,11 @@ vsyscall)
 opath)
     guest -- "$prog"
     passed t_opath && result=0
+    ;;
+
+clonefl)
+    guest -- "$prog"
+    passed t_clonefl && result=0
     ;;
 
 res_openmany)

@@ -77,22 +77,22 @@ proc_new(struct gk_kernel *k, const struct gk_config *cfg, mode_t umask_)
 
 	if (!p)
 		return NULL;
-	p->umask = umask_;
-	p->cwd = strdup("/");
-	p->exe = strdup("");
+	p->fs = gk_fsctx_new("/", umask_);
+	p->sighand = gk_sighand_new();
+	p->tg->exe = strdup("");
 	p->fdt = gk_fdt_new();
-	if (!p->cwd || !p->exe || !p->fdt)
+	if (!p->fs || !p->sighand || !p->tg->exe || !p->fdt)
 		return NULL;
 	for (i = 0; i < RLIM_NLIMITS; i++)
-		getrlimit(i, &p->rlim[i]);
-	p->rlim[RLIMIT_STACK].rlim_cur = 8u << 20;
-	p->rlim[RLIMIT_NOFILE].rlim_cur = GK_NFD;
-	p->rlim[RLIMIT_NOFILE].rlim_max = GK_NFD;
-	p->rlim[RLIMIT_AS].rlim_cur = p->rlim[RLIMIT_AS].rlim_max = RLIM_INFINITY;
+		getrlimit(i, &p->tg->rlim[i]);
+	p->tg->rlim[RLIMIT_STACK].rlim_cur = 8u << 20;
+	p->tg->rlim[RLIMIT_NOFILE].rlim_cur = GK_NFD;
+	p->tg->rlim[RLIMIT_NOFILE].rlim_max = GK_NFD;
+	p->tg->rlim[RLIMIT_AS].rlim_cur = p->tg->rlim[RLIMIT_AS].rlim_max = RLIM_INFINITY;
 	/* What uvk inherited ignored, pid 1 inherits ignored, as through execve. */
 	for (i = 1; i < GK_NSIG; i++)
 		if (k->host_ignored & gk_sigbit(i))
-			p->sigact[i].handler = (uint64_t)SIG_IGN;
+			p->sighand->action[i].handler = (uint64_t)SIG_IGN;
 	/*
 	 * Descriptors 0, 1, 2 are uvk's own; one that was closed when uvk
 	 * started (src/cli put /dev/null there) stays closed in the guest.
@@ -228,6 +228,11 @@ gk_run(const struct gk_config *cfg)
 		goto out;
 	}
 	k->kmem_max = k->pa->npages * GK_PAGE / GK_KMEM_DIV;
+	k->fp_scratch = aligned_alloc(64, sizeof(*k->fp_scratch));
+	if (!k->fp_scratch) {
+		fprintf(stderr, "uvk: out of memory\n");
+		goto out;
+	}
 	if (gk_vfs_init(k, cfg) < 0)
 		goto out;
 	if ((err = gk_console_init(k)) < 0) {
@@ -248,8 +253,8 @@ gk_run(const struct gk_config *cfg)
 				strerror(-err));
 			goto out;
 		}
-		free(p->cwd);
-		p->cwd = strdup(wd.gpath);
+		free(p->fs->cwd);
+		p->fs->cwd = strdup(wd.gpath);
 	} else if (strcmp(cfg->root, "/") == 0 && getcwd(prog, sizeof(prog)) &&
 		   gk_path_resolve(p, AT_FDCWD, prog, &wd) == 0 && wd.mnt->kind == GK_MNT_HOST &&
 		   wd.mnt != k->tmp_mnt && gk_vfs_stat(p, &wd, 1, &st) == 0 &&
@@ -259,8 +264,8 @@ gk_run(const struct gk_config *cfg)
 		 * would; not inside the host's /tmp, which the guest's private
 		 * /tmp hides.
 		 */
-		free(p->cwd);
-		p->cwd = strdup(wd.gpath);
+		free(p->fs->cwd);
+		p->fs->cwd = strdup(wd.gpath);
 	}
 	if (cfg->confine && (err = cfg->confine(cfg->confine_arg)) < 0) {
 		fprintf(stderr, "uvk: cannot confine the tracer: %s\n", strerror(-err));
@@ -301,15 +306,15 @@ gk_run(const struct gk_config *cfg)
 		fprintf(stderr, "uvk: host failure while running the guest: %s\n", strerror(-err));
 		goto out;
 	}
-	if (WIFEXITED(p->wstatus)) {
-		status = WEXITSTATUS(p->wstatus);
+	if (WIFEXITED(p->tg->wstatus)) {
+		status = WEXITSTATUS(p->tg->wstatus);
 		if (k->trace)
 			fprintf(k->trace, "+++ exited with %d +++\n", status);
 	} else {
-		status = 128 + WTERMSIG(p->wstatus);
+		status = 128 + WTERMSIG(p->tg->wstatus);
 		if (k->trace)
 			fprintf(k->trace, "+++ killed by SIG%s +++\n",
-				sigabbrev_np(WTERMSIG(p->wstatus)));
+				sigabbrev_np(WTERMSIG(p->tg->wstatus)));
 	}
 out:
 	gk_console_fini(k);
@@ -322,6 +327,7 @@ out:
 	if (k->pa)
 		gk_palloc_fini(k->pa);
 	free(k->pa);
+	free(k->fp_scratch);
 	uvk_pmem_free(k->pm);
 	free(k);
 	umask(um);

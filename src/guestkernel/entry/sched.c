@@ -148,7 +148,7 @@ vsyscall(struct gk_proc *p, const struct uvk_trap *t)
 static int
 runnable(const struct gk_proc *p)
 {
-	return p->state == GK_P_RUN && !p->exited && !p->stopped;
+	return p->state == GK_P_RUN && !p->tg->exited && !p->tg->stopped;
 }
 
 /*
@@ -200,12 +200,16 @@ run_proc(struct gk_proc *p)
 			resume_syscall(p);
 		if (!runnable(p) || p->insys)
 			return;
-		if (p->sigpending || p->restore_mask)
+		if (p->tg->sigpending || p->restore_mask)
 			gk_sig_deliver(p);
 		if (!runnable(p))
 			return;
 		if (!host_loadable(p))
 			return;
+		if (gk_task_fp_load(p) < 0) {
+			gk_proc_kill(p, SIGKILL, "no memory to switch FPU state");
+			return;
+		}
 		t0 = gk_now_ns(CLOCK_MONOTONIC);
 		err = uvk_vmspace_run(p->vm->vms, &p->regs, &t);
 		gk_cpu_account(p, gk_now_ns(CLOCK_MONOTONIC) - t0);
@@ -286,7 +290,7 @@ release_exited(struct gk_kernel *k, struct gk_proc *after)
 
 	for (p = k->procs; p; p = next) {
 		next = p->next;
-		if (!p->exited || p->released)
+		if (!p->tg->exited || p->tg->released)
 			continue;
 		if (gk_proc_release(p) && p != k->init) {
 			if (after == p)
@@ -303,7 +307,7 @@ idle(struct gk_kernel *k, uint64_t next)
 {
 	int64_t wait = -1;
 
-	if (k->init->stopped) {
+	if (k->init->tg->stopped) {
 		gk_console_suspend(k);
 		return 0;
 	}
@@ -338,12 +342,12 @@ gk_sched_run(struct gk_kernel *k)
 	err = uvk_tick_start(GK_TICK_NS);
 	if (err < 0)
 		return err;
-	while (!k->init->exited) {
+	while (!k->init->tg->exited) {
 		gk_console_signals(k);
 		next = gk_timers_run(k, gk_now_ns(CLOCK_MONOTONIC));
 		gk_console_check(k, 0);
 		start = release_exited(k, start);
-		if (k->init->exited)
+		if (k->init->tg->exited)
 			break; /* killed while asleep (a host signal): not a deadlock */
 		p = pick(k, start);
 		if (!p) {

@@ -84,8 +84,18 @@ gk_fdt_new(void)
 {
 	struct gk_fdtable *fdt = calloc(1, sizeof(struct gk_fdtable));
 
-	if (fdt)
+	if (fdt) {
+		fdt->refs = 1;
 		fdt->limit = GK_NFD;
+	}
+	return fdt;
+}
+
+/* gk_fdt_ref - one more task uses fdt (clone with CLONE_FILES). */
+struct gk_fdtable *
+gk_fdt_ref(struct gk_fdtable *fdt)
+{
+	fdt->refs++;
 	return fdt;
 }
 
@@ -99,12 +109,13 @@ gk_fdt_set_limit(struct gk_fdtable *fdt, uint64_t nofile)
 	fdt->limit = nofile < GK_NFD ? (int)nofile : GK_NFD;
 }
 
+/* gk_fdt_free - drop a use of fdt; the last one closes every descriptor. NULL is fine. */
 void
 gk_fdt_free(struct gk_fdtable *fdt)
 {
 	int i;
 
-	if (!fdt)
+	if (!fdt || --fdt->refs > 0)
 		return;
 	for (i = 0; i < GK_NFD; i++)
 		gk_file_unref(fdt->f[i]);
@@ -301,7 +312,7 @@ gk_file_writev(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, in
 	case GK_F_CONSOLE:
 		r = off < 0 ? writev(f->hfd, iov, n) : pwritev(f->hfd, iov, n, off);
 		if (r < 0 && errno == EPIPE)
-			gk_sig_kill(p, SIGPIPE, SI_USER, p->gpid);
+			gk_sig_kill(p, SIGPIPE, SI_USER, p->tg->gpid);
 		return r < 0 ? -errno : r;
 	case GK_F_NULL:
 	case GK_F_ZERO:
@@ -428,8 +439,8 @@ set_fg_pgrp(struct gk_proc *p, int pgrp)
 	if (pgrp < 0)
 		return -EINVAL;
 	for (q = p->k->procs; q; q = q->next) {
-		if (q->pgid == pgrp && q->state != GK_P_ZOMBIE) {
-			if (q->sid != p->sid)
+		if (q->tg->pgid == pgrp && q->state != GK_P_ZOMBIE) {
+			if (q->tg->sid != p->tg->sid)
 				return -EPERM;
 			p->k->fg_pgrp = pgrp;
 			return 0;
@@ -487,7 +498,7 @@ gk_file_ioctl(struct gk_proc *p, struct gk_file *f, unsigned long cmd, uint64_t 
 			return -EFAULT;
 		return set_fg_pgrp(p, pgrp);
 	case TIOCGSID:
-		return gk_copyout(p, arg, &p->k->init->sid, sizeof(pgrp));
+		return gk_copyout(p, arg, &p->k->init->tg->sid, sizeof(pgrp));
 	case TIOCSCTTY:
 	case TIOCNOTTY:
 		return 0;

@@ -109,6 +109,7 @@ struct gk_file {
 };
 
 struct gk_fdtable {
+	int refs; /* tasks using it: clone(CLONE_FILES) shares it */
 	struct gk_file *f[GK_NFD];
 	uint8_t cloexec[GK_NFD];
 	int limit; /* RLIMIT_NOFILE's soft limit (<= GK_NFD): no descriptor is installed at or past it */
@@ -193,6 +194,7 @@ struct gk_file *gk_file_ref(struct gk_file *f);
 void gk_file_unref(struct gk_file *f);
 struct gk_fdtable *gk_fdt_new(void);
 struct gk_fdtable *gk_fdt_dup(const struct gk_fdtable *fdt);
+struct gk_fdtable *gk_fdt_ref(struct gk_fdtable *fdt);
 void gk_fdt_free(struct gk_fdtable *fdt);
 void gk_fdt_set_limit(struct gk_fdtable *fdt, uint64_t nofile);
 int gk_fd_install(struct gk_fdtable *fdt, struct gk_file *f, int min, int cloexec);

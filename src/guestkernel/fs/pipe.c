@@ -303,7 +303,7 @@ gk_pipe_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int
 	int i;
 
 	if (pp->readers == 0) {
-		gk_sig_kill(p, SIGPIPE, SI_USER, p->gpid);
+		gk_sig_kill(p, SIGPIPE, SI_USER, p->tg->gpid);
 		return -EPIPE;
 	}
 	for (i = 0; i < n; i++)

@@ -108,10 +108,10 @@ lookup_proc_real(struct gk_proc *p, char **c, int n, int follow, struct node *nd
 	if (strcmp(c[0], "self") == 0) {
 		if (n == 1 && !follow) {
 			nd->mode = S_IFLNK | 0777;
-			snprintf(nd->link, sizeof(nd->link), "%d", p->gpid);
+			snprintf(nd->link, sizeof(nd->link), "%d", p->tg->gpid);
 			return 0;
 		}
-		pid = p->gpid;
+		pid = p->tg->gpid;
 	} else {
 		pid = strtol(c[0], &end, 10);
 		if (*end || end == c[0]) {
@@ -125,7 +125,7 @@ lookup_proc_real(struct gk_proc *p, char **c, int n, int follow, struct node *nd
 		}
 	}
 	/* Part 1 has one process; every other pid does not exist. */
-	if (pid != p->gpid)
+	if (pid != p->tg->gpid)
 		return -ENOENT;
 	if (n == 1) {
 		nd->mode = S_IFDIR | 0555;
@@ -136,7 +136,8 @@ lookup_proc_real(struct gk_proc *p, char **c, int n, int follow, struct node *nd
 		if (n > 2)
 			return -ENOTDIR;
 		nd->mode = S_IFLNK | 0777;
-		snprintf(nd->link, sizeof(nd->link), "%s", c[1][0] == 'e' ? p->exe : p->cwd);
+		snprintf(nd->link, sizeof(nd->link), "%s",
+			 c[1][0] == 'e' ? p->tg->exe : p->fs->cwd);
 		return 0;
 	}
 	if (strcmp(c[1], "fd") == 0) {
@@ -338,7 +339,7 @@ render_dir(struct gk_proc *p, struct gk_path *path, const struct node *nd, struc
 		for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
 			sb_dirent(b, devs[i].name, devs[i].link ? DT_LNK : DT_CHR, 10 + i);
 	} else if (nd->proc_pid_dir == 0) {
-		snprintf(num, sizeof(num), "%d", p->gpid);
+		snprintf(num, sizeof(num), "%d", p->tg->gpid);
 		sb_dirent(b, "self", DT_LNK, 3);
 		sb_dirent(b, num, DT_DIR, 4);
 		for (i = 0; i < sizeof(proc_top) / sizeof(proc_top[0]); i++)
@@ -443,8 +444,8 @@ render_file(struct gk_proc *p, const char *name, struct sbuf *b)
 		}
 	} else if (strcmp(name, "cmdline") == 0 || strcmp(name, "environ") == 0) {
 		/* Read from the process's memory, as Linux does: what the program made of it. */
-		uint64_t from = name[0] == 'c' ? p->arg_start : p->env_start;
-		uint64_t to = name[0] == 'c' ? p->env_start : p->env_end;
+		uint64_t from = name[0] == 'c' ? p->tg->arg_start : p->tg->env_start;
+		uint64_t to = name[0] == 'c' ? p->tg->env_start : p->tg->env_end;
 
 		b->s = malloc(to - from + 1);
 		if (!b->s)
@@ -454,7 +455,7 @@ render_file(struct gk_proc *p, const char *name, struct sbuf *b)
 		b->s = gk_proc_maps(p, &b->len);
 	} else if (strcmp(name, "stat") == 0) {
 		sb_printf(b, "%d (%s) R %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 0 %llu %llu\n",
-			  p->gpid, p->comm, p->gppid, p->gpid, p->gpid,
+			  p->tg->gpid, p->tg->comm, p->tg->gppid, p->tg->gpid, p->tg->gpid,
 			  (unsigned long long)(p->vm->pages * GK_PAGE),
 			  (unsigned long long)p->vm->pages);
 	} else if (strcmp(name, "status") == 0) {
@@ -462,8 +463,8 @@ render_file(struct gk_proc *p, const char *name, struct sbuf *b)
 		    b,
 		    "Name:\t%s\nState:\tR (running)\nPid:\t%d\nPPid:\t%d\nUid:\t%d\t%d\t%d\t%d\n"
 		    "Gid:\t%d\t%d\t%d\t%d\nVmRSS:\t%llu kB\nThreads:\t1\n",
-		    p->comm, p->gpid, p->gppid, k->uid, k->uid, k->uid, k->uid, k->gid, k->gid,
-		    k->gid, k->gid, (unsigned long long)(p->vm->pages * kb));
+		    p->tg->comm, p->tg->gpid, p->tg->gppid, k->uid, k->uid, k->uid, k->uid, k->gid,
+		    k->gid, k->gid, k->gid, (unsigned long long)(p->vm->pages * kb));
 	}
 }
 

@@ -566,7 +566,7 @@ gk_tmpfs_mkdir(struct gk_proc *p, struct gk_path *path, mode_t mode)
 {
 	struct gk_tnode *n;
 
-	return create(p, path, S_IFDIR | (mode & ~p->umask & 07777), &n);
+	return create(p, path, S_IFDIR | (mode & ~p->fs->umask & 07777), &n);
 }
 
 int
@@ -727,7 +727,7 @@ gk_tmpfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, s
 	if (!n) {
 		if (!(flags & O_CREAT))
 			return -ENOENT;
-		err = create(p, path, S_IFREG | (mode & ~p->umask & 07777), &n);
+		err = create(p, path, S_IFREG | (mode & ~p->fs->umask & 07777), &n);
 		if (err < 0)
 			return err;
 	}

@@ -146,7 +146,7 @@ find_mount(struct gk_kernel *k, const char *gpath, const char **ret_rest)
 int
 gk_path_resolve(struct gk_proc *p, int dirfd, const char *upath, struct gk_path *ret)
 {
-	const char *base = p->cwd;
+	const char *base = p->fs->cwd;
 	size_t n;
 	int err;
 
@@ -258,7 +258,7 @@ gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, str
 	 * it; an O_PATH open opens nothing, and openat2 refuses it the flag.
 	 */
 	hfd = host_openat2(path->mnt->hfd, path->rest, hflags | ((flags & O_PATH) ? 0 : O_NONBLOCK),
-			   mode & ~p->umask);
+			   mode & ~p->fs->umask);
 	if (hfd < 0)
 		return hfd;
 	if (fstat(hfd, &st) < 0 || (err = check_host_file(hfd, &st)) < 0) {
@@ -433,7 +433,7 @@ gk_vfs_mkdir(struct gk_proc *p, struct gk_path *path, mode_t mode)
 	fd = writable_parent(p, path, 1, &base);
 	if (fd < 0)
 		return fd;
-	if (mkdirat(fd, base, mode & ~p->umask & 07777) < 0)
+	if (mkdirat(fd, base, mode & ~p->fs->umask & 07777) < 0)
 		err = -errno;
 	close(fd);
 	return err;

@@ -35,19 +35,19 @@ gk_now_ns(clockid_t clk)
 void
 gk_proc_exit(struct gk_proc *p, int wstatus)
 {
-	if (p->exited)
+	if (p->tg->exited)
 		return;
-	p->exited = 1;
-	p->wstatus = wstatus;
+	p->tg->exited = 1;
+	p->tg->wstatus = wstatus;
 }
 
 /* gk_proc_kill - p dies of sig; why (may be NULL) is said on stderr. */
 void
 gk_proc_kill(struct gk_proc *p, int sig, const char *why)
 {
-	if (p->exited)
+	if (p->tg->exited)
 		return;
 	if (why)
-		fprintf(stderr, "uvk: pid %d: %s\n", p->gpid, why);
+		fprintf(stderr, "uvk: pid %d: %s\n", p->tg->gpid, why);
 	gk_proc_exit(p, sig & 0x7f);
 }

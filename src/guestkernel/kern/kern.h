@@ -5,8 +5,9 @@
  * Layer src/guestkernel/kern. Every other folder of the guest kernel
  * includes this header; it includes none of theirs (only <uvk/...> and the
  * boundary header guestkernel.h). What it declares is what every subsystem
- * needs of the others without depending on them: the process structure
- * (fs reads its descriptor table and cwd, mm its address space), the
+ * needs of the others without depending on them: tasks, thread groups and
+ * the objects tasks share (fs reads the descriptor table and cwd, mm the
+ * address space), the
  * sleep/wake channel, and sending a signal (a pipe's SIGPIPE, the
  * console's job-control signals). Types owned by a subsystem appear here
  * only as incomplete pointers (struct gk_palloc, struct gk_mount, ...).
@@ -151,7 +152,7 @@ struct gk_ptimer {
 #define GK_MINSIGSTKSZ	  2048u
 
 /*
- * Process states. A process blocked in a syscall keeps the call (sys_nr,
+ * Task states. A task blocked in a syscall keeps the call (sys_nr,
  * sys_args) and runs it again from the start when woken: handlers that
  * would block return gk_block(), which records the channel to wait on.
  */
@@ -172,61 +173,124 @@ enum gk_pstate {
 #define GK_TICK_NS 4000000ULL /* the time slice: guest code is interrupted this often */
 #define GK_NPROC  256  /* the guest's process limit: fork beyond it is -EAGAIN */
 
-struct gk_proc {
-	struct gk_kernel *k;
-	int gpid, gppid;
-	int pgid, sid;
-	enum gk_pstate state;
-	struct gk_proc *parent;	  /* NULL for pid 1 */
-	struct gk_proc *next;	  /* in k->procs */
-	struct gk_proc *vfork_child; /* GK_P_VFORK: whom we wait for */
-	struct gk_proc *vfork_parent; /* suspended until we exec or exit */
-	struct uvk_fpstate *vfork_fp; /* our FPU state while a CLONE_VM child uses our vmspace */
-	const void *wchan;	  /* GK_P_SLEEP: what we wait for */
-	int insys;		  /* a blocked syscall to run again */
-	uint64_t sys_nr, sys_args[6];
-	int released;		  /* resources of an exited process freed */
-	struct gk_vm *vm;
-	struct uvk_regs regs;
-	struct gk_fdtable *fdt;
+/*
+ * What clone() may share between tasks: each is a refcounted object, held
+ * once by every task that uses it, and copied instead when clone does not
+ * ask to share it (fork shares none, a thread shares all).
+ *
+ * The address space is struct gk_vm (mm/, CLONE_VM), the descriptor table
+ * struct gk_fdtable (fs/, CLONE_FILES). Root, cwd and umask (CLONE_FS):
+ */
+struct gk_fs_ctx {
+	int refs;
 	char *cwd; /* normalized absolute guest path */
 	mode_t umask;
-	char *exe;				/* guest path of the running image */
-	char comm[16];				/* the name prctl(PR_SET_NAME) and /proc show */
-	uint64_t arg_start, env_start, env_end; /* gva of the argv and envp strings, for /proc */
-	int exited;
-	int wstatus; /* as wait(2) encodes it */
-	uint64_t clear_tid;
-	struct rlimit rlim[RLIM_NLIMITS];
-	struct gk_sigaction sigact[GK_NSIG];
-	uint64_t sigmask;
-	uint64_t start_ns;
-	int exit_signal; /* sent to the parent at exit: SIGCHLD, or what clone asked */
+};
 
-	/* Signals (signal.c). */
+/* The signal handlers (CLONE_SIGHAND; Linux allows it only with CLONE_VM). */
+struct gk_sighand {
+	int refs;
+	struct gk_sigaction action[GK_NSIG];
+};
+
+/*
+ * A thread group: the process. Everything a process has once, whatever
+ * number of threads run in it: its ids, its parent, the signals sent to it
+ * (shared pending set), its exit and stop state, limits, timers and CPU
+ * time, its name and image. Owned by its tasks: it goes with the last one
+ * (gk_proc_free). One task a group for now; CLONE_THREAD adds more.
+ */
+struct gk_tgroup {
+	int gpid, gppid; /* gpid is the leader task's tid */
+	int pgid, sid;
+	struct gk_proc *parent; /* the task that made us; NULL for pid 1 */
+	struct gk_proc *tasks;	/* linked by task->tg_next, the leader first */
+	int ntasks;
+
+	/* Exit: set once (gk_proc_exit), then the group is released and a zombie. */
+	int exited;
+	int wstatus;	 /* as wait(2) encodes it */
+	int exit_signal; /* sent to the parent at exit: SIGCHLD, or what clone asked */
+	int released;	 /* its resources are freed: a zombie until reaped */
+
+	/* Job control (kern/signal.c) and what wait4 has yet to report. */
+	int stopped, stop_sig;
+	int report_stop, report_cont; /* for wait4 WUNTRACED / WCONTINUED */
+
+	/* Signals sent to the process: any of its tasks may take them. */
 	uint64_t sigpending; /* signals with an entry on sigq */
 	struct gk_sigq *sigq;
 	int nsigq;
-	uint64_t saved_mask; /* sigsuspend/ppoll/pselect6: the mask to go back to */
-	int restore_mask;
-	uint64_t sigwait; /* rt_sigtimedwait: these wake the process too */
-	uint64_t ss_sp, ss_size; /* sigaltstack; ss_size 0: none */
-	int ss_flags;		 /* SS_AUTODISARM */
-	int stopped, stop_sig;
-	int report_stop, report_cont; /* for wait4 WUNTRACED / WCONTINUED */
-	int regs_final; /* the handler set every register: rax is not the result */
-	int fault_sig;	    /* a fault raised this signal: its frame tells the trap */
-	int fault_trapno;   /* the x86 vector: 14 page fault, 13 #GP, 6 #UD, 3 #BP, 0 #DE */
-	uint64_t fault_err; /* the error code (page faults: user, write, fetch, protection) */
-	int sys_rerun;	/* the blocked call is running again after a wake */
-	uint64_t deadline; /* CLOCK_MONOTONIC ns a blocked call times out, 0 none */
 
-	/* Timers (timer.c). */
+	struct rlimit rlim[RLIM_NLIMITS];
+
+	/* Timers (timer.c) and CPU time. */
 	uint64_t it_real_next, it_real_interval;
 	uint64_t it_virt_left, it_virt_interval; /* ITIMER_VIRTUAL/PROF: guest CPU ns */
 	uint64_t it_prof_left, it_prof_interval;
 	uint64_t cpu_ns; /* time spent running guest code */
+	uint64_t start_ns;
 	struct gk_ptimer *ptimers; /* GK_NTIMERS of them once timer_create is called */
+
+	/* The image (exec.c), as /proc shows it. */
+	char *exe;				/* guest path of the running image */
+	char comm[16];				/* the name prctl(PR_SET_NAME) and /proc show */
+	uint64_t arg_start, env_start, env_end; /* gva of the argv and envp strings */
+};
+
+/*
+ * A task: one schedulable guest thread. Its registers and FPU state, its
+ * signal mask and alternate stack, the syscall it is blocked in, the fault
+ * it took; its process (tg) and the objects it shares with other tasks
+ * (vm, fdt, fs, sighand), each held by one reference. Handlers take the
+ * calling task as `struct gk_proc *p`.
+ *
+ * FPU state is loaded lazily: the vmspace holds the state of one task,
+ * vm->fp_owner; every other task using that vmspace keeps its own in fp
+ * (fp_saved). gk_task_fp_load() makes a task's state the live one before
+ * it runs or its state is read.
+ */
+struct gk_proc {
+	struct gk_kernel *k;
+	struct gk_tgroup *tg;
+	struct gk_proc *next;	 /* in k->procs: every task, zombies included */
+	struct gk_proc *tg_next; /* in tg->tasks */
+	int tid;
+	enum gk_pstate state;
+	const void *wchan; /* GK_P_SLEEP: what we wait for */
+
+	/* Shared objects (clone flags): one reference each; NULL once released. */
+	struct gk_vm *vm;
+	struct gk_fdtable *fdt;
+	struct gk_fs_ctx *fs;
+	struct gk_sighand *sighand;
+
+	struct gk_proc *vfork_child;  /* GK_P_VFORK: whom we wait for */
+	struct gk_proc *vfork_parent; /* suspended until we exec or exit */
+
+	struct uvk_regs regs;
+	int regs_final;		/* the handler set every register: rax is not the result */
+	struct uvk_fpstate *fp; /* our FPU state while another task's is live; else scratch */
+	int fp_saved;		/* fp holds our state, to be loaded before we run */
+
+	/* Restart state: a blocked syscall runs again from its start when woken. */
+	int insys; /* a blocked syscall to run again */
+	uint64_t sys_nr, sys_args[6];
+	int sys_rerun;	   /* the blocked call is running again after a wake */
+	uint64_t deadline; /* CLOCK_MONOTONIC ns a blocked call times out, 0 none */
+
+	/* Signals (signal.c). */
+	uint64_t sigmask;
+	uint64_t saved_mask; /* sigsuspend/ppoll/pselect6: the mask to go back to */
+	int restore_mask;
+	uint64_t sigwait;	 /* rt_sigtimedwait: these wake the task too */
+	uint64_t ss_sp, ss_size; /* sigaltstack; ss_size 0: none */
+	int ss_flags;		 /* SS_AUTODISARM */
+	int fault_sig;		 /* a fault raised this signal: its frame tells the trap */
+	int fault_trapno;	 /* the x86 vector: 14 page fault, 13 #GP, 6 #UD, 3 #BP, 0 #DE */
+	uint64_t fault_err;	 /* the error code (page faults: user, write, fetch, protection) */
+
+	uint64_t clear_tid; /* clear_child_tid: zeroed (and woken) when the task exits */
 };
 
 struct gk_kstats {
@@ -274,6 +338,14 @@ struct gk_kernel {
 	uint64_t host_ignored; /* gk_sigbit() of each signal uvk inherited as SIG_IGN */
 	int tty_saved;
 	char tty_modes[64]; /* struct termios */
+	/*
+	 * FPU images in flight: fork copies the parent's into the child's
+	 * vmspace through it, a signal frame is built in it. Scratch of the
+	 * one virtual CPU; a task's own state lives in the task.
+	 */
+	struct uvk_fpstate *fp_scratch;
+	uint64_t xfeatures;   /* XSAVE features a signal frame may carry (proc/sigframe.c) */
+	uint32_t xstate_size; /* ... and the bytes they take */
 };
 
 uint64_t gk_now_ns(clockid_t clk);

@@ -24,7 +24,7 @@
 int
 gk_sig_ignored(const struct gk_proc *p, int sig)
 {
-	uint64_t h = p->sigact[sig].handler;
+	uint64_t h = p->sighand->action[sig].handler;
 
 	if (h == (uint64_t)SIG_IGN)
 		return 1;
@@ -57,20 +57,20 @@ gk_sig_pick(uint64_t set)
 void
 gk_sig_discard(struct gk_proc *p, uint64_t set)
 {
-	struct gk_sigq **qq = &p->sigq, *q;
+	struct gk_sigq **qq = &p->tg->sigq, *q;
 
-	if (!(p->sigpending & set))
+	if (!(p->tg->sigpending & set))
 		return;
 	while ((q = *qq)) {
 		if (gk_sigbit(q->info.signo) & set) {
 			*qq = q->next;
-			p->nsigq--;
+			p->tg->nsigq--;
 			free(q);
 		} else {
 			qq = &q->next;
 		}
 	}
-	p->sigpending &= ~set;
+	p->tg->sigpending &= ~set;
 }
 
 /* Default actions: 0 ignore, 1 terminate, 2 stop. Core-dumping signals terminate. */
@@ -88,16 +88,16 @@ gk_sig_default(int sig)
 static void
 notify_parent(struct gk_proc *p, int code, int status)
 {
-	struct gk_proc *parent = p->parent;
+	struct gk_proc *parent = p->tg->parent;
 	struct gk_siginfo si;
 
 	if (!parent)
 		return;
-	if (!(parent->sigact[SIGCHLD].flags & SA_NOCLDSTOP)) {
+	if (!(parent->sighand->action[SIGCHLD].flags & SA_NOCLDSTOP)) {
 		memset(&si, 0, sizeof(si));
 		si.signo = SIGCHLD;
 		si.code = code;
-		si.proc.pid = p->gpid;
+		si.proc.pid = p->tg->gpid;
 		si.proc.uid = p->k->uid;
 		si.proc.value = (uint32_t)status;
 		gk_sig_send(parent, &si);
@@ -108,10 +108,10 @@ notify_parent(struct gk_proc *p, int code, int status)
 void
 gk_sig_stop(struct gk_proc *p, int sig)
 {
-	p->stopped = 1;
-	p->stop_sig = sig;
-	p->report_stop = 1;
-	p->report_cont = 0;
+	p->tg->stopped = 1;
+	p->tg->stop_sig = sig;
+	p->tg->report_stop = 1;
+	p->tg->report_cont = 0;
 	notify_parent(p, CLD_STOPPED, sig);
 }
 
@@ -119,11 +119,11 @@ gk_sig_stop(struct gk_proc *p, int sig)
 void
 gk_sig_continue(struct gk_proc *p)
 {
-	if (!p->stopped)
+	if (!p->tg->stopped)
 		return;
-	p->stopped = 0;
-	p->report_cont = 1;
-	p->report_stop = 0;
+	p->tg->stopped = 0;
+	p->tg->report_cont = 1;
+	p->tg->report_stop = 0;
 	notify_parent(p, CLD_CONTINUED, SIGCONT);
 }
 
@@ -140,10 +140,10 @@ gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si)
 	uint64_t bit = gk_sigbit(sig);
 	struct gk_sigq *q, **qq;
 
-	if (t->exited || t->state == GK_P_ZOMBIE || sig < 1 || sig >= GK_NSIG)
+	if (t->tg->exited || t->state == GK_P_ZOMBIE || sig < 1 || sig >= GK_NSIG)
 		return 0;
 	if (sig == SIGKILL) {
-		t->stopped = 0;
+		t->tg->stopped = 0;
 		gk_proc_exit(t, SIGKILL);
 		return 0;
 	}
@@ -155,8 +155,8 @@ gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si)
 	}
 	if (!(t->sigmask & bit) && gk_sig_ignored(t, sig))
 		return 0;
-	if (!(t->sigmask & bit) && t->sigact[sig].handler == (uint64_t)SIG_DFL &&
-	    gk_sig_default(sig) == 1 && !(t->sigwait & bit) && !t->stopped) {
+	if (!(t->sigmask & bit) && t->sighand->action[sig].handler == (uint64_t)SIG_DFL &&
+	    gk_sig_default(sig) == 1 && !(t->sigwait & bit) && !t->tg->stopped) {
 		/*
 		 * Fatal: the process dies now, asleep or not, as on Linux. A
 		 * stopped one keeps it pending and dies when continued.
@@ -164,20 +164,20 @@ gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si)
 		gk_proc_exit(t, sig);
 		return 0;
 	}
-	if (sig < SIG_RTMIN_K && (t->sigpending & bit))
+	if (sig < SIG_RTMIN_K && (t->tg->sigpending & bit))
 		return 0; /* standard signals do not queue */
-	if (sig >= SIG_RTMIN_K && t->nsigq >= GK_SIGQ_MAX)
+	if (sig >= SIG_RTMIN_K && t->tg->nsigq >= GK_SIGQ_MAX)
 		return -EAGAIN;
 	q = malloc(sizeof(*q));
 	if (!q)
 		return -EAGAIN;
 	q->info = *si;
 	q->next = NULL;
-	for (qq = &t->sigq; *qq; qq = &(*qq)->next)
+	for (qq = &t->tg->sigq; *qq; qq = &(*qq)->next)
 		;
 	*qq = q;
-	t->nsigq++;
-	t->sigpending |= bit;
+	t->tg->nsigq++;
+	t->tg->sigpending |= bit;
 	if (t->state == GK_P_SLEEP && (!(t->sigmask & bit) || (t->sigwait & bit))) {
 		t->state = GK_P_RUN;
 		t->wchan = NULL;
@@ -203,8 +203,8 @@ gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si)
 int
 gk_sig_init_ignores(const struct gk_proc *t, int sig, int from_pid)
 {
-	return t == t->k->init && from_pid != t->gpid && sig != SIGCONT && sig > 0 &&
-	       sig < GK_NSIG && t->sigact[sig].handler == (uint64_t)SIG_DFL;
+	return t == t->k->init && from_pid != t->tg->gpid && sig != SIGCONT && sig > 0 &&
+	       sig < GK_NSIG && t->sighand->action[sig].handler == (uint64_t)SIG_DFL;
 }
 
 /*
@@ -239,7 +239,7 @@ gk_sig_pgrp(struct gk_kernel *k, int pgid, int sig, int code, int from_pid)
 	int found = 0;
 
 	for (q = k->procs; q; q = q->next) {
-		if (q->pgid != pgid || q->state == GK_P_ZOMBIE)
+		if (q->tg->pgid != pgid || q->state == GK_P_ZOMBIE)
 			continue;
 		found = 1;
 		gk_sig_kill(q, sig, code, from_pid);
@@ -257,8 +257,8 @@ gk_sig_force(struct gk_proc *p, int sig, int code, uint64_t addr)
 {
 	struct gk_siginfo si;
 
-	if (p->sigact[sig].handler == (uint64_t)SIG_IGN || (p->sigmask & gk_sigbit(sig))) {
-		p->sigact[sig].handler = (uint64_t)SIG_DFL;
+	if (p->sighand->action[sig].handler == (uint64_t)SIG_IGN || (p->sigmask & gk_sigbit(sig))) {
+		p->sighand->action[sig].handler = (uint64_t)SIG_DFL;
 		p->sigmask &= ~gk_sigbit(sig);
 	}
 	memset(&si, 0, sizeof(si));

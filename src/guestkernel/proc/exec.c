@@ -350,6 +350,8 @@ do_exec(struct gk_proc *p, const char *gpath, char *const *argv, char *const *en
 	char exe[GK_PATH_MAX];
 	struct gk_path path, ipath;
 	struct gk_vm *vm, *old;
+	struct gk_fdtable *fdt = NULL;
+	struct gk_sighand *sh = NULL;
 	int hfd, err, i;
 	uint64_t entry, sp, args[3];
 	ssize_t n;
@@ -409,7 +411,19 @@ do_exec(struct gk_proc *p, const char *gpath, char *const *argv, char *const *en
 	if (err == 0)
 		err = gk_vm_map(vm, vm->stack_top - STACK_INIT, STACK_INIT, PROT_READ | PROT_WRITE,
 				GK_VMA_GROWSDOWN, NULL, 0, 0);
+	/*
+	 * The new image has a descriptor table and signal handlers of its
+	 * own, as Linux's begin_new_exec() unshares them: close-on-exec and
+	 * the reset of handlers must not reach a process that shared them
+	 * (clone with CLONE_FILES, CLONE_SIGHAND).
+	 */
+	if (err == 0 && p->fdt->refs > 1 && !(fdt = gk_fdt_dup(p->fdt)))
+		err = -ENOMEM;
+	if (err == 0 && p->sighand->refs > 1 && !(sh = gk_sighand_copy(p->sighand)))
+		err = -ENOMEM;
 	if (err < 0) {
+		gk_fdt_free(fdt);
+		gk_sighand_unref(sh);
 		gk_vm_free(vm);
 		goto out;
 	}
@@ -418,27 +432,37 @@ do_exec(struct gk_proc *p, const char *gpath, char *const *argv, char *const *en
 	p->vm = vm;
 	entry = in.hfd >= 0 ? in.eh.e_entry + in.bias : im.eh.e_entry + im.bias;
 	sp = build_stack(p, argv, envp, path.gpath, &im, in.hfd >= 0 ? &in : NULL, args);
+	p->vm = old;
 	if (sp == 0) {
-		p->vm = old;
+		gk_fdt_free(fdt);
+		gk_sighand_unref(sh);
 		gk_vm_free(vm);
 		err = -E2BIG;
 		goto out;
 	}
-	gk_vm_free(old);
-	p->arg_start = args[0];
-	p->env_start = args[1];
-	p->env_end = args[2];
-	free(p->exe);
-	p->exe = strdup(path.gpath);
-	snprintf(p->comm, sizeof(p->comm), "%s", strrchr(path.gpath, '/') + 1);
+	gk_task_vm_set(p, vm);
+	if (fdt) {
+		gk_fdt_free(p->fdt);
+		p->fdt = fdt;
+	}
+	if (sh) {
+		gk_sighand_unref(p->sighand);
+		p->sighand = sh;
+	}
+	p->tg->arg_start = args[0];
+	p->tg->env_start = args[1];
+	p->tg->env_end = args[2];
+	free(p->tg->exe);
+	p->tg->exe = strdup(path.gpath);
+	snprintf(p->tg->comm, sizeof(p->tg->comm), "%s", strrchr(path.gpath, '/') + 1);
 	memset(&p->regs, 0, sizeof(p->regs));
 	p->regs.rip = entry;
 	p->regs.rsp = sp;
 	p->regs.rflags = 0x202;
 	gk_fd_close_on_exec(p->fdt);
 	for (i = 1; i < GK_NSIG; i++) {
-		if (p->sigact[i].handler != (uint64_t)SIG_IGN)
-			memset(&p->sigact[i], 0, sizeof(p->sigact[i]));
+		if (p->sighand->action[i].handler != (uint64_t)SIG_IGN)
+			memset(&p->sighand->action[i], 0, sizeof(p->sighand->action[i]));
 	}
 	/* The new image has no alternate stack and no POSIX timers; the mask stays. */
 	p->ss_sp = p->ss_size = 0;

@@ -1,24 +1,26 @@
 /*
- * fork.c - creating a process: a copy of its parent.
+ * fork.c - creating a process: clone() without CLONE_THREAD.
  *
- * Layer src/guestkernel/proc, the mechanism under sys_task.c. The child gets a
- * copy-on-write copy of the address space in a vmspace of its own
- * (gk_vm_fork), the parent's registers and FPU state, the same open files
- * (shared descriptions), cwd, umask, limits, signal dispositions and mask.
- * vfork is a fork whose parent does not run again until the child execs or
- * exits (GK_P_VFORK); with CLONE_VM (vfork, posix_spawn) the child runs in
- * the parent's very address space and vmspace meanwhile, as on Linux.
+ * Layer src/guestkernel/proc, the mechanism under sys_task.c. The child is
+ * a new thread group with one task, which gets the parent's registers, FPU
+ * state, signal mask and alternate stack, and the group's limits and name.
+ * What clone's flags name it shares (one more reference on the parent's
+ * object), the rest it gets a copy of: the address space (CLONE_VM; else a
+ * copy-on-write copy in a vmspace of its own, gk_vm_fork), the descriptor
+ * table (CLONE_FILES; else a table of the same open files), root/cwd/umask
+ * (CLONE_FS), the signal handlers (CLONE_SIGHAND). vfork is CLONE_VM |
+ * CLONE_VFORK: the parent does not run again until the child execs or
+ * exits (GK_P_VFORK), and the child runs in the parent's very address
+ * space and vmspace meanwhile, as on Linux.
  *
  * Must not: decode syscall arguments.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proc.h"
-
-/* One FPU buffer is enough: a single tracer thread forks one process at a time. */
-static struct uvk_fpstate fork_fp;
 
 /*
  * Both sides write the top of the stack and the thread area at once after
@@ -47,63 +49,87 @@ prefault_hot(struct gk_vm *vm, const struct uvk_regs *r)
 }
 
 /*
- * gk_proc_fork - a child of p; GK_FORK_VFORK suspends p until the child
- * execs or exits, GK_FORK_VM has the child share p's memory. Returns the child or NULL with *ret_err set: -EAGAIN (process
- * limit, or the host refused a vmspace), -ENOMEM.
+ * Give c p's objects by clone_flags: shared or copied. Returns 0 or
+ * -ENOMEM, -EAGAIN (the host refused a vmspace); c's half-set fields are
+ * freed with it.
+ */
+static int
+share_or_copy(struct gk_proc *c, struct gk_proc *p, uint64_t clone_flags)
+{
+	if (clone_flags & CLONE_VM) {
+		/*
+		 * The child runs in our memory and our vmspace: no host process
+		 * to make, and what it stores we see (posix_spawn reports its
+		 * exec error so).
+		 */
+		c->vm = gk_vm_ref(p->vm);
+		if (gk_task_fp_share(p, c) < 0)
+			return -ENOMEM;
+	} else {
+		gk_task_vm_set(c, gk_vm_fork(p->vm));
+		if (!c->vm)
+			return errno == ENOMEM ? -ENOMEM : -EAGAIN;
+	}
+	c->fdt = (clone_flags & CLONE_FILES) ? gk_fdt_ref(p->fdt) : gk_fdt_dup(p->fdt);
+	c->fs = (clone_flags & CLONE_FS) ? gk_fsctx_ref(p->fs) : gk_fsctx_copy(p->fs);
+	c->sighand = (clone_flags & CLONE_SIGHAND) ? gk_sighand_ref(p->sighand)
+						   : gk_sighand_copy(p->sighand);
+	c->tg->exe = strdup(p->tg->exe);
+	if (!c->fdt || !c->fs || !c->sighand || !c->tg->exe)
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * The child's FPU state starts as ours, which p's vmspace holds (p is
+ * running): the kernel's buffer carries it across.
+ */
+static void
+copy_fp(struct gk_proc *c, struct gk_proc *p)
+{
+	struct uvk_fpstate *fp = p->k->fp_scratch;
+
+	if (gk_task_fp_load(p) == 0 && uvk_vmspace_get_fpstate(p->vm->vms, fp) == 0)
+		uvk_vmspace_set_fpstate(c->vm->vms, fp);
+}
+
+/*
+ * gk_proc_fork - a child of p, a new process, sharing with p what
+ * clone_flags say (CLONE_VM, CLONE_FILES, CLONE_FS, CLONE_SIGHAND) and
+ * with CLONE_VFORK suspending p until the child execs or exits. The
+ * caller has checked the combination. Returns the child or NULL with
+ * *ret_err set: -EAGAIN (process limit, or the host refused a vmspace),
+ * -ENOMEM.
  */
 struct gk_proc *
-gk_proc_fork(struct gk_proc *p, int how, int *ret_err)
+gk_proc_fork(struct gk_proc *p, uint64_t clone_flags, int *ret_err)
 {
 	struct gk_proc *c = gk_proc_alloc(p->k, p);
+	int err;
 
 	if (!c) {
 		*ret_err = -EAGAIN;
 		return NULL;
 	}
-	if ((how & GK_FORK_VM) && !p->vfork_fp &&
-	    !(p->vfork_fp = aligned_alloc(64, sizeof(*p->vfork_fp)))) {
-		*ret_err = -ENOMEM;
+	err = share_or_copy(c, p, clone_flags);
+	if (err < 0) {
+		*ret_err = err;
 		goto out_free;
 	}
-	if (how & GK_FORK_VM) {
-		/*
-		 * The child runs in our memory and our vmspace while we wait:
-		 * no host process to make, and what it stores we see (posix_spawn
-		 * reports its exec error so). Our FPU state is kept aside.
-		 */
-		if (uvk_vmspace_get_fpstate(p->vm->vms, p->vfork_fp) < 0)
-			p->vfork_fp->len = 0;
-		c->vm = gk_vm_ref(p->vm);
-	} else {
-		c->vm = gk_vm_fork(p->vm);
-	}
-	if (!c->vm) {
-		*ret_err = errno == ENOMEM ? -ENOMEM : -EAGAIN;
-		goto out_free;
-	}
-	c->fdt = gk_fdt_dup(p->fdt);
-	c->cwd = strdup(p->cwd);
-	c->exe = strdup(p->exe);
-	if (!c->fdt || !c->cwd || !c->exe) {
-		*ret_err = -ENOMEM;
-		goto out_free;
-	}
-	if (!(how & GK_FORK_VM) && uvk_vmspace_get_fpstate(p->vm->vms, &fork_fp) == 0)
-		uvk_vmspace_set_fpstate(c->vm->vms, &fork_fp);
+	if (!(clone_flags & CLONE_VM))
+		copy_fp(c, p);
 	c->regs = p->regs;
 	c->regs.rax = 0;
-	c->umask = p->umask;
-	memcpy(c->comm, p->comm, sizeof(c->comm));
-	c->arg_start = p->arg_start;
-	c->env_start = p->env_start;
-	c->env_end = p->env_end;
-	memcpy(c->rlim, p->rlim, sizeof(c->rlim));
-	memcpy(c->sigact, p->sigact, sizeof(c->sigact));
+	memcpy(c->tg->comm, p->tg->comm, sizeof(c->tg->comm));
+	c->tg->arg_start = p->tg->arg_start;
+	c->tg->env_start = p->tg->env_start;
+	c->tg->env_end = p->tg->env_end;
+	memcpy(c->tg->rlim, p->tg->rlim, sizeof(c->tg->rlim));
 	c->sigmask = p->sigmask;
 	c->ss_sp = p->ss_sp;
 	c->ss_size = p->ss_size;
 	c->ss_flags = p->ss_flags;
-	if (!(how & GK_FORK_VM)) {
+	if (!(clone_flags & CLONE_VM)) {
 		/*
 		 * The child's host process starts empty, and the parent lost its
 		 * writable mappings to copy-on-write: map the windows around the
@@ -118,7 +144,7 @@ gk_proc_fork(struct gk_proc *p, int how, int *ret_err)
 		prefault_hot(c->vm, &c->regs);
 		prefault_hot(p->vm, &p->regs);
 	}
-	if (how & GK_FORK_VFORK) {
+	if (clone_flags & CLONE_VFORK) {
 		c->vfork_parent = p;
 		p->vfork_child = c;
 		p->state = GK_P_VFORK;

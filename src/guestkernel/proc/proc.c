@@ -2,7 +2,8 @@
  * proc.c - the process table: pids, parents and children, zombies, sleeping
  * and waking.
  *
- * Layer src/guestkernel/proc. Every guest process is a struct gk_proc on the
+ * Layer src/guestkernel/proc. Every guest process is a thread group (struct
+ * gk_tgroup) with its tasks (struct gk_proc, one a group for now) on the
  * list k->procs, from fork (fork.c) until its parent reaps it (sys_task.c).
  * A process that exits is released by the run loop (sched.c) before any
  * other runs: its address space, vmspace child and descriptors go at once,
@@ -40,31 +41,41 @@ alloc_pid(struct gk_kernel *k)
 }
 
 /*
- * gk_proc_alloc - a new process in the table with a fresh pid, child of
- * parent (NULL for pid 1), runnable, owning nothing yet. Returns NULL when
- * the guest's process limit is reached or the tracer is out of memory.
+ * gk_proc_alloc - a new process in the table: a thread group with a fresh
+ * pid and its one task, child of parent (NULL for pid 1), runnable,
+ * sharing nothing yet. Returns NULL when the guest's process limit is
+ * reached or the tracer is out of memory.
  */
 struct gk_proc *
 gk_proc_alloc(struct gk_kernel *k, struct gk_proc *parent)
 {
+	struct gk_tgroup *tg;
 	struct gk_proc *p;
 
 	if (k->nprocs >= GK_NPROC)
 		return NULL;
 	p = calloc(1, sizeof(*p));
-	if (!p)
+	tg = calloc(1, sizeof(*tg));
+	if (!p || !tg) {
+		free(p);
+		free(tg);
 		return NULL;
+	}
 	if (k->next_pid == 0)
 		k->next_pid = 1;
 	p->k = k;
-	p->gpid = alloc_pid(k);
-	p->parent = parent;
-	p->gppid = parent ? parent->gpid : 0;
-	p->pgid = parent ? parent->pgid : p->gpid;
-	p->sid = parent ? parent->sid : p->gpid;
+	p->tg = tg;
+	tg->tasks = p;
+	tg->ntasks = 1;
+	tg->gpid = alloc_pid(k);
+	p->tid = tg->gpid;
+	tg->parent = parent;
+	tg->gppid = parent ? parent->tg->gpid : 0;
+	tg->pgid = parent ? parent->tg->pgid : tg->gpid;
+	tg->sid = parent ? parent->tg->sid : tg->gpid;
 	p->state = GK_P_RUN;
-	p->exit_signal = SIGCHLD;
-	p->start_ns = gk_now_ns(CLOCK_MONOTONIC);
+	tg->exit_signal = SIGCHLD;
+	tg->start_ns = gk_now_ns(CLOCK_MONOTONIC);
 	p->next = k->procs;
 	k->procs = p;
 	k->nprocs++;
@@ -77,7 +88,7 @@ gk_proc_find(struct gk_kernel *k, int gpid)
 	struct gk_proc *p;
 
 	for (p = k->procs; p; p = p->next)
-		if (p->gpid == gpid)
+		if (p->tg->gpid == gpid)
 			return p;
 	return NULL;
 }
@@ -93,11 +104,9 @@ gk_vfork_release(struct gk_proc *child)
 	child->vfork_parent = NULL;
 	if (parent->vfork_child == child) {
 		parent->vfork_child = NULL;
+		/* Our FPU state, set aside while the child used our vmspace, loads when we run. */
 		if (parent->state == GK_P_VFORK)
 			parent->state = GK_P_RUN;
-		/* The child ran in our vmspace: our FPU state goes back. */
-		if (parent->vfork_fp && parent->vfork_fp->len && parent->vm)
-			uvk_vmspace_set_fpstate(parent->vm->vms, parent->vfork_fp);
 	}
 }
 
@@ -114,53 +123,58 @@ gk_proc_release(struct gk_proc *p)
 	struct gk_proc *c;
 	int orphan_zombie = 0, autoreap;
 
-	if (p->released)
+	if (p->tg->released)
 		return 0;
-	p->released = 1;
+	p->tg->released = 1;
 	p->state = GK_P_ZOMBIE;
 	p->insys = 0;
 	gk_vfork_release(p);
 	for (c = k->procs; c; c = c->next) {
 		if (c->vfork_parent == p)
 			c->vfork_parent = NULL;
-		if (c->parent != p)
+		if (c->tg->parent != p)
 			continue;
-		c->parent = k->init != p ? k->init : NULL;
-		c->gppid = c->parent ? c->parent->gpid : 0;
+		c->tg->parent = k->init != p ? k->init : NULL;
+		c->tg->gppid = c->tg->parent ? c->tg->parent->tg->gpid : 0;
 		/*
 		 * The exit signal a clone asked for was meant for p: pid 1
 		 * gets SIGCHLD, as Linux's reparent_leader() does. Kept, a
 		 * clone with CSIGNAL = SIGHUP would kill pid 1 when it ends.
 		 */
-		c->exit_signal = SIGCHLD;
+		c->tg->exit_signal = SIGCHLD;
 		if (c->state == GK_P_ZOMBIE)
 			orphan_zombie = 1;
 	}
-	gk_vm_free(p->vm);
-	p->vm = NULL;
+	gk_task_vm_set(p, NULL);
 	gk_fdt_free(p->fdt);
 	p->fdt = NULL;
 	gk_sig_flush(p);
-	p->stopped = 0;
-	p->it_real_next = 0;
-	free(p->ptimers);
-	p->ptimers = NULL;
+	p->tg->stopped = 0;
+	p->tg->it_real_next = 0;
+	free(p->tg->ptimers);
+	p->tg->ptimers = NULL;
 	if (orphan_zombie && k->init && k->init != p)
 		gk_wake(k, k->init);
 	autoreap = gk_sig_child_exit(p);
-	if (p->parent)
-		gk_wake(k, p->parent);
+	if (p->tg->parent)
+		gk_wake(k, p->tg->parent);
 	return autoreap;
 }
 
-/* gk_proc_free - take p off the table and free what is left of it. */
+/*
+ * gk_proc_free - take task p off the table and free what is left of it:
+ * its references to the shared objects, and its thread group with the
+ * group's last task.
+ */
 void
 gk_proc_free(struct gk_proc *p)
 {
 	struct gk_proc **pp;
+	struct gk_tgroup *tg;
 
 	if (!p)
 		return;
+	tg = p->tg;
 	for (pp = &p->k->procs; *pp; pp = &(*pp)->next) {
 		if (*pp == p) {
 			*pp = p->next;
@@ -168,13 +182,24 @@ gk_proc_free(struct gk_proc *p)
 			break;
 		}
 	}
-	gk_vm_free(p->vm);
+	for (pp = &tg->tasks; *pp; pp = &(*pp)->tg_next) {
+		if (*pp == p) {
+			*pp = p->tg_next;
+			tg->ntasks--;
+			break;
+		}
+	}
+	gk_task_vm_set(p, NULL);
 	gk_fdt_free(p->fdt);
-	gk_sig_flush(p);
-	free(p->ptimers);
-	free(p->vfork_fp);
-	free(p->cwd);
-	free(p->exe);
+	gk_fsctx_unref(p->fs);
+	gk_sighand_unref(p->sighand);
+	free(p->fp);
+	if (!tg->tasks) {
+		gk_sig_flush(p);
+		free(tg->ptimers);
+		free(tg->exe);
+		free(tg);
+	}
 	free(p);
 }
 
@@ -183,6 +208,6 @@ void
 gk_proc_reap(struct gk_proc *p)
 {
 	if (p->state != GK_P_ZOMBIE)
-		gk_panic(__func__, "pid %d is not a zombie", p->gpid);
+		gk_panic(__func__, "pid %d is not a zombie", p->tg->gpid);
 	gk_proc_free(p);
 }

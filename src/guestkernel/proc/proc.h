@@ -21,9 +21,26 @@ void gk_proc_reap(struct gk_proc *p);
 void gk_proc_free(struct gk_proc *p);
 struct gk_proc *gk_proc_find(struct gk_kernel *k, int gpid);
 void gk_vfork_release(struct gk_proc *child);
-#define GK_FORK_VFORK 1 /* the parent waits until the child execs or exits */
-#define GK_FORK_VM    2 /* ... and the child runs in the parent's memory meanwhile */
-struct gk_proc *gk_proc_fork(struct gk_proc *p, int how, int *ret_err);
+/*
+ * What gk_proc_fork shares with the parent rather than copies: clone's
+ * CLONE_VM, CLONE_FILES, CLONE_FS, CLONE_SIGHAND; CLONE_VFORK suspends the
+ * parent until the child execs or exits. sys_task.c checks the combinations.
+ */
+struct gk_proc *gk_proc_fork(struct gk_proc *p, uint64_t clone_flags, int *ret_err);
+
+/* ---- task.c: shared objects, lazy FPU state ------------------------------------------- */
+
+struct gk_fs_ctx *gk_fsctx_new(const char *cwd, mode_t umask_);
+struct gk_fs_ctx *gk_fsctx_copy(const struct gk_fs_ctx *fs);
+struct gk_fs_ctx *gk_fsctx_ref(struct gk_fs_ctx *fs);
+void gk_fsctx_unref(struct gk_fs_ctx *fs);
+struct gk_sighand *gk_sighand_new(void);
+struct gk_sighand *gk_sighand_copy(const struct gk_sighand *sh);
+struct gk_sighand *gk_sighand_ref(struct gk_sighand *sh);
+void gk_sighand_unref(struct gk_sighand *sh);
+int gk_task_fp_share(struct gk_proc *p, struct gk_proc *c);
+int gk_task_fp_load(struct gk_proc *p);
+void gk_task_vm_set(struct gk_proc *p, struct gk_vm *vm);
 
 /* ---- signal.c, sigframe.c: delivering and returning from signals ------------------- */
 

@@ -89,16 +89,15 @@ _Static_assert(sizeof(struct k_frame) == 440, "rt_sigframe is 440 bytes");
  * refuse the whole image.
  */
 static uint64_t
-user_xfeatures(void)
+user_xfeatures(struct gk_kernel *k)
 {
-	static uint64_t xcr0;
 	uint32_t lo, hi;
 
-	if (!xcr0) {
+	if (!k->xfeatures) {
 		__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-		xcr0 = ((uint64_t)hi << 32 | lo) & 0x2ffULL;
+		k->xfeatures = ((uint64_t)hi << 32 | lo) & 0x2ffULL;
 	}
-	return xcr0;
+	return k->xfeatures;
 }
 
 /*
@@ -108,14 +107,14 @@ user_xfeatures(void)
  * frame that large would overflow a sigaltstack sized by AT_MINSIGSTKSZ.
  */
 static uint32_t
-user_xstate_size(void)
+user_xstate_size(struct gk_kernel *k)
 {
-	static uint32_t size;
 	unsigned a, b, c, d, i;
-	uint64_t mask = user_xfeatures();
+	uint64_t mask = user_xfeatures(k);
+	uint32_t size;
 
-	if (size)
-		return size;
+	if (k->xstate_size)
+		return k->xstate_size;
 	size = 576;
 	for (i = 2; i < 64; i++) {
 		if (!(mask & (1ULL << i)))
@@ -124,12 +123,9 @@ user_xstate_size(void)
 		if (a + b > size)
 			size = a + b;
 	}
-	size = (size + 63) & ~63u;
-	return size;
+	k->xstate_size = (size + 63) & ~63u;
+	return k->xstate_size;
 }
-
-/* One FPU buffer: a single tracer thread delivers one signal at a time. */
-static struct uvk_fpstate sig_fp;
 
 /*
  * The FPU image a handler starts with: the init state (XSTATE_BV 0), the
@@ -161,7 +157,7 @@ gk_sig_frame(struct gk_proc *p, int sig, const struct gk_siginfo *info,
 	     const struct gk_sigaction *act)
 {
 	struct uvk_vmspace *vms = p->vm->vms;
-	struct uvk_fpstate *fp = &sig_fp;
+	struct uvk_fpstate *fp = p->k->fp_scratch;
 	struct k_frame fr;
 	struct uvk_regs *r = &p->regs;
 	uint64_t sp = r->rsp, fpgva = 0, gva;
@@ -171,21 +167,21 @@ gk_sig_frame(struct gk_proc *p, int sig, const struct gk_siginfo *info,
 
 	if (!(act->flags & GK_SA_RESTORER) || !act->restorer)
 		return -EFAULT; /* x86-64 has no vDSO trampoline to fall back on */
-	if (uvk_vmspace_get_fpstate(vms, fp) < 0 || fp->len < 576)
+	if (gk_task_fp_load(p) < 0 || uvk_vmspace_get_fpstate(vms, fp) < 0 || fp->len < 576)
 		fp->len = 0;
 	if ((act->flags & SA_ONSTACK) && p->ss_size && !onstack)
 		sp = p->ss_sp + p->ss_size;
 	else
 		sp -= 128; /* the red zone */
-	if (fp->len > user_xstate_size())
-		flen = user_xstate_size();
+	if (fp->len > user_xstate_size(p->k))
+		flen = user_xstate_size(p->k);
 	else
 		flen = fp->len;
 	if (flen) {
 		/* sw_reserved tells a reader the layout: features, sizes, magic. */
 		memset(&sw, 0, sizeof(sw));
 		sw.magic1 = K_FP_XSTATE_MAGIC1;
-		sw.xfeatures = user_xfeatures();
+		sw.xfeatures = user_xfeatures(p->k);
 		sw.extended_size = flen + 4;
 		sw.xstate_size = flen;
 		memcpy(fp->data + FX_SW_OFF, &sw, sizeof(sw));
@@ -285,7 +281,7 @@ fp_from_frame(struct gk_proc *p, struct uvk_fpstate *fp, uint64_t gva)
 	if (gk_copyin(p, &sw, gva + FX_SW_OFF, sizeof(sw)) < 0)
 		return -EFAULT;
 	if (sw.magic1 == K_FP_XSTATE_MAGIC1 && sw.xstate_size >= 576 &&
-	    sw.xstate_size <= user_xstate_size() && sw.xstate_size <= sw.extended_size) {
+	    sw.xstate_size <= user_xstate_size(p->k) && sw.xstate_size <= sw.extended_size) {
 		if (gk_copyin(p, &magic2, gva + sw.xstate_size, 4) < 0)
 			return -EFAULT;
 		fx_only = magic2 != K_FP_XSTATE_MAGIC2;
@@ -294,7 +290,7 @@ fp_from_frame(struct gk_proc *p, struct uvk_fpstate *fp, uint64_t gva)
 		return -EFAULT;
 	if (!fx_only) {
 		len = sw.xstate_size < fp->len ? sw.xstate_size : fp->len;
-		rfbm = sw.xfeatures & user_xfeatures();
+		rfbm = sw.xfeatures & user_xfeatures(p->k);
 	}
 	if (gk_copyin(p, fp->data, gva, len) < 0)
 		return -EFAULT;
@@ -359,7 +355,7 @@ long
 gk_sig_return(struct gk_proc *p)
 {
 	struct uvk_regs *r = &p->regs;
-	struct uvk_fpstate *fp = &sig_fp;
+	struct uvk_fpstate *fp = p->k->fp_scratch;
 	struct k_ucontext uc;
 
 	if (gk_copyin(p, &uc, r->rsp - 8 + offsetof(struct k_frame, uc), sizeof(uc)) < 0)
@@ -383,7 +379,8 @@ gk_sig_return(struct gk_proc *p)
 	r->rsp = uc.mc.rsp;
 	r->rip = uc.mc.rip;
 	r->rflags = (r->rflags & ~FIX_EFLAGS) | (uc.mc.eflags & FIX_EFLAGS);
-	if (uvk_vmspace_get_fpstate(p->vm->vms, fp) == 0 && fp->len >= 576) {
+	if (gk_task_fp_load(p) == 0 && uvk_vmspace_get_fpstate(p->vm->vms, fp) == 0 &&
+	    fp->len >= 576) {
 		if (!uc.mc.fpstate)
 			fp_init_state(fp);
 		else if (fp_from_frame(p, fp, uc.mc.fpstate) < 0)

@@ -42,25 +42,25 @@ gk_sig_flush(struct gk_proc *p)
 int
 gk_sig_dequeue(struct gk_proc *p, uint64_t set, struct gk_siginfo *ret)
 {
-	int sig = gk_sig_pick(p->sigpending & set);
+	int sig = gk_sig_pick(p->tg->sigpending & set);
 	struct gk_sigq **qq, *q;
 
 	if (!sig)
 		return 0;
-	for (qq = &p->sigq; (q = *qq); qq = &q->next)
+	for (qq = &p->tg->sigq; (q = *qq); qq = &q->next)
 		if (q->info.signo == sig)
 			break;
 	if (!q)
-		gk_panic(__func__, "pid %d: signal %d pending but not queued", p->gpid, sig);
+		gk_panic(__func__, "pid %d: signal %d pending but not queued", p->tg->gpid, sig);
 	*qq = q->next;
-	p->nsigq--;
+	p->tg->nsigq--;
 	*ret = q->info;
 	free(q);
-	for (q = p->sigq; q; q = q->next)
+	for (q = p->tg->sigq; q; q = q->next)
 		if (q->info.signo == sig)
 			break;
 	if (!q)
-		p->sigpending &= ~gk_sigbit(sig);
+		p->tg->sigpending &= ~gk_sigbit(sig);
 	if (ret->code == SI_TIMER)
 		gk_timer_dequeued(p, ret);
 	return sig;
@@ -70,7 +70,7 @@ gk_sig_dequeue(struct gk_proc *p, uint64_t set, struct gk_siginfo *ret)
 int
 gk_sig_deliverable(const struct gk_proc *p)
 {
-	return gk_sig_pick(p->sigpending & ~p->sigmask);
+	return gk_sig_pick(p->tg->sigpending & ~p->sigmask);
 }
 
 /* Calls a handler never restarts, SA_RESTART or not (Linux's -ERESTARTNOHAND and kin). */
@@ -119,9 +119,9 @@ gk_sig_interrupted(struct gk_proc *p)
 	if (!sig)
 		return 0;
 	/* sigtimedwait collects the signals it waits for itself. */
-	if (p->sys_nr == __NR_rt_sigtimedwait && (p->sigpending & p->sigwait))
+	if (p->sys_nr == __NR_rt_sigtimedwait && (p->tg->sigpending & p->sigwait))
 		return 0;
-	act = &p->sigact[sig];
+	act = &p->sighand->action[sig];
 	if (act->handler == (uint64_t)SIG_IGN)
 		return 0;
 	if (act->handler == (uint64_t)SIG_DFL) {
@@ -159,9 +159,9 @@ gk_sig_deliver(struct gk_proc *p)
 	struct gk_sigaction *act;
 	int sig;
 
-	while (!p->exited && !p->stopped && (sig = gk_sig_deliverable(p))) {
+	while (!p->tg->exited && !p->tg->stopped && (sig = gk_sig_deliverable(p))) {
 		gk_sig_dequeue(p, gk_sigbit(sig), &si);
-		act = &p->sigact[sig];
+		act = &p->sighand->action[sig];
 		if (act->handler == (uint64_t)SIG_IGN)
 			continue;
 		if (act->handler == (uint64_t)SIG_DFL) {
@@ -202,29 +202,29 @@ gk_sig_deliver(struct gk_proc *p)
 int
 gk_sig_child_exit(struct gk_proc *c)
 {
-	struct gk_proc *parent = c->parent;
+	struct gk_proc *parent = c->tg->parent;
 	const struct gk_sigaction *act;
 	struct gk_siginfo si;
 	int autoreap;
 
 	if (!parent)
 		return 0;
-	act = &parent->sigact[SIGCHLD];
-	autoreap = c->exit_signal == SIGCHLD &&
+	act = &parent->sighand->action[SIGCHLD];
+	autoreap = c->tg->exit_signal == SIGCHLD &&
 		   (act->handler == (uint64_t)SIG_IGN || (act->flags & SA_NOCLDWAIT));
 	/* Ignored SIGCHLD: no signal at all, not even a pending one while blocked. */
-	if (c->exit_signal > 0 && c->exit_signal < GK_NSIG &&
+	if (c->tg->exit_signal > 0 && c->tg->exit_signal < GK_NSIG &&
 	    !(autoreap && act->handler == (uint64_t)SIG_IGN)) {
 		memset(&si, 0, sizeof(si));
-		si.signo = c->exit_signal;
-		si.proc.pid = c->gpid;
+		si.signo = c->tg->exit_signal;
+		si.proc.pid = c->tg->gpid;
 		si.proc.uid = c->k->uid;
-		if (WIFEXITED(c->wstatus)) {
+		if (WIFEXITED(c->tg->wstatus)) {
 			si.code = CLD_EXITED;
-			si.proc.value = (uint32_t)WEXITSTATUS(c->wstatus);
+			si.proc.value = (uint32_t)WEXITSTATUS(c->tg->wstatus);
 		} else {
-			si.code = WCOREDUMP(c->wstatus) ? CLD_DUMPED : CLD_KILLED;
-			si.proc.value = (uint32_t)WTERMSIG(c->wstatus);
+			si.code = WCOREDUMP(c->tg->wstatus) ? CLD_DUMPED : CLD_KILLED;
+			si.proc.value = (uint32_t)WTERMSIG(c->tg->wstatus);
 		}
 		gk_sig_send(parent, &si);
 	}

@@ -94,7 +94,7 @@ fire_ptimer(struct gk_proc *p, int id, struct gk_ptimer *t)
 	si.code = SI_TIMER;
 	si.proc.pid = id;
 	si.proc.value = t->value;
-	if (gk_sig_send(p, &si) == 0 && (p->sigpending & gk_sigbit(t->signo)))
+	if (gk_sig_send(p, &si) == 0 && (p->tg->sigpending & gk_sigbit(t->signo)))
 		t->queued = 1;
 }
 
@@ -130,7 +130,7 @@ gk_timers_run(struct gk_kernel *k, uint64_t now)
 	int i, missed;
 
 	for (p = k->procs; p; p = p->next) {
-		if (p->exited || p->state == GK_P_ZOMBIE)
+		if (p->tg->exited || p->state == GK_P_ZOMBIE)
 			continue;
 		if (p->state == GK_P_SLEEP && p->deadline) {
 			if (p->deadline <= now) {
@@ -140,13 +140,14 @@ gk_timers_run(struct gk_kernel *k, uint64_t now)
 				next = earliest(next, p->deadline);
 			}
 		}
-		if (p->it_real_next && p->it_real_next <= now) {
-			p->it_real_next = rearm(p->it_real_next, p->it_real_interval, now, &missed);
+		if (p->tg->it_real_next && p->tg->it_real_next <= now) {
+			p->tg->it_real_next =
+			    rearm(p->tg->it_real_next, p->tg->it_real_interval, now, &missed);
 			gk_sig_kill(p, SIGALRM, SI_KERNEL, 0);
 		}
-		next = earliest(next, p->it_real_next);
-		for (i = 0; p->ptimers && i < GK_NTIMERS; i++) {
-			struct gk_ptimer *t = &p->ptimers[i];
+		next = earliest(next, p->tg->it_real_next);
+		for (i = 0; p->tg->ptimers && i < GK_NTIMERS; i++) {
+			struct gk_ptimer *t = &p->tg->ptimers[i];
 
 			if (!t->used || !t->next)
 				continue;
@@ -172,9 +173,9 @@ gk_timer_dequeued(struct gk_proc *p, struct gk_siginfo *si)
 	struct gk_ptimer *t;
 	int id = si->proc.pid;
 
-	if (!p->ptimers || id < 0 || id >= GK_NTIMERS)
+	if (!p->tg->ptimers || id < 0 || id >= GK_NTIMERS)
 		return;
-	t = &p->ptimers[id];
+	t = &p->tg->ptimers[id];
 	if (!t->used || !t->queued)
 		return;
 	t->queued = 0;
@@ -203,15 +204,15 @@ cpu_timer(struct gk_proc *p, uint64_t *left, uint64_t interval, uint64_t ns, int
 void
 gk_cpu_account(struct gk_proc *p, uint64_t ns)
 {
-	p->cpu_ns += ns;
-	cpu_timer(p, &p->it_virt_left, p->it_virt_interval, ns, SIGVTALRM);
-	cpu_timer(p, &p->it_prof_left, p->it_prof_interval, ns, SIGPROF);
+	p->tg->cpu_ns += ns;
+	cpu_timer(p, &p->tg->it_virt_left, p->tg->it_virt_interval, ns, SIGVTALRM);
+	cpu_timer(p, &p->tg->it_prof_left, p->tg->it_prof_interval, ns, SIGPROF);
 }
 
 /* gk_timers_exec - execve: POSIX timers are deleted; interval timers live on. */
 void
 gk_timers_exec(struct gk_proc *p)
 {
-	free(p->ptimers);
-	p->ptimers = NULL;
+	free(p->tg->ptimers);
+	p->tg->ptimers = NULL;
 }

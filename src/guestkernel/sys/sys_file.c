@@ -499,8 +499,8 @@ GK_SYS(fchdir)
 	cwd = strdup(f->gpath);
 	if (!cwd)
 		return -ENOMEM;
-	free(p->cwd);
-	p->cwd = cwd;
+	free(p->fs->cwd);
+	p->fs->cwd = cwd;
 	return 0;
 }
 

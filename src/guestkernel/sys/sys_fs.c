@@ -172,11 +172,11 @@ GK_SYS(readlinkat)
 
 GK_SYS(getcwd)
 {
-	size_t n = strlen(p->cwd) + 1;
+	size_t n = strlen(p->fs->cwd) + 1;
 
 	if (gk_arg_ulong(a, 1) < n)
 		return -ERANGE;
-	return gk_copyout(p, gk_arg_ptr(a, 0), p->cwd, n) < 0 ? -EFAULT : (long)n;
+	return gk_copyout(p, gk_arg_ptr(a, 0), p->fs->cwd, n) < 0 ? -EFAULT : (long)n;
 }
 
 GK_SYS(chdir)
@@ -194,8 +194,8 @@ GK_SYS(chdir)
 	cwd = strdup(path.gpath);
 	if (!cwd)
 		return -ENOMEM;
-	free(p->cwd);
-	p->cwd = cwd;
+	free(p->fs->cwd);
+	p->fs->cwd = cwd;
 	return 0;
 }
 
@@ -363,9 +363,9 @@ GK_SYS(truncate)
 
 GK_SYS(umask)
 {
-	mode_t old = p->umask;
+	mode_t old = p->fs->umask;
 
-	p->umask = (mode_t)gk_arg_int(a, 0) & 0777;
+	p->fs->umask = (mode_t)gk_arg_int(a, 0) & 0777;
 	return old;
 }
 

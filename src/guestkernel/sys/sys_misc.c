@@ -139,7 +139,7 @@ GK_SYS(sched_yield)
 static int
 sched_target_ok(struct gk_proc *p, int pid)
 {
-	return pid == 0 || pid == p->gpid || (pid > 0 && gk_proc_find(p->k, pid));
+	return pid == 0 || pid == p->tg->gpid || (pid > 0 && gk_proc_find(p->k, pid));
 }
 
 GK_SYS(sched_getscheduler)
@@ -260,7 +260,7 @@ GK_SYS(getrusage)
 		return -EINVAL;
 	memset(&ru, 0, sizeof(ru));
 	if (who == RUSAGE_SELF || who == RUSAGE_THREAD) {
-		uint64_t ns = gk_now_ns(CLOCK_MONOTONIC) - p->start_ns;
+		uint64_t ns = gk_now_ns(CLOCK_MONOTONIC) - p->tg->start_ns;
 
 		ru.ru_utime.tv_sec = (time_t)(ns / 1000000000ULL);
 		ru.ru_utime.tv_usec = (suseconds_t)(ns / 1000 % 1000000);
@@ -274,7 +274,7 @@ GK_SYS(times)
 	uint64_t ticks = (gk_now_ns(CLOCK_MONOTONIC) - p->k->boot_ns) / 10000000ULL;
 	struct tms t = {0};
 
-	t.tms_utime = (clock_t)((gk_now_ns(CLOCK_MONOTONIC) - p->start_ns) / 10000000ULL);
+	t.tms_utime = (clock_t)((gk_now_ns(CLOCK_MONOTONIC) - p->tg->start_ns) / 10000000ULL);
 	if (gk_arg_ptr(a, 0) && gk_copyout(p, gk_arg_ptr(a, 0), &t, sizeof(t)) < 0)
 		return -EFAULT;
 	return (long)ticks;

@@ -146,7 +146,7 @@ do_poll(struct gk_proc *p, uint64_t gva, uint64_t nfds, uint64_t rel_ns)
 	struct pollfd stackbuf[64], *pfd = stackbuf;
 	long r;
 
-	if (nfds > POLL_MAX || nfds > p->rlim[RLIMIT_NOFILE].rlim_cur)
+	if (nfds > POLL_MAX || nfds > p->tg->rlim[RLIMIT_NOFILE].rlim_cur)
 		return -EINVAL;
 	if (nfds > 64 && !(pfd = malloc(nfds * sizeof(*pfd))))
 		return -ENOMEM;

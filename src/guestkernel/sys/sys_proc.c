@@ -54,7 +54,7 @@ GK_SYS(arch_prctl)
 GK_SYS(set_tid_address)
 {
 	p->clear_tid = gk_arg_ptr(a, 0);
-	return p->gpid;
+	return p->tg->gpid;
 }
 
 GK_SYS(set_robust_list)
@@ -64,12 +64,12 @@ GK_SYS(set_robust_list)
 
 GK_SYS(getpid)
 {
-	return p->gpid;
+	return p->tg->gpid;
 }
 
 GK_SYS(getppid)
 {
-	return p->gppid;
+	return p->tg->gppid;
 }
 
 GK_SYS(getuid)
@@ -131,7 +131,7 @@ GK_SYS(prlimit64)
 	unsigned int r = gk_arg_uint(a, 1);
 	uint64_t newp = gk_arg_ptr(a, 2), oldp = gk_arg_ptr(a, 3);
 
-	if (pid != 0 && pid != p->gpid)
+	if (pid != 0 && pid != p->tg->gpid)
 		return -ESRCH;
 	/* r indexes rlim[] only after this check, on the same value. */
 	if (r >= RLIM_NLIMITS)
@@ -140,12 +140,12 @@ GK_SYS(prlimit64)
 		return -EFAULT;
 	if (newp && nl.rlim_cur > nl.rlim_max)
 		return -EINVAL;
-	if (oldp && gk_copyout(p, oldp, &p->rlim[r], sizeof(struct rlimit)) < 0)
+	if (oldp && gk_copyout(p, oldp, &p->tg->rlim[r], sizeof(struct rlimit)) < 0)
 		return -EFAULT;
 	if (newp) {
-		if (nl.rlim_max > p->rlim[r].rlim_max)
+		if (nl.rlim_max > p->tg->rlim[r].rlim_max)
 			return -EPERM;
-		p->rlim[r] = nl;
+		p->tg->rlim[r] = nl;
 		if (r == RLIMIT_STACK)
 			p->vm->stack_max = nl.rlim_cur < (1ULL << 32) ? nl.rlim_cur : (1ULL << 32);
 		if (r == RLIMIT_NOFILE)
@@ -270,10 +270,10 @@ GK_SYS(prctl)
 		if (gk_strncpyin(p, name, arg2, sizeof(name)) == -EFAULT)
 			return -EFAULT;
 		name[15] = '\0';
-		memcpy(p->comm, name, sizeof(name));
+		memcpy(p->tg->comm, name, sizeof(name));
 		return 0;
 	case PR_GET_NAME:
-		return gk_copyout(p, arg2, p->comm, sizeof(p->comm));
+		return gk_copyout(p, arg2, p->tg->comm, sizeof(p->tg->comm));
 	case PR_GET_DUMPABLE:
 		return 1;
 	case PR_SET_DUMPABLE:

@@ -37,13 +37,13 @@ GK_SYS(rt_sigaction)
 		return -EINVAL;
 	if (act && gk_copyin(p, &sa, act, sizeof(sa)) < 0)
 		return -EFAULT;
-	if (oact && gk_copyout(p, oact, &p->sigact[sig], sizeof(sa)) < 0)
+	if (oact && gk_copyout(p, oact, &p->sighand->action[sig], sizeof(sa)) < 0)
 		return -EFAULT;
 	if (act) {
 		sa.mask = never_masked(sa.mask);
-		p->sigact[sig] = sa;
+		p->sighand->action[sig] = sa;
 		/* POSIX: a pending signal whose action becomes "ignore" is discarded. */
-		if (gk_sig_ignored(p, sig) && (p->sigpending & gk_sigbit(sig))) {
+		if (gk_sig_ignored(p, sig) && (p->tg->sigpending & gk_sigbit(sig))) {
 			struct gk_siginfo si;
 
 			while (gk_sig_dequeue(p, gk_sigbit(sig), &si))
@@ -83,7 +83,7 @@ GK_SYS(rt_sigprocmask)
 
 GK_SYS(rt_sigpending)
 {
-	uint64_t set = p->sigpending & p->sigmask;
+	uint64_t set = p->tg->sigpending & p->sigmask;
 
 	size_t size = gk_arg_size(a, 1);
 
@@ -111,14 +111,14 @@ GK_SYS(rt_sigsuspend)
 	}
 	if (gk_sig_deliverable(p))
 		return -EINTR;
-	return gk_block(p, &p->sigpending);
+	return gk_block(p, &p->tg->sigpending);
 }
 
 GK_SYS(pause)
 {
 	if (gk_sig_deliverable(p))
 		return -EINTR;
-	return gk_block(p, &p->sigpending);
+	return gk_block(p, &p->tg->sigpending);
 }
 
 /* rt_sigtimedwait: take one of set off the queue, waiting up to the timeout for one. */
@@ -147,7 +147,7 @@ GK_SYS(rt_sigtimedwait)
 		return -EAGAIN;
 	}
 	p->sigwait = set;
-	return gk_block(p, &p->sigpending);
+	return gk_block(p, &p->tg->sigpending);
 }
 
 /* kill's pid argument: one process, a group, or everyone but pid 1 and the caller. */
@@ -162,20 +162,20 @@ GK_SYS(kill)
 		t = gk_proc_find(p->k, pid);
 		if (!t)
 			return -ESRCH;
-		return gk_sig_kill(t, sig, SI_USER, p->gpid);
+		return gk_sig_kill(t, sig, SI_USER, p->tg->gpid);
 	}
 	if (pid == -1) {
 		for (t = p->k->procs; t; t = t->next) {
-			if (t == p || t->gpid == 1 || t->state == GK_P_ZOMBIE)
+			if (t == p || t->tg->gpid == 1 || t->state == GK_P_ZOMBIE)
 				continue;
 			found = 1;
-			gk_sig_kill(t, sig, SI_USER, p->gpid);
+			gk_sig_kill(t, sig, SI_USER, p->tg->gpid);
 		}
 		return found ? 0 : -ESRCH;
 	}
 	if (pid == INT32_MIN)
 		return -ESRCH;
-	return gk_sig_pgrp(p->k, pid ? -pid : p->pgid, sig, SI_USER, p->gpid);
+	return gk_sig_pgrp(p->k, pid ? -pid : p->tg->pgid, sig, SI_USER, p->tg->gpid);
 }
 
 static long
@@ -186,9 +186,9 @@ thread_kill(struct gk_proc *p, int tgid, int tid, int sig)
 	if (tid <= 0 || sig < 0 || sig >= GK_NSIG)
 		return -EINVAL;
 	t = gk_proc_find(p->k, tid);
-	if (!t || (tgid > 0 && t->gpid != tgid) || t->state == GK_P_ZOMBIE)
+	if (!t || (tgid > 0 && t->tg->gpid != tgid) || t->state == GK_P_ZOMBIE)
 		return -ESRCH;
-	return gk_sig_kill(t, sig, SI_TKILL, p->gpid);
+	return gk_sig_kill(t, sig, SI_TKILL, p->tg->gpid);
 }
 
 GK_SYS(tkill)
@@ -215,12 +215,12 @@ queue_info(struct gk_proc *p, int tgid, int pid, int sig, uint64_t uinfo)
 	if (gk_copyin(p, &si, uinfo, sizeof(si)) < 0)
 		return -EFAULT;
 	t = gk_proc_find(p->k, pid);
-	if (!t || (tgid > 0 && t->gpid != tgid))
+	if (!t || (tgid > 0 && t->tg->gpid != tgid))
 		return -ESRCH;
 	if ((si.code >= 0 || si.code == SI_TKILL) && t != p)
 		return -EPERM;
 	si.signo = sig;
-	if (sig == 0 || t->state == GK_P_ZOMBIE || gk_sig_init_ignores(t, sig, p->gpid))
+	if (sig == 0 || t->state == GK_P_ZOMBIE || gk_sig_init_ignores(t, sig, p->tg->gpid))
 		return 0;
 	return gk_sig_send(t, &si);
 }

@@ -3,9 +3,10 @@
  * waitid, process groups and sessions, pipe, pipe2.
  *
  * Layer src/guestkernel/sys. Argument checking; the mechanism is in fork.c,
- * proc.c and pipe.c. Threads (CLONE_VM without CLONE_VFORK, CLONE_THREAD)
- * are not offered yet: clone says -EINVAL and clone3 -ENOSYS, so that libc
- * falls back to clone.
+ * proc.c and pipe.c. clone shares the address space, descriptor table,
+ * root/cwd/umask and signal handlers as its flags say (fork.c). Threads
+ * (CLONE_VM without CLONE_VFORK, CLONE_THREAD) are not offered yet: clone
+ * says -EINVAL and clone3 -ENOSYS, so that libc falls back to clone.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,15 +18,29 @@
 
 #include "sys.h"
 
+/*
+ * clone without CLONE_THREAD: a new process sharing with p what the flags
+ * name. Linux's own EINVAL combinations come first (copy_process: root or
+ * not, the same answer); then what uvk does not offer yet, a thread (or
+ * CLONE_VM without CLONE_VFORK, which only threads need), is EINVAL too.
+ */
 static long
 do_clone(struct gk_proc *p, uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid,
 	 uint64_t tls)
 {
-	const uint64_t ok = 0xff | CLONE_VM | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID |
-			    CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID;
+	const uint64_t ok = 0xff | CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_FS | CLONE_SIGHAND |
+			    CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID |
+			    CLONE_CHILD_CLEARTID;
 	struct gk_proc *c;
 	int err, pid;
 
+	if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS) ||
+	    (flags & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS))
+		return -EINVAL;
+	if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+		return -EINVAL;
+	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+		return -EINVAL;
 	if (flags & ~ok)
 		return -EINVAL;
 	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
@@ -33,20 +48,17 @@ do_clone(struct gk_proc *p, uint64_t flags, uint64_t newsp, uint64_t ptid, uint6
 	/* Linux sets the TLS as arch_prctl(ARCH_SET_FS) would: EPERM past TASK_SIZE_MAX. */
 	if ((flags & CLONE_SETTLS) && tls >= GK_TASK_SIZE)
 		return -EPERM;
-	c = gk_proc_fork(p,
-			 ((flags & CLONE_VFORK) ? GK_FORK_VFORK : 0) |
-			     ((flags & CLONE_VM) ? GK_FORK_VM : 0),
-			 &err);
+	c = gk_proc_fork(p, flags, &err);
 	if (!c)
 		return err;
-	pid = c->gpid;
+	pid = c->tg->gpid;
 	if (newsp)
 		c->regs.rsp = newsp;
 	if (flags & CLONE_SETTLS)
 		c->regs.fs_base = tls;
 	if (flags & CLONE_CHILD_CLEARTID)
 		c->clear_tid = ctid;
-	c->exit_signal = (int)(flags & 0xff);
+	c->tg->exit_signal = (int)(flags & 0xff);
 	if (flags & CLONE_CHILD_SETTID)
 		gk_copyout(c, ctid, &pid, sizeof(pid));
 	if (flags & CLONE_PARENT_SETTID)
@@ -79,15 +91,15 @@ GK_SYS(clone)
 static int
 wait_match(const struct gk_proc *p, const struct gk_proc *c, int pid)
 {
-	if (c->parent != p)
+	if (c->tg->parent != p)
 		return 0;
 	if (pid > 0)
-		return c->gpid == pid;
+		return c->tg->gpid == pid;
 	if (pid == -1)
 		return 1;
 	if (pid == 0)
-		return c->pgid == p->pgid;
-	return c->pgid == -pid;
+		return c->tg->pgid == p->tg->pgid;
+	return c->tg->pgid == -pid;
 }
 
 /*
@@ -109,9 +121,9 @@ find_zombie(struct gk_proc *p, int pid, int options, long *ret)
 		any = 1;
 		if (c->state == GK_P_ZOMBIE && (options & WEXITED))
 			return c;
-		if (c->state != GK_P_ZOMBIE && (options & WUNTRACED) && c->report_stop)
+		if (c->state != GK_P_ZOMBIE && (options & WUNTRACED) && c->tg->report_stop)
 			return c;
-		if (c->state != GK_P_ZOMBIE && (options & WCONTINUED) && c->report_cont)
+		if (c->state != GK_P_ZOMBIE && (options & WCONTINUED) && c->tg->report_cont)
 			return c;
 	}
 	if (!any)
@@ -137,12 +149,12 @@ GK_SYS(wait4)
 	c = find_zombie(p, pid, options | WEXITED, &ret);
 	if (!c)
 		return ret;
-	if (c->state != GK_P_ZOMBIE && c->report_stop)
-		st = (c->stop_sig << 8) | 0x7f;
+	if (c->state != GK_P_ZOMBIE && c->tg->report_stop)
+		st = (c->tg->stop_sig << 8) | 0x7f;
 	else if (c->state != GK_P_ZOMBIE)
 		st = 0xffff;
 	else
-		st = c->wstatus;
+		st = c->tg->wstatus;
 	if (gk_arg_ptr(a, 1) && gk_copyout(p, gk_arg_ptr(a, 1), &st, sizeof(st)) < 0)
 		return -EFAULT;
 	if (gk_arg_ptr(a, 3)) {
@@ -150,9 +162,9 @@ GK_SYS(wait4)
 		if (gk_copyout(p, gk_arg_ptr(a, 3), &ru, sizeof(ru)) < 0)
 			return -EFAULT;
 	}
-	pid = c->gpid;
+	pid = c->tg->gpid;
 	if (c->state != GK_P_ZOMBIE)
-		c->report_stop = c->report_cont = 0;
+		c->tg->report_stop = c->tg->report_cont = 0;
 	else
 		gk_proc_reap(c);
 	return pid;
@@ -205,20 +217,20 @@ GK_SYS(waitid)
 		return ret;
 	}
 	si.signo = SIGCHLD;
-	si.pid = c->gpid;
+	si.pid = c->tg->gpid;
 	si.uid = p->k->uid;
-	if (c->state != GK_P_ZOMBIE && c->report_stop) {
+	if (c->state != GK_P_ZOMBIE && c->tg->report_stop) {
 		si.code = CLD_STOPPED;
-		si.status = c->stop_sig;
+		si.status = c->tg->stop_sig;
 	} else if (c->state != GK_P_ZOMBIE) {
 		si.code = CLD_CONTINUED;
 		si.status = SIGCONT;
-	} else if (WIFEXITED(c->wstatus)) {
+	} else if (WIFEXITED(c->tg->wstatus)) {
 		si.code = CLD_EXITED;
-		si.status = WEXITSTATUS(c->wstatus);
+		si.status = WEXITSTATUS(c->tg->wstatus);
 	} else {
-		si.code = WCOREDUMP(c->wstatus) ? CLD_DUMPED : CLD_KILLED;
-		si.status = WTERMSIG(c->wstatus);
+		si.code = WCOREDUMP(c->tg->wstatus) ? CLD_DUMPED : CLD_KILLED;
+		si.status = WTERMSIG(c->tg->wstatus);
 	}
 	if (gk_arg_ptr(a, 2) && gk_copyout(p, gk_arg_ptr(a, 2), &si, sizeof(si)) < 0)
 		return -EFAULT;
@@ -230,7 +242,7 @@ GK_SYS(waitid)
 	if (options & WNOWAIT)
 		return 0;
 	if (c->state != GK_P_ZOMBIE)
-		c->report_stop = c->report_cont = 0;
+		c->tg->report_stop = c->tg->report_cont = 0;
 	else
 		gk_proc_reap(c);
 	return 0;
@@ -249,21 +261,21 @@ proc_arg(struct gk_proc *p, int pid)
 
 GK_SYS(getpgrp)
 {
-	return p->pgid;
+	return p->tg->pgid;
 }
 
 GK_SYS(getpgid)
 {
 	struct gk_proc *t = proc_arg(p, gk_arg_int(a, 0));
 
-	return t ? t->pgid : -ESRCH;
+	return t ? t->tg->pgid : -ESRCH;
 }
 
 GK_SYS(getsid)
 {
 	struct gk_proc *t = proc_arg(p, gk_arg_int(a, 0));
 
-	return t ? t->sid : -ESRCH;
+	return t ? t->tg->sid : -ESRCH;
 }
 
 /* setpgid: the caller or one of its children, into a group of the caller's session. */
@@ -274,22 +286,23 @@ GK_SYS(setpgid)
 
 	if (pgid < 0)
 		return -EINVAL;
-	if (!t || (t != p && t->parent != p))
+	if (!t || (t != p && t->tg->parent != p))
 		return -ESRCH;
-	if (t->sid != p->sid)
+	if (t->tg->sid != p->tg->sid)
 		return -EPERM;
-	if (t->sid == t->gpid)
+	if (t->tg->sid == t->tg->gpid)
 		return -EPERM; /* a session leader stays in its group */
 	if (pgid == 0)
-		pgid = t->gpid;
-	if (pgid != t->gpid) {
+		pgid = t->tg->gpid;
+	if (pgid != t->tg->gpid) {
 		for (q = p->k->procs; q; q = q->next)
-			if (q->pgid == pgid && q->sid == p->sid && q->state != GK_P_ZOMBIE)
+			if (q->tg->pgid == pgid && q->tg->sid == p->tg->sid &&
+			    q->state != GK_P_ZOMBIE)
 				break;
 		if (!q)
 			return -EPERM;
 	}
-	t->pgid = pgid;
+	t->tg->pgid = pgid;
 	return 0;
 }
 
@@ -298,10 +311,10 @@ GK_SYS(setsid)
 	struct gk_proc *q;
 
 	for (q = p->k->procs; q; q = q->next)
-		if (q->pgid == p->gpid)
+		if (q->tg->pgid == p->tg->gpid)
 			return -EPERM;
-	p->sid = p->pgid = p->gpid;
-	return p->gpid;
+	p->tg->sid = p->tg->pgid = p->tg->gpid;
+	return p->tg->gpid;
 }
 
 static long

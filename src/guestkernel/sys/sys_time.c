@@ -119,16 +119,19 @@ itimer_get(struct gk_proc *p, int which, struct k_itimerval *v)
 
 	switch (which) {
 	case ITIMER_REAL:
-		left = p->it_real_next > now ? p->it_real_next - now : p->it_real_next ? 1 : 0;
-		interval = p->it_real_interval;
+		if (p->tg->it_real_next > now)
+			left = p->tg->it_real_next - now;
+		else if (p->tg->it_real_next)
+			left = 1; /* due, not fired yet */
+		interval = p->tg->it_real_interval;
 		break;
 	case ITIMER_VIRTUAL:
-		left = p->it_virt_left;
-		interval = p->it_virt_interval;
+		left = p->tg->it_virt_left;
+		interval = p->tg->it_virt_interval;
 		break;
 	case ITIMER_PROF:
-		left = p->it_prof_left;
-		interval = p->it_prof_interval;
+		left = p->tg->it_prof_left;
+		interval = p->tg->it_prof_interval;
 		break;
 	}
 	v->value = ns_tv(left);
@@ -142,16 +145,16 @@ itimer_set(struct gk_proc *p, int which, const struct k_itimerval *v)
 
 	switch (which) {
 	case ITIMER_REAL:
-		p->it_real_next = value ? gk_now_ns(CLOCK_MONOTONIC) + value : 0;
-		p->it_real_interval = interval;
+		p->tg->it_real_next = value ? gk_now_ns(CLOCK_MONOTONIC) + value : 0;
+		p->tg->it_real_interval = interval;
 		break;
 	case ITIMER_VIRTUAL:
-		p->it_virt_left = value;
-		p->it_virt_interval = interval;
+		p->tg->it_virt_left = value;
+		p->tg->it_virt_interval = interval;
 		break;
 	case ITIMER_PROF:
-		p->it_prof_left = value;
-		p->it_prof_interval = interval;
+		p->tg->it_prof_left = value;
+		p->tg->it_prof_interval = interval;
 		break;
 	}
 }
@@ -193,10 +196,10 @@ GK_SYS(alarm)
 	uint64_t now = gk_now_ns(CLOCK_MONOTONIC), left = 0;
 	unsigned secs = gk_arg_uint(a, 0);
 
-	if (p->it_real_next > now)
-		left = p->it_real_next - now;
-	p->it_real_next = secs ? now + secs * NS : 0;
-	p->it_real_interval = 0;
+	if (p->tg->it_real_next > now)
+		left = p->tg->it_real_next - now;
+	p->tg->it_real_next = secs ? now + secs * NS : 0;
+	p->tg->it_real_interval = 0;
 	/* Seconds left, rounded to the nearest; never 0 for a pending alarm. */
 	if (!left)
 		return 0;
@@ -222,9 +225,9 @@ struct k_itimerspec {
 static struct gk_ptimer *
 ptimer(struct gk_proc *p, int id)
 {
-	if (!p->ptimers || id < 0 || id >= GK_NTIMERS || !p->ptimers[id].used)
+	if (!p->tg->ptimers || id < 0 || id >= GK_NTIMERS || !p->tg->ptimers[id].used)
 		return NULL;
-	return &p->ptimers[id];
+	return &p->tg->ptimers[id];
 }
 
 GK_SYS(timer_create)
@@ -241,7 +244,7 @@ GK_SYS(timer_create)
 		if (gk_copyin(p, &ev, sevp, sizeof(ev)) < 0)
 			return -EFAULT;
 		if (ev.notify == K_SIGEV_THREAD_ID) {
-			if (ev.tid != p->gpid)
+			if (ev.tid != p->tg->gpid)
 				return -EINVAL;
 			ev.notify = SIGEV_SIGNAL;
 		}
@@ -250,9 +253,9 @@ GK_SYS(timer_create)
 		if (ev.notify == SIGEV_SIGNAL && (ev.signo < 1 || ev.signo >= GK_NSIG))
 			return -EINVAL;
 	}
-	if (!p->ptimers && !(p->ptimers = calloc(GK_NTIMERS, sizeof(*p->ptimers))))
+	if (!p->tg->ptimers && !(p->tg->ptimers = calloc(GK_NTIMERS, sizeof(*p->tg->ptimers))))
 		return -ENOMEM;
-	for (id = 0; id < GK_NTIMERS && p->ptimers[id].used; id++)
+	for (id = 0; id < GK_NTIMERS && p->tg->ptimers[id].used; id++)
 		;
 	if (id == GK_NTIMERS)
 		return -EAGAIN;
@@ -264,7 +267,7 @@ GK_SYS(timer_create)
 	}
 	if (gk_copyout(p, gk_arg_ptr(a, 2), &id, sizeof(id)) < 0)
 		return -EFAULT;
-	t = &p->ptimers[id];
+	t = &p->tg->ptimers[id];
 	memset(t, 0, sizeof(*t));
 	t->used = 1;
 	t->notify = ev.notify;

@@ -283,8 +283,8 @@ put_call(FILE *o, struct gk_proc *p, uint64_t nr, const uint64_t *a, long ret)
 	const struct gk_syscall *s = nr < GK_NSYSCALLS ? &gk_systab[nr] : NULL;
 	int i;
 
-	if (p->gpid != 1)
-		fprintf(o, "[pid %d] ", p->gpid);
+	if (p->tg->gpid != 1)
+		fprintf(o, "[pid %d] ", p->tg->gpid);
 	if (!s || !s->name) {
 		fprintf(o, "syscall_%#llx(%#llx, %#llx, %#llx, %#llx, %#llx, %#llx)",
 			(unsigned long long)nr, (unsigned long long)a[0], (unsigned long long)a[1],
