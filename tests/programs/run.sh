@@ -432,7 +432,9 @@ sh_trap)
 sh_jobs)
 	# A background job killed with kill %1, then collected by wait: 143.
 	same sh -c 'sleep 100 & kill %1; wait; echo "waited $?"'
-	same sh -c 'sleep 100 & p=$!; kill -STOP $p; kill -CONT $p; kill $p; wait $p; echo "status $?"'
+	# ash says "Terminated" on stderr when it reaps the job before the wait
+	# builtin runs, which is a race natively too: only the status is compared.
+	same sh -c 'exec 2>/dev/null; sleep 100 & p=$!; kill -STOP $p; kill -CONT $p; kill $p; wait $p; echo "status $?"'
 	# wait collects the job: its output file is complete after it, whatever
 	# the order the two processes happened to run in.
 	same sh -c 'f=/tmp/sh_jobs.$$; (sleep 0.2; echo late >$f) & echo early; wait; cat $f; rm -f $f; echo done'
