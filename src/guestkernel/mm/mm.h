@@ -118,7 +118,7 @@ struct gk_vma {
 struct gk_vm {
 	int refs; /* processes using it: a vfork child shares its parent's */
 	struct gk_kernel *k;
-	struct uvk_vmspace *vms;
+	struct uvk_vmspace *vms; /* NULL for an unbound vm (gk_vm_new_unbound) */
 	uint64_t root;	    /* gpa of the level-4 table */
 	struct gk_vma *vma; /* sorted by start, never overlapping */
 	int nvma, cap;
@@ -134,6 +134,7 @@ struct gk_vm {
 #define GK_MAX_MAP_COUNT 65530
 
 struct gk_vm *gk_vm_new(struct gk_kernel *k);
+struct gk_vm *gk_vm_new_unbound(struct gk_kernel *k);
 void gk_vm_free(struct gk_vm *vm);
 struct gk_vm *gk_vm_ref(struct gk_vm *vm);
 struct gk_vma *gk_vma_find(struct gk_vm *vm, uint64_t gva);

@@ -139,14 +139,16 @@ gk_vm_enter(struct gk_vm *vm, uint64_t gva, uint64_t pte)
 }
 
 /*
- * gk_vm_new - an empty address space with its own table and vmspace child.
- * Returns NULL with errno set (ENOMEM, or what uvk_vmspace_create said).
+ * gk_vm_new_unbound - an empty address space with its own page table but
+ * no host process (vms NULL): nothing of it ever runs, so there is no host
+ * mapping to invalidate or prefault, and those steps are skipped. The
+ * mechanism's unit tests (tests/unit/kctx) work on such a vm; gk_vm_new
+ * builds on it. Returns NULL with errno ENOMEM.
  */
 struct gk_vm *
-gk_vm_new(struct gk_kernel *k)
+gk_vm_new_unbound(struct gk_kernel *k)
 {
 	struct gk_vm *vm = calloc(1, sizeof(*vm));
-	int err;
 
 	if (!vm)
 		return NULL;
@@ -157,11 +159,28 @@ gk_vm_new(struct gk_kernel *k)
 		errno = ENOMEM;
 		return NULL;
 	}
+	vm->mmap_top = GK_MMAP_TOP;
+	vm->stack_top = GK_STACK_TOP;
+	vm->stack_max = 8ULL << 20;
+	return vm;
+}
+
+/*
+ * gk_vm_new - an empty address space with its own table and vmspace child.
+ * Returns NULL with errno set (ENOMEM, or what uvk_vmspace_create said).
+ */
+struct gk_vm *
+gk_vm_new(struct gk_kernel *k)
+{
+	struct gk_vm *vm = gk_vm_new_unbound(k);
+	int err;
+
+	if (!vm)
+		return NULL;
 	vm->vms = uvk_vmspace_create(k->pm, 0);
 	if (!vm->vms) {
 		err = errno;
-		gk_palloc_free(k->pa, vm->root, 1);
-		free(vm);
+		gk_vm_free(vm);
 		errno = err;
 		return NULL;
 	}
@@ -171,9 +190,6 @@ gk_vm_new(struct gk_kernel *k)
 		errno = -err;
 		return NULL;
 	}
-	vm->mmap_top = GK_MMAP_TOP;
-	vm->stack_top = GK_STACK_TOP;
-	vm->stack_max = 8ULL << 20;
 	return vm;
 }
 
@@ -941,7 +957,7 @@ gk_vm_fault(struct gk_vm *vm, uint64_t gva, unsigned access)
 		s += (uint64_t)n * GK_PAGE;
 	}
 	/* Beyond what the library maps around a fault by itself: map it all now. */
-	if (e - s0 > FAULT_WINDOW)
+	if (e - s0 > FAULT_WINDOW && vm->vms)
 		uvk_vmspace_prefault(vm->vms, s0, e - s0);
 	return 0;
 }
@@ -966,6 +982,7 @@ gk_vm_prefault(struct gk_vm *vm, uint64_t start, uint64_t len)
 		if (err < 0)
 			return err;
 	}
-	uvk_vmspace_prefault(vm->vms, start, end - start);
+	if (vm->vms)
+		uvk_vmspace_prefault(vm->vms, start, end - start);
 	return 0;
 }
