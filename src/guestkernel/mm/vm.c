@@ -336,15 +336,16 @@ gk_vma_find(struct gk_vm *vm, uint64_t gva)
 
 /*
  * Insert v at index i. Linux counts a process's mappings against
- * vm.max_map_count: a split is refused once the count has reached it, a
- * new mapping only once it is past it (mm/mmap.c), both with ENOMEM. The
+ * vm.max_map_count, with ENOMEM: a new mapping is refused only once the
+ * count is past it (mm/mmap.c), a split is checked by its caller
+ * (vma_split, gk_vm_unmap), which may take the count one past it. The
  * array lives in the tracer's heap, so its growth is charged to the
  * kernel-heap budget as well (ENOMEM past it).
  */
 static int
 vma_insert_at(struct gk_vm *vm, int i, const struct gk_vma *v, int split)
 {
-	if (split ? vm->nvma >= GK_MAX_MAP_COUNT : vm->nvma > GK_MAX_MAP_COUNT)
+	if (!split && vm->nvma > GK_MAX_MAP_COUNT)
 		return -ENOMEM;
 	if (vm->nvma == vm->cap) {
 		int cap = vm->cap ? vm->cap * 2 : 32;
@@ -373,15 +374,21 @@ vma_remove_at(struct gk_vm *vm, int i)
 	vm->nvma--;
 }
 
-/* Split the VMA that strictly contains gva in two at gva. */
+/*
+ * Split the VMA that strictly contains gva in two at gva. checked: refuse
+ * (ENOMEM) when the count is at vm.max_map_count already, as Linux's
+ * split_vma does for mprotect; munmap checks on its own (gk_vm_unmap).
+ */
 static int
-vma_split(struct gk_vm *vm, uint64_t gva)
+vma_split(struct gk_vm *vm, uint64_t gva, int checked)
 {
 	int i = vma_index(vm, gva);
 	struct gk_vma hi;
 
 	if (i >= vm->nvma || vm->vma[i].start >= gva)
 		return 0;
+	if (checked && vm->nvma >= GK_MAX_MAP_COUNT)
+		return -ENOMEM;
 	hi = vm->vma[i];
 	hi.start = gva;
 	hi.foff += gva - vm->vma[i].start;
@@ -395,25 +402,44 @@ vma_split(struct gk_vm *vm, uint64_t gva)
 	return 0;
 }
 
+/*
+ * a and b (a just below b) can be one VMA, as Linux's vma_merge decides:
+ * same permissions and flags, and for a file the same file with b's offset
+ * continuing a's. a must read the file all the way to its end (fend, the
+ * bss of an ELF segment, not inside a): the merged VMA keeps b's fend.
+ */
 static int
 vma_mergeable(const struct gk_vma *a, const struct gk_vma *b)
 {
-	return a->end == b->start && a->prot == b->prot && a->flags == b->flags && !a->file &&
-	       !b->file;
+	if (a->end != b->start || a->prot != b->prot || a->flags != b->flags ||
+	    a->file != b->file)
+		return 0;
+	if (!a->file)
+		return 1;
+	return b->foff == a->foff + (a->end - a->start) && a->fend >= a->end &&
+	       b->fend >= b->start;
 }
 
-/* Merge vma i with its neighbours where both are plain anonymous memory. */
+/* Make vma i and i+1 one; the upper one's reference to the file goes. */
+static void
+vma_join(struct gk_vm *vm, int i)
+{
+	struct gk_mapfile *file = vm->vma[i + 1].file;
+
+	vm->vma[i].end = vm->vma[i + 1].end;
+	vm->vma[i].fend = vm->vma[i + 1].fend;
+	vma_remove_at(vm, i + 1);
+	gk_mapfile_unref(file);
+}
+
+/* Merge vma i with its neighbours where vma_mergeable allows. */
 static void
 vma_merge(struct gk_vm *vm, int i)
 {
-	if (i + 1 < vm->nvma && vma_mergeable(&vm->vma[i], &vm->vma[i + 1])) {
-		vm->vma[i].end = vm->vma[i + 1].end;
-		vma_remove_at(vm, i + 1);
-	}
-	if (i > 0 && vma_mergeable(&vm->vma[i - 1], &vm->vma[i])) {
-		vm->vma[i - 1].end = vm->vma[i].end;
-		vma_remove_at(vm, i);
-	}
+	if (i + 1 < vm->nvma && vma_mergeable(&vm->vma[i], &vm->vma[i + 1]))
+		vma_join(vm, i);
+	if (i > 0 && vma_mergeable(&vm->vma[i - 1], &vm->vma[i]))
+		vma_join(vm, i - 1);
 }
 
 static int
@@ -450,16 +476,25 @@ vm_check(const struct gk_vm *vm)
 }
 
 /*
- * gk_vm_unmap - remove every mapping in [start, start+len). Returns 0 or
- * -ENOMEM if a VMA could not be split (the tracer is out of memory).
+ * gk_vm_unmap - remove every mapping in [start, start+len). Returns 0, or
+ * -ENOMEM if the range is a hole inside one VMA and the count is at
+ * vm.max_map_count, or a VMA could not be split (the tracer is out of
+ * memory).
  */
 int
 gk_vm_unmap(struct gk_vm *vm, uint64_t start, uint64_t len)
 {
 	uint64_t end = start + len;
-	int i;
+	int i = vma_index(vm, start);
 
-	if (vma_split(vm, start) < 0 || vma_split(vm, end) < 0)
+	/*
+	 * A hole in one VMA adds one: refused at vm.max_map_count, as Linux
+	 * does; trimming a head or a tail is not (its count stays).
+	 */
+	if (i < vm->nvma && vm->vma[i].start < start && vm->vma[i].end > end &&
+	    vm->nvma >= GK_MAX_MAP_COUNT)
+		return -ENOMEM;
+	if (vma_split(vm, start, 0) < 0 || vma_split(vm, end, 0) < 0)
 		return -ENOMEM;
 	i = vma_index(vm, start);
 	while (i < vm->nvma && vm->vma[i].start < end) {
@@ -555,7 +590,8 @@ reprot_leaf(void *ctx, uint64_t gva, uint64_t *pte)
 
 /*
  * gk_vm_protect - set prot on [start, start+len). Returns 0, -ENOMEM if part
- * of the range is not mapped (as Linux does; nothing is changed then).
+ * of the range is not mapped (as Linux does; nothing is changed then) or a
+ * split would take the count past vm.max_map_count.
  */
 int
 gk_vm_protect(struct gk_vm *vm, uint64_t start, uint64_t len, unsigned prot)
@@ -568,7 +604,7 @@ gk_vm_protect(struct gk_vm *vm, uint64_t start, uint64_t len, unsigned prot)
 			return -ENOMEM;
 		at = vm->vma[i].end;
 	}
-	if (vma_split(vm, start) < 0 || vma_split(vm, end) < 0)
+	if (vma_split(vm, start, 1) < 0 || vma_split(vm, end, 1) < 0)
 		return -ENOMEM;
 	for (i = vma_index(vm, start); i < vm->nvma && vm->vma[i].start < end; i++) {
 		struct gk_vma *v = &vm->vma[i];
@@ -581,9 +617,14 @@ gk_vm_protect(struct gk_vm *vm, uint64_t start, uint64_t len, unsigned prot)
 		if (r.changed)
 			invalidate(vm, v->start, v->end);
 	}
+	/* Every VMA of the range, and its neighbours on both sides, may now be one. */
 	i = vma_index(vm, start);
-	if (i < vm->nvma)
-		vma_merge(vm, i);
+	for (i = i > 0 ? i - 1 : 0; i + 1 < vm->nvma && vm->vma[i].start <= end;) {
+		if (vma_mergeable(&vm->vma[i], &vm->vma[i + 1]))
+			vma_join(vm, i);
+		else
+			i++;
+	}
 	vm_check(vm);
 	return 0;
 }
@@ -697,6 +738,9 @@ gk_vm_move(struct gk_vm *vm, uint64_t old, uint64_t oldlen, uint64_t new, uint64
 
 	if (!v)
 		return -EFAULT;
+	/* Linux's mremap keeps room for the splits a move may need (mm/mremap.c). */
+	if (vm->nvma >= GK_MAX_MAP_COUNT - 3)
+		return -ENOMEM;
 	nv = *v;
 	nv.start = new;
 	nv.end = new + newlen;
