@@ -46,9 +46,9 @@ make_tmpdir(char *buf, size_t size)
  * (tests open what they need) and with an address space no host process runs.
  */
 static struct gk_proc *
-first_proc(struct gk_kernel *k)
+make_proc(struct gk_kernel *k, struct gk_proc *parent)
 {
-	struct gk_proc *p = gk_proc_alloc(k, NULL);
+	struct gk_proc *p = gk_proc_alloc(k, parent);
 	int i;
 
 	assert_non_null(p);
@@ -107,8 +107,7 @@ kctx_new(uint64_t ram, const char *const *binds)
 	assert_int_equal(gk_palloc_init(k->pa, k->pm), 0);
 	k->kmem_max = k->pa->npages * GK_PAGE / GK_KMEM_DIV;
 	assert_int_equal(gk_vfs_init(k, &c->cfg), 0);
-	c->p = k->init = first_proc(k);
-	c->user_next = USER_BASE;
+	c->p = k->init = make_proc(k, NULL);
 	return c;
 }
 
@@ -156,29 +155,75 @@ kctx_free(struct kctx *c)
 	free(c);
 }
 
-uint64_t
-kctx_user_alloc(struct kctx *c, size_t len)
+struct gk_proc *
+kctx_proc_new(struct kctx *c)
 {
-	uint64_t gva = c->user_next, size = gk_page_up(len ? len : 1);
-	int err;
+	return make_proc(c->k, c->p);
+}
 
-	err = gk_vm_map(c->p->vm, gva, size, PROT_READ | PROT_WRITE, 0, NULL, 0, 0);
+long
+kctx_sys(struct gk_proc *p, long nr, const uint64_t a[6])
+{
+	uint64_t args[6];
+
+	/* gk_syscall may keep the pointer (a blocked call's arguments): give it a copy of ours. */
+	memcpy(args, a, sizeof(args));
+	p->insys = 0;
+	p->regs.rax = (uint64_t)-ENOSYS;
+	gk_syscall(p, (uint64_t)nr, args);
+	if (p->insys) {
+		p->insys = 0;
+		p->state = GK_P_RUN;
+		p->wchan = NULL;
+		return -GK_EBLOCK;
+	}
+	return (long)p->regs.rax;
+}
+
+/*
+ * Each process's memory is handed out upwards from USER_BASE, with a page
+ * of gap after each allocation so that anonymous neighbours stay separate
+ * VMAs; the next address is the end of the highest VMA there.
+ */
+uint64_t
+kctx_user_alloc_in(struct kctx *c, struct gk_proc *p, size_t len)
+{
+	struct gk_vm *vm = p->vm;
+	uint64_t gva = USER_BASE, size = gk_page_up(len ? len : 1);
+	int err, i;
+
+	(void)c;
+	for (i = 0; i < vm->nvma; i++)
+		if (vm->vma[i].end + GK_PAGE > gva && vm->vma[i].start >= USER_BASE &&
+		    vm->vma[i].start < USER_BASE + (1ULL << 40))
+			gva = vm->vma[i].end + GK_PAGE;
+	err = gk_vm_map(vm, gva, size, PROT_READ | PROT_WRITE, 0, NULL, 0, gva + size);
 	if (err < 0)
 		fail_msg("gk_vm_map %#llx+%#llx: %d", (unsigned long long)gva,
 			 (unsigned long long)size, err);
-	/* A page of gap keeps each allocation its own VMA (anonymous neighbours would merge). */
-	c->user_next = gva + size + GK_PAGE;
 	return gva;
+}
+
+uint64_t
+kctx_user_str_in(struct kctx *c, struct gk_proc *p, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	uint64_t gva = kctx_user_alloc_in(c, p, len);
+
+	assert_int_equal(gk_copyout(p, gva, s, len), 0);
+	return gva;
+}
+
+uint64_t
+kctx_user_alloc(struct kctx *c, size_t len)
+{
+	return kctx_user_alloc_in(c, c->p, len);
 }
 
 uint64_t
 kctx_user_str(struct kctx *c, const char *s)
 {
-	size_t len = strlen(s) + 1;
-	uint64_t gva = kctx_user_alloc(c, len);
-
-	assert_int_equal(gk_copyout(c->p, gva, s, len), 0);
-	return gva;
+	return kctx_user_str_in(c, c->p, s);
 }
 
 static void

@@ -30,9 +30,7 @@ struct kctx {
 	char root[64];	   /* host directory that is the guest's "/" */
 	char bind[KCTX_MAX_BINDS][64]; /* host directory behind each bind, in order */
 	int nbinds;
-	/* kctx.c's own. */
-	struct gk_config cfg;
-	uint64_t user_next; /* bump pointer of kctx_user_alloc */
+	struct gk_config cfg; /* what gk_vfs_init was given */
 };
 
 /*
@@ -47,14 +45,36 @@ struct kctx *kctx_new(uint64_t ram, const char *const *binds);
 void kctx_free(struct kctx *c);
 
 /*
- * kctx_user_alloc - len bytes of fresh anonymous read-write memory in the
- * process's address space (a new VMA, page-aligned, zero-filled when first
+ * kctx_proc_new - another process, child of c->p, made as kctx_new makes
+ * c->p (own empty unbound vm, own empty descriptor table, cwd "/"): the
+ * other end of a pipe, a waiter. kctx_free frees it.
+ */
+struct gk_proc *kctx_proc_new(struct kctx *c);
+
+/*
+ * kctx_sys - run system call nr with arguments a[0..5] as process p would
+ * (gk_syscall: the table, its argument decoding, --trace when set). Returns
+ * the result the guest would see in rax, or -GK_EBLOCK when the call would
+ * block: the process is left runnable (not asleep, insys clear), and the
+ * test issues the call again when it has made it ready. KCTX_SYS(p, nr,
+ * args...) passes fewer arguments, zeroes for the rest.
+ */
+long kctx_sys(struct gk_proc *p, long nr, const uint64_t a[6]);
+#define KCTX_SYS(p, nr, ...) kctx_sys((p), (nr), (const uint64_t[6]){__VA_ARGS__})
+
+/*
+ * kctx_user_alloc - len bytes of fresh anonymous read-write memory in c->p's
+ * address space (a new VMA, page-aligned, zero-filled when first
  * touched). Returns its gva; fails the test when the vm refuses.
  */
 uint64_t kctx_user_alloc(struct kctx *c, size_t len);
 
-/* kctx_user_str - s copied into fresh user memory, NUL included: a path argument. */
+/* kctx_user_str - s copied into fresh user memory of c->p, NUL included: a path argument. */
 uint64_t kctx_user_str(struct kctx *c, const char *s);
+
+/* kctx_user_alloc and kctx_user_str in process p's address space (c->p's or kctx_proc_new's). */
+uint64_t kctx_user_alloc_in(struct kctx *c, struct gk_proc *p, size_t len);
+uint64_t kctx_user_str_in(struct kctx *c, struct gk_proc *p, const char *s);
 
 /*
  * Host-side set-up under base (c->root or c->bind[i]), relative path rel,
