@@ -1,7 +1,7 @@
 /*
  * mapfile.c - the files that mappings read their pages from.
  *
- * Layer src/guestkernel/fs, under vm.c (page faults), sys_mm.c (mmap) and
+ * Layer src/guestkernel/fs, under mm/fault.c (page faults), sys_mm.c (mmap) and
  * exec.c (ELF segments). A gk_mapfile is one per file, not one per
  * mapping: every mapping of a host file shares the entry of its (dev,
  * ino), and every mapping of a /tmp file the entry of its node, so that
@@ -20,7 +20,7 @@
  * first write), so N mappings of a file cost its frames once.
  *
  * Must not: decode syscall arguments, or enter page-table entries except
- * for the pages of a /tmp file (gk_mapfile_enter, called by vm.c's fault).
+ * for the pages of a /tmp file (gk_mapfile_enter, called by fault.c).
  */
 #include <errno.h>
 #include <fcntl.h>

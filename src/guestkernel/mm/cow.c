@@ -1,7 +1,7 @@
 /*
  * cow.c - copy-on-write: forking an address space, breaking a shared page.
  *
- * Layer src/guestkernel/mm, beside vm.c. A fork copies the VMAs and the page
+ * Layer src/guestkernel/mm, beside vm.c (the address space) and vma.c. A fork copies the VMAs and the page
  * table, not the memory: every valid leaf of the parent is entered in the
  * child's table with the same frame, both copies lose W and gain the COW
  * mark, and the frame's reference count goes up by one:
@@ -14,7 +14,7 @@
  * drop to the table's new read-only view. A write fault on a COW leaf
  * (gk_vm_cow_fault) copies the frame to a new one, or, when this is its last
  * mapping, just takes W back. A read or exec fault only fixes the other
- * permission bits. mprotect keeps W off a COW leaf (vm.c, reprot_leaf).
+ * permission bits. mprotect keeps W off a COW leaf (vma.c, reprot_leaf).
  *
  * Must not: decode syscall arguments, print, or exit.
  */
@@ -23,9 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "mm.h"
-
-#define PERM_BITS (UVK_PTE_U | UVK_PTE_W | UVK_PTE_NX)
+#include "vm_internal.h"
 
 struct fork_ctx {
 	struct gk_vm *parent, *child;
@@ -174,15 +172,15 @@ gk_vm_cow_fault(struct gk_vm *vm, uint64_t page, uint64_t pte, uint64_t bits, un
 	if (!(access & UVK_ACCESS_WRITE) || !(bits & UVK_PTE_W)) {
 		/* Reads share the frame: everything as the VMA says, except W. */
 		bits &= ~UVK_PTE_W;
-		if ((pte & PERM_BITS) != bits) {
-			uvk_vpt_update(mem, vm->root, page, bits, PERM_BITS & ~bits, NULL);
+		if ((pte & GK_PTE_PERM) != bits) {
+			uvk_vpt_update(mem, vm->root, page, bits, GK_PTE_PERM & ~bits, NULL);
 			gk_vm_invalidate(vm, page, page + GK_PAGE);
 		}
 		return 0;
 	}
 	if (refs == 1) {
 		/* The other sharers are gone: the frame is ours again. */
-		uvk_vpt_update(mem, vm->root, page, bits, (PERM_BITS & ~bits) | UVK_PTE_SW0, NULL);
+		uvk_vpt_update(mem, vm->root, page, bits, (GK_PTE_PERM & ~bits) | UVK_PTE_SW0, NULL);
 		gk_vm_invalidate(vm, page, page + GK_PAGE);
 		return 0;
 	}

@@ -39,7 +39,7 @@ int gk_page_unref(struct gk_palloc *pa, uint64_t gpa);
 int gk_page_drop(struct gk_palloc *pa, uint64_t gpa);
 unsigned gk_page_refs(const struct gk_palloc *pa, uint64_t gpa);
 
-/* ---- vm.c: address spaces, VMAs, page faults ------------------------------------------- */
+/* ---- vm.c, vma.c, fault.c: address spaces, their VMAs, page faults --------------------- */
 
 /* VMA flags beyond PROT_*. */
 #define GK_VMA_FILE	 0x1u /* pages come from file, beyond fend they are zero */

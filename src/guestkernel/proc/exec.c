@@ -6,7 +6,7 @@
  * and "#!" scripts. Everything about the file is checked before the old
  * image is touched: a malformed, truncated or foreign file is -ENOEXEC and
  * the caller's image survives. The segments become file-backed VMAs (pages
- * are read on fault, vm.c); the stack is built as Linux builds it:
+ * are read on fault, mm/fault.c); the stack is built as Linux builds it:
  *
  *   stack_top -> [ random bytes, "x86_64", strings of argv, envp, execfn ]
  *                [ padding to 16 ]

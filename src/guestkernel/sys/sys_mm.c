@@ -2,7 +2,7 @@
  * sys_mm.c - memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise.
  *
  * Layer src/guestkernel/sys. Mostly argument checking, since we do not trust
- * guest code; the mechanism is vm.c. Guest RAM is accounted as Linux's
+ * guest code; the mechanism is mm/vma.c. Guest RAM is accounted as Linux's
  * strict overcommit would: the writable private memory of all VMAs may not
  * exceed the guest's RAM, so exhaustion shows as -ENOMEM from mmap or a
  * failed brk, and rarely as a kill at fault time.

@@ -1,6 +1,6 @@
 /*
  * tests/unit/mm/test_vma.c - VMA split and merge as Linux does them, on an
- * address space alone (mm/vm.c and mm/vma.c through gk_vm_map, _unmap,
+ * address space alone (mm/vma.c and mm/fault.c through gk_vm_map, _unmap,
  * _protect, _move), against the explicit kernel context of tests/unit/kctx.
  *
  * Every expectation is what /proc/self/maps shows natively after the same
