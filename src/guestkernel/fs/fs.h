@@ -143,12 +143,12 @@ int gk_vfs_open_exec(struct gk_proc *p, struct gk_path *path, int *ret_hfd);
  */
 #define GK_MAPFD_MAX 64
 
-struct gk_mapfile *gk_mapfile_new(int hfd, const char *gpath);
-int gk_mapfile_host(struct gk_file *f, struct gk_mapfile **ret_mf);
+struct gk_mapfile *gk_mapfile_new(struct gk_kernel *k, int hfd, const char *gpath);
+int gk_mapfile_host(struct gk_kernel *k, struct gk_file *f, struct gk_mapfile **ret_mf);
 int gk_mapfile_tmpfs(struct gk_kernel *k, struct gk_tnode *n, const char *gpath,
 		     struct gk_mapfile **ret_mf);
 void gk_mapfile_note_copy(int hfd, struct gk_kernel *k, struct gk_tnode *n);
-void gk_mapfile_copies_fini(void);
+void gk_mapfile_fini(struct gk_kernel *k);
 
 /* ---- synth.c: /dev and /proc ---------------------------------------------------------- */
 

@@ -20,7 +20,7 @@
  * first write), so N mappings of a file cost its frames once.
  *
  * Must not: decode syscall arguments, or enter page-table entries except
- * for the pages of a /tmp file (gk_mapfile_enter, called by fault.c).
+ * for the pages of a /tmp file (its page op, called by mm/fault.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,63 +36,90 @@
 static const struct gk_mapfile_ops host_ops, tmpfs_ops;
 
 #define NBUCKET 4096
-
-/* Every live entry, by (dev, ino); a /tmp file's dev is 0x2a as its stat says. */
-static struct gk_mapfile *bucket[NBUCKET];
-/* Entries with an open descriptor that may be closed, most recently used first. */
-static struct gk_mapfile *lru_head, *lru_tail;
-static int nopen; /* host descriptors held by entries, pinned or not */
+#define NCOPY	8
 
 /*
- * Host copies of /tmp files made for exec (gk_tnode_memfd): the ELF loader
- * reads headers from the copy, then maps the segments through
- * gk_mapfile_new, which finds the copy here and maps the file's own frames
- * instead, so a running program holds no copy and no descriptor. A few
- * recent copies are remembered, each holding its node.
+ * A kernel's mapped files (k->mapcache, made on first use, freed by
+ * gk_mapfile_fini): kernel-wide state, so it hangs off struct gk_kernel
+ * rather than sitting in file-scope statics.
  */
-#define NCOPY 8
-static struct {
-	dev_t dev;
-	ino_t ino;
-	struct gk_kernel *k;
-	struct gk_tnode *n;
-} copies[NCOPY];
-static unsigned copy_next;
+struct gk_mapcache {
+	/* Every live entry, by (dev, ino); a /tmp file's dev is 0x2a as its stat says. */
+	struct gk_mapfile *bucket[NBUCKET];
+	/* Entries with an open descriptor that may be closed, most recently used first. */
+	struct gk_mapfile *lru_head, *lru_tail;
+	int nopen; /* host descriptors held by entries, pinned or not */
+	/*
+	 * Host copies of /tmp files made for exec (gk_tnode_memfd): the ELF
+	 * loader reads headers from the copy, then maps the segments through
+	 * gk_mapfile_new, which finds the copy here and maps the file's own
+	 * frames instead, so a running program holds no copy and no
+	 * descriptor. A few recent copies are remembered, each holding its node.
+	 */
+	struct {
+		dev_t dev;
+		ino_t ino;
+		struct gk_tnode *n;
+	} copies[NCOPY];
+	unsigned copy_next;
+};
+
+/* k's cache, made now if it is not yet: NULL when the tracer is out of memory. */
+static struct gk_mapcache *
+cache_of(struct gk_kernel *k)
+{
+	if (!k->mapcache)
+		k->mapcache = calloc(1, sizeof(*k->mapcache));
+	return k->mapcache;
+}
 
 /* gk_mapfile_note_copy - memfd hfd holds a copy of /tmp node n of k, for exec. */
 void
 gk_mapfile_note_copy(int hfd, struct gk_kernel *k, struct gk_tnode *n)
 {
+	struct gk_mapcache *mc = cache_of(k);
 	struct stat st;
 	unsigned i;
 
-	if (fstat(hfd, &st) < 0)
+	/* Not remembering it costs only the sharing: exec then maps the copy. */
+	if (!mc || fstat(hfd, &st) < 0)
 		return;
 	for (i = 0; i < NCOPY; i++)
-		if (copies[i].n && copies[i].dev == st.st_dev && copies[i].ino == st.st_ino)
+		if (mc->copies[i].n && mc->copies[i].dev == st.st_dev &&
+		    mc->copies[i].ino == st.st_ino)
 			break;
 	if (i == NCOPY)
-		i = copy_next++ % NCOPY;
-	if (copies[i].n)
-		gk_tnode_release(copies[i].k, copies[i].n);
+		i = mc->copy_next++ % NCOPY;
+	if (mc->copies[i].n)
+		gk_tnode_release(k, mc->copies[i].n);
 	gk_tnode_hold(n);
-	copies[i].dev = st.st_dev;
-	copies[i].ino = st.st_ino;
-	copies[i].k = k;
-	copies[i].n = n;
+	mc->copies[i].dev = st.st_dev;
+	mc->copies[i].ino = st.st_ino;
+	mc->copies[i].n = n;
 }
 
-/* gk_mapfile_copies_fini - forget the copies (at exit, before /tmp goes). */
+/*
+ * gk_mapfile_fini - forget the copies and free k's cache (at exit, before
+ * /tmp goes; every mapping, and so every entry, is gone by then).
+ */
 void
-gk_mapfile_copies_fini(void)
+gk_mapfile_fini(struct gk_kernel *k)
 {
+	struct gk_mapcache *mc = k->mapcache;
 	unsigned i;
 
-	for (i = 0; i < NCOPY; i++) {
-		if (copies[i].n)
-			gk_tnode_release(copies[i].k, copies[i].n);
-		copies[i].n = NULL;
-	}
+	if (!mc)
+		return;
+	GK_DEBUG_CHECK(mc->nopen == 0 && !mc->lru_head, "%d descriptors left", mc->nopen);
+#ifdef UVK_DEBUG_CHECKS
+	for (i = 0; i < NBUCKET; i++)
+		GK_DEBUG_CHECK(!mc->bucket[i], "entry %s still mapped", mc->bucket[i]->gpath);
+#endif
+	for (i = 0; i < NCOPY; i++)
+		if (mc->copies[i].n)
+			gk_tnode_release(k, mc->copies[i].n);
+	free(mc);
+	k->mapcache = NULL;
 }
 
 static unsigned
@@ -105,11 +132,11 @@ bucket_of(dev_t dev, ino_t ino)
 }
 
 static struct gk_mapfile *
-find(dev_t dev, ino_t ino, int tmpfs)
+find(struct gk_mapcache *mc, dev_t dev, ino_t ino, int tmpfs)
 {
 	struct gk_mapfile *mf;
 
-	for (mf = bucket[bucket_of(dev, ino)]; mf; mf = mf->hnext)
+	for (mf = mc->bucket[bucket_of(dev, ino)]; mf; mf = mf->hnext)
 		if (mf->dev == dev && mf->ino == ino && (mf->tnode != NULL) == tmpfs)
 			return mf;
 	return NULL;
@@ -118,16 +145,18 @@ find(dev_t dev, ino_t ino, int tmpfs)
 static void
 lru_unlink(struct gk_mapfile *mf)
 {
+	struct gk_mapcache *mc = mf->k->mapcache;
+
 	if (!mf->on_lru)
 		return;
 	if (mf->lprev)
 		mf->lprev->lnext = mf->lnext;
 	else
-		lru_head = mf->lnext;
+		mc->lru_head = mf->lnext;
 	if (mf->lnext)
 		mf->lnext->lprev = mf->lprev;
 	else
-		lru_tail = mf->lprev;
+		mc->lru_tail = mf->lprev;
 	mf->lprev = mf->lnext = NULL;
 	mf->on_lru = 0;
 }
@@ -136,15 +165,17 @@ lru_unlink(struct gk_mapfile *mf)
 static void
 lru_touch(struct gk_mapfile *mf)
 {
+	struct gk_mapcache *mc = mf->k->mapcache;
+
 	lru_unlink(mf);
 	if (mf->hfd < 0 || !mf->mnt)
 		return;
-	mf->lnext = lru_head;
-	if (lru_head)
-		lru_head->lprev = mf;
-	lru_head = mf;
-	if (!lru_tail)
-		lru_tail = mf;
+	mf->lnext = mc->lru_head;
+	if (mc->lru_head)
+		mc->lru_head->lprev = mf;
+	mc->lru_head = mf;
+	if (!mc->lru_tail)
+		mc->lru_tail = mf;
 	mf->on_lru = 1;
 }
 
@@ -156,23 +187,23 @@ fd_close(struct gk_mapfile *mf)
 	lru_unlink(mf);
 	close(mf->hfd);
 	mf->hfd = -1;
-	nopen--;
+	mf->k->mapcache->nopen--;
 	gk_hostfd_count(-1);
 }
 
 /* A descriptor is about to be opened: make room under GK_MAPFD_MAX if one can close. */
 static void
-fd_room(void)
+fd_room(struct gk_mapcache *mc)
 {
-	while (nopen >= GK_MAPFD_MAX && lru_tail)
-		fd_close(lru_tail);
+	while (mc->nopen >= GK_MAPFD_MAX && mc->lru_tail)
+		fd_close(mc->lru_tail);
 }
 
 static void
 fd_opened(struct gk_mapfile *mf, int hfd)
 {
 	mf->hfd = hfd;
-	nopen++;
+	mf->k->mapcache->nopen++;
 	gk_hostfd_count(1);
 	lru_touch(mf);
 }
@@ -207,7 +238,7 @@ fd_get(struct gk_mapfile *mf)
 	}
 	if (!mf->mnt)
 		return -EIO;
-	fd_room();
+	fd_room(mf->k->mapcache);
 	fd = syscall(SYS_openat2, mf->mnt->hfd, *mf->hpath ? mf->hpath : ".", &how, sizeof(how));
 	if (fd < 0)
 		return -EIO;
@@ -220,7 +251,7 @@ fd_get(struct gk_mapfile *mf)
 }
 
 static struct gk_mapfile *
-entry_new(const char *gpath, dev_t dev, ino_t ino)
+entry_new(struct gk_kernel *k, const char *gpath, dev_t dev, ino_t ino)
 {
 	struct gk_mapfile *mf = calloc(1, sizeof(*mf));
 	unsigned b = bucket_of(dev, ino);
@@ -234,32 +265,40 @@ entry_new(const char *gpath, dev_t dev, ino_t ino)
 	}
 	mf->refs = 1;
 	mf->ops = &host_ops;
+	mf->k = k;
 	mf->hfd = -1;
 	mf->dev = dev;
 	mf->ino = ino;
-	mf->hnext = bucket[b];
-	bucket[b] = mf;
+	mf->hnext = k->mapcache->bucket[b];
+	k->mapcache->bucket[b] = mf;
 	return mf;
 }
 
 /*
- * gk_mapfile_new - the entry of the host file open on hfd (which this
- * takes: it is kept or closed), for exec; for a copy of a /tmp file
- * (gk_mapfile_note_copy), the entry of the file itself. NULL with errno
- * on ENOMEM or when hfd cannot be stat'ed.
+ * gk_mapfile_new - the entry of kernel k for the host file open on hfd
+ * (which this takes on success: it is kept or closed), for exec; for a
+ * copy of a /tmp file (gk_mapfile_note_copy), the entry of the file
+ * itself. NULL with errno on ENOMEM or when hfd cannot be stat'ed (hfd is
+ * the caller's still).
  */
 struct gk_mapfile *
-gk_mapfile_new(int hfd, const char *gpath)
+gk_mapfile_new(struct gk_kernel *k, int hfd, const char *gpath)
 {
+	struct gk_mapcache *mc = cache_of(k);
 	struct gk_mapfile *mf;
 	struct stat st;
 	unsigned i;
 
+	if (!mc) {
+		errno = ENOMEM;
+		return NULL;
+	}
 	if (fstat(hfd, &st) < 0)
 		return NULL;
 	for (i = 0; i < NCOPY; i++) {
-		if (copies[i].n && copies[i].dev == st.st_dev && copies[i].ino == st.st_ino) {
-			if (gk_mapfile_tmpfs(copies[i].k, copies[i].n, gpath, &mf) < 0) {
+		if (mc->copies[i].n && mc->copies[i].dev == st.st_dev &&
+		    mc->copies[i].ino == st.st_ino) {
+			if (gk_mapfile_tmpfs(k, mc->copies[i].n, gpath, &mf) < 0) {
 				errno = ENOMEM;
 				return NULL;
 			}
@@ -267,7 +306,7 @@ gk_mapfile_new(int hfd, const char *gpath)
 			return mf;
 		}
 	}
-	mf = find(st.st_dev, st.st_ino, 0);
+	mf = find(mc, st.st_dev, st.st_ino, 0);
 	if (mf) {
 		mf->refs++;
 		if (mf->hfd < 0 && !mf->mnt) {
@@ -277,7 +316,7 @@ gk_mapfile_new(int hfd, const char *gpath)
 		close(hfd);
 		return mf;
 	}
-	mf = entry_new(gpath, st.st_dev, st.st_ino);
+	mf = entry_new(k, gpath, st.st_dev, st.st_ino);
 	if (!mf) {
 		errno = ENOMEM;
 		return NULL;
@@ -287,21 +326,24 @@ gk_mapfile_new(int hfd, const char *gpath)
 }
 
 /*
- * gk_mapfile_host - the entry for mapping the open host file f, sharing
- * the one of its inode if there is one. A new entry holds a descriptor of
- * its own (f's may close first). Returns 0 with *ret_mf, -ENOMEM, or the
- * errno of duplicating f's descriptor.
+ * gk_mapfile_host - kernel k's entry for mapping the open host file f,
+ * sharing the one of its inode if there is one. A new entry holds a
+ * descriptor of its own (f's may close first). Returns 0 with *ret_mf,
+ * -ENOMEM, or the errno of duplicating f's descriptor.
  */
 int
-gk_mapfile_host(struct gk_file *f, struct gk_mapfile **ret_mf)
+gk_mapfile_host(struct gk_kernel *k, struct gk_file *f, struct gk_mapfile **ret_mf)
 {
+	struct gk_mapcache *mc = cache_of(k);
 	struct gk_mapfile *mf;
 	struct stat st;
 	int hfd;
 
+	if (!mc)
+		return -ENOMEM;
 	if (fstat(f->hfd, &st) < 0)
 		return -errno;
-	mf = find(st.st_dev, st.st_ino, 0);
+	mf = find(mc, st.st_dev, st.st_ino, 0);
 	if (mf) {
 		mf->refs++;
 		if (!mf->mnt && f->mnt) {
@@ -314,7 +356,7 @@ gk_mapfile_host(struct gk_file *f, struct gk_mapfile **ret_mf)
 		*ret_mf = mf;
 		return 0;
 	}
-	mf = entry_new(f->gpath, st.st_dev, st.st_ino);
+	mf = entry_new(k, f->gpath, st.st_dev, st.st_ino);
 	if (!mf)
 		return -ENOMEM;
 	if (f->mnt) {
@@ -325,7 +367,7 @@ gk_mapfile_host(struct gk_file *f, struct gk_mapfile **ret_mf)
 		}
 		mf->mnt = f->mnt;
 	}
-	fd_room();
+	fd_room(mc);
 	hfd = fcntl(f->hfd, F_DUPFD_CLOEXEC, 3);
 	if (hfd < 0) {
 		hfd = -errno;
@@ -345,17 +387,20 @@ int
 gk_mapfile_tmpfs(struct gk_kernel *k, struct gk_tnode *n, const char *gpath,
 		 struct gk_mapfile **ret_mf)
 {
-	struct gk_mapfile *mf = find(0x2a, n->ino, 1);
+	struct gk_mapcache *mc = cache_of(k);
+	struct gk_mapfile *mf;
 
+	if (!mc)
+		return -ENOMEM;
+	mf = find(mc, 0x2a, n->ino, 1);
 	if (mf) {
 		mf->refs++;
 		*ret_mf = mf;
 		return 0;
 	}
-	mf = entry_new(gpath, 0x2a, n->ino);
+	mf = entry_new(k, gpath, 0x2a, n->ino);
 	if (!mf)
 		return -ENOMEM;
-	mf->k = k;
 	mf->tnode = n;
 	mf->ops = &tmpfs_ops;
 	gk_tnode_hold(n);
@@ -370,7 +415,8 @@ mf_unref(struct gk_mapfile *mf)
 
 	if (--mf->refs > 0)
 		return;
-	for (pp = &bucket[bucket_of(mf->dev, mf->ino)]; *pp; pp = &(*pp)->hnext) {
+	for (pp = &mf->k->mapcache->bucket[bucket_of(mf->dev, mf->ino)]; *pp;
+	     pp = &(*pp)->hnext) {
 		if (*pp == mf) {
 			*pp = mf->hnext;
 			break;

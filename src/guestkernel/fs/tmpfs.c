@@ -228,7 +228,7 @@ gk_tmpfs_fini(struct gk_kernel *k)
 {
 	if (!k->troot)
 		return;
-	gk_mapfile_copies_fini();
+	gk_mapfile_fini(k);
 	tree_free(k, k->troot);
 	k->troot->nlink = 0;
 	tnode_maybe_free(k, k->troot);

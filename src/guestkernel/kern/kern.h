@@ -312,6 +312,7 @@ struct gk_kernel {
 	int nmounts;
 	struct gk_mount *tmp_mnt;
 	struct gk_tnode *troot; /* the root of /tmp */
+	struct gk_mapcache *mapcache; /* fs: the files mappings read (mapfile.c), made on first use */
 	uint64_t tmpfs_pages;	/* frames holding /tmp file data */
 	uint64_t kmem, kmem_peak, kmem_max; /* tracer heap charged to guest objects (gk_kmem_charge) */
 	uint64_t pipe_user_pages; /* pages of capacity of every pipe (pipe-user-pages-*) */

@@ -81,7 +81,7 @@ struct gk_mapfile {
 	struct gk_mount *mnt;	/* host files mapped by path: reopen hpath under it */
 	char *hpath;
 	struct gk_tnode *tnode; /* a /tmp file: pages come from its frames */
-	struct gk_kernel *k;	/* ... of this kernel */
+	struct gk_kernel *k;	/* whose cache (k->mapcache) holds the entry */
 	struct gk_mapfile *hnext; /* hash chain by (dev, ino) */
 	struct gk_mapfile *lprev, *lnext; /* LRU of closable descriptors */
 	int on_lru;

@@ -164,7 +164,7 @@ image_map(struct gk_vm *vm, struct image *im, const char *gpath)
 
 	if (hfd < 0)
 		return -errno;
-	mf = gk_mapfile_new(hfd, gpath);
+	mf = gk_mapfile_new(vm->k, hfd, gpath);
 	if (!mf) {
 		close(hfd);
 		return -ENOMEM;

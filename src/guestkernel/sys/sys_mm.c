@@ -119,7 +119,7 @@ GK_SYS(mmap)
 		if (f->type == GK_F_TMPFS)
 			err = gk_mapfile_tmpfs(p->k, f->tnode, f->gpath, &mf);
 		else
-			err = gk_mapfile_host(f, &mf);
+			err = gk_mapfile_host(p->k, f, &mf);
 		if (err < 0)
 			return err;
 		vflags |= GK_VMA_FILE | GK_VMA_EOFBUS;
