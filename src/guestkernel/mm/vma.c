@@ -49,32 +49,46 @@ gk_vma_find(struct gk_vm *vm, uint64_t gva)
 }
 
 /*
+ * Make room in vm's array for n more VMAs. The array lives in the
+ * tracer's heap, so its growth is charged to the kernel-heap budget.
+ * Returns 0 or -ENOMEM (past the budget, or out of heap).
+ */
+static int
+vma_reserve(struct gk_vm *vm, int n)
+{
+	int cap = vm->cap ? vm->cap : 32;
+	struct gk_vma *a;
+
+	while (cap < vm->nvma + n)
+		cap *= 2;
+	if (cap == vm->cap)
+		return 0;
+	if (gk_kmem_charge(vm->k, (size_t)(cap - vm->cap) * sizeof(*a)) < 0)
+		return -ENOMEM;
+	a = realloc(vm->vma, cap * sizeof(*a));
+	if (!a) {
+		gk_kmem_uncharge(vm->k, (size_t)(cap - vm->cap) * sizeof(*a));
+		return -ENOMEM;
+	}
+	vm->vma = a;
+	vm->cap = cap;
+	return 0;
+}
+
+/*
  * Insert v at index i. Linux counts a process's mappings against
  * vm.max_map_count, with ENOMEM: a new mapping is refused only once the
  * count is past it (mm/mmap.c), a split is checked by its caller
- * (vma_split, gk_vm_unmap), which may take the count one past it. The
- * array lives in the tracer's heap, so its growth is charged to the
- * kernel-heap budget as well (ENOMEM past it).
+ * (vma_split, gk_vm_unmap), which may take the count one past it.
+ * Returns 0 or -ENOMEM (the limit, or vma_reserve's).
  */
 static int
 vma_insert_at(struct gk_vm *vm, int i, const struct gk_vma *v, int split)
 {
 	if (!split && vm->nvma > GK_MAX_MAP_COUNT)
 		return -ENOMEM;
-	if (vm->nvma == vm->cap) {
-		int cap = vm->cap ? vm->cap * 2 : 32;
-		struct gk_vma *n;
-
-		if (gk_kmem_charge(vm->k, (size_t)(cap - vm->cap) * sizeof(*n)) < 0)
-			return -ENOMEM;
-		n = realloc(vm->vma, cap * sizeof(*n));
-		if (!n) {
-			gk_kmem_uncharge(vm->k, (size_t)(cap - vm->cap) * sizeof(*n));
-			return -ENOMEM;
-		}
-		vm->vma = n;
-		vm->cap = cap;
-	}
+	if (vma_reserve(vm, 1) < 0)
+		return -ENOMEM;
 	memmove(&vm->vma[i + 1], &vm->vma[i], (vm->nvma - i) * sizeof(*v));
 	vm->vma[i] = *v;
 	vm->nvma++;
@@ -446,6 +460,13 @@ gk_vm_move(struct gk_vm *vm, uint64_t old, uint64_t oldlen, uint64_t new, uint64
 		nv.fend = nv.fend - old + new;
 	if (!gk_vm_range_free(vm, new, newlen))
 		return -ENOMEM;
+	/*
+	 * Room first for what the array may need below (a hole at old is one
+	 * more VMA, the new one another): once entries have moved, a failure
+	 * would leave them where no VMA is, and the old range without them.
+	 */
+	if (vma_reserve(vm, 2) < 0)
+		return -ENOMEM;
 	gk_vm_invalidate(vm, old, old + oldlen);
 	/*
 	 * Only what fits in the new range moves: an entry moved past its end
@@ -460,10 +481,15 @@ gk_vm_move(struct gk_vm *vm, uint64_t old, uint64_t oldlen, uint64_t new, uint64
 		gk_vm_corrupt(vm, m.bad_gva, m.bad_pte);
 	if (nv.file)
 		nv.file->refs++;
-	/* The moved entries are gone already: the unmap frees only what did not move. */
+	/*
+	 * The moved entries are gone already: the unmap frees only what did
+	 * not move. Neither step can fail now (the room is there, and the
+	 * count is below every limit they check).
+	 */
 	err = gk_vm_unmap(vm, old, oldlen);
 	if (err == 0)
 		err = vma_insert_at(vm, gk_vma_index(vm, new), &nv, 0);
+	GK_DEBUG_CHECK(err == 0, "mremap's VMA steps failed (%d) after the move", err);
 	if (err < 0) {
 		gk_mapfile_unref(nv.file);
 		return err;

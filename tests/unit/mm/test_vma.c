@@ -257,6 +257,38 @@ test_mremap_move_grow_shrink(void **state)
 	expect_page(c, 51, 0x72);
 }
 
+/*
+ * The kernel-heap budget spent (the VMA array cannot grow): an mremap that
+ * needs two more VMAs fails with ENOMEM and changes nothing, neither the
+ * old range's pages nor the new range, which must hold no stale entry.
+ */
+static void
+test_mremap_without_room_changes_nothing(void **state)
+{
+	struct kctx *c = *state;
+	struct gk_vm *vm = c->p->vm;
+	uint64_t kmem_max = c->k->kmem_max;
+	long i;
+
+	assert_int_equal(gk_vm_map(vm, at(0), 4 * PG, RW, 0, NULL, 0, at(4)), 0);
+	for (i = 0; i < 4; i++)
+		put(c, i, 0x90 + (int)i);
+	for (i = 0; vm->nvma < vm->cap; i++)
+		assert_int_equal(gk_vm_map(vm, at(100 + 2 * i), PG, PROT_READ, 0, NULL, 0,
+					   at(101 + 2 * i)),
+				 0);
+	c->k->kmem_max = c->k->kmem;
+	assert_int_equal(gk_vm_move(vm, at(1), 2 * PG, at(20), 2 * PG), -ENOMEM);
+	c->k->kmem_max = kmem_max;
+	assert_memory_equal(maps(vm), "0-4 rw-, 100-101 r--, ", 22);
+	for (i = 0; i < 4; i++)
+		expect_page(c, i, 0x90 + (int)i);
+	expect_unmapped(c, 20);
+	assert_int_equal(gk_vm_map(vm, at(20), 2 * PG, RW, 0, NULL, 0, at(22)), 0);
+	expect_page(c, 20, 0);
+	expect_page(c, 21, 0);
+}
+
 /* ---- file VMAs: a fake file of 16 pages, page i all bytes 0xf0 + i ---------------------- */
 
 struct fake_file {
@@ -445,6 +477,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_adjacent_mappings_merge, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_munmap_holes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_mremap_move_grow_shrink, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mremap_without_room_changes_nothing, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_file_vmas_keep_their_offset, setup, teardown),
 	    cmocka_unit_test(test_max_map_count),
 	};
