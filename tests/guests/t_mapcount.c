@@ -8,6 +8,9 @@
  *                         has at most that many mappings. mprotect(2) that
  *                         must split one past it fails with ENOMEM, as does
  *                         munmap(2) of a page inside a mapping (a split too);
+ *                         mmap(2) refuses a new mapping once the count is
+ *                         past it, where munmap of a mapping's first or
+ *                         last page (no split) still works;
  *                         the process goes on, and its mappings still work.
  *   t_mapcount scatter N  fork, then the child writes every other page of N
  *                         pages: copy-on-write gives those pages frames of
@@ -26,6 +29,7 @@
 #include "guest.h"
 
 #define PAGE 4096L
+#define FILL 16 /* filler mappings: the limit is 1 or 2 away when the mprotects stop */
 
 /* vm.max_map_count as the running kernel states it; 65530 (its default) if it cannot be read. */
 static long
@@ -46,7 +50,7 @@ static void
 limit(void)
 {
 	long max = max_map_count(), npages = 2 * max + 64, i, splits = 0;
-	char *base, *m;
+	char *base, *m, *fill;
 	int err = 0;
 
 	base = mmap(NULL, npages * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
@@ -69,6 +73,33 @@ limit(void)
 		   "got %ld mappings, max_map_count %ld", 2 * splits + 1, max);
 	CHECK_ERR("munmap of a page inside a read-only piece (a split) at the limit",
 		  munmap(base + (2 * splits + 2) * PAGE + PAGE, PAGE), ENOMEM);
+	/*
+	 * New one-page mappings, apart from each other, until mmap refuses:
+	 * Linux refuses one only once the count is past the limit, so the
+	 * count is then one over it. Trimming a mapping's first or last page
+	 * adds no mapping and still works there; a hole still does not.
+	 */
+	fill = mmap(NULL, FILL * 2 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		    -1, 0);
+	if (!CHECK_OK("map a region for the filler mappings", fill == MAP_FAILED ? -1 : 0))
+		return;
+	munmap(fill, FILL * 2 * PAGE);
+	for (i = 0; i < FILL; i++) {
+		if (mmap(fill + 2 * i * PAGE, PAGE, PROT_READ,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) == MAP_FAILED) {
+			err = errno;
+			break;
+		}
+	}
+	CHECK_TRUE("one-page mappings at the limit: mmap refuses one (ENOMEM) within a few",
+		   i < FILL && err == ENOMEM, "made %ld, then errno %d", i, err);
+	CHECK_OK("munmap of the first page of a mapping (no split) at the limit",
+		 munmap(base + (2 * splits) * PAGE, PAGE));
+	CHECK_OK("munmap of the last page of a mapping (no split) at the limit",
+		 munmap(base + (npages - 1) * PAGE, PAGE));
+	CHECK_ERR("munmap of a page inside a mapping is still refused",
+		  munmap(base + (2 * splits + 4) * PAGE, PAGE), ENOMEM);
+	munmap(fill, FILL * 2 * PAGE);
 	CHECK_EQ("the read-write pages kept their contents", base[PAGE] + base[(2 * splits - 1) * PAGE],
 		 2);
 	CHECK_OK("munmap of the whole region", munmap(base, npages * PAGE));
