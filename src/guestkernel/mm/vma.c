@@ -435,9 +435,28 @@ move_leaf(void *ctx, uint64_t gva, uint64_t *pte)
 }
 
 /*
+ * The most page-table pages entering leaves in [start, start+len) can
+ * allocate: one leaf table a 2 MiB, one directory a 1 GiB, one
+ * directory-pointer table a 512 GiB the range touches.
+ */
+static uint64_t
+tables_for(uint64_t start, uint64_t len)
+{
+	uint64_t end = start + len, n = 0, span;
+
+	if (len == 0)
+		return 0;
+	for (span = 2ULL << 20; span <= 512ULL << 30; span <<= 9)
+		n += (end - 1) / span - start / span + 1;
+	return n;
+}
+
+/*
  * gk_vm_move - mremap: [old, old+oldlen), which lies within one VMA, moves
  * to new (a free range) and becomes newlen long. Frames move with their
- * entries; nothing is copied. Returns 0 or -ENOMEM.
+ * entries; nothing is copied. Returns 0 or -ENOMEM (no room for the VMAs,
+ * or too few free frames for the tables the new range may need: then
+ * nothing has moved, as Linux's mremap gives ENOMEM).
  */
 int
 gk_vm_move(struct gk_vm *vm, uint64_t old, uint64_t oldlen, uint64_t new, uint64_t newlen)
@@ -462,10 +481,11 @@ gk_vm_move(struct gk_vm *vm, uint64_t old, uint64_t oldlen, uint64_t new, uint64
 		return -ENOMEM;
 	/*
 	 * Room first for what the array may need below (a hole at old is one
-	 * more VMA, the new one another): once entries have moved, a failure
-	 * would leave them where no VMA is, and the old range without them.
+	 * more VMA, the new one another) and for the new range's tables: once
+	 * entries have moved, a failure would leave them where no VMA is, and
+	 * the old range without them.
 	 */
-	if (vma_reserve(vm, 2) < 0)
+	if (vma_reserve(vm, 2) < 0 || vm->k->pa->nfree < tables_for(new, movelen))
 		return -ENOMEM;
 	gk_vm_invalidate(vm, old, old + oldlen);
 	/*

@@ -289,6 +289,33 @@ test_mremap_without_room_changes_nothing(void **state)
 	expect_page(c, 21, 0);
 }
 
+/*
+ * Guest RAM exhausted but for one frame: an mremap whose new range needs
+ * two new page tables fails with ENOMEM before anything moves.
+ */
+static void
+test_mremap_without_frames_changes_nothing(void **state)
+{
+	struct kctx *c = *state;
+	struct gk_vm *vm = c->p->vm;
+	uint64_t gpa, far = 64ULL << 30; /* 64 GiB up: a directory and a table of its own */
+	long i;
+
+	assert_int_equal(gk_vm_map(vm, at(0), 4 * PG, RW, 0, NULL, 0, at(4)), 0);
+	for (i = 0; i < 4; i++)
+		put(c, i, 0xb0 + (int)i);
+	while (gk_palloc_run(c->k->pa, 1, &gpa) > 0)
+		;
+	gk_palloc_free(c->k->pa, gpa, 1);
+	assert_int_equal(c->k->pa->nfree, 1);
+	assert_int_equal(gk_vm_move(vm, at(0), 4 * PG, BASE + far, 4 * PG), -ENOMEM);
+	assert_string_equal(maps(vm), "0-4 rw-");
+	for (i = 0; i < 4; i++)
+		expect_page(c, i, 0xb0 + (int)i);
+	assert_null(gk_vma_find(vm, BASE + far));
+	assert_int_equal(vm->pages, 4);
+}
+
 /* ---- file VMAs: a fake file of 16 pages, page i all bytes 0xf0 + i ---------------------- */
 
 struct fake_file {
@@ -478,6 +505,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_munmap_holes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_mremap_move_grow_shrink, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_mremap_without_room_changes_nothing, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_mremap_without_frames_changes_nothing, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_file_vmas_keep_their_offset, setup, teardown),
 	    cmocka_unit_test(test_max_map_count),
