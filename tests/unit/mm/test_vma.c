@@ -316,6 +316,38 @@ test_mremap_without_frames_changes_nothing(void **state)
 	assert_int_equal(vm->pages, 4);
 }
 
+/*
+ * A grows-down VMA (the stack) grows to a fault below it, as Linux's
+ * expand_downwards: not past RLIMIT_STACK (stack_max), and not within
+ * stack_guard_gap (256 pages) of an accessible mapping below it.
+ */
+static void
+test_stack_grows_down(void **state)
+{
+	struct kctx *c = *state;
+	struct gk_vm *vm = c->p->vm;
+	long top = 4096; /* the stack's top, in pages */
+	uint8_t b = 7;
+
+	vm->stack_max = 64 * PG;
+	assert_int_equal(gk_vm_map(vm, at(top - 4), 4 * PG, RW, GK_VMA_GROWSDOWN, NULL, 0,
+				   at(top)),
+			 0);
+	assert_int_equal(gk_copyout(c->p, at(top - 10), &b, 1), 0);
+	assert_string_equal(maps(vm), "4086-4096 rw-");
+	expect_page(c, top - 9, 0);
+	/* 64 pages at most: page top - 64 is the last one. */
+	assert_int_equal(gk_copyout(c->p, at(top - 64), &b, 1), 0);
+	assert_int_equal(gk_copyout(c->p, at(top - 65), &b, 1), -EFAULT);
+	assert_string_equal(maps(vm), "4032-4096 rw-");
+	/* A mapping below keeps the stack 256 pages away. */
+	vm->stack_max = 1024 * PG;
+	assert_int_equal(gk_vm_map(vm, at(top - 400), PG, PROT_READ, 0, NULL, 0, at(top - 399)), 0);
+	assert_int_equal(gk_copyout(c->p, at(top - 399 + 256), &b, 1), 0);
+	assert_int_equal(gk_copyout(c->p, at(top - 399 + 255), &b, 1), -EFAULT);
+	assert_string_equal(maps(vm), "3696-3697 r--, 3953-4096 rw-");
+}
+
 /* ---- file VMAs: a fake file of 16 pages, page i all bytes 0xf0 + i ---------------------- */
 
 struct fake_file {
@@ -508,6 +540,7 @@ main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_mremap_without_frames_changes_nothing, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_stack_grows_down, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_file_vmas_keep_their_offset, setup, teardown),
 	    cmocka_unit_test(test_max_map_count),
 	};
