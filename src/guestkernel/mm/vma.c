@@ -139,13 +139,11 @@ vma_split(struct gk_vm *vm, uint64_t gva, int checked)
 static int
 vma_mergeable(const struct gk_vma *a, const struct gk_vma *b)
 {
-	if (a->end != b->start || a->prot != b->prot || a->flags != b->flags ||
-	    a->file != b->file)
+	if (a->end != b->start || a->prot != b->prot || a->flags != b->flags || a->file != b->file)
 		return 0;
 	if (!a->file)
 		return 1;
-	return b->foff == a->foff + (a->end - a->start) && a->fend >= a->end &&
-	       b->fend >= b->start;
+	return b->foff == a->foff + (a->end - a->start) && a->fend >= a->end && b->fend >= b->start;
 }
 
 /* Make vma i and i+1 one; the upper one's reference to the file goes. */

@@ -21,7 +21,7 @@
 
 #include "guestkernel/entry/entry.h"
 
-#define KCTX_MAX_BINDS 4
+#define KCTX_MAX_BINDS	 4
 #define KCTX_RAM_DEFAULT (8u << 20)
 
 struct kctx {

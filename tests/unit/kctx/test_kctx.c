@@ -53,9 +53,9 @@ test_mounts_and_syscalls(void **state)
 	assert_int_equal(read_all(c, p, (int)fd, buf, sizeof(buf)), 19);
 	assert_string_equal(buf, "hello from the host");
 	/* A missing file is ENOENT, as natively. */
-	assert_int_equal(KCTX_SYS(p, __NR_openat, (uint64_t)AT_FDCWD,
-				  kctx_user_str(c, "/etc/none"), O_RDONLY),
-			 -ENOENT);
+	assert_int_equal(
+	    KCTX_SYS(p, __NR_openat, (uint64_t)AT_FDCWD, kctx_user_str(c, "/etc/none"), O_RDONLY),
+	    -ENOENT);
 	/* /tmp is the guest's own: a file made there is not in the host root's tmp. */
 	fd = KCTX_SYS(p, __NR_openat, (uint64_t)AT_FDCWD, kctx_user_str(c, "/tmp/t"),
 		      O_RDWR | O_CREAT | O_EXCL, 0600);

@@ -59,11 +59,11 @@ maps(struct gk_vm *vm)
 
 		if (v->start < BASE || v->start >= BASE + (1ULL << 30))
 			continue;
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%llu-%llu %c%c%c",
-				      n ? ", " : "", (unsigned long long)((v->start - BASE) / PG),
-				      (unsigned long long)((v->end - BASE) / PG),
-				      v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
-				      v->prot & PROT_EXEC ? 'x' : '-');
+		n += (size_t)snprintf(
+		    buf + n, sizeof(buf) - n, "%s%llu-%llu %c%c%c", n ? ", " : "",
+		    (unsigned long long)((v->start - BASE) / PG),
+		    (unsigned long long)((v->end - BASE) / PG), v->prot & PROT_READ ? 'r' : '-',
+		    v->prot & PROT_WRITE ? 'w' : '-', v->prot & PROT_EXEC ? 'x' : '-');
 		if (v->file)
 			n += (size_t)snprintf(buf + n, sizeof(buf) - n, " @%llu",
 					      (unsigned long long)(v->foff / PG));
@@ -165,8 +165,7 @@ test_adjacent_mappings_merge(void **state)
 	assert_string_equal(maps(vm), "0-12 rw-");
 	/* Other permissions, or the stack's grows-down, are VMAs of their own. */
 	assert_int_equal(gk_vm_map(vm, at(12), 2 * PG, PROT_READ, 0, NULL, 0, at(14)), 0);
-	assert_int_equal(gk_vm_map(vm, at(16), 2 * PG, RW, GK_VMA_GROWSDOWN, NULL, 0, at(18)),
-			 0);
+	assert_int_equal(gk_vm_map(vm, at(16), 2 * PG, RW, GK_VMA_GROWSDOWN, NULL, 0, at(18)), 0);
 	assert_int_equal(gk_vm_map(vm, at(14), 2 * PG, RW, 0, NULL, 0, at(16)), 0);
 	assert_string_equal(maps(vm), "0-12 rw-, 12-14 r--, 14-16 rw-, 16-18 rw-");
 	/* A fixed mapping over a middle part replaces it: its old page is gone. */
@@ -174,7 +173,8 @@ test_adjacent_mappings_merge(void **state)
 	assert_string_equal(maps(vm), "0-12 rw-, 12-14 r--, 14-16 rw-, 16-18 rw-");
 	expect_page(c, 4, 0);
 	assert_int_equal(gk_vm_map(vm, at(5), PG, PROT_READ, 0, NULL, 0, at(6)), 0);
-	assert_string_equal(maps(vm), "0-5 rw-, 5-6 r--, 6-12 rw-, 12-14 r--, 14-16 rw-, 16-18 rw-");
+	assert_string_equal(maps(vm),
+			    "0-5 rw-, 5-6 r--, 6-12 rw-, 12-14 r--, 14-16 rw-, 16-18 rw-");
 	assert_int_equal(vm->nvma, 6);
 }
 
@@ -274,9 +274,8 @@ test_mremap_without_room_changes_nothing(void **state)
 	for (i = 0; i < 4; i++)
 		put(c, i, 0x90 + (int)i);
 	for (i = 0; vm->nvma < vm->cap; i++)
-		assert_int_equal(gk_vm_map(vm, at(100 + 2 * i), PG, PROT_READ, 0, NULL, 0,
-					   at(101 + 2 * i)),
-				 0);
+		assert_int_equal(
+		    gk_vm_map(vm, at(100 + 2 * i), PG, PROT_READ, 0, NULL, 0, at(101 + 2 * i)), 0);
 	c->k->kmem_max = c->k->kmem;
 	assert_int_equal(gk_vm_move(vm, at(1), 2 * PG, at(20), 2 * PG), -ENOMEM);
 	c->k->kmem_max = kmem_max;
@@ -330,8 +329,7 @@ test_stack_grows_down(void **state)
 	uint8_t b = 7;
 
 	vm->stack_max = 64 * PG;
-	assert_int_equal(gk_vm_map(vm, at(top - 4), 4 * PG, RW, GK_VMA_GROWSDOWN, NULL, 0,
-				   at(top)),
+	assert_int_equal(gk_vm_map(vm, at(top - 4), 4 * PG, RW, GK_VMA_GROWSDOWN, NULL, 0, at(top)),
 			 0);
 	assert_int_equal(gk_copyout(c->p, at(top - 10), &b, 1), 0);
 	assert_string_equal(maps(vm), "4086-4096 rw-");
@@ -438,13 +436,14 @@ test_file_vmas_keep_their_offset(void **state)
 	expect_file_page(c, 6, 8);
 	/* Moved, a part keeps the offset of where it was. */
 	assert_int_equal(gk_vm_move(vm, at(1), 2 * PG, at(20), 2 * PG), 0);
-	assert_string_equal(maps(vm), "0-1 r-- @2, 3-4 r-- @5, 4-6 r-- @0, 6-8 r-- @8, 20-22 r-- @3");
+	assert_string_equal(maps(vm),
+			    "0-1 r-- @2, 3-4 r-- @5, 4-6 r-- @0, 6-8 r-- @8, 20-22 r-- @3");
 	expect_file_page(c, 20, 3);
 	expect_file_page(c, 21, 4);
 	/* An anonymous mapping next to a file mapping stays apart. */
 	assert_int_equal(gk_vm_map(vm, at(22), 2 * PG, PROT_READ, 0, NULL, 0, at(24)), 0);
-	assert_string_equal(maps(vm),
-			    "0-1 r-- @2, 3-4 r-- @5, 4-6 r-- @0, 6-8 r-- @8, 20-22 r-- @3, 22-24 r--");
+	assert_string_equal(
+	    maps(vm), "0-1 r-- @2, 3-4 r-- @5, 4-6 r-- @0, 6-8 r-- @8, 20-22 r-- @3, 22-24 r--");
 	assert_int_equal(gk_vm_unmap(vm, at(0), 30 * PG), 0);
 	assert_int_equal(mf->refs, 1);
 	assert_true(ff.unrefs > 0);
