@@ -335,6 +335,14 @@ check_open_errors(void)
 	fd = open(dir, O_RDONLY | O_CLOEXEC);
 	if (CHECK_OK("open of a directory read-only", fd)) {
 		CHECK_ERR("read() of a directory is EISDIR", read(fd, b, sizeof(b)), EISDIR);
+		CHECK_ERR("read() of 0 bytes from a directory is EISDIR", read(fd, b, 0), EISDIR);
+		close(fd);
+	}
+	/* Synthetic directories too (read(2)'s EISDIR does not depend on the count). */
+	fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (CHECK_OK("open(/proc, O_DIRECTORY)", fd)) {
+		CHECK_ERR("read() of /proc is EISDIR", read(fd, b, sizeof(b)), EISDIR);
+		CHECK_ERR("read() of 0 bytes from /proc is EISDIR", read(fd, b, 0), EISDIR);
 		close(fd);
 	}
 }

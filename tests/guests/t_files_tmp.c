@@ -267,6 +267,9 @@ check_dirs(void)
 
 	dfd = open(path("sub2"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (CHECK_OK("open(sub2, O_DIRECTORY)", dfd)) {
+		/* read(2): EISDIR, whatever the count (Linux's generic_read_dir). */
+		CHECK_ERR("read() of a directory is EISDIR", read(dfd, names, sizeof(names)), EISDIR);
+		CHECK_ERR("read() of 0 bytes from a directory is EISDIR", read(dfd, names, 0), EISDIR);
 		CHECK_EQ("mkdirat(dirfd, \"d\")", mkdirat(dfd, "d", 0700), 0);
 		fd = openat(dfd, "d/g", O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
 		CHECK_OK("openat(dirfd, \"d/g\", O_CREAT)", fd);
