@@ -107,7 +107,7 @@ test_llseek_size(void **state)
 	gk_file_unref(f);
 }
 
-/* The generic checks come before the kind: EBADF for the access mode and O_PATH, ESPIPE for streams. */
+/* Checks made before the kind is asked: EBADF (access mode, O_PATH), ESPIPE (a stream). */
 static void
 test_generic_checks(void **state)
 {
