@@ -26,18 +26,18 @@ struct dirent64_hdr {
 	uint8_t d_type;
 } __attribute__((packed));
 
+/* At the position, which advances, or at off (pread), which leaves it. */
 static long
 synth_read(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n, off_t off)
 {
+	off_t at = off < 0 ? f->pos : off;
 	long r;
 
 	(void)p;
-	if (off < 0)
-		off = f->pos;
-	if ((size_t)off >= f->len)
+	if ((size_t)at >= f->len)
 		return 0;
-	r = gk_iov_fill(iov, n, f->buf + off, f->len - (size_t)off);
-	if (off == f->pos)
+	r = gk_iov_fill(iov, n, f->buf + at, f->len - (size_t)at);
+	if (off < 0)
 		f->pos += r;
 	return r;
 }
