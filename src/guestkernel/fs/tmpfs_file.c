@@ -421,18 +421,20 @@ tfile_read(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n,
 	return r;
 }
 
-/* At the position (the end for O_APPEND), or at off for pwrite. */
+/*
+ * At the position, which advances, or at off (pwrite), which leaves it;
+ * with O_APPEND at the end either way (pwrite(2), BUGS).
+ */
 static long
 tfile_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n, off_t off)
 {
+	off_t at = (f->flags & O_APPEND) ? (off_t)f->tnode->size : off < 0 ? f->pos : off;
 	long r;
 
 	(void)p;
-	if (off < 0)
-		off = (f->flags & O_APPEND) ? (off_t)f->tnode->size : f->pos;
-	r = gk_tnode_rw(f->k, f->tnode, 1, iov, n, (uint64_t)off);
-	if (r > 0 && (off == f->pos || (f->flags & O_APPEND)))
-		f->pos = off + r;
+	r = gk_tnode_rw(f->k, f->tnode, 1, iov, n, (uint64_t)at);
+	if (r > 0 && off < 0)
+		f->pos = at + r;
 	return r;
 }
 
