@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -438,6 +439,18 @@ tfile_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n
 	return r;
 }
 
+/* FIONREAD on a regular file: its size less the offset, as an int (Linux's file_ioctl). */
+static long
+tfile_ioctl(struct gk_proc *p, struct gk_file *f, unsigned int cmd, uint64_t arg)
+{
+	int avail;
+
+	if (cmd != FIONREAD)
+		return -ENOTTY;
+	avail = (int)((off_t)f->tnode->size - f->pos);
+	return gk_copyout(p, arg, &avail, sizeof(avail));
+}
+
 static off_t
 tfile_llseek(struct gk_file *f, off_t off, int whence)
 {
@@ -484,7 +497,7 @@ const struct gk_file_ops gk_tmpfs_file_ops = {
 	.read = tfile_read,
 	.write = tfile_write,
 	.poll = gk_file_poll_ready,
-	.ioctl = gk_file_no_ioctl,
+	.ioctl = tfile_ioctl,
 	.llseek = tfile_llseek,
 	.setfl = gk_file_setfl,
 	.stat = tnode_fstat,

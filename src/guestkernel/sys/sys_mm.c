@@ -116,6 +116,10 @@ GK_SYS(mmap)
 		f = gk_fd_get_io(p, fd);
 		if (!f)
 			return -EBADF;
+		/* The access mode first, whatever the file, as Linux's do_mmap. */
+		if ((f->flags & O_ACCMODE) == O_WRONLY ||
+		    (type != MAP_PRIVATE && (prot & PROT_WRITE) && (f->flags & O_ACCMODE) != O_RDWR))
+			return -EACCES;
 		/*
 		 * The file says what pages the mapping gets: a mapfile (one per
 		 * file, not per mapping: mapfile.c), none for anonymous memory
@@ -124,12 +128,6 @@ GK_SYS(mmap)
 		err = f->ops->mmap(f, &mf);
 		if (err < 0)
 			return err;
-		if (mf && ((f->flags & O_ACCMODE) == O_WRONLY ||
-			   (type != MAP_PRIVATE && (prot & PROT_WRITE) &&
-			    (f->flags & O_ACCMODE) != O_RDWR))) {
-			gk_mapfile_unref(mf);
-			return -EACCES;
-		}
 	}
 	err = check_place(p, mf, &addr, len, prot, type, flags);
 	if (err < 0) {
