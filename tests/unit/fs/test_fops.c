@@ -274,6 +274,34 @@ test_hostfile(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* Every kind fills every member: callers call through the table without a NULL check. */
+static void
+test_tables_complete(void **state)
+{
+	static const struct gk_file_ops *const tables[] = {
+	    &gk_hostfile_ops,	&gk_hostdir_ops,     &gk_dev_null_ops,	  &gk_dev_zero_ops,
+	    &gk_dev_full_ops,	&gk_dev_random_ops,  &gk_synthfile_ops,	  &gk_synthdir_ops,
+	    &gk_tmpfs_file_ops, &gk_tmpfs_dir_ops,   &gk_pipe_ops,	  &gk_console_ops,
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		const struct gk_file_ops *o = tables[i];
+
+		assert_true(o->read && o->write && o->poll && o->ioctl && o->llseek && o->setfl &&
+			    o->stat && o->setattr && o->getdents && o->mmap && o->release);
+	}
+	/* Directories are listed and not read; the others the other way round. */
+	assert_ptr_equal(gk_hostdir_ops.read, gk_file_dir_read);
+	assert_ptr_equal(gk_synthdir_ops.read, gk_file_dir_read);
+	assert_ptr_equal(gk_tmpfs_dir_ops.read, gk_file_dir_read);
+	assert_ptr_equal(gk_hostfile_ops.getdents, gk_file_no_getdents);
+	assert_ptr_equal(gk_synthfile_ops.getdents, gk_file_no_getdents);
+	assert_ptr_equal(gk_tmpfs_file_ops.getdents, gk_file_no_getdents);
+	assert_ptr_equal(gk_pipe_ops.llseek, gk_file_no_llseek);
+}
+
 /* The pipe-only fcntl commands refuse any other file, as Linux's get_pipe_info. */
 static void
 test_pipe_size_other(void **state)
@@ -293,7 +321,7 @@ main(void)
 	    cmocka_unit_test(test_defaults),	   cmocka_unit_test(test_llseek_size),
 	    cmocka_unit_test(test_generic_checks), cmocka_unit_test(test_open_flags),
 	    cmocka_unit_test(test_dev),		   cmocka_unit_test(test_hostfile),
-	    cmocka_unit_test(test_pipe_size_other),
+	    cmocka_unit_test(test_pipe_size_other), cmocka_unit_test(test_tables_complete),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
