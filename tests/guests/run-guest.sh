@@ -34,7 +34,7 @@ highbits hostlimits
 res_pipesize res_pipefill res_sparse res_maptmp res_maphost res_bigdir res_nofile
 stackgrow shmanon vmtop mremap mapcount mapscatter
 res_deepdir res_pipeuser res_openmany res_procmaps res_tmpexec
-vsyscall opath clonefl
+vsyscall opath clonefl fileops
 rename_cwd rename_cwd-bind dotdot dotdot-bind hostlink bigpipe"
 
 say() { printf '%s\n' "run-guest: $*"; }
@@ -612,6 +612,11 @@ opath)
 clonefl)
     guest -- "$prog"
     passed t_clonefl && result=0
+    ;;
+
+fileops)
+    guest -- "$prog"
+    passed t_fileops && result=0
     ;;
 
 res_openmany)

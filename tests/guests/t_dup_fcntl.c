@@ -158,6 +158,18 @@ check_fcntl_fl(int fd, const char *file)
 		CHECK_EQ("read from it works", read(ro, b, 1), 1);
 		close(ro);
 	}
+	/*
+	 * The flags that act at open time are not the file's (Linux's
+	 * do_dentry_open drops O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC), on a
+	 * device as on a file; O_LARGEFILE is forced there too.
+	 */
+	ro = open("/dev/null", O_RDONLY | O_NOCTTY | O_EXCL | O_CLOEXEC);
+	if (CHECK_OK("open(/dev/null, O_NOCTTY|O_EXCL)", ro)) {
+		fl = fcntl(ro, F_GETFL);
+		CHECK_EQ("F_GETFL of it: no O_NOCTTY, no O_EXCL", fl & (O_NOCTTY | O_EXCL), 0);
+		CHECK_EQ("F_GETFL of it has O_LARGEFILE", fl & 0100000, 0100000);
+		close(ro);
+	}
 }
 
 static void

@@ -335,6 +335,26 @@ check_open_errors(void)
 	fd = open(dir, O_RDONLY | O_CLOEXEC);
 	if (CHECK_OK("open of a directory read-only", fd)) {
 		CHECK_ERR("read() of a directory is EISDIR", read(fd, b, sizeof(b)), EISDIR);
+		CHECK_ERR("read() of 0 bytes from a directory is EISDIR", read(fd, b, 0), EISDIR);
+		close(fd);
+	}
+	/* Synthetic directories too (read(2)'s EISDIR does not depend on the count). */
+	fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (CHECK_OK("open(/proc, O_DIRECTORY)", fd)) {
+		CHECK_ERR("read() of /proc is EISDIR", read(fd, b, sizeof(b)), EISDIR);
+		CHECK_ERR("read() of 0 bytes from /proc is EISDIR", read(fd, b, 0), EISDIR);
+		close(fd);
+	}
+	/* pread(2): "The file offset is not changed", on a /proc file too. */
+	fd = open("/proc/version", O_RDONLY | O_CLOEXEC);
+	if (CHECK_OK("open(/proc/version)", fd)) {
+		char a[6] = "", c[6] = "";
+
+		CHECK_EQ("pread(/proc/version, 5, 0)", pread(fd, a, 5, 0), 5);
+		CHECK_EQ("the offset is still 0", lseek(fd, 0, SEEK_CUR), 0);
+		CHECK_EQ("read() after it", read(fd, c, 5), 5);
+		CHECK_STR("read() starts where pread() did, at 0", c, a);
+		CHECK_EQ("read() moved the offset", lseek(fd, 0, SEEK_CUR), 5);
 		close(fd);
 	}
 }

@@ -137,9 +137,22 @@ check_writes(void)
 		CHECK_EQ("write with O_APPEND", write(fd, "xyz", 3), 3);
 		CHECK_EQ("O_APPEND wrote at the end", fsize(path("b")), 5);
 		CHECK_EQ("the offset is the new end", lseek(fd, 0, SEEK_CUR), 5);
+		/*
+		 * pwrite(2), BUGS: with O_APPEND, Linux appends "regardless of
+		 * the value of offset"; the offset stays where it was.
+		 */
+		CHECK_EQ("pwrite64 at 0 with O_APPEND", pwrite(fd, "!", 1, 0), 1);
+		CHECK_EQ("it appended", fsize(path("b")), 6);
+		CHECK_EQ("and left the offset", lseek(fd, 0, SEEK_CUR), 5);
 		close(fd);
-		fd = open(path("b"), O_RDONLY | O_CLOEXEC);
-		CHECK_TRUE("b reads \"ONxyz\"", content_is(fd, 0, "ONxyz", 5), "got other bytes");
+		fd = open(path("b"), O_RDWR | O_CLOEXEC);
+		CHECK_TRUE("b reads \"ONxyz!\"", content_is(fd, 0, "ONxyz!", 6), "got other bytes");
+		/* A pwrite64 at the very offset the file is at leaves it there too. */
+		CHECK_EQ("pwrite64 at the offset (0)", pwrite(fd, "o", 1, 0), 1);
+		CHECK_EQ("the offset is still 0", lseek(fd, 0, SEEK_CUR), 0);
+		CHECK_EQ("write() after it", write(fd, "0", 1), 1);
+		CHECK_TRUE("write() went to 0, over the pwrite64", content_is(fd, 0, "0Nxyz!", 6),
+			   "got other bytes");
 		close(fd);
 	}
 
@@ -267,6 +280,9 @@ check_dirs(void)
 
 	dfd = open(path("sub2"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (CHECK_OK("open(sub2, O_DIRECTORY)", dfd)) {
+		/* read(2): EISDIR, whatever the count (Linux's generic_read_dir). */
+		CHECK_ERR("read() of a directory is EISDIR", read(dfd, names, sizeof(names)), EISDIR);
+		CHECK_ERR("read() of 0 bytes from a directory is EISDIR", read(dfd, names, 0), EISDIR);
 		CHECK_EQ("mkdirat(dirfd, \"d\")", mkdirat(dfd, "d", 0700), 0);
 		fd = openat(dfd, "d/g", O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
 		CHECK_OK("openat(dirfd, \"d/g\", O_CREAT)", fd);

@@ -107,7 +107,7 @@ proc_new(struct gk_kernel *k, const struct gk_config *cfg, mode_t umask_)
 		if (hfd < 0)
 			continue;
 		fl = fcntl(hfd, F_GETFL);
-		f = gk_file_new(GK_F_CONSOLE, hfd, fl & (O_ACCMODE | O_APPEND),
+		f = gk_file_new(k, &gk_console_ops, hfd, fl & (O_ACCMODE | O_APPEND),
 				i == 0	 ? "/dev/stdin"
 				: i == 1 ? "/dev/stdout"
 					 : "/dev/stderr");

@@ -3,7 +3,7 @@
  *
  * Layer src/guestkernel/fs. The guest's console is uvk's stdin/stdout/stderr.
  * Its line discipline stays the host's: the guest's termios calls go to the
- * host tty (file.c), so with ISIG on, Ctrl-C, Ctrl-\ and Ctrl-Z reach uvk
+ * host tty (console_ioctl), so with ISIG on, Ctrl-C, Ctrl-\ and Ctrl-Z reach uvk
  * as SIGINT, SIGQUIT and SIGTSTP. uvk's vmspace children sit in sessions
  * of their own, so the host signals only uvk, and here each becomes the
  * same signal for the guest's foreground process group (TIOCSPGRP). A
@@ -29,6 +29,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -258,4 +259,136 @@ gk_console_idle_possible(struct gk_kernel *k)
 	const unsigned long ends = 1UL << SIGTERM | 1UL << SIGINT | 1UL << SIGHUP | 1UL << SIGQUIT;
 
 	return k->nwatch > 0 || k->tty_fd >= 0 || (host_handled & ends);
+}
+
+/* ---- the console as an open file --------------------------------------------------- */
+
+/* Would a read of the host descriptor return at once (data, EOF or an error)? */
+static int
+console_ready(int hfd)
+{
+	struct pollfd pfd = {.fd = hfd, .events = POLLIN};
+
+	return poll(&pfd, 1, 0) != 0;
+}
+
+/* No input yet: sleep in the guest kernel, never in the host's read. */
+static long
+console_read(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n, off_t off)
+{
+	if (off < 0 && !console_ready(f->hfd)) {
+		if (f->flags & O_NONBLOCK)
+			return -EAGAIN;
+		gk_console_watch(p->k, f->hfd, POLLIN);
+		return gk_block(p, p->k->watch);
+	}
+	return gk_hostfd_read(p, f, iov, n, off);
+}
+
+/* tcsetpgrp: the group must exist in the caller's session. */
+static long
+set_fg_pgrp(struct gk_proc *p, int pgrp)
+{
+	struct gk_proc *q;
+
+	if (pgrp < 0)
+		return -EINVAL;
+	for (q = p->k->procs; q; q = q->next) {
+		if (q->tg->pgid == pgrp && q->state != GK_P_ZOMBIE) {
+			if (q->tg->sid != p->tg->sid)
+				return -EPERM;
+			p->k->fg_pgrp = pgrp;
+			return 0;
+		}
+	}
+	return -EPERM;
+}
+
+/*
+ * The terminal ioctls, passed to the host tty when the console is one
+ * (-ENOTTY otherwise). The process group calls are answered from guest
+ * state: the host's process groups mean nothing inside the guest.
+ */
+static long
+console_ioctl(struct gk_proc *p, struct gk_file *f, unsigned int cmd, uint64_t arg)
+{
+	/* struct termios as the kernel (not glibc) lays it out: 36 bytes. */
+	char kbuf[64];
+	size_t size;
+	int pgrp;
+
+	if (cmd == FIONREAD)
+		return gk_hostfd_ioctl(p, f, cmd, arg);
+	if (!isatty(f->hfd))
+		return -ENOTTY;
+	switch (cmd) {
+	case TCGETS:
+	case TIOCGWINSZ:
+		size = cmd == TCGETS ? 36 : sizeof(struct winsize);
+		if (ioctl(f->hfd, cmd, kbuf) < 0)
+			return -errno;
+		return gk_copyout(p, arg, kbuf, size);
+	case TCSETS:
+	case TCSETSW:
+	case TCSETSF:
+	case TIOCSWINSZ:
+		size = cmd == TIOCSWINSZ ? sizeof(struct winsize) : 36;
+		if (gk_copyin(p, kbuf, arg, size) < 0)
+			return -EFAULT;
+		return ioctl(f->hfd, cmd, kbuf) < 0 ? -errno : 0;
+	case TIOCGPGRP:
+		return gk_copyout(p, arg, &p->k->fg_pgrp, sizeof(pgrp));
+	case TIOCSPGRP:
+		if (gk_copyin(p, &pgrp, arg, sizeof(pgrp)) < 0)
+			return -EFAULT;
+		return set_fg_pgrp(p, pgrp);
+	case TIOCGSID:
+		return gk_copyout(p, arg, &p->k->init->tg->sid, sizeof(pgrp));
+	case TIOCSCTTY:
+	case TIOCNOTTY:
+		return 0;
+	}
+	return -ENOTTY;
+}
+
+/* uvk's stdin, stdout, stderr (boot.c) and /dev/tty, /dev/console (synth.c). */
+const struct gk_file_ops gk_console_ops = {
+	.read = console_read,
+	.write = gk_hostfd_write,
+	.poll = gk_hostfd_poll,
+	.ioctl = console_ioctl,
+	.llseek = gk_hostfd_llseek,
+	.setfl = gk_hostfd_setfl,
+	.stat = gk_hostfd_stat,
+	.setattr = gk_file_no_setattr,
+	.getdents = gk_file_no_getdents,
+	.mmap = gk_file_no_mmap,
+	.release = gk_file_no_release,
+};
+
+/*
+ * gk_console_open - open /dev/tty or /dev/console: uvk's terminal, the
+ * first of its stdin, stdout, stderr that is one. Returns 0 with a new
+ * file in *ret, or -ENXIO (no terminal), -ENFILE, -ENOMEM.
+ */
+int
+gk_console_open(struct gk_kernel *k, int flags, const char *gpath, struct gk_file **ret)
+{
+	int hfd = isatty(0) ? 0 : isatty(1) ? 1 : isatty(2) ? 2 : -1;
+	struct gk_file *f;
+
+	if (hfd < 0)
+		return -ENXIO;
+	if (gk_hostfd_room() < 0)
+		return -ENFILE;
+	hfd = fcntl(hfd, F_DUPFD_CLOEXEC, 3);
+	if (hfd < 0)
+		return -errno;
+	f = gk_file_new(k, &gk_console_ops, hfd, flags, gpath);
+	if (!f) {
+		close(hfd);
+		return -ENOMEM;
+	}
+	*ret = f;
+	return 0;
 }

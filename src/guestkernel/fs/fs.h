@@ -32,18 +32,6 @@ struct gk_path {
 	int must_dir; /* the guest wrote a trailing "/": follow a final symlink, want a directory */
 };
 
-enum gk_ftype {
-	GK_F_HOST = 1, /* a host file or directory under a host mount */
-	GK_F_CONSOLE,  /* one of uvk's own stdin/stdout/stderr */
-	GK_F_NULL,
-	GK_F_ZERO,
-	GK_F_FULL,
-	GK_F_RANDOM,
-	GK_F_BUF,   /* a rendered synthetic file (/proc), or a synthetic directory's dirents */
-	GK_F_TMPFS, /* a regular file of the guest's /tmp */
-	GK_F_PIPE,  /* one end of a pipe (pipe.c) */
-};
-
 struct gk_pipe;
 
 /*
@@ -90,22 +78,94 @@ long gk_tmpfs_getdents(struct gk_proc *p, struct gk_file *f, uint64_t gva, size_
 
 enum { GK_SET_MODE = 1, GK_SET_OWNER, GK_SET_TIMES, GK_SET_SIZE };
 
+/* The kernel's O_LARGEFILE, as F_GETFL reports it: open() forces it on x86-64 (glibc's is 0). */
+#define GK_O_LARGEFILE 0100000
+
+/* One attribute change on an open file: fchmod, fchown, futimens or ftruncate. */
+struct gk_iattr {
+	int what; /* GK_SET_MODE, GK_SET_OWNER, GK_SET_TIMES or GK_SET_SIZE */
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	const struct timespec *ts; /* GK_SET_TIMES: atime and mtime as utimensat takes them; NULL now */
+	off_t size;
+};
+
+/*
+ * How a poll registers on the wait queues of the files it watches (wait
+ * queues, kern/). Until they land, sys_poll.c passes GK_POLL_WATCH on the
+ * scan after which it sleeps: files on host descriptors then hand theirs to
+ * the run loop (gk_console_watch). NULL: just look.
+ */
+struct gk_pollreg;
+#define GK_POLL_WATCH ((struct gk_pollreg *)1)
+
+/*
+ * gk_file_ops - what an open file does; one table per kind of file, picked
+ * when the file is made (gk_file_new), so that no caller asks what kind a
+ * file is. Every member is set: a kind points what it does not support at
+ * a default helper below (gk_file_no_*), which gives Linux's errno for it.
+ * The callers (sys/, file.c) have checked the descriptor (EBADF, O_PATH)
+ * and the access mode before calling read, write, getdents, ioctl or mmap.
+ *
+ * read/write  - transfer between the file and host iovecs that point into
+ *               pmem (gk_user_iov), at off, or at the file position if off
+ *               < 0 (which then advances). Bytes moved, 0 at end of file,
+ *               -EAGAIN, -GK_EBLOCK (the caller sleeps), or -errno.
+ * poll        - the poll(2) revents for events, now; with reg, the caller
+ *               will sleep: register so that a change wakes it.
+ * ioctl       - a command the generic layer (FIOCLEX, FIONBIO...) left.
+ * llseek      - lseek(2): the new position or -EINVAL, -ESPIPE, -ENXIO.
+ * setfl       - F_SETFL/FIONBIO changed flags (O_APPEND|O_NONBLOCK...) to flags:
+ *               tell whatever is behind the file. 0 or -errno.
+ * stat        - fstat(2).
+ * setattr     - fchmod, fchown, futimens, ftruncate (ftruncate's generic
+ *               checks done: open for writing, not a directory).
+ * getdents    - getdents64 into guest [gva, gva+len): bytes, 0 at the end.
+ * mmap        - the mapfile a mapping of the file pages from (a new
+ *               reference in *ret), or *ret NULL: map anonymous memory
+ *               (/dev/zero). 0 or -ENODEV, -ENOMEM...
+ * release     - the last reference went: give back what the kind holds
+ *               (the host descriptor is closed by gk_file_unref).
+ */
+struct gk_file;
+struct gk_file_ops {
+	long (*read)(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n,
+		     off_t off);
+	long (*write)(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n,
+		      off_t off);
+	short (*poll)(struct gk_file *f, short events, struct gk_pollreg *reg);
+	long (*ioctl)(struct gk_proc *p, struct gk_file *f, unsigned int cmd, uint64_t arg);
+	off_t (*llseek)(struct gk_file *f, off_t off, int whence);
+	int (*setfl)(struct gk_file *f, int flags);
+	int (*stat)(struct gk_file *f, struct stat *st);
+	int (*setattr)(struct gk_file *f, const struct gk_iattr *ia);
+	long (*getdents)(struct gk_proc *p, struct gk_file *f, uint64_t gva, size_t len);
+	int (*mmap)(struct gk_file *f, struct gk_mapfile **ret);
+	void (*release)(struct gk_file *f);
+};
+
+/* f->fmode: how the file may be used, whatever its kind (Linux's f_mode bits). */
+#define GK_FMODE_STREAM 1 /* no position: pread/pwrite, lseek, fadvise are -ESPIPE (pipes) */
+
 struct gk_file {
 	int refs;
-	enum gk_ftype type;
-	int hfd;   /* host descriptor for HOST and CONSOLE, else -1; closed by the last unref */
+	const struct gk_file_ops *ops;
+	struct gk_kernel *k; /* the kernel it belongs to */
+	int hfd;   /* host descriptor (host files, the console), else -1; closed by the last unref */
 	int flags; /* O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY ... as the guest sees them */
+	int fmode; /* GK_FMODE_* */
 	char *gpath;
 	struct gk_mount *mnt;
-	char *buf; /* GK_F_BUF content */
-	size_t len;
 	off_t pos;
 	int isdir;
-	struct stat st;		/* synthetic files: what fstat says */
+	/* What the kinds keep; only their own ops look. */
+	char *buf;		/* synthfile.c: the rendered file, or a directory's dirents */
+	size_t len;
+	size_t kmem;		/* bytes of buf charged to k's kernel-heap budget */
+	struct stat st;		/* synthetic files, devices, pipes: what fstat says */
 	struct gk_tnode *tnode; /* tmpfs files and directories: held while open */
-	struct gk_kernel *tk;	/* ... and the kernel it belongs to */
-	struct gk_pipe *pipe;	/* GK_F_PIPE: the pipe; flags say which end */
-	size_t kmem;		/* bytes of buf charged to tk's kernel-heap budget */
+	struct gk_pipe *pipe;	/* a pipe end: the pipe; flags say which end */
 };
 
 struct gk_fdtable {
@@ -189,7 +249,9 @@ void gk_tnode_free_pages(struct gk_kernel *k, struct gk_tnode *n, uint64_t from)
 /* ---- file.c: open files and descriptor tables ------------------------------------------ */
 
 
-struct gk_file *gk_file_new(enum gk_ftype type, int hfd, int flags, const char *gpath);
+struct gk_file *gk_file_new(struct gk_kernel *k, const struct gk_file_ops *ops, int hfd, int flags,
+			    const char *gpath);
+int gk_file_open_flags(int flags);
 struct gk_file *gk_file_ref(struct gk_file *f);
 void gk_file_unref(struct gk_file *f);
 struct gk_fdtable *gk_fdt_new(void);
@@ -207,8 +269,53 @@ long gk_file_writev(struct gk_proc *p, struct gk_file *f, const struct iovec *io
 		    off_t off);
 int gk_file_stat(struct gk_file *f, struct stat *st);
 long gk_file_getdents(struct gk_proc *p, struct gk_file *f, uint64_t gva, size_t len);
-long gk_file_ioctl(struct gk_proc *p, struct gk_file *f, unsigned long cmd, uint64_t arg);
-void gk_dirents_add(char **buf, size_t *len, const char *name, unsigned type, uint64_t ino);
+long gk_file_ioctl(struct gk_proc *p, struct gk_file *f, unsigned int cmd, uint64_t arg);
+
+/* Defaults for what a kind does not support, each with Linux's errno for it. */
+long gk_file_no_read(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n,
+		     off_t off);
+long gk_file_dir_read(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n,
+		      off_t off);
+long gk_file_no_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n,
+		      off_t off);
+short gk_file_poll_ready(struct gk_file *f, short events, struct gk_pollreg *reg);
+long gk_file_no_ioctl(struct gk_proc *p, struct gk_file *f, unsigned int cmd, uint64_t arg);
+off_t gk_file_no_llseek(struct gk_file *f, off_t off, int whence);
+off_t gk_file_llseek_size(struct gk_file *f, off_t off, int whence, off_t size);
+int gk_file_setfl(struct gk_file *f, int flags);
+int gk_file_stat_st(struct gk_file *f, struct stat *st);
+int gk_file_no_setattr(struct gk_file *f, const struct gk_iattr *ia);
+long gk_file_no_getdents(struct gk_proc *p, struct gk_file *f, uint64_t gva, size_t len);
+int gk_file_no_mmap(struct gk_file *f, struct gk_mapfile **ret);
+void gk_file_no_release(struct gk_file *f);
+long gk_iov_fill(const struct iovec *iov, int n, const char *src, size_t len);
+size_t gk_iov_total(const struct iovec *iov, int n);
+
+/* ---- hostfile.c: files and directories on the host, host-descriptor I/O ------------- */
+
+extern const struct gk_file_ops gk_hostfile_ops, gk_hostdir_ops;
+long gk_hostfd_read(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n,
+		    off_t off);
+long gk_hostfd_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n,
+		     off_t off);
+short gk_hostfd_poll(struct gk_file *f, short events, struct gk_pollreg *reg);
+long gk_hostfd_ioctl(struct gk_proc *p, struct gk_file *f, unsigned int cmd, uint64_t arg);
+off_t gk_hostfd_llseek(struct gk_file *f, off_t off, int whence);
+int gk_hostfd_setfl(struct gk_file *f, int flags);
+int gk_hostfd_stat(struct gk_file *f, struct stat *st);
+
+/* ---- dev.c: /dev/null, zero, full, random ------------------------------------------ */
+
+extern const struct gk_file_ops gk_dev_null_ops, gk_dev_zero_ops, gk_dev_full_ops,
+    gk_dev_random_ops;
+
+/* ---- synthfile.c: rendered files (/proc) and synthetic directories ---------------- */
+
+extern const struct gk_file_ops gk_synthfile_ops, gk_synthdir_ops;
+
+/* ---- tmpfs_file.c: open files of /tmp ---------------------------------------------- */
+
+extern const struct gk_file_ops gk_tmpfs_file_ops, gk_tmpfs_dir_ops;
 
 /* ---- pipe.c: pipes ------------------------------------------------------------------- */
 
@@ -223,6 +330,7 @@ long gk_pipe_read(struct gk_proc *p, struct gk_file *f, const struct iovec *iov,
 long gk_pipe_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n);
 short gk_pipe_poll(struct gk_file *f, short events);
 long gk_pipe_nread(const struct gk_file *f);
+extern const struct gk_file_ops gk_pipe_ops;
 long gk_pipe_get_size(const struct gk_file *f);
 long gk_pipe_set_size(struct gk_file *f, uint64_t arg);
 
@@ -236,6 +344,8 @@ void gk_console_check(struct gk_kernel *k, int64_t timeout_ns);
 void gk_console_signals(struct gk_kernel *k);
 int gk_console_idle_possible(struct gk_kernel *k);
 void gk_console_suspend(struct gk_kernel *k);
+extern const struct gk_file_ops gk_console_ops;
+int gk_console_open(struct gk_kernel *k, int flags, const char *gpath, struct gk_file **ret);
 
 
 #endif /* UVK_GUESTKERNEL_FS_H */

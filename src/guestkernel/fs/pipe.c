@@ -2,7 +2,7 @@
  * pipe.c - pipes: a ring of guest-RAM pages between two open files.
  *
  * Layer src/guestkernel/fs, the mechanism under sys_task.c and file.c. Each
- * end is a gk_file of type GK_F_PIPE (O_RDONLY or O_WRONLY); the pipe
+ * end is a gk_file with gk_pipe_ops (O_RDONLY or O_WRONLY); the pipe
  * counts the open files of each end, not the descriptors, since dup and
  * fork share a file. A read of an empty pipe with writers, and a write to a
  * full one with readers, sleep on the pipe (gk_block); every change wakes
@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -124,9 +125,10 @@ end_new(struct gk_pipe *pp, int flags)
 	struct gk_file *f;
 
 	snprintf(name, sizeof(name), "pipe:[%llu]", (unsigned long long)pp->ino);
-	f = gk_file_new(GK_F_PIPE, -1, flags, name);
+	f = gk_file_new(pp->k, &gk_pipe_ops, -1, flags, name);
 	if (!f)
 		return NULL;
+	f->fmode = GK_FMODE_STREAM;
 	f->pipe = pp;
 	f->st.st_mode = S_IFIFO | 0600;
 	f->st.st_nlink = 1;
@@ -373,10 +375,12 @@ gk_pipe_nread(const struct gk_file *f)
 	return f->pipe ? (long)f->pipe->len : 0;
 }
 
-/* gk_pipe_get_size - F_GETPIPE_SZ: the capacity in bytes. */
+/* gk_pipe_get_size - F_GETPIPE_SZ: the capacity in bytes; -EBADF if f is no pipe. */
 long
 gk_pipe_get_size(const struct gk_file *f)
 {
+	if (f->ops != &gk_pipe_ops)
+		return -EBADF;
 	return f->pipe ? (long)capacity(f->pipe) : -EBADF;
 }
 
@@ -385,7 +389,8 @@ gk_pipe_get_size(const struct gk_file *f)
  * becomes the next power-of-two number of pages >= arg (one page at
  * least). Returns the new capacity in bytes, or -EINVAL (above 2^31
  * bytes, as Linux), -EPERM (unprivileged: above pipe-max-size, or growing
- * past a per-user limit), -EBUSY (less than the data held), -ENOMEM.
+ * past a per-user limit), -EBUSY (less than the data held), -ENOMEM,
+ * -EBADF (f is no pipe).
  */
 long
 gk_pipe_set_size(struct gk_file *f, uint64_t arg)
@@ -395,7 +400,7 @@ gk_pipe_set_size(struct gk_file *f, uint64_t arg)
 	uint64_t size = GK_PAGE, *slot, pos;
 	uint32_t nslots, i;
 
-	if (!pp)
+	if (f->ops != &gk_pipe_ops || !pp)
 		return -EBADF;
 	k = pp->k;
 	if (arg > (1ULL << 31))
@@ -461,3 +466,53 @@ gk_pipe_set_size(struct gk_file *f, uint64_t arg)
 	gk_wake(k, pp);
 	return (long)size;
 }
+
+/* ---- the ends as open files ---------------------------------------------------------- */
+
+static long
+pipe_fread(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n, off_t off)
+{
+	(void)off; /* a stream: the caller refused an offset (GK_FMODE_STREAM) */
+	return gk_pipe_read(p, f, iov, n);
+}
+
+static long
+pipe_fwrite(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n, off_t off)
+{
+	(void)off;
+	return gk_pipe_write(p, f, iov, n);
+}
+
+/* Every change to a pipe wakes its pollers (gk_wake): nothing to register. */
+static short
+pipe_fpoll(struct gk_file *f, short events, struct gk_pollreg *reg)
+{
+	(void)reg;
+	return gk_pipe_poll(f, events);
+}
+
+/* FIONREAD: the bytes waiting; no other command. */
+static long
+pipe_fioctl(struct gk_proc *p, struct gk_file *f, unsigned int cmd, uint64_t arg)
+{
+	int avail;
+
+	if (cmd != FIONREAD)
+		return -ENOTTY;
+	avail = (int)gk_pipe_nread(f);
+	return gk_copyout(p, arg, &avail, sizeof(avail));
+}
+
+const struct gk_file_ops gk_pipe_ops = {
+	.read = pipe_fread,
+	.write = pipe_fwrite,
+	.poll = pipe_fpoll,
+	.ioctl = pipe_fioctl,
+	.llseek = gk_file_no_llseek,
+	.setfl = gk_file_setfl,
+	.stat = gk_file_stat_st,
+	.setattr = gk_file_no_setattr,
+	.getdents = gk_file_no_getdents,
+	.mmap = gk_file_no_mmap,
+	.release = gk_pipe_close,
+};

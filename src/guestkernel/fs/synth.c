@@ -2,7 +2,7 @@
  * synth.c - the synthetic file systems: /dev and /proc.
  *
  * Layer src/guestkernel/fs, under vfs.c. Nothing here is a host file: /dev
- * holds the devices answered by file.c, /proc is rendered from guest state
+ * holds the devices (dev.c, the console's console.c), /proc is rendered from guest state
  * when a file is opened (one snapshot per open, as seq_file gives for small
  * files). Paths arrive normalized, split at the mount:
  *
@@ -27,7 +27,7 @@
 
 struct node {
 	mode_t mode;
-	enum gk_ftype ftype; /* character devices */
+	const struct gk_file_ops *fops; /* character devices */
 	dev_t rdev;
 	char link[GK_PATH_MAX]; /* symlinks */
 	struct gk_file *fdfile; /* /proc/PID/fd/N: the open file itself (borrowed) */
@@ -37,16 +37,21 @@ struct node {
 
 static const struct {
 	const char *name;
-	enum gk_ftype type;
+	const struct gk_file_ops *fops;
 	int major, minor;
 	const char *link;
 } devs[] = {
-    {"null", GK_F_NULL, 1, 3, NULL},	    {"zero", GK_F_ZERO, 1, 5, NULL},
-    {"full", GK_F_FULL, 1, 7, NULL},	    {"random", GK_F_RANDOM, 1, 8, NULL},
-    {"urandom", GK_F_RANDOM, 1, 9, NULL},   {"tty", GK_F_CONSOLE, 5, 0, NULL},
-    {"console", GK_F_CONSOLE, 5, 1, NULL},  {"stdin", 0, 0, 0, "/proc/self/fd/0"},
-    {"stdout", 0, 0, 0, "/proc/self/fd/1"}, {"stderr", 0, 0, 0, "/proc/self/fd/2"},
-    {"fd", 0, 0, 0, "/proc/self/fd"},
+    {"null", &gk_dev_null_ops, 1, 3, NULL},
+    {"zero", &gk_dev_zero_ops, 1, 5, NULL},
+    {"full", &gk_dev_full_ops, 1, 7, NULL},
+    {"random", &gk_dev_random_ops, 1, 8, NULL},
+    {"urandom", &gk_dev_random_ops, 1, 9, NULL},
+    {"tty", &gk_console_ops, 5, 0, NULL},
+    {"console", &gk_console_ops, 5, 1, NULL},
+    {"stdin", NULL, 0, 0, "/proc/self/fd/0"},
+    {"stdout", NULL, 0, 0, "/proc/self/fd/1"},
+    {"stderr", NULL, 0, 0, "/proc/self/fd/2"},
+    {"fd", NULL, 0, 0, "/proc/self/fd"},
 };
 
 static const char *const proc_top[] = {"cpuinfo", "meminfo", "uptime", "version", "mounts"};
@@ -86,7 +91,7 @@ lookup_dev(struct gk_proc *p, char **c, int n, struct node *nd)
 			strcpy(nd->link, devs[i].link);
 		} else {
 			nd->mode = S_IFCHR | 0666;
-			nd->ftype = devs[i].type;
+			nd->fops = devs[i].fops;
 			nd->rdev = makedev(devs[i].major, devs[i].minor);
 		}
 		return 0;
@@ -276,11 +281,34 @@ gk_synth_readlink(struct gk_proc *p, struct gk_path *path, char *buf, size_t siz
 	return (long)n;
 }
 
-/* A growing text buffer. */
+/* A growing text buffer; out of memory, it stops growing and says so (oom). */
 struct sbuf {
 	char *s;
 	size_t len, cap;
+	int oom;
 };
+
+/* Make room for more bytes after len; 0, or -ENOMEM (then b->oom, b->s kept as it was). */
+static int
+sb_room(struct sbuf *b, size_t more)
+{
+	size_t cap;
+	char *s;
+
+	if (b->oom)
+		return -ENOMEM;
+	if (b->s && b->len + more < b->cap)
+		return 0;
+	cap = (b->cap + more + 1) * 2;
+	s = realloc(b->s, cap);
+	if (!s) {
+		b->oom = 1;
+		return -ENOMEM;
+	}
+	b->s = s;
+	b->cap = cap;
+	return 0;
+}
 
 static void __attribute__((format(printf, 2, 3))) sb_printf(struct sbuf *b, const char *fmt, ...)
 {
@@ -291,16 +319,14 @@ static void __attribute__((format(printf, 2, 3))) sb_printf(struct sbuf *b, cons
 		va_start(ap, fmt);
 		n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
 		va_end(ap);
-		if (n < 0)
+		if (n < 0 || b->oom)
 			return;
 		if (b->s && b->len + (size_t)n < b->cap) {
 			b->len += (size_t)n;
 			return;
 		}
-		b->cap = (b->cap + (size_t)n + 1) * 2;
-		b->s = realloc(b->s, b->cap);
-		if (!b->s)
-			gk_panic(__func__, "out of memory");
+		if (sb_room(b, (size_t)n) < 0)
+			return;
 	}
 }
 
@@ -310,12 +336,8 @@ sb_dirent(struct sbuf *b, const char *name, unsigned type, uint64_t ino)
 	size_t nl = strlen(name), rec = (19 + nl + 1 + 7) & ~7UL;
 	char *d;
 
-	if (b->len + rec > b->cap) {
-		b->cap = (b->cap + rec) * 2;
-		b->s = realloc(b->s, b->cap);
-		if (!b->s)
-			gk_panic(__func__, "out of memory");
-	}
+	if (sb_room(b, rec) < 0)
+		return;
 	d = b->s + b->len;
 	memset(d, 0, rec);
 	memcpy(d, &ino, 8);
@@ -379,7 +401,7 @@ render_cpuinfo(struct sbuf *b)
 	fclose(f);
 }
 
-/* gk_proc_maps - /proc/PID/maps of p, malloc'd. */
+/* gk_proc_maps - /proc/PID/maps of p, malloc'd; NULL if out of memory. */
 char *
 gk_proc_maps(struct gk_proc *p, size_t *ret_len)
 {
@@ -406,6 +428,10 @@ gk_proc_maps(struct gk_proc *p, size_t *ret_len)
 			  v->file ? major(v->file->dev) : 0, v->file ? minor(v->file->dev) : 0,
 			  (unsigned long long)(v->file ? v->file->ino : 0), *name ? "    " : "",
 			  name);
+	}
+	if (b.oom) {
+		free(b.s);
+		return NULL;
 	}
 	*ret_len = b.len;
 	return b.s;
@@ -448,11 +474,14 @@ render_file(struct gk_proc *p, const char *name, struct sbuf *b)
 		uint64_t to = name[0] == 'c' ? p->tg->env_start : p->tg->env_end;
 
 		b->s = malloc(to - from + 1);
-		if (!b->s)
-			gk_panic(__func__, "out of memory");
+		if (!b->s) {
+			b->oom = 1;
+			return;
+		}
 		b->len = gk_copyin(p, b->s, from, to - from) == 0 ? to - from : 0;
 	} else if (strcmp(name, "maps") == 0) {
 		b->s = gk_proc_maps(p, &b->len);
+		b->oom = !b->s;
 	} else if (strcmp(name, "stat") == 0) {
 		sb_printf(b, "%d (%s) R %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 0 %llu %llu\n",
 			  p->tg->gpid, p->tg->comm, p->tg->gppid, p->tg->gpid, p->tg->gpid,
@@ -499,23 +528,16 @@ gk_synth_open(struct gk_proc *p, struct gk_path *path, int flags, struct gk_file
 		return -ENOTDIR;
 	if (!S_ISCHR(nd.mode) && (flags & O_ACCMODE) != O_RDONLY)
 		return S_ISDIR(nd.mode) ? -EISDIR : -EACCES;
-	if (S_ISCHR(nd.mode) && nd.ftype == GK_F_CONSOLE) {
-		int hfd = isatty(0) ? 0 : isatty(1) ? 1 : isatty(2) ? 2 : -1;
-
-		if (hfd < 0)
-			return -ENXIO;
-		if (gk_hostfd_room() < 0)
-			return -ENFILE;
-		hfd = fcntl(hfd, F_DUPFD_CLOEXEC, 3);
-		if (hfd < 0)
-			return -errno;
-		f = gk_file_new(GK_F_CONSOLE, hfd, flags & ~(O_CREAT | O_TRUNC | O_CLOEXEC),
-				path->gpath);
-		if (!f)
-			close(hfd);
+	if (S_ISCHR(nd.mode) && nd.fops == &gk_console_ops) {
+		err = gk_console_open(p->k, flags & ~(O_CREAT | O_TRUNC | O_CLOEXEC), path->gpath, &f);
+		if (err < 0)
+			return err;
 	} else {
-		f = gk_file_new(S_ISCHR(nd.mode) ? nd.ftype : GK_F_BUF, -1,
-				flags & ~(O_CREAT | O_TRUNC | O_CLOEXEC), path->gpath);
+		f = gk_file_new(p->k,
+				S_ISCHR(nd.mode)   ? nd.fops
+				: S_ISDIR(nd.mode) ? &gk_synthdir_ops
+						   : &gk_synthfile_ops,
+				-1, gk_file_open_flags(flags), path->gpath);
 	}
 	if (!f)
 		return -ENOMEM;
@@ -527,6 +549,11 @@ gk_synth_open(struct gk_proc *p, struct gk_path *path, int flags, struct gk_file
 	} else if (S_ISREG(nd.mode)) {
 		render_file(p, nd.name, &b);
 	}
+	if (b.oom) {
+		free(b.s);
+		gk_file_unref(f);
+		return -ENOMEM;
+	}
 	f->buf = b.s;
 	f->len = b.len;
 	/* A rendering is tracer heap the guest asked for: charged while open. */
@@ -536,7 +563,6 @@ gk_synth_open(struct gk_proc *p, struct gk_path *path, int flags, struct gk_file
 		gk_file_unref(f);
 		return -ENOMEM;
 	}
-	f->tk = p->k;
 	*ret = f;
 	return 0;
 }

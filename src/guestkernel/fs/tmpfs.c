@@ -742,13 +742,12 @@ gk_tmpfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, s
 		if (err < 0)
 			return err;
 	}
-	f = gk_file_new(S_ISDIR(n->mode) ? GK_F_BUF : GK_F_TMPFS, -1,
-			flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC), path->gpath);
+	f = gk_file_new(p->k, S_ISDIR(n->mode) ? &gk_tmpfs_dir_ops : &gk_tmpfs_file_ops, -1,
+			gk_file_open_flags(flags), path->gpath);
 	if (!f)
 		return -ENOMEM;
 	f->mnt = path->mnt;
 	f->tnode = n;
-	f->tk = p->k;
 	gk_tnode_hold(n);
 	f->isdir = S_ISDIR(n->mode);
 	*ret = f;

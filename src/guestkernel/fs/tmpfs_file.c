@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -406,3 +407,116 @@ gk_tnode_memfd(struct gk_kernel *k, struct gk_tnode *n, int *ret_hfd)
 	*ret_hfd = hfd;
 	return 0;
 }
+
+/* ---- open files of /tmp: the tnode is held while the file is open ------------------ */
+
+static long
+tfile_read(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n, off_t off)
+{
+	long r;
+
+	(void)p;
+	r = gk_tnode_rw(f->k, f->tnode, 0, iov, n, (uint64_t)(off < 0 ? f->pos : off));
+	if (r > 0 && off < 0)
+		f->pos += r;
+	return r;
+}
+
+/*
+ * At the position, which advances, or at off (pwrite), which leaves it;
+ * with O_APPEND at the end either way (pwrite(2), BUGS).
+ */
+static long
+tfile_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n, off_t off)
+{
+	off_t at = (f->flags & O_APPEND) ? (off_t)f->tnode->size : off < 0 ? f->pos : off;
+	long r;
+
+	(void)p;
+	r = gk_tnode_rw(f->k, f->tnode, 1, iov, n, (uint64_t)at);
+	if (r > 0 && off < 0)
+		f->pos = at + r;
+	return r;
+}
+
+/* FIONREAD on a regular file: its size less the offset, as an int (Linux's file_ioctl). */
+static long
+tfile_ioctl(struct gk_proc *p, struct gk_file *f, unsigned int cmd, uint64_t arg)
+{
+	int avail;
+
+	if (cmd != FIONREAD)
+		return -ENOTTY;
+	avail = (int)((off_t)f->tnode->size - f->pos);
+	return gk_copyout(p, arg, &avail, sizeof(avail));
+}
+
+static off_t
+tfile_llseek(struct gk_file *f, off_t off, int whence)
+{
+	return gk_file_llseek_size(f, off, whence, (off_t)f->tnode->size);
+}
+
+static int
+tnode_fstat(struct gk_file *f, struct stat *st)
+{
+	gk_tnode_stat(f->k, f->tnode, st);
+	return 0;
+}
+
+static int
+tnode_fsetattr(struct gk_file *f, const struct gk_iattr *ia)
+{
+	if (ia->what == GK_SET_SIZE)
+		return S_ISREG(f->tnode->mode) ? gk_tnode_truncate(f->k, f->tnode, (uint64_t)ia->size)
+					       : -EINVAL;
+	return gk_tnode_setattr(f->tnode, ia->what, ia->mode, ia->uid, ia->gid, ia->ts);
+}
+
+/* A mapping pages from the file's own frames, through its one mapfile (mapfile.c). */
+static int
+tfile_mmap(struct gk_file *f, struct gk_mapfile **ret)
+{
+	return gk_mapfile_tmpfs(f->k, f->tnode, f->gpath, ret);
+}
+
+static void
+tnode_frelease(struct gk_file *f)
+{
+	gk_tnode_release(f->k, f->tnode);
+}
+
+/* A directory's position is a getdents cookie (gk_tmpfs_getdents); SEEK_END is its 0. */
+static off_t
+tdir_llseek(struct gk_file *f, off_t off, int whence)
+{
+	return gk_file_llseek_size(f, off, whence, 0);
+}
+
+const struct gk_file_ops gk_tmpfs_file_ops = {
+	.read = tfile_read,
+	.write = tfile_write,
+	.poll = gk_file_poll_ready,
+	.ioctl = tfile_ioctl,
+	.llseek = tfile_llseek,
+	.setfl = gk_file_setfl,
+	.stat = tnode_fstat,
+	.setattr = tnode_fsetattr,
+	.getdents = gk_file_no_getdents,
+	.mmap = tfile_mmap,
+	.release = tnode_frelease,
+};
+
+const struct gk_file_ops gk_tmpfs_dir_ops = {
+	.read = gk_file_dir_read,
+	.write = gk_file_no_write,
+	.poll = gk_file_poll_ready,
+	.ioctl = gk_file_no_ioctl,
+	.llseek = tdir_llseek,
+	.setfl = gk_file_setfl,
+	.stat = tnode_fstat,
+	.setattr = tnode_fsetattr,
+	.getdents = gk_tmpfs_getdents,
+	.mmap = gk_file_no_mmap,
+	.release = tnode_frelease,
+};

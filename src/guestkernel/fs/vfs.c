@@ -267,8 +267,8 @@ gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, str
 	}
 	if (!(flags & O_NONBLOCK) && !(flags & O_PATH))
 		fcntl(hfd, F_SETFL, fcntl(hfd, F_GETFL) & ~O_NONBLOCK);
-	f = gk_file_new(GK_F_HOST, hfd,
-			flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC), path->gpath);
+	f = gk_file_new(p->k, S_ISDIR(st.st_mode) ? &gk_hostdir_ops : &gk_hostfile_ops, hfd,
+			gk_file_open_flags(flags), path->gpath);
 	if (!f) {
 		close(hfd);
 		return -ENOMEM;

@@ -16,7 +16,6 @@
 #include "sys.h"
 
 #define NIOV 64
-#define K_O_LARGEFILE 0100000 /* the kernel's O_LARGEFILE, as F_GETFL reports it */
 
 static long
 do_read(struct gk_proc *p, int fd, uint64_t buf, size_t len, off_t off)
@@ -28,7 +27,7 @@ do_read(struct gk_proc *p, int fd, uint64_t buf, size_t len, off_t off)
 
 	if (!f)
 		return -EBADF;
-	if (f->isdir && f->type == GK_F_HOST)
+	if (f->isdir)
 		return -EISDIR;
 	if (len == 0)
 		return 0;
@@ -145,33 +144,12 @@ GK_SYS(pwritev)
 GK_SYS(lseek)
 {
 	struct gk_file *f = gk_fd_get_io(p, gk_arg_fd(a, 0));
-	off_t off = gk_arg_long(a, 1), r;
+	off_t off = gk_arg_long(a, 1);
 	unsigned int whence = gk_arg_uint(a, 2);
 
 	if (!f)
 		return -EBADF;
-	if (f->type == GK_F_PIPE)
-		return -ESPIPE;
-	if (f->hfd >= 0) {
-		r = lseek(f->hfd, off, whence);
-		return r < 0 ? -errno : r;
-	}
-	switch (whence) {
-	case SEEK_SET:
-		break;
-	case SEEK_CUR:
-		off += f->pos;
-		break;
-	case SEEK_END:
-		off += f->tnode && !f->isdir ? (off_t)f->tnode->size : (off_t)f->len;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (off < 0)
-		return -EINVAL;
-	f->pos = off;
-	return off;
+	return f->ops->llseek(f, off, (int)whence);
 }
 
 static long
@@ -297,19 +275,20 @@ GK_SYS(fcntl)
 		return 0;
 	case F_GETFL:
 		/*
-		 * x86-64 open() forces O_LARGEFILE (glibc's O_LARGEFILE is 0
-		 * here, hence the kernel's value); pipes, O_PATH and uvk's own
-		 * console descriptors do not have it.
+		 * x86-64 open() forces O_LARGEFILE (GK_O_LARGEFILE, set by the
+		 * opens); pipes, O_PATH and uvk's own console descriptors do
+		 * not have it.
 		 */
-		return f->flags | (f->type != GK_F_PIPE && f->type != GK_F_CONSOLE &&
-					   !(f->flags & O_PATH)
-				       ? K_O_LARGEFILE
-				       : 0);
-	case F_SETFL:
-		if (f->hfd >= 0 && fcntl(f->hfd, F_SETFL, argi & setfl) < 0)
-			return -errno;
-		f->flags = (f->flags & ~setfl) | (argi & setfl);
+		return f->flags;
+	case F_SETFL: {
+		int fl = (f->flags & ~setfl) | (argi & setfl);
+		int err = f->ops->setfl(f, fl);
+
+		if (err < 0)
+			return err;
+		f->flags = fl;
 		return 0;
+	}
 	case F_GETLK:
 	case F_SETLK:
 	case F_SETLKW:
@@ -328,10 +307,10 @@ GK_SYS(fcntl)
 		return 0;
 	}
 	case F_GETPIPE_SZ:
-		return f->type == GK_F_PIPE ? gk_pipe_get_size(f) : -EBADF;
+		return gk_pipe_get_size(f);
 	case F_SETPIPE_SZ:
 		/* Linux takes the argument as an unsigned int. */
-		return f->type == GK_F_PIPE ? gk_pipe_set_size(f, (unsigned int)argi) : -EBADF;
+		return gk_pipe_set_size(f, (unsigned int)argi);
 	}
 	return -EINVAL;
 }
@@ -356,9 +335,9 @@ GK_SYS(ioctl)
 
 		if (gk_copyin(p, &on, arg, sizeof(on)) < 0)
 			return -EFAULT;
+		/* As F_SETFL, but what is behind the file cannot refuse it. */
 		f->flags = on ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
-		if (f->hfd >= 0)
-			ioctl(f->hfd, FIONBIO, &on);
+		f->ops->setfl(f, f->flags);
 		return 0;
 	}
 	}
@@ -396,11 +375,7 @@ GK_SYS(ftruncate)
 		return -EINVAL;
 	if ((f->flags & O_ACCMODE) == O_RDONLY || f->isdir)
 		return -EINVAL;
-	if (f->type == GK_F_TMPFS)
-		return gk_tnode_truncate(p->k, f->tnode, (uint64_t)gk_arg_long(a, 1));
-	if (f->type != GK_F_HOST)
-		return -EINVAL;
-	return ftruncate(f->hfd, gk_arg_long(a, 1)) < 0 ? -errno : 0;
+	return f->ops->setattr(f, &(struct gk_iattr){.what = GK_SET_SIZE, .size = gk_arg_long(a, 1)});
 }
 
 GK_SYS(fsync)
@@ -445,10 +420,7 @@ GK_SYS(sendfile)
 		if (w < r && !offp) {
 			off_t back = r - (w > 0 ? w : 0);
 
-			if (in->hfd >= 0)
-				lseek(in->hfd, -back, SEEK_CUR);
-			else
-				in->pos -= back;
+			in->ops->llseek(in, -back, SEEK_CUR);
 		}
 		r = w;
 	}
@@ -467,11 +439,7 @@ GK_SYS(fchmod)
 
 	if (!f)
 		return -EBADF;
-	if (f->tnode)
-		return gk_tnode_setattr(f->tnode, GK_SET_MODE, gk_arg_mode(a, 1), 0, 0, NULL);
-	if (f->type != GK_F_HOST || !f->mnt || !f->mnt->writable)
-		return -EROFS;
-	return fchmod(f->hfd, gk_arg_mode(a, 1) & 07777) < 0 ? -errno : 0;
+	return f->ops->setattr(f, &(struct gk_iattr){.what = GK_SET_MODE, .mode = gk_arg_mode(a, 1)});
 }
 
 GK_SYS(fchown)
@@ -480,11 +448,9 @@ GK_SYS(fchown)
 
 	if (!f)
 		return -EBADF;
-	if (f->tnode)
-		return gk_tnode_setattr(f->tnode, GK_SET_OWNER, 0, gk_arg_uid(a, 1), gk_arg_gid(a, 2), NULL);
-	if (f->type != GK_F_HOST || !f->mnt || !f->mnt->writable)
-		return -EROFS;
-	return fchownat(f->hfd, "", gk_arg_uid(a, 1), gk_arg_gid(a, 2), AT_EMPTY_PATH) < 0 ? -errno : 0;
+	return f->ops->setattr(f, &(struct gk_iattr){.what = GK_SET_OWNER,
+						     .uid = gk_arg_uid(a, 1),
+						     .gid = gk_arg_gid(a, 2)});
 }
 
 GK_SYS(fchdir)
@@ -516,7 +482,7 @@ GK_SYS(fadvise64)
 
 	if (!f)
 		return -EBADF;
-	if (f->type == GK_F_PIPE)
+	if (f->fmode & GK_FMODE_STREAM)
 		return -ESPIPE;
 	if ((int64_t)gk_arg_size(a, 2) < 0 || advice < 0 || advice > 5)
 		return -EINVAL;
@@ -557,7 +523,7 @@ GK_SYS(sync_file_range)
 		return -EINVAL;
 	if (off < 0 || (int64_t)end < 0 || end < (uint64_t)off)
 		return -EINVAL;
-	return f->type == GK_F_PIPE ? -ESPIPE : 0;
+	return (f->fmode & GK_FMODE_STREAM) ? -ESPIPE : 0;
 }
 
 

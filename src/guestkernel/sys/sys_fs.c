@@ -343,11 +343,8 @@ GK_SYS(utimensat)
 		f = gk_fd_get_io(p, gk_arg_fd(a, 0));
 		if (!f)
 			return -EBADF;
-		if (f->tnode)
-			return gk_tnode_setattr(f->tnode, GK_SET_TIMES, 0, 0, 0, times ? ts : NULL);
-		if (f->type != GK_F_HOST || !f->mnt || !f->mnt->writable)
-			return -EROFS;
-		return futimens(f->hfd, times ? ts : NULL) < 0 ? -errno : 0;
+		return f->ops->setattr(f, &(struct gk_iattr){.what = GK_SET_TIMES,
+							     .ts = times ? ts : NULL});
 	}
 	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path);
 	return gk_vfs_utimens(p, &path, times ? ts : NULL, !(gk_arg_int(a, 3) & AT_SYMLINK_NOFOLLOW));

@@ -62,6 +62,34 @@ GK_SYS(brk)
 	return (long)vm->brk;
 }
 
+/*
+ * Where a new mapping of len bytes goes: at *addr for MAP_FIXED (-EINVAL
+ * unaligned, -ENOMEM outside the guest's range or over the stub) and
+ * MAP_FIXED_NOREPLACE (-EEXIST over a mapping), else a free range near the
+ * hint (-ENOMEM: none). A private writable mapping of anonymous memory
+ * (mf NULL) must fit the commit limit first.
+ */
+static int
+check_place(struct gk_proc *p, const struct gk_mapfile *mf, uint64_t *addr, uint64_t len,
+	    unsigned prot, int type, unsigned flags)
+{
+	if (!mf && (prot & PROT_WRITE) && type == MAP_PRIVATE && !can_commit(p, len))
+		return -ENOMEM;
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (*addr & (GK_PAGE - 1))
+			return -EINVAL;
+		if (*addr + len < *addr || *addr + len > GK_TASK_SIZE ||
+		    (*addr < UVK_STUB_BASE + UVK_STUB_SIZE && *addr + len > UVK_STUB_BASE))
+			return -ENOMEM;
+		if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) &&
+		    !gk_vm_range_free(p->vm, *addr, len))
+			return -EEXIST;
+		return 0;
+	}
+	*addr = gk_vm_find_free(p->vm, len, *addr);
+	return *addr ? 0 : -ENOMEM;
+}
+
 GK_SYS(mmap)
 {
 	/*
@@ -74,7 +102,7 @@ GK_SYS(mmap)
 	unsigned prot = (unsigned)gk_arg_ulong(a, 2), flags = (unsigned)gk_arg_ulong(a, 3), vflags = 0;
 	int fd = gk_arg_fd(a, 4), type = flags & MAP_TYPE, err;
 	struct gk_mapfile *mf = NULL;
-	struct gk_file *f = NULL;
+	struct gk_file *f;
 
 	if (rawlen == 0 || len < rawlen || (off & (GK_PAGE - 1)) || (prot & ~7u))
 		return -EINVAL;
@@ -88,42 +116,26 @@ GK_SYS(mmap)
 		f = gk_fd_get_io(p, fd);
 		if (!f)
 			return -EBADF;
-		if (f->type == GK_F_ZERO) {
-			f = NULL;
-		} else if ((f->type != GK_F_HOST && f->type != GK_F_TMPFS) || f->isdir) {
-			return -ENODEV;
-		} else if ((f->flags & O_ACCMODE) == O_WRONLY ||
-			   (type != MAP_PRIVATE && (prot & PROT_WRITE) &&
-			    (f->flags & O_ACCMODE) != O_RDWR)) {
+		/* The access mode first, whatever the file, as Linux's do_mmap. */
+		if ((f->flags & O_ACCMODE) == O_WRONLY ||
+		    (type != MAP_PRIVATE && (prot & PROT_WRITE) && (f->flags & O_ACCMODE) != O_RDWR))
 			return -EACCES;
-		}
-	}
-	if (!f && (prot & PROT_WRITE) && type == MAP_PRIVATE && !can_commit(p, len))
-		return -ENOMEM;
-	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-		if (addr & (GK_PAGE - 1))
-			return -EINVAL;
-		if (addr + len < addr || addr + len > GK_TASK_SIZE ||
-		    (addr < UVK_STUB_BASE + UVK_STUB_SIZE && addr + len > UVK_STUB_BASE))
-			return -ENOMEM;
-		if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) &&
-		    !gk_vm_range_free(p->vm, addr, len))
-			return -EEXIST;
-	} else {
-		addr = gk_vm_find_free(p->vm, len, addr);
-		if (!addr)
-			return -ENOMEM;
-	}
-	if (f) {
-		/* One mapfile per file, not per mapping (mapfile.c); /tmp pages come from its frames. */
-		if (f->type == GK_F_TMPFS)
-			err = gk_mapfile_tmpfs(p->k, f->tnode, f->gpath, &mf);
-		else
-			err = gk_mapfile_host(p->k, f, &mf);
+		/*
+		 * The file says what pages the mapping gets: a mapfile (one per
+		 * file, not per mapping: mapfile.c), none for anonymous memory
+		 * (/dev/zero), or -ENODEV.
+		 */
+		err = f->ops->mmap(f, &mf);
 		if (err < 0)
 			return err;
-		vflags |= GK_VMA_FILE | GK_VMA_EOFBUS;
 	}
+	err = check_place(p, mf, &addr, len, prot, type, flags);
+	if (err < 0) {
+		gk_mapfile_unref(mf);
+		return err;
+	}
+	if (mf)
+		vflags |= GK_VMA_FILE | GK_VMA_EOFBUS;
 	err = gk_vm_map(p->vm, addr, len, prot, vflags, mf, off, addr + len);
 	gk_mapfile_unref(mf);
 	if (err < 0)

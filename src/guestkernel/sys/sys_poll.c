@@ -1,9 +1,10 @@
 /*
  * sys_poll.c - waiting for descriptors: poll, ppoll, select, pselect6.
  *
- * Layer src/guestkernel/sys. Pipes answer from pipe.c; host descriptors (the
- * console, host files) are asked of the host with a zero timeout; the rest
- * (/dev/null, /proc, tmpfs files) are always ready. With nothing ready the
+ * Layer src/guestkernel/sys. Each file answers for itself (its poll
+ * operation): pipes from pipe.c, host descriptors (the console, host files)
+ * by asking the host with a zero timeout, the rest (/dev/null, /proc, tmpfs
+ * files) always ready. With nothing ready the
  * caller sleeps in the guest kernel (GK_WCHAN_POLL, woken by any pipe
  * event) and its host descriptors are handed to the run loop, which wakes
  * it when one becomes ready (console.c); its timeout is a deadline kept by
@@ -25,68 +26,30 @@
 #define POLL_MAX GK_NFD
 
 /*
- * Ask the host about a batch of nh host descriptors (entries hidx[] of pfd)
- * at once, never waiting. Returns how many are ready, or -errno; with
- * watch, those not ready are handed to the run loop to wait on.
- */
-static int
-poll_host(struct gk_proc *p, struct pollfd *pfd, struct pollfd *hp, const int *hidx, int nh,
-	  int watch)
-{
-	int j, ready = 0;
-
-	if (nh && poll(hp, (nfds_t)nh, 0) < 0)
-		return -errno;
-	for (j = 0; j < nh; j++) {
-		pfd[hidx[j]].revents = hp[j].revents;
-		if (hp[j].revents)
-			ready++;
-		else if (watch)
-			gk_console_watch(p->k, hp[j].fd, hp[j].events);
-	}
-	return ready;
-}
-
-/*
- * Fill in the revents of every entry; returns how many are ready. With
- * watch, the host descriptors of entries not ready are handed to the run
- * loop to wait on.
+ * Fill in the revents of every entry from its file's poll; returns how many
+ * are ready. With watch, the caller sleeps if none is: each file registers
+ * so that a change wakes it (host descriptors are handed to the run loop).
  */
 static int
 scan(struct gk_proc *p, struct pollfd *pfd, int n, int watch)
 {
-	struct pollfd hp[64];
-	int hidx[64], nh = 0, i, r, ready = 0;
+	int i, ready = 0;
 
 	for (i = 0; i < n; i++) {
-		struct gk_file *f = pfd[i].fd < 0 ? NULL : gk_fd_get_io(p, pfd[i].fd);
+		struct gk_file *f;
 
 		pfd[i].revents = 0;
 		if (pfd[i].fd < 0)
 			continue;
+		f = gk_fd_get_io(p, pfd[i].fd);
 		if (!f)
 			pfd[i].revents = POLLNVAL;
-		else if (f->type == GK_F_PIPE)
-			pfd[i].revents = gk_pipe_poll(f, pfd[i].events);
-		else if (f->hfd < 0)
-			pfd[i].revents = pfd[i].events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+		else
+			pfd[i].revents = f->ops->poll(f, pfd[i].events, watch ? GK_POLL_WATCH : NULL);
 		if (pfd[i].revents)
 			ready++;
-		if (!f || f->hfd < 0 || f->type == GK_F_PIPE)
-			continue;
-		hp[nh].fd = f->hfd;
-		hp[nh].events = pfd[i].events;
-		hidx[nh++] = i;
-		if (nh == 64) {
-			if ((r = poll_host(p, pfd, hp, hidx, nh, watch)) < 0)
-				return r;
-			ready += r;
-			nh = 0;
-		}
 	}
-	if ((r = poll_host(p, pfd, hp, hidx, nh, watch)) < 0)
-		return r;
-	return ready + r;
+	return ready;
 }
 
 /* The temporary mask of ppoll and pselect6, for the duration of the call. */

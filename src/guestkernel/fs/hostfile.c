@@ -1,0 +1,182 @@
+/*
+ * hostfile.c - files and directories on the host, and I/O on host
+ * descriptors.
+ *
+ * Layer src/guestkernel/fs. A host file (vfs.c opened it under a host
+ * mount, safely beneath the mount's directory) is one host descriptor;
+ * reading, writing, seeking (SEEK_DATA and SEEK_HOLE included) and fstat
+ * are the host's own calls on it, straight into guest pages (the iovecs
+ * point into pmem). The console (console.c) is a host descriptor too and
+ * shares these helpers. Host errno becomes -errno here, at once.
+ *
+ * Must not: open anything (vfs.c does, after its checks), or block: the
+ * console's reads wait in the guest kernel (console.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fs.h"
+
+/* gk_hostfd_read - readv, or preadv at off >= 0, on f's host descriptor. */
+long
+gk_hostfd_read(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n, off_t off)
+{
+	long r = off < 0 ? readv(f->hfd, iov, n) : preadv(f->hfd, iov, n, off);
+
+	(void)p;
+	return r < 0 ? -errno : r;
+}
+
+/* gk_hostfd_write - writev or pwritev; a broken host pipe is SIGPIPE for the writer, as Linux. */
+long
+gk_hostfd_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n, off_t off)
+{
+	long r = off < 0 ? writev(f->hfd, iov, n) : pwritev(f->hfd, iov, n, off);
+
+	if (r < 0 && errno == EPIPE)
+		gk_sig_kill(p, SIGPIPE, SI_USER, p->tg->gpid);
+	return r < 0 ? -errno : r;
+}
+
+/*
+ * gk_hostfd_poll - ask the host, never waiting. With reg, the caller will
+ * sleep: a descriptor not ready is watched by the run loop, which wakes
+ * the pollers when it is. A host poll that fails (ENOMEM) is POLLERR.
+ */
+short
+gk_hostfd_poll(struct gk_file *f, short events, struct gk_pollreg *reg)
+{
+	struct pollfd pfd = {.fd = f->hfd, .events = events};
+
+	if (poll(&pfd, 1, 0) < 0)
+		return POLLERR;
+	if (!pfd.revents && reg)
+		gk_console_watch(f->k, f->hfd, events);
+	return pfd.revents;
+}
+
+/* gk_hostfd_ioctl - FIONREAD is the host's answer; no other command means anything here. */
+long
+gk_hostfd_ioctl(struct gk_proc *p, struct gk_file *f, unsigned int cmd, uint64_t arg)
+{
+	int avail = 0;
+
+	if (cmd != FIONREAD)
+		return -ENOTTY;
+	if (ioctl(f->hfd, FIONREAD, &avail) < 0)
+		return -errno;
+	return gk_copyout(p, arg, &avail, sizeof(avail));
+}
+
+/* gk_hostfd_llseek - the host's lseek: its position, SEEK_DATA and SEEK_HOLE, its errors. */
+off_t
+gk_hostfd_llseek(struct gk_file *f, off_t off, int whence)
+{
+	off_t r = lseek(f->hfd, off, whence);
+
+	return r < 0 ? -errno : r;
+}
+
+/* gk_hostfd_setfl - the status flags F_SETFL may change go to the host descriptor too. */
+int
+gk_hostfd_setfl(struct gk_file *f, int flags)
+{
+	const int setfl = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
+
+	return fcntl(f->hfd, F_SETFL, flags & setfl) < 0 ? -errno : 0;
+}
+
+int
+gk_hostfd_stat(struct gk_file *f, struct stat *st)
+{
+	return fstat(f->hfd, st) < 0 ? -errno : 0;
+}
+
+/*
+ * Attributes of a host file: what its mount allows. ftruncate needs no
+ * check of the mount: a file open for writing is on a writable one.
+ */
+static int
+host_setattr(struct gk_file *f, const struct gk_iattr *ia)
+{
+	int r;
+
+	if (ia->what == GK_SET_SIZE)
+		return ftruncate(f->hfd, ia->size) < 0 ? -errno : 0;
+	if (!f->mnt || !f->mnt->writable)
+		return -EROFS;
+	switch (ia->what) {
+	case GK_SET_MODE:
+		r = fchmod(f->hfd, ia->mode & 07777);
+		break;
+	case GK_SET_OWNER:
+		r = fchownat(f->hfd, "", ia->uid, ia->gid, AT_EMPTY_PATH);
+		break;
+	case GK_SET_TIMES:
+		r = futimens(f->hfd, ia->ts);
+		break;
+	default:
+		return -EINVAL;
+	}
+	return r < 0 ? -errno : 0;
+}
+
+/* getdents64 of a host directory, through a bounce buffer (len is at most 64 KiB). */
+static long
+host_getdents(struct gk_proc *p, struct gk_file *f, uint64_t gva, size_t len)
+{
+	char buf[65536];
+	long n;
+
+	if (len > sizeof(buf))
+		len = sizeof(buf);
+	n = syscall(SYS_getdents64, f->hfd, buf, len);
+	if (n < 0)
+		return -errno;
+	if (n > 0 && gk_copyout(p, gva, buf, (size_t)n) < 0)
+		return -EFAULT;
+	return n;
+}
+
+/* Pages of a host file come from the mapfile cache (mapfile.c): one mapfile per file. */
+static int
+host_mmap(struct gk_file *f, struct gk_mapfile **ret)
+{
+	return gk_mapfile_host(f, ret);
+}
+
+/* A regular host file (or, opened O_PATH, a symlink, whose I/O the descriptor check refuses). */
+const struct gk_file_ops gk_hostfile_ops = {
+	.read = gk_hostfd_read,
+	.write = gk_hostfd_write,
+	.poll = gk_hostfd_poll,
+	.ioctl = gk_hostfd_ioctl,
+	.llseek = gk_hostfd_llseek,
+	.setfl = gk_hostfd_setfl,
+	.stat = gk_hostfd_stat,
+	.setattr = host_setattr,
+	.getdents = gk_file_no_getdents,
+	.mmap = host_mmap,
+	.release = gk_file_no_release,
+};
+
+/* A host directory: listed, never read or mapped. */
+const struct gk_file_ops gk_hostdir_ops = {
+	.read = gk_file_dir_read,
+	.write = gk_file_no_write,
+	.poll = gk_hostfd_poll,
+	.ioctl = gk_hostfd_ioctl,
+	.llseek = gk_hostfd_llseek,
+	.setfl = gk_hostfd_setfl,
+	.stat = gk_hostfd_stat,
+	.setattr = host_setattr,
+	.getdents = host_getdents,
+	.mmap = gk_file_no_mmap,
+	.release = gk_file_no_release,
+};
