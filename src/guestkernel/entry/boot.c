@@ -152,7 +152,7 @@ print_stats(struct gk_kernel *k, uint64_t wall_ns)
 		(unsigned long long)l->pages_mapped, (unsigned long long)l->stops,
 		(unsigned long long)(k->pa->peak_used * GK_PAGE / 1024),
 		(unsigned long long)(k->pa->npages * GK_PAGE / 1024), (double)wall_ns / 1e9);
-	gk_tracer_usage(&rss, &fds, &fds_peak);
+	gk_tracer_usage(k, &rss, &fds, &fds_peak);
 	fprintf(stderr,
 		"uvk: stats: tracer peak RSS %ld KiB, descriptors %d (peak %d), kernel heap charged "
 		"to the guest peak %llu KiB, tmpfs lookups %llu comparing %llu entries\n",

@@ -379,7 +379,7 @@ gk_console_open(struct gk_kernel *k, int flags, const char *gpath, struct gk_fil
 
 	if (hfd < 0)
 		return -ENXIO;
-	if (gk_hostfd_room() < 0)
+	if (gk_hostfd_room(k) < 0)
 		return -ENFILE;
 	hfd = fcntl(hfd, F_DUPFD_CLOEXEC, 3);
 	if (hfd < 0)

@@ -46,7 +46,7 @@ gk_file_new(struct gk_kernel *k, const struct gk_file_ops *ops, int hfd, int fla
 	f->k = k;
 	f->hfd = hfd;
 	if (hfd >= 0)
-		gk_hostfd_file(1);
+		gk_hostfd_file(k, 1);
 	f->flags = flags;
 	return f;
 }
@@ -79,7 +79,7 @@ gk_file_unref(struct gk_file *f)
 	f->ops->release(f);
 	if (f->hfd >= 0) {
 		close(f->hfd);
-		gk_hostfd_file(-1);
+		gk_hostfd_file(f->k, -1);
 	}
 	free(f->gpath);
 	free(f);

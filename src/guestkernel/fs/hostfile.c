@@ -148,7 +148,7 @@ host_getdents(struct gk_proc *p, struct gk_file *f, uint64_t gva, size_t len)
 static int
 host_mmap(struct gk_file *f, struct gk_mapfile **ret)
 {
-	return gk_mapfile_host(f, ret);
+	return gk_mapfile_host(f->k, f, ret);
 }
 
 /* A regular host file (or, opened O_PATH, a symlink, whose I/O the descriptor check refuses). */

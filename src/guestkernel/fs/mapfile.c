@@ -188,7 +188,7 @@ fd_close(struct gk_mapfile *mf)
 	close(mf->hfd);
 	mf->hfd = -1;
 	mf->k->mapcache->nopen--;
-	gk_hostfd_count(-1);
+	gk_hostfd_count(mf->k, -1);
 }
 
 /* A descriptor is about to be opened: make room under GK_MAPFD_MAX if one can close. */
@@ -204,7 +204,7 @@ fd_opened(struct gk_mapfile *mf, int hfd)
 {
 	mf->hfd = hfd;
 	mf->k->mapcache->nopen++;
-	gk_hostfd_count(1);
+	gk_hostfd_count(mf->k, 1);
 	lru_touch(mf);
 }
 

@@ -250,7 +250,7 @@ gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, str
 				close(hfd);
 		}
 	}
-	err = gk_hostfd_room();
+	err = gk_hostfd_room(p->k);
 	if (err < 0)
 		return err;
 	/*

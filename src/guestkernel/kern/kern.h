@@ -78,12 +78,13 @@ void gk_panic(const char *fn, const char *fmt, ...) __attribute__((noreturn, for
 #define GK_KMEM_DIV 16
 int gk_kmem_charge(struct gk_kernel *k, size_t bytes);
 void gk_kmem_uncharge(struct gk_kernel *k, size_t bytes);
-void gk_hostfd_count(int delta);
-void gk_hostfd_file(int delta);
+void gk_hostfd_count(struct gk_kernel *k, int delta);
+void gk_hostfd_file(struct gk_kernel *k, int delta);
 /* Host files the guest may hold open at once, all processes together (ENFILE past it). */
 #define GK_HOSTFD_FILES 8192
-int gk_hostfd_room(void);
-void gk_tracer_usage(long *ret_rss_kib, int *ret_fds, int *ret_fds_peak);
+int gk_hostfd_room(struct gk_kernel *k);
+void gk_tracer_usage(const struct gk_kernel *k, long *ret_rss_kib, int *ret_fds,
+		     int *ret_fds_peak);
 
 struct gk_sigaction {
 	uint64_t handler, flags, restorer, mask;
@@ -315,6 +316,13 @@ struct gk_kernel {
 	struct gk_mapcache *mapcache; /* fs: the files mappings read (mapfile.c), made on first use */
 	uint64_t tmpfs_pages;	/* frames holding /tmp file data */
 	uint64_t kmem, kmem_peak, kmem_max; /* tracer heap charged to guest objects (gk_kmem_charge) */
+	/*
+	 * Host descriptors held for the guest (kmem.c): open host files, one
+	 * an open file description, and the mapfile cache's; counted for
+	 * --stats. hostfd_files is the open host files alone, which
+	 * gk_hostfd_room holds below hostfd_max (worked out on first use).
+	 */
+	int hostfd_held, hostfd_peak, hostfd_files, hostfd_max;
 	uint64_t pipe_user_pages; /* pages of capacity of every pipe (pipe-user-pages-*) */
 	uint64_t tmpfs_inodes;	/* nodes of /tmp */
 	uint64_t tmpfs_lookups, tmpfs_probes; /* name lookups and entries compared (--stats) */

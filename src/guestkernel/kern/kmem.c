@@ -15,14 +15,6 @@
 #include "kern.h"
 
 /*
- * Host descriptors the tracer holds for the guest: open host files (one
- * per open file description, so at most GK_NFD per process) and the
- * mapfile cache (mapfile.c). Counted for --stats.
- */
-static int hostfd_held, hostfd_peak;
-static int file_fds; /* of them, open host files (gk_file.hfd) */
-
-/*
  * gk_kmem_charge - account bytes of tracer heap that a guest-made kernel
  * object takes (tmpfs nodes, names, indexes and page trees; pipes and
  * their slot arrays). The budget is the guest's RAM / GK_KMEM_DIV: a
@@ -54,43 +46,45 @@ gk_kmem_uncharge(struct gk_kernel *k, size_t bytes)
 }
 
 /*
- * gk_hostfd_room - may one more host file be opened for the guest? 0, or
+ * gk_hostfd_room - may one more host file be opened for k's guest? 0, or
  * -ENFILE (Linux's answer at its file-max) once GK_HOSTFD_FILES are open,
  * or fewer if the tracer's RLIMIT_NOFILE leaves less than that beyond a
  * reserve of 256 for its own use (the memfd, the mapfile cache, exec).
+ * The limit is worked out on the first call and kept.
  */
 int
-gk_hostfd_room(void)
+gk_hostfd_room(struct gk_kernel *k)
 {
-	static int max = -1;
 	struct rlimit rl;
+	int max = k->hostfd_max;
 
-	if (max < 0) {
+	if (max <= 0) {
 		max = GK_HOSTFD_FILES;
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 		    rl.rlim_cur < (rlim_t)max + 256)
 			max = rl.rlim_cur > 512 ? (int)rl.rlim_cur - 256 : (int)rl.rlim_cur / 2;
+		k->hostfd_max = max;
 	}
-	return file_fds < max ? 0 : -ENFILE;
+	return k->hostfd_files < max ? 0 : -ENFILE;
 }
 
-/* gk_hostfd_count - a host descriptor held for the guest was opened (+1) or closed (-1). */
+/* gk_hostfd_count - a host descriptor held for k's guest was opened (+1) or closed (-1). */
 void
-gk_hostfd_count(int delta)
+gk_hostfd_count(struct gk_kernel *k, int delta)
 {
-	hostfd_held += delta;
-	if (hostfd_held > hostfd_peak)
-		hostfd_peak = hostfd_held;
+	k->hostfd_held += delta;
+	if (k->hostfd_held > k->hostfd_peak)
+		k->hostfd_peak = k->hostfd_held;
 }
 
 /*
  * gk_tracer_usage - the tracer's own resources, for --stats: its peak RSS
  * (KiB, the kernel's VmHWM through getrusage), its descriptors now, and the
  * most it held at once: those it holds for itself (now, less those held
- * for the guest now) plus the most held for the guest.
+ * for k's guest now) plus the most held for the guest.
  */
 void
-gk_tracer_usage(long *ret_rss_kib, int *ret_fds, int *ret_fds_peak)
+gk_tracer_usage(const struct gk_kernel *k, long *ret_rss_kib, int *ret_fds, int *ret_fds_peak)
 {
 	struct rusage ru;
 	struct dirent *de;
@@ -106,13 +100,13 @@ gk_tracer_usage(long *ret_rss_kib, int *ret_fds, int *ret_fds_peak)
 	}
 	*ret_rss_kib = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
 	*ret_fds = n;
-	*ret_fds_peak = n - hostfd_held + hostfd_peak;
+	*ret_fds_peak = n - k->hostfd_held + k->hostfd_peak;
 }
 
-/* gk_hostfd_file - an open host file (gk_file.hfd) was opened (+1) or closed (-1). */
+/* gk_hostfd_file - an open host file (gk_file.hfd) of k was opened (+1) or closed (-1). */
 void
-gk_hostfd_file(int delta)
+gk_hostfd_file(struct gk_kernel *k, int delta)
 {
-	file_fds += delta;
-	gk_hostfd_count(delta);
+	k->hostfd_files += delta;
+	gk_hostfd_count(k, delta);
 }
