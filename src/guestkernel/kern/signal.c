@@ -2,9 +2,10 @@
  * signal.c - posting signals: queueing, default actions, stopping and
  * continuing, the parent's notification.
  *
- * Layer src/guestkernel/kern. A signal sent to a process is queued on it
- * (a standard one at most once, a real-time one in order) and acted on
- * when the process next returns to user mode, by proc/signal.c. Posting
+ * Layer src/guestkernel/kern. A signal sent to a process is queued on its
+ * thread group (a standard one at most once, a real-time one in order)
+ * and acted on when a task of it next returns to user mode, by
+ * proc/signal.c. Posting
  * lives here, below fs/ and proc/, because a pipe (SIGPIPE), the console
  * (job control) and a fault (mm) all send signals.
  *
@@ -128,10 +129,29 @@ gk_sig_continue(struct gk_proc *p)
 }
 
 /*
- * gk_sig_send - queue si on t. A signal t ignores (and does not block) is
- * dropped; SIGKILL kills at once; SIGCONT resumes t even when it is
- * blocked or ignored. A signal t can take wakes it from a syscall sleep.
- * Returns 0, or -EAGAIN when t's queue of real-time signals is full.
+ * A signal is pending on tg: wake the first of its tasks asleep in a
+ * syscall that can take it (does not block it, or waits for it).
+ */
+static void
+wake_taker(struct gk_tgroup *tg, uint64_t bit)
+{
+	struct gk_proc *w;
+
+	for (w = tg->tasks; w; w = w->tg_next) {
+		if (w->state == GK_P_SLEEP && (!(w->sigmask & bit) || (w->sigwait & bit))) {
+			w->state = GK_P_RUN;
+			w->wchan = NULL;
+			return;
+		}
+	}
+}
+
+/*
+ * gk_sig_send - queue si on t's process, in its group's shared pending
+ * set. A signal t ignores (and does not block) is dropped; SIGKILL kills
+ * at once; SIGCONT resumes t even when it is blocked or ignored. A task
+ * of the group that can take the signal is woken from a syscall sleep.
+ * Returns 0, or -EAGAIN when the queue of real-time signals is full.
  */
 int
 gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si)
@@ -178,10 +198,7 @@ gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si)
 	*qq = q;
 	t->tg->nsigq++;
 	t->tg->sigpending |= bit;
-	if (t->state == GK_P_SLEEP && (!(t->sigmask & bit) || (t->sigwait & bit))) {
-		t->state = GK_P_RUN;
-		t->wchan = NULL;
-	}
+	wake_taker(t->tg, bit);
 	return 0;
 }
 

@@ -111,10 +111,12 @@ gk_vfork_release(struct gk_proc *child)
 }
 
 /*
- * gk_proc_release - p has exited: free its memory and descriptors, hand its
- * children to pid 1 and tell its parent (its exit signal). p becomes a
- * zombie. Returns 1 if its parent does not wait for it (SIGCHLD ignored):
- * the caller frees it at once.
+ * gk_proc_release - p has exited: drop its address space and descriptor
+ * table (freed with their last user), its pending signals and timers,
+ * hand its children to pid 1 and tell its parent (its exit signal). p
+ * becomes a zombie; its cwd and handlers go when it is reaped. Returns 1
+ * if its parent does not wait for it (SIGCHLD ignored): the caller frees
+ * it at once.
  */
 int
 gk_proc_release(struct gk_proc *p)

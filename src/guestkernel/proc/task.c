@@ -166,7 +166,8 @@ gk_task_fp_load(struct gk_proc *p)
 /*
  * gk_task_vm_set - p leaves its vm (exit, exec) for vm (NULL: none), which
  * p's reference moves into. The state the old vmspace holds for p is
- * lost with it; a new vm's holds p's from the start.
+ * lost with it; a new vm's holds p's from the start. Not for joining a
+ * shared vm: that is gk_vm_ref() and gk_task_fp_share().
  */
 void
 gk_task_vm_set(struct gk_proc *p, struct gk_vm *vm)
@@ -179,5 +180,10 @@ gk_task_vm_set(struct gk_proc *p, struct gk_vm *vm)
 	p->fp_saved = 0;
 	if (vm && !vm->fp_owner)
 		vm->fp_owner = p;
+	if (!vm || vm->refs == 1) {
+		/* Alone in its vmspace (a vfork child that exec'd): no buffer needed. */
+		free(p->fp);
+		p->fp = NULL;
+	}
 	gk_vm_free(old);
 }

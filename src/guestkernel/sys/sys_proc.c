@@ -54,7 +54,7 @@ GK_SYS(arch_prctl)
 GK_SYS(set_tid_address)
 {
 	p->clear_tid = gk_arg_ptr(a, 0);
-	return p->tg->gpid;
+	return p->tid;
 }
 
 GK_SYS(set_robust_list)
