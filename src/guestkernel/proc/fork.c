@@ -66,9 +66,11 @@ share_or_copy(struct gk_proc *c, struct gk_proc *p, uint64_t clone_flags)
 		if (gk_task_fp_share(p, c) < 0)
 			return -ENOMEM;
 	} else {
-		gk_task_vm_set(c, gk_vm_fork(p->vm));
-		if (!c->vm)
+		struct gk_vm *vm = gk_vm_fork(p->vm);
+
+		if (!vm)
 			return errno == ENOMEM ? -ENOMEM : -EAGAIN;
+		gk_task_vm_set(c, vm);
 	}
 	c->fdt = (clone_flags & CLONE_FILES) ? gk_fdt_ref(p->fdt) : gk_fdt_dup(p->fdt);
 	c->fs = (clone_flags & CLONE_FS) ? gk_fsctx_ref(p->fs) : gk_fsctx_copy(p->fs);
