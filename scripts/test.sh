@@ -4,10 +4,11 @@
 # The integration suite also runs its core cases as nobody when run as root.
 #
 # Then, in a second tree, build-san, built with AddressSanitizer,
-# UndefinedBehaviorSanitizer and the kernel's debug assertions: the fuzz
-# smoke (suite fuzz, fixed seeds, about a minute), the hostile guests and
-# t_highbits. A sanitizer report, a crash, a hang, a leaked descriptor or
-# process of uvk fails them. Only what they need is built there (san-build).
+# UndefinedBehaviorSanitizer and the kernel's debug assertions: the unit
+# suite (the guest kernel's mechanisms against an explicit kernel context,
+# tests/unit/kctx), the fuzz smoke (suite fuzz, fixed seeds, about a
+# minute), the hostile guests and t_highbits. A sanitizer report, a crash,
+# a hang, a leaked descriptor or process of uvk fails them.
 # The longer run is `meson test -C build-san --suite fuzz-long` (README).
 set -eu
 cd "$(dirname "$0")/.."
@@ -26,7 +27,8 @@ else
 	# shellcheck disable=SC2086
 	meson setup build-san --buildtype=debugoptimized $SAN_OPTS >/dev/null
 fi
-ninja -C build-san san-build
+ninja -C build-san
+meson test -C build-san --no-rebuild --print-errorlogs --num-processes 2 --suite unit
 meson test -C build-san --no-rebuild --print-errorlogs --num-processes 2 --suite fuzz
 meson test -C build-san --no-rebuild --print-errorlogs --num-processes 2 --suite hostile
 meson test -C build-san --no-rebuild --print-errorlogs --num-processes 2 \
