@@ -202,6 +202,7 @@ gk_run(const struct gk_config *cfg)
 
 	if (!k)
 		return GK_EXIT_INTERNAL;
+	k->epfd = -1;
 	gk_console_note_ignored(k);
 	signal(SIGPIPE, SIG_IGN);
 	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {

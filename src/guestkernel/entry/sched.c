@@ -17,12 +17,14 @@
  * until it blocks (gk_block), stops, exits or its time slice ends: a
  * periodic tick (uvk_tick_start, GK_TICK_NS) interrupts guest code that
  * never makes a syscall, so a spinning process cannot starve the others.
- * A blocked process costs nothing: it is not run until gk_wake(), a signal
- * or its timeout (timer.c) makes it runnable, and then its syscall is run
- * again from the start before any guest code. At each scheduling decision
- * due timers fire and host signals are passed on (console.c); when nothing
- * is runnable the tracer sleeps on the host until the next timer, console
- * input or a host signal, with the tick stopped: an idle guest costs no CPU.
+ * A blocked process costs nothing: it is not run until a wake on a queue
+ * it waits on (kern/wait.c), a signal or its timeout (timer.c) makes it
+ * runnable, and then its syscall is run again from the start before any
+ * guest code. At each scheduling decision due timers fire and host signals
+ * are passed on (console.c); when nothing is runnable the tracer sleeps on
+ * the host (console.c's epoll set) until the next timer, a watched host
+ * descriptor or a host signal, with the tick stopped: an idle guest costs
+ * no CPU.
  *
  * Must not: decode syscall arguments, or print anything but "uvk: " lines.
  */

@@ -17,10 +17,17 @@
  * The handlers only note the signal and write a byte to a pipe, which the
  * run loop's idle wait watches along with the host descriptors guest
  * processes sleep on (a console read with no input, a poll): the tracer
- * never blocks in a guest's read. When the whole guest is stopped (pid 1
- * took SIGTSTP), uvk stops itself, so that the shell that started it gets
- * the terminal back. uvk's terminal modes are saved at boot and restored at
- * exit, whatever the guest did to them.
+ * never blocks in a guest's read. Those descriptors sit in one host epoll
+ * set (k->epfd), as many as the guest waits on: each has a watch with a
+ * wait queue (struct gk_hwatch), registered one-shot while someone waits
+ * on it and taken out of the set once nobody does. The epoll data names
+ * the watch by descriptor and generation, never by pointer, so an event
+ * the host still reports for a watch that is gone finds nothing.
+ *
+ * When the whole guest is stopped (pid 1 took SIGTSTP), uvk stops itself,
+ * so that the shell that started it gets the terminal back. uvk's terminal
+ * modes are saved at boot and restored at exit, whatever the guest did to
+ * them.
  *
  * Must not: read guest input itself, or block anywhere but the idle wait.
  */
@@ -28,7 +35,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <time.h>
@@ -43,6 +52,18 @@ static int sig_pipe[2] = {-1, -1};
 static volatile unsigned long host_pending;
 static unsigned long host_handled; /* bit sig: uvk takes sig (not inherited ignored) */
 static struct sigaction old_actions[NFORWARDED];
+
+/* A host descriptor tasks wait on, in k->hwatch while its queue is not empty. */
+struct gk_hwatch {
+	struct gk_hwatch *next;
+	int hfd;
+	uint32_t gen;	/* with hfd, the epoll data: a stale event matches no watch */
+	uint32_t armed; /* epoll events it is armed for (one-shot), 0 none */
+	int inset;	/* in k->epfd (an event or a MOD may still come) */
+	struct gk_waitq q;
+};
+
+#define SIGPIPE_TOKEN 0 /* the epoll data of the signal pipe; watches have gen >= 1 */
 
 static void
 host_handler(int sig)
@@ -71,6 +92,15 @@ gk_console_init(struct gk_kernel *k)
 		k->tty_saved = 1;
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -errno;
+	k->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (k->epfd < 0)
+		return -errno;
+	{
+		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = SIGPIPE_TOKEN};
+
+		if (epoll_ctl(k->epfd, EPOLL_CTL_ADD, sig_pipe[0], &ev) < 0)
+			return -errno;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = host_handler;
 	sa.sa_flags = SA_RESTART;
@@ -120,11 +150,22 @@ restore_tty(struct gk_kernel *k)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+static void watch_free(struct gk_kernel *k, struct gk_hwatch *w);
+
+/*
+ * gk_console_fini - the terminal back, the host signals back, every watch
+ * gone (its waiters off its queue: tasks are freed after this).
+ */
 void
 gk_console_fini(struct gk_kernel *k)
 {
 	int i;
 
+	while (k->hwatch)
+		watch_free(k, k->hwatch);
+	if (k->epfd >= 0)
+		close(k->epfd);
+	k->epfd = -1;
 	restore_tty(k);
 	if (sig_pipe[0] < 0)
 		return;
@@ -136,65 +177,213 @@ gk_console_fini(struct gk_kernel *k)
 	sig_pipe[0] = sig_pipe[1] = -1;
 }
 
-/* gk_console_watch - a guest process sleeps until hfd has events: watch it while idle. */
-void
-gk_console_watch(struct gk_kernel *k, int hfd, short events)
+/* Take w out of the set and the list, waking whoever is still on it. */
+static void
+watch_free(struct gk_kernel *k, struct gk_hwatch *w)
 {
-	int i;
+	struct gk_hwatch **wp;
 
-	for (i = 0; i < k->nwatch; i++) {
-		if (k->watch[i].hfd == hfd) {
-			k->watch[i].events |= events;
-			return;
+	for (wp = &k->hwatch; *wp; wp = &(*wp)->next) {
+		if (*wp == w) {
+			*wp = w->next;
+			break;
 		}
 	}
-	if (k->nwatch < (int)(sizeof(k->watch) / sizeof(k->watch[0]))) {
-		k->watch[k->nwatch].hfd = hfd;
-		k->watch[k->nwatch++].events = events;
+	/* A descriptor closed already left the set with it: ENOENT/EBADF are fine. */
+	if (w->inset)
+		epoll_ctl(k->epfd, EPOLL_CTL_DEL, w->hfd, NULL);
+	gk_waitq_fini(&w->q);
+	k->nhwatch--;
+	gk_kmem_uncharge(k, sizeof(*w));
+	free(w);
+}
+
+/* hfd's watch, made if need be; NULL when the kernel-heap budget is spent. */
+static struct gk_hwatch *
+watch_get(struct gk_kernel *k, int hfd)
+{
+	struct gk_hwatch *w;
+
+	for (w = k->hwatch; w; w = w->next)
+		if (w->hfd == hfd)
+			return w;
+	if (gk_kmem_charge(k, sizeof(*w)) < 0)
+		return NULL;
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		gk_kmem_uncharge(k, sizeof(*w));
+		return NULL;
+	}
+	w->hfd = hfd;
+	if (++k->hwatch_gen == 0)
+		k->hwatch_gen = 1;
+	w->gen = k->hwatch_gen;
+	w->next = k->hwatch;
+	k->hwatch = w;
+	k->nhwatch++;
+	return w;
+}
+
+/*
+ * Arm w for events (poll bits, which epoll shares) on top of what it is
+ * armed for. 0, or -errno from the host (EPERM: a kind of file epoll
+ * cannot watch, which poll calls always ready anyway).
+ */
+static int
+watch_arm(struct gk_kernel *k, struct gk_hwatch *w, short events)
+{
+	struct epoll_event ev;
+	uint32_t want = w->armed | (uint16_t)events;
+
+	if (want == w->armed)
+		return 0;
+	ev.events = want | EPOLLONESHOT;
+	ev.data.u64 = (uint64_t)w->gen << 32 | (uint32_t)w->hfd;
+	if (w->inset && epoll_ctl(k->epfd, EPOLL_CTL_MOD, w->hfd, &ev) == 0) {
+		w->armed = want;
+		return 0;
+	}
+	if (epoll_ctl(k->epfd, EPOLL_CTL_ADD, w->hfd, &ev) < 0)
+		return -errno;
+	w->inset = 1;
+	w->armed = want;
+	return 0;
+}
+
+/*
+ * Put reg's poller on hfd's watch for events; the host reports hang-ups
+ * and errors whatever was asked, so those wake it too. 0 or -errno.
+ */
+static int
+host_wait(struct gk_kernel *k, struct gk_pollreg *reg, int hfd, short events)
+{
+	struct gk_hwatch *w = watch_get(k, hfd);
+	int err;
+
+	if (!w)
+		return -ENOMEM;
+	if ((err = watch_arm(k, w, events)) < 0) {
+		if (gk_waitq_empty(&w->q))
+			watch_free(k, w);
+		return err;
+	}
+	gk_poll_wait(reg, &w->q, (short)(events | POLLHUP | POLLERR));
+	return reg->err;
+}
+
+/*
+ * gk_console_wait - p reads the console (or another host descriptor) hfd
+ * and the host has nothing for it: p sleeps until hfd has events. Returns
+ * -GK_EBLOCK; 0 if the host will not watch hfd (the caller reads at once,
+ * and the host answers); -ENOMEM.
+ */
+long
+gk_console_wait(struct gk_proc *p, int hfd, short events)
+{
+	struct gk_pollreg reg = {.p = p, .err = 0};
+	int err = host_wait(p->k, &reg, hfd, events);
+
+	if (err < 0) {
+		gk_wait_cancel(p);
+		return err == -ENOMEM ? -ENOMEM : 0;
+	}
+	return gk_wait_commit(p);
+}
+
+/*
+ * gk_host_poll_wait - poll found host descriptor hfd not ready: put reg's
+ * poller on its watch for events. Returns 0, or the events to report at
+ * once when the host will not watch hfd (poll then says what was asked,
+ * as it does for files that are always ready).
+ */
+short
+gk_host_poll_wait(struct gk_kernel *k, struct gk_pollreg *reg, int hfd, short events)
+{
+	int err = host_wait(k, reg, hfd, events);
+
+	if (err < 0 && err != -ENOMEM)
+		return (short)(events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM));
+	return 0;
+}
+
+/*
+ * The one-shot event fired for w: whoever still waits on it waits for
+ * other events (POLLOUT while POLLIN came): arm it for those.
+ */
+static void
+rearm(struct gk_kernel *k, struct gk_hwatch *w)
+{
+	struct gk_wentry *e;
+	short want = 0;
+
+	for (e = w->q.first; e; e = e->next)
+		want |= e->events;
+	if (want && watch_arm(k, w, want) < 0)
+		gk_waitq_wake(&w->q, 0); /* cannot watch it now: let them look again */
+}
+
+/* Watches nobody waits on any more leave the set (a woken task left their queues). */
+static void
+watches_gc(struct gk_kernel *k)
+{
+	struct gk_hwatch *w, *next;
+
+	for (w = k->hwatch; w; w = next) {
+		next = w->next;
+		if (gk_waitq_empty(&w->q))
+			watch_free(k, w);
 	}
 }
 
 /*
  * gk_console_check - wait up to timeout_ns (0: just look, -1: until
  * something happens) for a watched descriptor or a host signal. A ready
- * descriptor wakes every process sleeping on the console or in poll,
- * which look again and watch again if need be.
+ * descriptor wakes the tasks on its watch's queue, which look again and
+ * wait again if need be. The wait is a ppoll on the epoll descriptor, for
+ * its nanosecond timeout; the events are then collected without waiting.
  */
 void
 gk_console_check(struct gk_kernel *k, int64_t timeout_ns)
 {
-	struct pollfd pfd[9];
-	struct timespec ts, *tsp = NULL;
-	int i, n = 0, r;
+	struct epoll_event ev[64];
+	struct timespec ts;
+	struct gk_hwatch *w;
 	char buf[64];
+	int i, n;
 
-	if (timeout_ns == 0 && k->nwatch == 0)
+	if (k->hwatch)
+		watches_gc(k);
+	if (timeout_ns == 0 && !k->hwatch)
 		return;
-	for (i = 0; i < k->nwatch; i++) {
-		pfd[n].fd = k->watch[i].hfd;
-		pfd[n++].events = k->watch[i].events;
-	}
-	pfd[n].fd = sig_pipe[0];
-	pfd[n++].events = POLLIN;
-	if (timeout_ns >= 0) {
+	if (timeout_ns != 0) {
+		struct pollfd pfd = {.fd = k->epfd, .events = POLLIN};
+
 		ts.tv_sec = (time_t)(timeout_ns / 1000000000LL);
 		ts.tv_nsec = (long)(timeout_ns % 1000000000LL);
-		tsp = &ts;
+		if (ppoll(&pfd, 1, timeout_ns > 0 ? &ts : NULL, NULL) <= 0)
+			return;
 	}
-	r = ppoll(pfd, (nfds_t)n, tsp, NULL);
-	if (r <= 0)
-		return;
-	if (pfd[n - 1].revents) {
-		while (read(sig_pipe[0], buf, sizeof(buf)) > 0)
-			;
-	}
-	for (i = 0; i < n - 1; i++) {
-		if (pfd[i].revents) {
-			k->nwatch = 0;
-			gk_wake(k, k->watch);
-			break;
+	do {
+		n = epoll_wait(k->epfd, ev, (int)(sizeof(ev) / sizeof(ev[0])), 0);
+		for (i = 0; i < n; i++) {
+			uint64_t d = ev[i].data.u64;
+
+			if (d == SIGPIPE_TOKEN) {
+				while (read(sig_pipe[0], buf, sizeof(buf)) > 0)
+					;
+				continue;
+			}
+			for (w = k->hwatch; w; w = w->next)
+				if (w->gen == (uint32_t)(d >> 32) && w->hfd == (int)(uint32_t)d)
+					break;
+			if (!w)
+				continue; /* a watch gone since: one-shot, it will not come back */
+			w->armed = 0;
+			gk_waitq_wake(&w->q, (short)ev[i].events);
+			rearm(k, w);
 		}
-	}
+	} while (n == (int)(sizeof(ev) / sizeof(ev[0])));
+	watches_gc(k);
 }
 
 /*
@@ -258,7 +447,7 @@ gk_console_idle_possible(struct gk_kernel *k)
 {
 	const unsigned long ends = 1UL << SIGTERM | 1UL << SIGINT | 1UL << SIGHUP | 1UL << SIGQUIT;
 
-	return k->nwatch > 0 || k->tty_fd >= 0 || (host_handled & ends);
+	return k->hwatch != NULL || k->tty_fd >= 0 || (host_handled & ends);
 }
 
 /* ---- the console as an open file --------------------------------------------------- */
@@ -276,11 +465,15 @@ console_ready(int hfd)
 static long
 console_read(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n, off_t off)
 {
+	long r;
+
 	if (off < 0 && !console_ready(f->hfd)) {
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		gk_console_watch(p->k, f->hfd, POLLIN);
-		return gk_block(p, p->k->watch);
+		/* 0: the host will not watch it (not pollable there): read now. */
+		r = gk_console_wait(p, f->hfd, POLLIN);
+		if (r != 0)
+			return r;
 	}
 	return gk_hostfd_read(p, f, iov, n, off);
 }

@@ -92,13 +92,11 @@ struct gk_iattr {
 };
 
 /*
- * How a poll registers on the wait queues of the files it watches (wait
- * queues, kern/). Until they land, sys_poll.c passes GK_POLL_WATCH on the
- * scan after which it sleeps: files on host descriptors then hand theirs to
- * the run loop (gk_console_watch). NULL: just look.
+ * A file's poll gets struct gk_pollreg *reg (kern.h, wait queues): NULL
+ * just looks; otherwise the poller is about to sleep, and the file puts it
+ * on the queue(s) of what it waits on with gk_poll_wait() before it looks
+ * (pipes: the end's queue; host descriptors: gk_host_poll_wait()).
  */
-struct gk_pollreg;
-#define GK_POLL_WATCH ((struct gk_pollreg *)1)
 
 /*
  * gk_file_ops - what an open file does; one table per kind of file, picked
@@ -328,7 +326,7 @@ int gk_pipe_new(struct gk_kernel *k, struct gk_file **ret_r, struct gk_file **re
 void gk_pipe_close(struct gk_file *f);
 long gk_pipe_read(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n);
 long gk_pipe_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n);
-short gk_pipe_poll(struct gk_file *f, short events);
+short gk_pipe_poll(struct gk_file *f, short events, struct gk_pollreg *reg);
 long gk_pipe_nread(const struct gk_file *f);
 extern const struct gk_file_ops gk_pipe_ops;
 long gk_pipe_get_size(const struct gk_file *f);
@@ -339,7 +337,8 @@ long gk_pipe_set_size(struct gk_file *f, uint64_t arg);
 int gk_console_init(struct gk_kernel *k);
 void gk_console_note_ignored(struct gk_kernel *k);
 void gk_console_fini(struct gk_kernel *k);
-void gk_console_watch(struct gk_kernel *k, int hfd, short events);
+long gk_console_wait(struct gk_proc *p, int hfd, short events);
+short gk_host_poll_wait(struct gk_kernel *k, struct gk_pollreg *reg, int hfd, short events);
 void gk_console_check(struct gk_kernel *k, int64_t timeout_ns);
 void gk_console_signals(struct gk_kernel *k);
 int gk_console_idle_possible(struct gk_kernel *k);

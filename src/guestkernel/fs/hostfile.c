@@ -45,9 +45,10 @@ gk_hostfd_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, i
 }
 
 /*
- * gk_hostfd_poll - ask the host, never waiting. With reg, the caller will
- * sleep: a descriptor not ready is watched by the run loop, which wakes
- * the pollers when it is. A host poll that fails (ENOMEM) is POLLERR.
+ * gk_hostfd_poll - ask the host, never waiting. With reg, the caller is
+ * about to sleep: a descriptor not ready puts it on the descriptor's watch
+ * in the host epoll set (console.c), which wakes it when it is. A host poll
+ * that fails (ENOMEM) is POLLERR.
  */
 short
 gk_hostfd_poll(struct gk_file *f, short events, struct gk_pollreg *reg)
@@ -57,7 +58,7 @@ gk_hostfd_poll(struct gk_file *f, short events, struct gk_pollreg *reg)
 	if (poll(&pfd, 1, 0) < 0)
 		return POLLERR;
 	if (!pfd.revents && reg)
-		gk_console_watch(f->k, f->hfd, events);
+		return gk_host_poll_wait(f->k, reg, f->hfd, events);
 	return pfd.revents;
 }
 

@@ -4,11 +4,13 @@
  * Layer src/guestkernel/fs, the mechanism under sys_task.c and file.c. Each
  * end is a gk_file with gk_pipe_ops (O_RDONLY or O_WRONLY); the pipe
  * counts the open files of each end, not the descriptors, since dup and
- * fork share a file. A read of an empty pipe with writers, and a write to a
- * full one with readers, sleep on the pipe (gk_block); every change wakes
- * it. A write of at most PIPE_BUF bytes is atomic: it waits for room for
- * all of it. A longer write takes what fits and returns the count (a short
- * write, which libc and busybox loop over).
+ * fork share a file. Each end has a wait queue: readers of an empty pipe
+ * with writers, and pollers of the read end, wait on rq, which a write and
+ * the last writer's close wake; writers of a full pipe with readers, and
+ * pollers of the write end, wait on wq, which a read and the last reader's
+ * close wake. A write of at most PIPE_BUF bytes is atomic: it waits for
+ * room for all of it. A longer write takes what fits and returns the count
+ * (a short write, which libc and busybox loop over).
  *
  * The buffer is charged to the guest, as Linux charges it to the user: its
  * bytes live in pmem frames from the page allocator (taken when a write
@@ -46,6 +48,8 @@ struct gk_pipe {
 	uint32_t nslots;      /* capacity in pages, a power of two */
 	uint64_t *slot;	      /* gpa of each page of the ring, 0 until written */
 	uint64_t ino;
+	struct gk_waitq rq; /* readers and read-end pollers: data came, or the last writer left */
+	struct gk_waitq wq; /* writers and write-end pollers: room came, or the last reader left */
 };
 
 /*
@@ -144,6 +148,8 @@ pipe_free(struct gk_pipe *pp)
 {
 	struct gk_kernel *k = pp->k;
 
+	gk_waitq_fini(&pp->rq);
+	gk_waitq_fini(&pp->wq);
 	frames_free(pp, 0);
 	k->pipe_user_pages -= pp->nslots;
 	gk_kmem_uncharge(k, sizeof(*pp) + pp->nslots * sizeof(*pp->slot));
@@ -212,11 +218,12 @@ gk_pipe_close(struct gk_file *f)
 	if (!pp)
 		return;
 	f->pipe = NULL;
-	if ((f->flags & O_ACCMODE) == O_RDONLY)
-		pp->readers--;
-	else
-		pp->writers--;
-	gk_wake(pp->k, pp);
+	if ((f->flags & O_ACCMODE) == O_RDONLY) {
+		if (--pp->readers == 0)
+			gk_waitq_wake(&pp->wq, POLLERR);
+	} else if (--pp->writers == 0) {
+		gk_waitq_wake(&pp->rq, POLLHUP);
+	}
 	if (pp->readers == 0 && pp->writers == 0)
 		pipe_free(pp);
 }
@@ -242,7 +249,7 @@ gk_pipe_read(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int 
 			return 0;
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		return gk_block(p, pp);
+		return gk_block(p, &pp->rq, 0);
 	}
 	for (i = 0; i < n && pp->len > 0; i++) {
 		size_t want = iov[i].iov_len, got = 0;
@@ -264,7 +271,8 @@ gk_pipe_read(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int 
 	}
 	if (pp->len == 0)
 		frames_free(pp, 1);
-	gk_wake(pp->k, pp);
+	if (done)
+		gk_waitq_wake(&pp->wq, POLLOUT);
 	return (long)done;
 }
 
@@ -292,6 +300,42 @@ ring_fill(struct gk_pipe *pp, uint64_t from, uint64_t want)
 }
 
 /*
+ * Copy want bytes of iov, from byte skip of it on, into the ring at its
+ * tail (the caller gave those ring bytes frames).
+ */
+static void
+ring_put(struct gk_pipe *pp, const struct iovec *iov, int n, size_t skip, size_t want)
+{
+	uint64_t cap = capacity(pp), tail = (pp->head + pp->len) & (cap - 1);
+	size_t done = 0;
+	int i;
+
+	for (i = 0; i < n && done < want; i++) {
+		size_t len = iov[i].iov_len, put;
+
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		put = skip;
+		skip = 0;
+		while (put < len && done < want) {
+			size_t c = GK_PAGE - tail % GK_PAGE;
+
+			if (c > len - put)
+				c = len - put;
+			if (c > want - done)
+				c = want - done;
+			memcpy(ring_at(pp, tail), (const uint8_t *)iov[i].iov_base + put, c);
+			tail = (tail + c) & (cap - 1);
+			pp->len += c;
+			put += c;
+			done += c;
+		}
+	}
+}
+
+/*
  * gk_pipe_write - bytes written, -EPIPE with no reader left (and SIGPIPE for
  * the writer), -EAGAIN or -GK_EBLOCK, -ENOMEM when guest RAM has no frame
  * for the first byte (or for an atomic write).
@@ -300,8 +344,8 @@ long
 gk_pipe_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n)
 {
 	struct gk_pipe *pp = f->pipe;
-	uint64_t cap = capacity(pp), room, tail;
-	size_t total = 0, done = 0;
+	uint64_t cap = capacity(pp), room, got;
+	size_t total = 0;
 	int i;
 
 	if (pp->readers == 0) {
@@ -316,45 +360,34 @@ gk_pipe_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int
 	if (room == 0 || (total <= PIPE_BUF && room < total)) {
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		return gk_block(p, pp);
+		return gk_block(p, &pp->wq, 0);
 	}
-	tail = (pp->head + pp->len) & (cap - 1);
 	if (room > total)
 		room = total;
-	room = ring_fill(pp, tail, room);
-	if (room == 0 || (total <= PIPE_BUF && room < total))
+	got = ring_fill(pp, (pp->head + pp->len) & (cap - 1), room);
+	if (got == 0 || (total <= PIPE_BUF && got < total))
 		return -ENOMEM;
-	for (i = 0; i < n && done < room; i++) {
-		size_t want = iov[i].iov_len, put = 0;
-
-		while (put < want && done + put < room) {
-			size_t c = GK_PAGE - tail % GK_PAGE;
-
-			if (c > want - put)
-				c = want - put;
-			if (c > room - done - put)
-				c = room - done - put;
-			memcpy(ring_at(pp, tail), (const uint8_t *)iov[i].iov_base + put, c);
-			tail = (tail + c) & (cap - 1);
-			pp->len += c;
-			put += c;
-		}
-		done += put;
-	}
-	gk_wake(pp->k, pp);
-	return (long)done;
+	ring_put(pp, iov, n, 0, got);
+	gk_waitq_wake(&pp->rq, POLLIN);
+	return (long)got;
 }
 
-/* gk_pipe_poll - the poll(2) revents of the end f for events. */
+/*
+ * gk_pipe_poll - the poll(2) revents of the end f for events; with reg,
+ * the poller first goes on the queue of f's end.
+ */
 short
-gk_pipe_poll(struct gk_file *f, short events)
+gk_pipe_poll(struct gk_file *f, short events, struct gk_pollreg *reg)
 {
 	struct gk_pipe *pp = f->pipe;
+	int rd = (f->flags & O_ACCMODE) == O_RDONLY;
 	short r = 0;
 
 	if (!pp)
 		return POLLNVAL;
-	if ((f->flags & O_ACCMODE) == O_RDONLY) {
+	if (reg)
+		gk_poll_wait(reg, rd ? &pp->rq : &pp->wq, (short)(events | POLLHUP | POLLERR));
+	if (rd) {
 		if (pp->len > 0)
 			r |= POLLIN | POLLRDNORM;
 		if (pp->writers == 0)
@@ -463,7 +496,8 @@ gk_pipe_set_size(struct gk_file *f, uint64_t arg)
 	pp->head = 0;
 	k->pipe_user_pages = k->pipe_user_pages - pp->nslots + nslots;
 	pp->nslots = nslots;
-	gk_wake(k, pp);
+	gk_waitq_wake(&pp->rq, 0);
+	gk_waitq_wake(&pp->wq, 0);
 	return (long)size;
 }
 
@@ -483,12 +517,11 @@ pipe_fwrite(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n
 	return gk_pipe_write(p, f, iov, n);
 }
 
-/* Every change to a pipe wakes its pollers (gk_wake): nothing to register. */
+/* gk_pipe_poll registers on the queue of f's end. */
 static short
 pipe_fpoll(struct gk_file *f, short events, struct gk_pollreg *reg)
 {
-	(void)reg;
-	return gk_pipe_poll(f, events);
+	return gk_pipe_poll(f, events, reg);
 }
 
 /* FIONREAD: the bytes waiting; no other command. */

@@ -7,8 +7,7 @@
  * boundary header guestkernel.h). What it declares is what every subsystem
  * needs of the others without depending on them: tasks, thread groups and
  * the objects tasks share (fs reads the descriptor table and cwd, mm the
- * address space), the
- * sleep/wake channel, and sending a signal (a pipe's SIGPIPE, the
+ * address space), wait queues, and sending a signal (a pipe's SIGPIPE, the
  * console's job-control signals). Types owned by a subsystem appear here
  * only as incomplete pointers (struct gk_palloc, struct gk_mount, ...).
  *
@@ -46,6 +45,7 @@
 struct gk_proc;
 struct gk_kernel;
 struct gk_file;
+struct gk_hwatch;
 
 /* gk_panic - a broken invariant of the guest kernel itself; never reachable from a guest. */
 void gk_panic(const char *fn, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
@@ -153,13 +153,93 @@ struct gk_ptimer {
 #define GK_MINSIGSTKSZ	  2048u
 
 /*
+ * Wait queues (wait.c). Every object a task can block on embeds a struct
+ * gk_waitq (a pipe has one per end, a thread group one for its children's
+ * exits, a watched host descriptor one); a blocked task has one entry on
+ * the queue of each object it waits on, and its wait record (struct
+ * gk_wait, in the task) lists them, so that waking, killing or freeing the
+ * task takes every entry off every queue and no queue keeps a pointer to
+ * a task that is gone.
+ *
+ * Blocking keeps the restart model: a handler that cannot finish returns
+ * -GK_EBLOCK and runs again from its start when the task is woken. The
+ * order that loses no wake-up is prepare, check, commit:
+ *
+ *	gk_wait_prepare(p, &obj->wq, POLLIN);	   the task is on the queue
+ *	if (condition)				   look only now
+ *		{ gk_wait_cancel(p); return result; }
+ *	return gk_wait_commit(p);		   asleep, unless woken since prepare
+ *
+ * A wake between prepare and commit marks the record woken and commit then
+ * leaves the task runnable (its call simply runs again). gk_block() is the
+ * three in one, for a caller that has just checked the condition with no
+ * lock dropped between. poll and select register through struct
+ * gk_pollreg: each file's poll calls gk_poll_wait() on its queue(s) before
+ * it looks at its state, one entry per (poller, queue) on the file's
+ * queue, so a wake reaches only the pollers of that object (epoll will add
+ * entries with a callback, func, in place of a task to wake).
+ *
+ * Locks. One virtual CPU today: the tracer thread is the only one and no
+ * lock is taken. When SMP comes, the big kernel lock guards every queue,
+ * every wait record and the task's state (it is held whenever kernel code
+ * runs, so the check and the enqueue above are one critical section);
+ * splitting it later gives each queue a lock, taken after the lock of the
+ * object that owns the queue and before the task's wait lock:
+ * object -> waitq -> task wait record.
+ */
+struct gk_wentry;
+
+struct gk_waitq {
+	struct gk_wentry *first, *last; /* oldest first; all zero is an empty queue */
+};
+
+struct gk_wentry {
+	struct gk_wentry *next, *prev; /* on q */
+	struct gk_waitq *q;		/* NULL: on no queue */
+	struct gk_proc *p;	  /* the task it wakes */
+	short events;		  /* poll bits it waits for; 0 any wake */
+	struct gk_wentry *tnext;  /* p's next entry (struct gk_wait.list) */
+	/* epoll's hook: called in place of waking p (not used yet). */
+	void (*func)(struct gk_wentry *e, short key);
+};
+
+#define GK_WAIT_INLINE 4  /* entries a task holds without allocating (a block, a small poll) */
+#define GK_WAIT_CHUNK  32 /* entries per allocated chunk past those */
+
+struct gk_wchunk {
+	struct gk_wchunk *next;
+	struct gk_wentry e[GK_WAIT_CHUNK];
+};
+
+/* A task's wait record: what it waits on now. */
+struct gk_wait {
+	struct gk_wentry *list;	 /* entries queued now (tnext) */
+	unsigned used;		 /* entries handed out since the last finish */
+	int woken;		 /* a wake came after prepare: commit does not sleep */
+	struct gk_proc *wake_next; /* gk_waitq_wake's list of the tasks it woke */
+	struct gk_wentry inl[GK_WAIT_INLINE];
+	struct gk_wchunk *more; /* entries past inl, kept for the next call, freed with the task */
+	struct gk_wchunk *cur;	/* the chunk entries are handed out from */
+};
+
+/*
+ * poll/select's registration (sys_poll.c): the poller, and the first
+ * failure to register (-ENOMEM), which the caller returns.
+ */
+struct gk_pollreg {
+	struct gk_proc *p;
+	int err;
+};
+
+/*
  * Task states. A task blocked in a syscall keeps the call (sys_nr,
  * sys_args) and runs it again from the start when woken: handlers that
- * would block return gk_block(), which records the channel to wait on.
+ * would block return gk_block() or gk_wait_commit(), which record the
+ * queues to wait on (struct gk_wait).
  */
 enum gk_pstate {
 	GK_P_RUN = 1, /* runnable */
-	GK_P_SLEEP,   /* blocked in a syscall on wchan */
+	GK_P_SLEEP,   /* blocked in a syscall (p->wait says on what) */
 	GK_P_VFORK,   /* parent of a vfork child that has not yet exec'd or exited */
 	GK_P_ZOMBIE,  /* exited, resources freed, waiting for its parent's wait */
 };
@@ -217,6 +297,7 @@ struct gk_tgroup {
 	/* Job control (kern/signal.c) and what wait4 has yet to report. */
 	int stopped, stop_sig;
 	int report_stop, report_cont; /* for wait4 WUNTRACED / WCONTINUED */
+	struct gk_waitq child_wq;     /* our wait4 sleeps here: a child exited, stopped, continued */
 
 	/* Signals sent to the process: any of its tasks may take them. */
 	uint64_t sigpending; /* signals with an entry on sigq */
@@ -258,7 +339,7 @@ struct gk_proc {
 	struct gk_proc *tg_next; /* in tg->tasks */
 	int tid;
 	enum gk_pstate state;
-	const void *wchan; /* GK_P_SLEEP: what we wait for */
+	struct gk_wait wait; /* GK_P_SLEEP: the queues we are on (wait.c) */
 
 	/* Shared objects (clone flags): one reference each; NULL once released. */
 	struct gk_vm *vm;
@@ -279,6 +360,7 @@ struct gk_proc {
 	uint64_t sys_nr, sys_args[6];
 	int sys_rerun;	   /* the blocked call is running again after a wake */
 	uint64_t deadline; /* CLOCK_MONOTONIC ns a blocked call times out, 0 none */
+	size_t io_done;	   /* bytes a blocked pipe write moved so far (read on a re-run) */
 
 	/* Signals (signal.c). */
 	uint64_t sigmask;
@@ -338,11 +420,10 @@ struct gk_kernel {
 	uid_t uid;
 	gid_t gid;
 	int fg_pgrp; /* the console's foreground process group */
-	int nwatch;  /* host descriptors processes sleep on (console.c) */
-	struct {
-		int hfd;
-		short events;
-	} watch[8];
+	int epfd;    /* the host epoll set the idle wait sleeps on (console.c), -1 before init */
+	struct gk_hwatch *hwatch; /* host descriptors tasks wait on, each with its queue */
+	int nhwatch;
+	uint32_t hwatch_gen;
 	int tty_fd; /* uvk's terminal, -1 if none: its modes are restored at exit */
 	uint64_t host_ignored; /* gk_sigbit() of each signal uvk inherited as SIG_IGN */
 	int tty_saved;
@@ -361,10 +442,18 @@ uint64_t gk_now_ns(clockid_t clk);
 void gk_proc_exit(struct gk_proc *p, int wstatus);
 void gk_proc_kill(struct gk_proc *p, int sig, const char *why);
 
-/* wait.c: sleeping on a channel and waking it. */
-long gk_block(struct gk_proc *p, const void *chan);
-void gk_wake(struct gk_kernel *k, const void *chan);
-#define GK_WCHAN_POLL ((const void *)1) /* poll: woken by any pipe event */
+/* wait.c: wait queues (see struct gk_waitq). */
+int gk_wait_prepare(struct gk_proc *p, struct gk_waitq *q, short events);
+long gk_wait_commit(struct gk_proc *p);
+void gk_wait_cancel(struct gk_proc *p);
+long gk_block(struct gk_proc *p, struct gk_waitq *q, short events);
+void gk_waitq_wake(struct gk_waitq *q, short key);
+void gk_waitq_fini(struct gk_waitq *q);
+int gk_waitq_empty(const struct gk_waitq *q);
+void gk_wake_task(struct gk_proc *p);
+void gk_wait_finish(struct gk_proc *p);
+void gk_wait_free(struct gk_proc *p);
+void gk_poll_wait(struct gk_pollreg *reg, struct gk_waitq *q, short events);
 
 /* signal.c: posting signals (delivery is proc/'s). */
 int gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si);

@@ -103,7 +103,7 @@ notify_parent(struct gk_proc *p, int code, int status)
 		si.proc.value = (uint32_t)status;
 		gk_sig_send(parent, &si);
 	}
-	gk_wake(p->k, parent);
+	gk_waitq_wake(&parent->tg->child_wq, 0);
 }
 
 void
@@ -139,8 +139,7 @@ wake_taker(struct gk_tgroup *tg, uint64_t bit)
 
 	for (w = tg->tasks; w; w = w->tg_next) {
 		if (w->state == GK_P_SLEEP && (!(w->sigmask & bit) || (w->sigwait & bit))) {
-			w->state = GK_P_RUN;
-			w->wchan = NULL;
+			gk_wake_task(w);
 			return;
 		}
 	}

@@ -1,34 +1,260 @@
 /*
- * wait.c - sleeping on a channel and waking it.
+ * wait.c - wait queues: a task sleeps on the queues of the objects it
+ * waits for, and a wake reaches only the tasks on that object's queue.
  *
- * Layer src/guestkernel/kern. A blocked syscall is run again from its
- * start when its process is woken (the restart model), so sleeping only
- * records the channel.
+ * Layer src/guestkernel/kern. kern.h ("Wait queues") gives the model: the
+ * restart model of blocking calls, the prepare/check/commit order that
+ * loses no wake-up, and the lock that will guard all of this under SMP.
+ * Here: a queue is a doubly linked list of entries (all zero is empty); a
+ * task's entries come from its wait record (four inline, then chunks of
+ * GK_WAIT_CHUNK kept for its next call and charged to the kernel-heap
+ * budget) and are listed there, so a woken, killed or freed task leaves
+ * every queue at once.
+ *
+ * Must not: know what the objects are (pipes, host descriptors, children)
+ * or touch guest memory.
  */
+#include <errno.h>
+#include <stdlib.h>
+
 #include "kern.h"
 
+static void
+unlink_entry(struct gk_wentry *e)
+{
+	struct gk_waitq *q = e->q;
+
+	if (!q)
+		return;
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		q->first = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	else
+		q->last = e->prev;
+	e->next = e->prev = NULL;
+	e->q = NULL;
+}
+
+/* The task's next free entry, or NULL (-ENOMEM: the kernel-heap budget is spent). */
+static struct gk_wentry *
+entry_get(struct gk_proc *p)
+{
+	struct gk_wait *w = &p->wait;
+	struct gk_wchunk *c, **cp;
+	unsigned j;
+
+	if (w->used < GK_WAIT_INLINE)
+		return &w->inl[w->used++];
+	j = w->used - GK_WAIT_INLINE;
+	if (j % GK_WAIT_CHUNK == 0) {
+		cp = j == 0 ? &w->more : &w->cur->next;
+		if (!*cp) {
+			if (gk_kmem_charge(p->k, sizeof(*c)) < 0)
+				return NULL;
+			c = calloc(1, sizeof(*c));
+			if (!c) {
+				gk_kmem_uncharge(p->k, sizeof(*c));
+				return NULL;
+			}
+			*cp = c;
+		}
+		w->cur = *cp;
+	}
+	w->used++;
+	return &w->cur->e[j % GK_WAIT_CHUNK];
+}
+
 /*
- * gk_block - put p to sleep on chan; its syscall runs again when woken.
- * Returns -GK_EBLOCK, which the handler returns as is.
+ * gk_wait_prepare - put p on q, waiting for events (poll bits; 0: any
+ * wake), before p checks its condition. p does not sleep yet: see
+ * gk_wait_commit. Returns 0 or -ENOMEM.
+ */
+int
+gk_wait_prepare(struct gk_proc *p, struct gk_waitq *q, short events)
+{
+	struct gk_wentry *e = entry_get(p);
+
+	if (!e)
+		return -ENOMEM;
+	e->q = q;
+	e->p = p;
+	e->events = events;
+	e->func = NULL;
+	e->next = NULL;
+	e->prev = q->last;
+	if (q->last)
+		q->last->next = e;
+	else
+		q->first = e;
+	q->last = e;
+	e->tnext = p->wait.list;
+	p->wait.list = e;
+	return 0;
+}
+
+/*
+ * gk_wait_finish - take p off every queue it is on: it was woken, its call
+ * is over, or it exits. Its entries are free for its next wait.
+ */
+void
+gk_wait_finish(struct gk_proc *p)
+{
+	struct gk_wentry *e;
+
+	for (e = p->wait.list; e; e = e->tnext)
+		unlink_entry(e);
+	p->wait.list = NULL;
+	p->wait.used = 0;
+	p->wait.woken = 0;
+}
+
+/* gk_wait_cancel - the condition held after prepare: p does not sleep after all. */
+void
+gk_wait_cancel(struct gk_proc *p)
+{
+	gk_wait_finish(p);
+}
+
+/*
+ * gk_wait_commit - p sleeps on the queues it prepared (none: only a
+ * signal or its deadline wakes it), unless a wake came since prepare, in
+ * which case it stays runnable. Either way its call runs again from the
+ * start: returns -GK_EBLOCK, which the handler returns as is.
  */
 long
-gk_block(struct gk_proc *p, const void *chan)
+gk_wait_commit(struct gk_proc *p)
 {
+	if (p->wait.woken) {
+		gk_wait_finish(p);
+		return -GK_EBLOCK;
+	}
 	p->state = GK_P_SLEEP;
-	p->wchan = chan;
 	return -GK_EBLOCK;
 }
 
-/* gk_wake - every process sleeping on chan (and every poller) becomes runnable. */
-void
-gk_wake(struct gk_kernel *k, const void *chan)
+/*
+ * gk_block - prepare and commit at once, for a caller that checked its
+ * condition just before (one critical section): p sleeps on q (NULL: on
+ * nothing) until a wake with a key in events (0: any). Returns -GK_EBLOCK,
+ * or -ENOMEM if p could not be queued.
+ */
+long
+gk_block(struct gk_proc *p, struct gk_waitq *q, short events)
 {
-	struct gk_proc *p;
+	int err;
 
-	for (p = k->procs; p; p = p->next) {
-		if (p->state == GK_P_SLEEP && (p->wchan == chan || p->wchan == GK_WCHAN_POLL)) {
-			p->state = GK_P_RUN;
-			p->wchan = NULL;
-		}
+	if (q && (err = gk_wait_prepare(p, q, events)) < 0) {
+		gk_wait_cancel(p);
+		return err;
 	}
+	return gk_wait_commit(p);
+}
+
+/*
+ * gk_wake_task - p's wait is over whatever it waited on (a signal, its
+ * deadline): it runs again, off every queue. A task between prepare and
+ * commit is marked woken instead, so that it does not go to sleep.
+ */
+void
+gk_wake_task(struct gk_proc *p)
+{
+	if (p->state == GK_P_SLEEP) {
+		p->state = GK_P_RUN;
+		gk_wait_finish(p);
+	} else if (p->wait.list) {
+		p->wait.woken = 1;
+	}
+}
+
+/*
+ * gk_waitq_wake - something happened to q's object: key says what (poll
+ * bits; 0 anything). Every task waiting on q for it runs again and leaves
+ * all its queues; an entry with a func has it called instead. Entries
+ * waiting for other events stay.
+ */
+void
+gk_waitq_wake(struct gk_waitq *q, short key)
+{
+	struct gk_proc *woke = NULL, *t;
+	struct gk_wentry *e;
+
+	/*
+	 * Two passes: waking a task takes all its entries off their queues,
+	 * some maybe further on this one, so the walk only marks, and the
+	 * tasks leave their queues after it.
+	 */
+	for (e = q->first; e; e = e->next) {
+		if (key && e->events && !(e->events & key))
+			continue;
+		if (e->func) {
+			e->func(e, key);
+			continue;
+		}
+		t = e->p;
+		if (t->state != GK_P_SLEEP) {
+			t->wait.woken = 1; /* between prepare and commit, or woken already */
+			continue;
+		}
+		t->state = GK_P_RUN;
+		t->wait.wake_next = woke;
+		woke = t;
+	}
+	while ((t = woke)) {
+		woke = t->wait.wake_next;
+		t->wait.wake_next = NULL;
+		gk_wait_finish(t);
+	}
+}
+
+/*
+ * gk_waitq_fini - q's object is going away: wake everyone still on it and
+ * leave no entry pointing at it.
+ */
+void
+gk_waitq_fini(struct gk_waitq *q)
+{
+	gk_waitq_wake(q, 0);
+	while (q->first)
+		unlink_entry(q->first);
+}
+
+/* gk_waitq_empty - nobody waits on q. */
+int
+gk_waitq_empty(const struct gk_waitq *q)
+{
+	return q->first == NULL;
+}
+
+/* gk_wait_free - p is being freed: off every queue, its entry chunks given back. */
+void
+gk_wait_free(struct gk_proc *p)
+{
+	struct gk_wchunk *c, *next;
+
+	gk_wait_finish(p);
+	for (c = p->wait.more; c; c = next) {
+		next = c->next;
+		free(c);
+		gk_kmem_uncharge(p->k, sizeof(*c));
+	}
+	p->wait.more = p->wait.cur = NULL;
+}
+
+/*
+ * gk_poll_wait - a file's poll hook: with a registration (poll about to
+ * sleep), put its poller on q for events, before the file looks at its
+ * state. A failure is kept in reg->err for the caller to return.
+ */
+void
+gk_poll_wait(struct gk_pollreg *reg, struct gk_waitq *q, short events)
+{
+	int err;
+
+	if (!reg || reg->err)
+		return;
+	if ((err = gk_wait_prepare(reg->p, q, events)) < 0)
+		reg->err = err;
 }

@@ -10,11 +10,11 @@
  * its children move to pid 1, and the struct stays as a zombie holding the
  * wait status.
  *
- * Sleeping is by channel, as in xv6: a handler that cannot finish returns
- * gk_block(p, chan) and the syscall is run again from the start once some
- * event calls gk_wake(k, chan). One virtual CPU, one tracer thread: nothing
- * here needs a lock, and no wakeup can be lost between the test and the
- * sleep.
+ * Sleeping is on wait queues (kern/wait.c): a handler that cannot finish
+ * returns gk_block(p, &obj->wq, events) and the syscall is run again from
+ * the start once some event wakes that queue. A parent's wait4 sleeps on
+ * its thread group's child_wq, which a child's exit, stop or continue
+ * wakes. A task that exits leaves every queue it was on.
  *
  * Must not: run guest code or decode syscall arguments.
  */
@@ -130,6 +130,7 @@ gk_proc_release(struct gk_proc *p)
 	p->tg->released = 1;
 	p->state = GK_P_ZOMBIE;
 	p->insys = 0;
+	gk_wait_finish(p);
 	gk_vfork_release(p);
 	for (c = k->procs; c; c = c->next) {
 		if (c->vfork_parent == p)
@@ -156,10 +157,10 @@ gk_proc_release(struct gk_proc *p)
 	free(p->tg->ptimers);
 	p->tg->ptimers = NULL;
 	if (orphan_zombie && k->init && k->init != p)
-		gk_wake(k, k->init);
+		gk_waitq_wake(&k->init->tg->child_wq, 0);
 	autoreap = gk_sig_child_exit(p);
 	if (p->tg->parent)
-		gk_wake(k, p->tg->parent);
+		gk_waitq_wake(&p->tg->parent->tg->child_wq, 0);
 	return autoreap;
 }
 
@@ -191,12 +192,14 @@ gk_proc_free(struct gk_proc *p)
 			break;
 		}
 	}
+	gk_wait_free(p);
 	gk_task_vm_set(p, NULL);
 	gk_fdt_free(p->fdt);
 	gk_fsctx_unref(p->fs);
 	gk_sighand_unref(p->sighand);
 	free(p->fp);
 	if (!tg->tasks) {
+		gk_waitq_fini(&tg->child_wq);
 		gk_sig_flush(p);
 		free(tg->ptimers);
 		free(tg->exe);

@@ -133,12 +133,10 @@ gk_timers_run(struct gk_kernel *k, uint64_t now)
 		if (p->tg->exited || p->state == GK_P_ZOMBIE)
 			continue;
 		if (p->state == GK_P_SLEEP && p->deadline) {
-			if (p->deadline <= now) {
-				p->state = GK_P_RUN;
-				p->wchan = NULL;
-			} else {
+			if (p->deadline <= now)
+				gk_wake_task(p);
+			else
 				next = earliest(next, p->deadline);
-			}
 		}
 		if (p->tg->it_real_next && p->tg->it_real_next <= now) {
 			p->tg->it_real_next =

@@ -4,11 +4,16 @@
  * Layer src/guestkernel/sys. Each file answers for itself (its poll
  * operation): pipes from pipe.c, host descriptors (the console, host files)
  * by asking the host with a zero timeout, the rest (/dev/null, /proc, tmpfs
- * files) always ready. With nothing ready the
- * caller sleeps in the guest kernel (GK_WCHAN_POLL, woken by any pipe
- * event) and its host descriptors are handed to the run loop, which wakes
- * it when one becomes ready (console.c); its timeout is a deadline kept by
- * timer.c. The tracer itself never blocks here.
+ * files) always ready. With nothing ready, no signal and time left, the
+ * entries are looked at once more with a registration (struct gk_pollreg):
+ * each pipe end puts the caller on its queue, each host descriptor on its
+ * watch in the host epoll set (console.c), before it answers, and the
+ * caller sleeps on all of them (gk_wait_commit) unless one was ready after
+ * all (gk_wait_cancel). A wake reaches only the pollers of the object that
+ * changed. Its timeout is a deadline kept by timer.c. The tracer itself
+ * never blocks here. Buffers are the call's own (the stack, or the heap
+ * past 64 entries, bounded by RLIMIT_NOFILE for poll and by FD_SETSIZE for
+ * select).
  *
  * Must not: block on the host.
  */
@@ -27,11 +32,11 @@
 
 /*
  * Fill in the revents of every entry from its file's poll; returns how many
- * are ready. With watch, the caller sleeps if none is: each file registers
- * so that a change wakes it (host descriptors are handed to the run loop).
+ * are ready. With reg, the caller first goes on the wait queue of every
+ * object it watches (each file's poll registers it).
  */
 static int
-scan(struct gk_proc *p, struct pollfd *pfd, int n, int watch)
+scan(struct gk_proc *p, struct pollfd *pfd, int n, struct gk_pollreg *reg)
 {
 	int i, ready = 0;
 
@@ -45,7 +50,7 @@ scan(struct gk_proc *p, struct pollfd *pfd, int n, int watch)
 		if (!f)
 			pfd[i].revents = POLLNVAL;
 		else
-			pfd[i].revents = f->ops->poll(f, pfd[i].events, watch ? GK_POLL_WATCH : NULL);
+			pfd[i].revents = f->ops->poll(f, pfd[i].events, reg);
 		if (pfd[i].revents)
 			ready++;
 	}
@@ -78,7 +83,8 @@ set_call_mask(struct gk_proc *p, uint64_t gva, uint64_t size)
 static long
 wait_fds(struct gk_proc *p, struct pollfd *pfd, int n, uint64_t rel_ns)
 {
-	long ready = scan(p, pfd, n, 0);
+	struct gk_pollreg reg = {.p = p, .err = 0};
+	long ready = scan(p, pfd, n, NULL);
 
 	if (ready != 0)
 		return ready;
@@ -86,10 +92,13 @@ wait_fds(struct gk_proc *p, struct pollfd *pfd, int n, uint64_t rel_ns)
 		return -EINTR;
 	if (rel_ns != UINT64_MAX && gk_timeout(p, rel_ns))
 		return 0;
-	ready = scan(p, pfd, n, 1);
-	if (ready != 0)
-		return ready;
-	return gk_block(p, GK_WCHAN_POLL);
+	/* Prepare (on every queue), check, commit: a change after the look wakes us. */
+	ready = scan(p, pfd, n, &reg);
+	if (ready != 0 || reg.err) {
+		gk_wait_cancel(p);
+		return ready != 0 ? ready : reg.err;
+	}
+	return gk_wait_commit(p);
 }
 
 /* What is left of the call's timeout, for ppoll, select and pselect6 to write back. */
@@ -153,8 +162,8 @@ GK_SYS(ppoll)
 static long
 do_select(struct gk_proc *p, int nfds, const uint64_t *sets, uint64_t rel_ns)
 {
-	static fd_set in[3];
-	static struct pollfd pfd[FD_SETSIZE];
+	struct pollfd stackbuf[64], *pfd = stackbuf;
+	fd_set in[3];
 	size_t bytes;
 	int fd, n = 0, k, i;
 	long r, count = 0;
@@ -175,14 +184,26 @@ do_select(struct gk_proc *p, int nfds, const uint64_t *sets, uint64_t rel_ns)
 
 		if (!ev)
 			continue;
-		if (!gk_fd_get(p, fd))
-			return -EBADF;
+		if (!gk_fd_get(p, fd)) {
+			r = -EBADF;
+			goto out;
+		}
+		if (n == 64 && pfd == stackbuf) {
+			/* Past 64 descriptors: room for every one select may name. */
+			pfd = malloc((size_t)nfds * sizeof(*pfd));
+			if (!pfd) {
+				pfd = stackbuf;
+				r = -ENOMEM;
+				goto out;
+			}
+			memcpy(pfd, stackbuf, sizeof(stackbuf));
+		}
 		pfd[n].fd = fd;
 		pfd[n++].events = ev;
 	}
 	r = wait_fds(p, pfd, n, rel_ns);
 	if (r < 0)
-		return r;
+		goto out;
 	for (k = 0; k < 3; k++)
 		memset(&in[k], 0, sizeof(in[k]));
 	for (i = 0; r > 0 && i < n; i++) {
@@ -201,10 +222,14 @@ do_select(struct gk_proc *p, int nfds, const uint64_t *sets, uint64_t rel_ns)
 			count++;
 		}
 	}
+	r = count;
 	for (k = 0; k < 3; k++)
 		if (sets[k] && gk_copyout(p, sets[k], &in[k], bytes) < 0)
-			return -EFAULT;
-	return count;
+			r = -EFAULT;
+out:
+	if (pfd != stackbuf)
+		free(pfd);
+	return r;
 }
 
 GK_SYS(select)

@@ -111,14 +111,14 @@ GK_SYS(rt_sigsuspend)
 	}
 	if (gk_sig_deliverable(p))
 		return -EINTR;
-	return gk_block(p, &p->tg->sigpending);
+	return gk_block(p, NULL, 0);
 }
 
 GK_SYS(pause)
 {
 	if (gk_sig_deliverable(p))
 		return -EINTR;
-	return gk_block(p, &p->tg->sigpending);
+	return gk_block(p, NULL, 0);
 }
 
 /* rt_sigtimedwait: take one of set off the queue, waiting up to the timeout for one. */
@@ -147,7 +147,7 @@ GK_SYS(rt_sigtimedwait)
 		return -EAGAIN;
 	}
 	p->sigwait = set;
-	return gk_block(p, &p->tg->sigpending);
+	return gk_block(p, NULL, 0);
 }
 
 /* kill's pid argument: one process, a group, or everyone but pid 1 and the caller. */

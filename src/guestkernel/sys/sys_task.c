@@ -131,7 +131,7 @@ find_zombie(struct gk_proc *p, int pid, int options, long *ret)
 	else if (options & WNOHANG)
 		*ret = 0;
 	else
-		*ret = gk_block(p, p);
+		*ret = gk_block(p, &p->tg->child_wq, 0);
 	return NULL;
 }
 

@@ -71,7 +71,7 @@ sleep_for(struct gk_proc *p, clockid_t c, int flags, uint64_t req)
 	}
 	if (gk_now_ns(CLOCK_MONOTONIC) >= p->deadline)
 		return 0;
-	return gk_block(p, &p->deadline);
+	return gk_block(p, NULL, 0);
 }
 
 GK_SYS(nanosleep)

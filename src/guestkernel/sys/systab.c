@@ -249,6 +249,9 @@ gk_syscall(struct gk_proc *p, uint64_t rax_nr, const uint64_t *a)
 			memcpy(p->sys_args, a, sizeof(p->sys_args));
 		return;
 	}
+	/* A call that prepared to wait and then finished leaves no queue entry behind. */
+	if (p->wait.list)
+		gk_wait_cancel(p);
 	p->deadline = 0;
 	p->regs.rax = (uint64_t)ret;
 	if (p->k->trace)

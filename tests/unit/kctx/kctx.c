@@ -173,8 +173,7 @@ kctx_sys(struct gk_proc *p, long nr, const uint64_t a[6])
 	gk_syscall(p, (uint64_t)nr, args);
 	if (p->insys) {
 		p->insys = 0;
-		p->state = GK_P_RUN;
-		p->wchan = NULL;
+		gk_wake_task(p); /* runnable, and off every wait queue it went on */
 		return -GK_EBLOCK;
 	}
 	return (long)p->regs.rax;
