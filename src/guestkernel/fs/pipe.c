@@ -9,8 +9,12 @@
  * the last writer's close wake; writers of a full pipe with readers, and
  * pollers of the write end, wait on wq, which a read and the last reader's
  * close wake. A write of at most PIPE_BUF bytes is atomic: it waits for
- * room for all of it. A longer write takes what fits and returns the count
- * (a short write, which libc and busybox loop over).
+ * room for all of it (O_NONBLOCK: all of it or EAGAIN). A blocking longer
+ * write moves what fits, sleeps, and runs again until all of it is
+ * written, as on Linux: the task's restart state (p->io_done) says how much
+ * earlier runs of the call moved, and a signal after some was moved ends
+ * the call with that count (signal(7)). With O_NONBLOCK a longer write
+ * moves what fits and returns the count.
  *
  * The buffer is charged to the guest, as Linux charges it to the user: its
  * bytes live in pmem frames from the page allocator (taken when a write
@@ -335,41 +339,66 @@ ring_put(struct gk_pipe *pp, const struct iovec *iov, int n, size_t skip, size_t
 	}
 }
 
+/* The blocked write sleeps until the ring has room, remembering what it moved. */
+static long
+write_sleep(struct gk_proc *p, struct gk_pipe *pp, size_t moved)
+{
+	long r = gk_block(p, &pp->wq, 0);
+
+	if (r == -GK_EBLOCK)
+		p->io_done = moved;
+	else if (moved)
+		r = (long)moved;
+	return r;
+}
+
 /*
  * gk_pipe_write - bytes written, -EPIPE with no reader left (and SIGPIPE for
  * the writer), -EAGAIN or -GK_EBLOCK, -ENOMEM when guest RAM has no frame
- * for the first byte (or for an atomic write).
+ * for the first byte (or for an atomic write). A blocking write returns
+ * only when all of it is written; once some is, the errors above become
+ * the count moved (pipe(7)).
  */
 long
 gk_pipe_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n)
 {
 	struct gk_pipe *pp = f->pipe;
 	uint64_t cap = capacity(pp), room, got;
-	size_t total = 0;
+	size_t total = 0, moved;
 	int i;
 
+	/* What earlier runs of this call moved (the restart state), if this is one. */
+	moved = p->sys_rerun ? p->io_done : 0;
+	p->io_done = 0;
 	if (pp->readers == 0) {
 		gk_sig_kill(p, SIGPIPE, SI_USER, p->tg->gpid);
-		return -EPIPE;
+		return moved ? (long)moved : -EPIPE;
 	}
 	for (i = 0; i < n; i++)
 		total += iov[i].iov_len;
-	if (total == 0)
-		return 0;
+	/* The guest may have rewritten its iovec meanwhile: never past its end. */
+	if (moved > total)
+		moved = total;
+	if (total == moved)
+		return (long)total;
 	room = cap - pp->len;
 	if (room == 0 || (total <= PIPE_BUF && room < total)) {
 		if (f->flags & O_NONBLOCK)
-			return -EAGAIN;
-		return gk_block(p, &pp->wq, 0);
+			return moved ? (long)moved : -EAGAIN;
+		return write_sleep(p, pp, moved);
 	}
-	if (room > total)
-		room = total;
+	if (room > total - moved)
+		room = total - moved;
 	got = ring_fill(pp, (pp->head + pp->len) & (cap - 1), room);
 	if (got == 0 || (total <= PIPE_BUF && got < total))
-		return -ENOMEM;
-	ring_put(pp, iov, n, 0, got);
+		return moved ? (long)moved : -ENOMEM;
+	ring_put(pp, iov, n, moved, got);
+	moved += got;
 	gk_waitq_wake(&pp->rq, POLLIN);
-	return (long)got;
+	/* Out of guest RAM (got < room) ends the write short, as Linux's would. */
+	if (moved < total && got == room && !(f->flags & O_NONBLOCK))
+		return write_sleep(p, pp, moved);
+	return (long)moved;
 }
 
 /*

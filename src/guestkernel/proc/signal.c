@@ -131,7 +131,11 @@ gk_sig_interrupted(struct gk_proc *p)
 		return 1;
 	}
 	p->insys = 0;
-	if ((act->flags & SA_RESTART) && restartable(p->sys_nr)) {
+	if (p->io_done) {
+		/* A pipe write that moved some bytes returns their count (signal(7)). */
+		p->regs.rax = p->io_done;
+		p->io_done = 0;
+	} else if ((act->flags & SA_RESTART) && restartable(p->sys_nr)) {
 		p->regs.rax = p->sys_nr;
 		p->regs.rip -= 2; /* back onto the syscall instruction */
 	} else {

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -37,22 +38,69 @@ do_read(struct gk_proc *p, int fd, uint64_t buf, size_t len, off_t off)
 	return gk_file_readv(p, f, iov, cnt, off);
 }
 
+/*
+ * Describe the guest segments seg[0..nseg) (gva, len pairs) of a write as
+ * host iovecs, stopping at the first that is not wholly readable: into iov
+ * (max entries), or, when that is too small for a fragmented buffer, into
+ * one of IOV_MAX entries (*ret_heap, the caller frees it), so that a
+ * blocking pipe write sees all of its bytes at once and runs again whole
+ * (pipe.c). Returns the iovec count, or -EFAULT if not even the first byte
+ * is readable, -ENOMEM.
+ */
+static int
+write_iov(struct gk_proc *p, const uint64_t (*seg)[2], unsigned long nseg, struct iovec *iov,
+	  int max, struct iovec **ret_heap)
+{
+	size_t total = 0, n, len;
+	unsigned long i;
+	int cnt = 0, r;
+
+	*ret_heap = NULL;
+	for (i = 0; i < nseg && total < GK_IO_MAX; i++) {
+		len = seg[i][1] < GK_IO_MAX - total ? seg[i][1] : GK_IO_MAX - total;
+		if (len == 0)
+			continue;
+		r = gk_user_iov(p, seg[i][0], len, UVK_ACCESS_READ, iov + cnt, max - cnt, &n);
+		if (r < 0)
+			return cnt ? cnt : r;
+		cnt += r;
+		total += n;
+		if (n == len)
+			continue;
+		if (cnt < max || max == IOV_MAX)
+			break; /* a page it cannot read: a short write */
+		/* Out of entries: start again with IOV_MAX of them. */
+		iov = malloc(IOV_MAX * sizeof(*iov));
+		if (!iov)
+			return -ENOMEM;
+		*ret_heap = iov;
+		max = IOV_MAX;
+		cnt = 0;
+		total = 0;
+		i = (unsigned long)-1;
+	}
+	return cnt;
+}
+
 static long
 do_write(struct gk_proc *p, int fd, uint64_t buf, size_t len, off_t off)
 {
 	struct gk_file *f = gk_fd_get_io(p, fd);
-	struct iovec iov[NIOV];
-	size_t n;
+	struct iovec iov[NIOV], *heap;
+	uint64_t seg[1][2] = {{buf, len}};
+	long r;
 	int cnt;
 
 	if (!f)
 		return -EBADF;
 	if (len == 0)
 		return (f->flags & O_ACCMODE) == O_RDONLY ? -EBADF : 0;
-	cnt = gk_user_iov(p, buf, len, UVK_ACCESS_READ, iov, NIOV, &n);
+	cnt = write_iov(p, seg, 1, iov, NIOV, &heap);
 	if (cnt < 0)
 		return cnt;
-	return gk_file_writev(p, f, iov, cnt, off);
+	r = gk_file_writev(p, f, heap ? heap : iov, cnt, off);
+	free(heap);
+	return r;
 }
 
 GK_SYS(read)
@@ -80,16 +128,19 @@ GK_SYS(pwrite64)
 }
 
 /*
- * readv/writev and the p- forms: one guest iovec at a time, stopping at a
- * short transfer. fd and vlen are unsigned long in Linux's prototype, but
- * the descriptor lookup (fdget) and import_iovec (unsigned nr_segs) take
- * their low 32 bits only: readv(fd, iov, 1 | 1L << 32) reads one iovec.
+ * readv/writev and the p- forms. fd and vlen are unsigned long in Linux's
+ * prototype, but the descriptor lookup (fdget) and import_iovec (unsigned
+ * nr_segs) take their low 32 bits only: readv(fd, iov, 1 | 1L << 32)
+ * reads one iovec. A write is one transfer of every segment (write_iov),
+ * as Linux's: a pipe gets it whole or blocks. A read goes one guest iovec
+ * at a time, stopping at a short transfer; a later one that would block
+ * ends the call with what the earlier ones read.
  */
 static long
 do_vec(struct gk_proc *p, const struct gk_args *a, int write, off_t off)
 {
 	int fd = gk_arg_fd(a, 0);
-	uint64_t vec = gk_arg_ptr(a, 1), giov[2], end;
+	uint64_t vec = gk_arg_ptr(a, 1), giov[2], end, (*seg)[2];
 	unsigned long vlen = (unsigned int)gk_arg_ulong(a, 2), i;
 	long total = 0, r;
 
@@ -98,13 +149,16 @@ do_vec(struct gk_proc *p, const struct gk_args *a, int write, off_t off)
 	/* vlen <= 1024: vlen * 16 cannot wrap, the sum can. */
 	if (gk_size_add(vec, vlen * 16, &end) < 0)
 		return -EFAULT;
+	if (write)
+		goto write_all;
 	for (i = 0; i < vlen; i++) {
 		if (gk_copyin(p, giov, vec + i * 16, sizeof(giov)) < 0)
 			return total ? total : -EFAULT;
 		if (giov[1] == 0)
 			continue;
-		r = write ? do_write(p, fd, giov[0], giov[1], off)
-			  : do_read(p, fd, giov[0], giov[1], off);
+		r = do_read(p, fd, giov[0], giov[1], off);
+		if (r == -GK_EBLOCK && total)
+			gk_wake_task(p); /* not asleep after all: the call returns total */
 		if (r < 0)
 			return total ? total : r;
 		total += r;
@@ -114,6 +168,39 @@ do_vec(struct gk_proc *p, const struct gk_args *a, int write, off_t off)
 			break;
 	}
 	return total;
+
+write_all: {
+	struct gk_file *f = gk_fd_get_io(p, fd);
+	struct iovec iov[NIOV], *heap;
+	uint64_t bytes = 0;
+	int cnt;
+
+	if (!f)
+		return -EBADF;
+	if (vlen == 0)
+		return 0;
+	seg = malloc(vlen * sizeof(*seg));
+	if (!seg)
+		return -ENOMEM;
+	/* An iovec array the guest cannot read is -EFAULT, as import_iovec's. */
+	if (gk_copyin(p, seg, vec, vlen * 16) < 0) {
+		free(seg);
+		return -EFAULT;
+	}
+	for (i = 0; i < vlen; i++)
+		bytes += seg[i][1] < GK_IO_MAX ? seg[i][1] : GK_IO_MAX;
+	if (bytes == 0) {
+		free(seg);
+		return (f->flags & O_ACCMODE) == O_RDONLY ? -EBADF : 0;
+	}
+	cnt = write_iov(p, (const uint64_t(*)[2])seg, i, iov, NIOV, &heap);
+	free(seg);
+	if (cnt < 0)
+		return cnt;
+	r = gk_file_writev(p, f, heap ? heap : iov, cnt, off);
+	free(heap);
+	return r;
+}
 }
 
 GK_SYS(readv)
