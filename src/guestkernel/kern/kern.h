@@ -406,6 +406,8 @@ struct gk_kernel {
 	 */
 	int hostfd_held, hostfd_peak, hostfd_files, hostfd_max;
 	uint64_t pipe_user_pages; /* pages of capacity of every pipe (pipe-user-pages-*) */
+	uint64_t pipe_next_ino;	  /* the next pipe's inode number (pipe.c), 0 before the first */
+	int pipe_caps;		  /* pipe.c: uvk's CAP_SYS_RESOURCE/ADMIN bits + 1, 0 until asked */
 	uint64_t tmpfs_inodes;	/* nodes of /tmp */
 	uint64_t tmpfs_lookups, tmpfs_probes; /* name lookups and entries compared (--stats) */
 	FILE *trace;
@@ -448,6 +450,7 @@ long gk_wait_commit(struct gk_proc *p);
 void gk_wait_cancel(struct gk_proc *p);
 long gk_block(struct gk_proc *p, struct gk_waitq *q, short events);
 void gk_waitq_wake(struct gk_waitq *q, short key);
+int gk_waitq_wake_one(struct gk_waitq *q, short key);
 void gk_waitq_fini(struct gk_waitq *q);
 int gk_waitq_empty(const struct gk_waitq *q);
 void gk_wake_task(struct gk_proc *p);

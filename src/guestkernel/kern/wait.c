@@ -210,6 +210,27 @@ gk_waitq_wake(struct gk_waitq *q, short key)
 }
 
 /*
+ * gk_waitq_wake_one - wake the task that has waited longest on q for key
+ * (a futex wake, a lock handed on). Returns 1 if one was woken, 0 if no
+ * sleeping task waits for key. Entries with a func are left alone.
+ */
+int
+gk_waitq_wake_one(struct gk_waitq *q, short key)
+{
+	struct gk_wentry *e;
+
+	for (e = q->first; e; e = e->next) {
+		if ((key && e->events && !(e->events & key)) || e->func)
+			continue;
+		if (e->p->state == GK_P_SLEEP) {
+			gk_wake_task(e->p);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
  * gk_waitq_fini - q's object is going away: wake everyone still on it and
  * leave no entry pointing at it.
  */
