@@ -59,37 +59,37 @@ struct gk_pipe {
 /*
  * uvk's own effective capability cap: the guest holds what uvk holds (a
  * root without CAP_SYS_RESOURCE, as in some containers, lacks it natively
- * too). Asked once; a failing capget means no.
+ * too). Asked once a kernel (k->pipe_caps: the bits + 1, 0 until asked); a
+ * failing capget means no.
  */
 static int
-host_capable(int cap)
+host_capable(struct gk_kernel *k, int cap)
 {
-	static int cached = -1;
 	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct data[2];
 
-	if (cached < 0) {
+	if (!k->pipe_caps) {
 		memset(data, 0, sizeof(data));
-		cached = 0;
+		k->pipe_caps = 1;
 		if (syscall(SYS_capget, &hdr, data) == 0)
-			cached = (int)(data[0].effective &
-				       ((1u << CAP_SYS_RESOURCE) | (1u << CAP_SYS_ADMIN)));
+			k->pipe_caps += (int)(data[0].effective &
+					      ((1u << CAP_SYS_RESOURCE) | (1u << CAP_SYS_ADMIN)));
 	}
-	return (cached & (1 << cap)) != 0;
+	return ((k->pipe_caps - 1) & (1 << cap)) != 0;
 }
 
 /* fcntl(2): CAP_SYS_RESOURCE may set a capacity above pipe-max-size. */
 static int
-may_exceed_max_size(void)
+may_exceed_max_size(struct gk_kernel *k)
 {
-	return host_capable(CAP_SYS_RESOURCE);
+	return host_capable(k, CAP_SYS_RESOURCE);
 }
 
 /* pipe(7): the per-user limits bind a user with neither CAP_SYS_RESOURCE nor CAP_SYS_ADMIN. */
 static int
-user_limits_bind(void)
+user_limits_bind(struct gk_kernel *k)
 {
-	return !host_capable(CAP_SYS_RESOURCE) && !host_capable(CAP_SYS_ADMIN);
+	return !host_capable(k, CAP_SYS_RESOURCE) && !host_capable(k, CAP_SYS_ADMIN);
 }
 
 /* Would total pipe pages exceed lim (0: none)? As Linux's too_many_pipe_buffers_*. */
@@ -169,12 +169,11 @@ pipe_free(struct gk_pipe *pp)
 int
 gk_pipe_new(struct gk_kernel *k, struct gk_file **ret_r, struct gk_file **ret_w)
 {
-	static uint64_t next_ino = 0x10000;
 	uint32_t nslots = GK_PIPE_SIZE / GK_PAGE;
 	struct gk_pipe *pp;
 	struct gk_file *r, *w;
 
-	if (user_limits_bind()) {
+	if (user_limits_bind(k)) {
 		/* pipe(7): past the soft limit, a new pipe gets one page. */
 		if (over_limit(k->pipe_user_pages + nslots, GK_PIPE_USER_PAGES_SOFT))
 			nslots = 1;
@@ -194,7 +193,9 @@ gk_pipe_new(struct gk_kernel *k, struct gk_file **ret_r, struct gk_file **ret_w)
 	pp->k = k;
 	pp->readers = pp->writers = 1;
 	pp->nslots = nslots;
-	pp->ino = next_ino++;
+	if (!k->pipe_next_ino)
+		k->pipe_next_ino = 0x10000;
+	pp->ino = k->pipe_next_ino++;
 	k->pipe_user_pages += nslots;
 	r = end_new(pp, O_RDONLY);
 	w = end_new(pp, O_WRONLY);
@@ -472,9 +473,9 @@ gk_pipe_set_size(struct gk_file *f, uint64_t arg)
 	nslots = (uint32_t)(size / GK_PAGE);
 	if (nslots == pp->nslots)
 		return (long)size;
-	if (size > GK_PIPE_MAX_SIZE && !may_exceed_max_size())
+	if (size > GK_PIPE_MAX_SIZE && !may_exceed_max_size(k))
 		return -EPERM;
-	if (nslots > pp->nslots && user_limits_bind() &&
+	if (nslots > pp->nslots && user_limits_bind(k) &&
 	    (over_limit(k->pipe_user_pages - pp->nslots + nslots, GK_PIPE_USER_PAGES_HARD) ||
 	     over_limit(k->pipe_user_pages - pp->nslots + nslots, GK_PIPE_USER_PAGES_SOFT)))
 		return -EPERM;
