@@ -127,6 +127,50 @@ GK_SYS(pwrite64)
 	return do_write(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_size(a, 2), gk_arg_long(a, 3));
 }
 
+/* writev: every segment in one transfer (write_iov), as Linux does. */
+static long
+do_writev(struct gk_proc *p, int fd, uint64_t vec, unsigned long vlen, off_t off)
+{
+	struct gk_file *f = gk_fd_get_io(p, fd);
+	struct iovec iov[NIOV], *heap;
+	uint64_t bytes = 0, segbuf[8][2], (*seg)[2];
+	unsigned long i;
+	long r;
+	int cnt;
+
+	if (!f)
+		return -EBADF;
+	if (vlen == 0)
+		return 0;
+	/* A few segments (stdio's two) on the stack; up to 1024 on the heap. */
+	seg = vlen <= 8 ? segbuf : malloc(vlen * sizeof(*seg));
+	if (!seg)
+		return -ENOMEM;
+	/* An iovec array the guest cannot read is -EFAULT, as import_iovec's. */
+	if (gk_copyin(p, seg, vec, vlen * 16) < 0) {
+		r = -EFAULT;
+		goto out_seg;
+	}
+	for (i = 0; i < vlen; i++)
+		bytes += seg[i][1] < GK_IO_MAX ? seg[i][1] : GK_IO_MAX;
+	if (bytes == 0) {
+		r = (f->flags & O_ACCMODE) == O_RDONLY ? -EBADF : 0;
+		goto out_seg;
+	}
+	cnt = write_iov(p, (const uint64_t(*)[2])seg, i, iov, NIOV, &heap);
+	if (seg != segbuf)
+		free(seg);
+	if (cnt < 0)
+		return cnt;
+	r = gk_file_writev(p, f, heap ? heap : iov, cnt, off);
+	free(heap);
+	return r;
+out_seg:
+	if (seg != segbuf)
+		free(seg);
+	return r;
+}
+
 /*
  * readv/writev and the p- forms. fd and vlen are unsigned long in Linux's
  * prototype, but the descriptor lookup (fdget) and import_iovec (unsigned
@@ -140,7 +184,7 @@ static long
 do_vec(struct gk_proc *p, const struct gk_args *a, int write, off_t off)
 {
 	int fd = gk_arg_fd(a, 0);
-	uint64_t vec = gk_arg_ptr(a, 1), giov[2], end, (*seg)[2];
+	uint64_t vec = gk_arg_ptr(a, 1), giov[2], end;
 	unsigned long vlen = (unsigned int)gk_arg_ulong(a, 2), i;
 	long total = 0, r;
 
@@ -150,7 +194,7 @@ do_vec(struct gk_proc *p, const struct gk_args *a, int write, off_t off)
 	if (gk_size_add(vec, vlen * 16, &end) < 0)
 		return -EFAULT;
 	if (write)
-		goto write_all;
+		return do_writev(p, fd, vec, vlen, off);
 	for (i = 0; i < vlen; i++) {
 		if (gk_copyin(p, giov, vec + i * 16, sizeof(giov)) < 0)
 			return total ? total : -EFAULT;
@@ -168,39 +212,6 @@ do_vec(struct gk_proc *p, const struct gk_args *a, int write, off_t off)
 			break;
 	}
 	return total;
-
-write_all: {
-	struct gk_file *f = gk_fd_get_io(p, fd);
-	struct iovec iov[NIOV], *heap;
-	uint64_t bytes = 0;
-	int cnt;
-
-	if (!f)
-		return -EBADF;
-	if (vlen == 0)
-		return 0;
-	seg = malloc(vlen * sizeof(*seg));
-	if (!seg)
-		return -ENOMEM;
-	/* An iovec array the guest cannot read is -EFAULT, as import_iovec's. */
-	if (gk_copyin(p, seg, vec, vlen * 16) < 0) {
-		free(seg);
-		return -EFAULT;
-	}
-	for (i = 0; i < vlen; i++)
-		bytes += seg[i][1] < GK_IO_MAX ? seg[i][1] : GK_IO_MAX;
-	if (bytes == 0) {
-		free(seg);
-		return (f->flags & O_ACCMODE) == O_RDONLY ? -EBADF : 0;
-	}
-	cnt = write_iov(p, (const uint64_t(*)[2])seg, i, iov, NIOV, &heap);
-	free(seg);
-	if (cnt < 0)
-		return cnt;
-	r = gk_file_writev(p, f, heap ? heap : iov, cnt, off);
-	free(heap);
-	return r;
-}
 }
 
 GK_SYS(readv)
