@@ -514,6 +514,15 @@ GK_SYS(sendfile)
 	if (r > 0) {
 		iov.iov_len = (size_t)r;
 		w = gk_file_writev(p, out, &iov, 1, -1);
+		if (w == -GK_EBLOCK && p->io_done) {
+			/*
+			 * A pipe took part and would sleep for the rest: a short
+			 * count instead, as the input may not be read again.
+			 */
+			gk_wake_task(p);
+			w = (long)p->io_done;
+			p->io_done = 0;
+		}
 		/* Give back what the output did not take, so no byte is lost. */
 		if (w < r && !offp) {
 			off_t back = r - (w > 0 ? w : 0);
