@@ -449,6 +449,38 @@ test_file_vmas_keep_their_offset(void **state)
 	assert_true(ff.unrefs > 0);
 }
 
+/*
+ * MADV_DONTNEED (gk_vm_discard), madvise(2): the next access reads zeroes
+ * in a private anonymous mapping, the file's bytes again in a private file
+ * mapping; the VMAs stay as they were.
+ */
+static void
+test_discard(void **state)
+{
+	struct kctx *c = *state;
+	struct gk_vm *vm = c->p->vm;
+	static struct fake_file ff;
+	long i;
+
+	memset(&ff, 0, sizeof(ff));
+	ff.mf.refs = 1;
+	ff.mf.ops = &fake_ops;
+	assert_int_equal(gk_vm_map(vm, at(0), 4 * PG, RW, 0, NULL, 0, at(4)), 0);
+	assert_int_equal(gk_vm_map(vm, at(4), 4 * PG, RW, GK_VMA_FILE, &ff.mf, 0, at(8)), 0);
+	for (i = 0; i < 8; i++)
+		put(c, i, 0xc0 + (int)i);
+	assert_int_equal(gk_vm_discard(vm, at(2), 4 * PG), 0);
+	assert_string_equal(maps(vm), "0-4 rw-, 4-8 rw- @0");
+	expect_page(c, 1, 0xc1);
+	expect_page(c, 2, 0);
+	expect_page(c, 3, 0);
+	expect_file_page(c, 4, 0);
+	expect_file_page(c, 5, 1);
+	expect_page(c, 6, 0xc6);
+	assert_int_equal(gk_vm_unmap(vm, at(0), 8 * PG), 0);
+	assert_int_equal(ff.mf.refs, 1);
+}
+
 /* ---- vm.max_map_count ------------------------------------------------------------------ */
 
 /*
@@ -541,6 +573,7 @@ main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_stack_grows_down, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_file_vmas_keep_their_offset, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_discard, setup, teardown),
 	    cmocka_unit_test(test_max_map_count),
 	};
 
