@@ -127,6 +127,7 @@ gk_vm_fork(struct gk_vm *parent)
 	vm->mmap_top = parent->mmap_top;
 	vm->stack_top = parent->stack_top;
 	vm->stack_max = parent->stack_max;
+	vm->max_map_count = parent->max_map_count;
 	for (i = 0; i < parent->nvma && !c.err; i++) {
 		const struct gk_vma *v = &parent->vma[i];
 

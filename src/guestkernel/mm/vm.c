@@ -147,6 +147,7 @@ gk_vm_new_unbound(struct gk_kernel *k)
 	vm->mmap_top = GK_MMAP_TOP;
 	vm->stack_top = GK_STACK_TOP;
 	vm->stack_max = 8ULL << 20;
+	vm->max_map_count = GK_MAX_MAP_COUNT;
 	return vm;
 }
 

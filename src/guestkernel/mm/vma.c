@@ -6,7 +6,7 @@
  * Layer src/guestkernel/mm, under sys_mm.c and exec.c. A VMA is split where
  * an operation covers part of it and merged with a neighbour whose
  * attributes became equal (vma_mergeable), so the list is what Linux's
- * /proc/PID/maps would show; vm.max_map_count (GK_MAX_MAP_COUNT) is
+ * /proc/PID/maps would show; vm.max_map_count (vm->max_map_count) is
  * checked where Linux checks it. The array is an array, not a tree: a
  * lookup is a binary search, an insertion a memmove, and 65530 entries
  * are 3.6 MiB, charged to the kernel-heap budget.
@@ -85,7 +85,7 @@ vma_reserve(struct gk_vm *vm, int n)
 static int
 vma_insert_at(struct gk_vm *vm, int i, const struct gk_vma *v, int split)
 {
-	if (!split && vm->nvma > GK_MAX_MAP_COUNT)
+	if (!split && vm->nvma > vm->max_map_count)
 		return -ENOMEM;
 	if (vma_reserve(vm, 1) < 0)
 		return -ENOMEM;
@@ -115,7 +115,7 @@ vma_split(struct gk_vm *vm, uint64_t gva, int checked)
 
 	if (i >= vm->nvma || vm->vma[i].start >= gva)
 		return 0;
-	if (checked && vm->nvma >= GK_MAX_MAP_COUNT)
+	if (checked && vm->nvma >= vm->max_map_count)
 		return -ENOMEM;
 	hi = vm->vma[i];
 	hi.start = gva;
@@ -218,7 +218,7 @@ gk_vm_unmap(struct gk_vm *vm, uint64_t start, uint64_t len)
 	 * does; trimming a head or a tail is not (its count stays).
 	 */
 	if (i < vm->nvma && vm->vma[i].start < start && vm->vma[i].end > end &&
-	    vm->nvma >= GK_MAX_MAP_COUNT)
+	    vm->nvma >= vm->max_map_count)
 		return -ENOMEM;
 	if (vma_split(vm, start, 0) < 0 || vma_split(vm, end, 0) < 0)
 		return -ENOMEM;
@@ -258,7 +258,7 @@ gk_vm_map(struct gk_vm *vm, uint64_t start, uint64_t len, unsigned prot, unsigne
 	if (start < GK_VA_MIN || start + len > GK_VA_TOP || start + len < start || len == 0 ||
 	    overlaps_stub(start, start + len))
 		return -ENOMEM;
-	if (vm->nvma > GK_MAX_MAP_COUNT)
+	if (vm->nvma > vm->max_map_count)
 		return -ENOMEM;
 	err = gk_vm_unmap(vm, start, len);
 	if (err < 0)
@@ -467,7 +467,7 @@ gk_vm_move(struct gk_vm *vm, uint64_t old, uint64_t oldlen, uint64_t new, uint64
 	if (!v)
 		return -EFAULT;
 	/* Linux's mremap keeps room for the splits a move may need (mm/mremap.c). */
-	if (vm->nvma >= GK_MAX_MAP_COUNT - 3)
+	if (vm->nvma >= vm->max_map_count - 3)
 		return -ENOMEM;
 	nv = *v;
 	nv.start = new;
