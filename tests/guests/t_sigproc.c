@@ -765,6 +765,40 @@ check_sigpipe(void)
 	close(fd[1]);
 }
 
+/*
+ * A zombie is still a process to kill(2): until it is reaped, kill, killpg,
+ * tkill and sigqueue reach it and return 0 (the signal has no effect), and
+ * kill(-1) counts it. Only the reaped pid is ESRCH.
+ */
+static void
+check_zombie(void)
+{
+	siginfo_t si;
+	union sigval v;
+	pid_t z, ok;
+	int st;
+
+	z = fork();
+	if (z == 0) {
+		setpgid(0, 0);
+		_exit(7);
+	}
+	/* WNOWAIT: wait until it is a zombie, and leave it one. */
+	memset(&si, 0, sizeof(si));
+	CHECK_OK("waitid(WEXITED|WNOWAIT) for the child", waitid(P_PID, z, &si, WEXITED | WNOWAIT));
+	CHECK_OK("kill(zombie, 0)", kill(z, 0));
+	CHECK_OK("kill(zombie, SIGTERM)", kill(z, SIGTERM));
+	CHECK_OK("kill(-its group, SIGTERM), a group of one zombie", kill(-z, SIGTERM));
+	CHECK_OK("tkill(zombie, SIGTERM)", (int)syscall(SYS_tkill, z, SIGTERM));
+	CHECK_OK("tgkill(zombie, zombie, 0)", (int)syscall(SYS_tgkill, z, z, 0));
+	v.sival_int = 1;
+	CHECK_OK("sigqueue(zombie, SIGUSR1)", sigqueue(z, SIGUSR1, v));
+	ok = waitpid(z, &st, 0);
+	CHECK_EQ("reaped the zombie", ok, z);
+	CHECK_EQ("it exited 7, not of a signal", WIFEXITED(st) ? WEXITSTATUS(st) : -1, 7);
+	CHECK_ERR("kill(reaped pid, 0)", kill(z, 0), ESRCH);
+}
+
 int
 main(void)
 {
@@ -779,6 +813,7 @@ main(void)
 	check_sigchld();
 	check_restart();
 	check_kill();
+	check_zombie();
 	check_sigpipe();
 	return guest_end();
 }

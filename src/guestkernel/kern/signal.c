@@ -247,7 +247,11 @@ gk_sig_kill(struct gk_proc *t, int sig, int code, int from_pid)
 	return gk_sig_send(t, &si);
 }
 
-/* gk_sig_pgrp - sig to every live process of group pgid. Returns 0 or -ESRCH (no such group). */
+/*
+ * gk_sig_pgrp - sig to every process of group pgid. Returns 0 or -ESRCH (no
+ * such group). Zombies are members until reaped: they count, and the
+ * signal does nothing to them.
+ */
 int
 gk_sig_pgrp(struct gk_kernel *k, int pgid, int sig, int code, int from_pid)
 {
@@ -255,7 +259,7 @@ gk_sig_pgrp(struct gk_kernel *k, int pgid, int sig, int code, int from_pid)
 	int found = 0;
 
 	for (q = k->procs; q; q = q->next) {
-		if (q->tg->pgid != pgid || q->state == GK_P_ZOMBIE)
+		if (q->tg->pgid != pgid)
 			continue;
 		found = 1;
 		gk_sig_kill(q, sig, code, from_pid);

@@ -150,7 +150,11 @@ GK_SYS(rt_sigtimedwait)
 	return gk_block(p, NULL, 0);
 }
 
-/* kill's pid argument: one process, a group, or everyone but pid 1 and the caller. */
+/*
+ * kill's pid argument: one process, a group, or everyone but pid 1 and the
+ * caller. A zombie is still there to signal until it is reaped: it counts
+ * (no ESRCH) and the signal does nothing (gk_sig_send), as on Linux.
+ */
 GK_SYS(kill)
 {
 	int pid = gk_arg_int(a, 0), sig = gk_arg_int(a, 1), found = 0;
@@ -166,7 +170,7 @@ GK_SYS(kill)
 	}
 	if (pid == -1) {
 		for (t = p->k->procs; t; t = t->next) {
-			if (t == p || t->tg->gpid == 1 || t->state == GK_P_ZOMBIE)
+			if (t == p || t->tg->gpid == 1)
 				continue;
 			found = 1;
 			gk_sig_kill(t, sig, SI_USER, p->tg->gpid);
@@ -186,7 +190,7 @@ thread_kill(struct gk_proc *p, int tgid, int tid, int sig)
 	if (tid <= 0 || sig < 0 || sig >= GK_NSIG)
 		return -EINVAL;
 	t = gk_proc_find(p->k, tid);
-	if (!t || (tgid > 0 && t->tg->gpid != tgid) || t->state == GK_P_ZOMBIE)
+	if (!t || (tgid > 0 && t->tg->gpid != tgid))
 		return -ESRCH;
 	return gk_sig_kill(t, sig, SI_TKILL, p->tg->gpid);
 }
