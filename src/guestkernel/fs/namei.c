@@ -240,6 +240,26 @@ unappend(struct walk *w)
 	w->path[w->len] = '\0';
 }
 
+/*
+ * Is the position on the way to a mount point? Such a directory need not
+ * exist in the file system below: a --bind may name a path its parent
+ * mount lacks, and the way to it is the mount table's.
+ */
+static int
+above_mount(const struct walk *w)
+{
+	int i;
+
+	for (i = 0; i < w->k->nmounts; i++) {
+		const struct gk_mount *m = &w->k->mounts[i];
+
+		if (m->glen > w->len && memcmp(m->gpath, w->path, w->len) == 0 &&
+		    m->gpath[w->len] == '/')
+			return 1;
+	}
+	return 0;
+}
+
 static int
 dotdot(struct walk *w)
 {
@@ -248,7 +268,7 @@ dotdot(struct walk *w)
 	if (!w->isdir)
 		return -ENOTDIR;
 	/* The run must exist, be directories and have no symlink before ".." undoes it. */
-	err = check_run(w, O_DIRECTORY, "..", 1);
+	err = check_run(w, O_DIRECTORY, "..", !above_mount(w));
 	if (err != 0)
 		return err < 0 ? err : 0;
 	if (w->len == 0)
