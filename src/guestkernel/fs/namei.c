@@ -473,8 +473,14 @@ finish_host(struct walk *w)
 	host_base(w, &blen);
 	if (w->len <= blen)
 		return 0;
-	if (w->follow || w->must_dir)
-		return check_run(w, w->must_dir ? O_DIRECTORY : 0, "", 0);
+	if (w->must_dir) {
+		/* "file/" is ENOTDIR for every call; a missing name is the call's to judge. */
+		int err = check_run(w, O_DIRECTORY, "", 1);
+
+		return err == -ENOTDIR || err > 0 ? err : 0;
+	}
+	if (w->follow)
+		return check_run(w, 0, "", 0);
 	/* The last name is not followed: only the directories above it are checked. */
 	if (strrchr(w->path + blen + 1, '/')) {
 		char last[NAME_MAX_ + 2];
@@ -595,6 +601,8 @@ gk_walk(struct gk_kernel *k, struct gk_proc *p, struct gk_dentry *start, const c
 			break;
 		err = 0; /* a replay was set up: walk it */
 	}
+	if (err == 0 && w->must_dir && !w->isdir)
+		err = -ENOTDIR; /* "file/", known not to be a directory */
 	if (err == 0)
 		result(w, ret);
 	close_cfd(w);

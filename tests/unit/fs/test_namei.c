@@ -221,6 +221,11 @@ test_errors(void **state)
 	assert_int_equal(gstat(c, "/mnt/b/file/x", &st), -ENOTDIR);
 	assert_int_equal(gstat(c, "/mnt/b/file/..", &st), -ENOTDIR);
 	assert_int_equal(gstat(c, "/mnt/b/file/", &st), -ENOTDIR);
+	/* Every call, not only stat: chmod and open of "file/" too. */
+	assert_int_equal(SYS1(c, __NR_chmod, "/tmp/file/", 0600), -ENOTDIR);
+	assert_int_equal(SYS1(c, __NR_chmod, "/mnt/b/file/", 0600), -ENOTDIR);
+	assert_int_equal(SYS1(c, __NR_open, "/tmp/file/", O_RDONLY), -ENOTDIR);
+	assert_int_equal(SYS1(c, __NR_open, "/mnt/b/file/", O_RDONLY), -ENOTDIR);
 	assert_int_equal(gstat(c, "/tmp/none/..", &st), -ENOENT);
 	assert_int_equal(gstat(c, "", &st), -ENOENT);
 	memset(longname, 'a', 256);
