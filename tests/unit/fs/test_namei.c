@@ -351,6 +351,36 @@ test_renamed_dirfd(void **state)
 	kctx_free(c);
 }
 
+/*
+ * A cwd on a bind holds the host directory's descriptor: renamed on the
+ * host side (not through the guest), relative names still reach it.
+ */
+static void
+test_host_renamed_cwd(void **state)
+{
+	struct kctx *c = kctx_new(0, binds);
+	char from[128], to[128];
+	struct stat st;
+
+	(void)state;
+	kctx_host_mkdir(c->bind[0], "h1");
+	assert_int_equal(SYS1(c, __NR_chdir, "/mnt/b/h1"), 0);
+	snprintf(from, sizeof(from), "%s/h1", c->bind[0]);
+	snprintf(to, sizeof(to), "%s/h2", c->bind[0]);
+	assert_int_equal(rename(from, to), 0);
+	assert_int_equal(gcreat(c, "x"), 0);
+	assert_int_equal(gstat(c, "/mnt/b/h2/x", &st), 0);
+	snprintf(to, sizeof(to), "%s/h2/x", c->bind[0]);
+	assert_int_equal(access(to, F_OK), 0);
+	/* A new directory at the old name is another one: chdir there gets its own dentry. */
+	kctx_host_mkdir(c->bind[0], "h1");
+	assert_int_equal(SYS1(c, __NR_chdir, "/mnt/b/h1"), 0);
+	assert_int_equal(gcreat(c, "y"), 0);
+	snprintf(to, sizeof(to), "%s/h1/y", c->bind[0]);
+	assert_int_equal(access(to, F_OK), 0);
+	kctx_free(c);
+}
+
 /* Every dentry is charged to the kernel-heap budget while held, and given back. */
 static void
 test_dentry_charge(void **state)
@@ -378,7 +408,8 @@ main(void)
 	    cmocka_unit_test(test_symlink_limit),     cmocka_unit_test(test_dotdot_after_symlink),
 	    cmocka_unit_test(test_errors),	      cmocka_unit_test(test_hostlink_tmp),
 	    cmocka_unit_test(test_renamed_cwd_tmpfs), cmocka_unit_test(test_renamed_cwd_bind),
-	    cmocka_unit_test(test_renamed_dirfd),     cmocka_unit_test(test_dentry_charge),
+	    cmocka_unit_test(test_renamed_dirfd),     cmocka_unit_test(test_host_renamed_cwd),
+	    cmocka_unit_test(test_dentry_charge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
