@@ -376,4 +376,3 @@ out:
 	f->pos = (off_t)pos;
 	return (long)done;
 }
-

@@ -91,7 +91,7 @@ host_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, struc
 	 * it; an O_PATH open opens nothing, and openat2 refuses it the flag.
 	 */
 	hfd = gk_host_openat2(path->hbase, path->rest, hflags | ((flags & O_PATH) ? 0 : O_NONBLOCK),
-			   mode & ~p->fs->umask);
+			      mode & ~p->fs->umask);
 	if (hfd < 0)
 		return hfd;
 	if (fstat(hfd, &st) < 0 || (err = check_host_file(hfd, &st)) < 0) {
@@ -362,9 +362,9 @@ gk_vfs_unlink(struct gk_proc *p, struct gk_path *path, int rmdir)
 	if (path->last_type != GK_LAST_NORM) {
 		if (!rmdir)
 			return -EISDIR;
-		return path->last_type == GK_LAST_DOT	 ? -EINVAL
+		return path->last_type == GK_LAST_DOT	   ? -EINVAL
 		       : path->last_type == GK_LAST_DOTDOT ? -ENOTEMPTY
-							 : -EBUSY;
+							   : -EBUSY;
 	}
 	err = fs_unlink(p, path, rmdir);
 	if (err == 0 && rmdir)

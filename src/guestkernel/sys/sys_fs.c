@@ -81,9 +81,10 @@ GK_SYS(newfstatat)
 
 	if (r != 0)
 		return r < 0 ? r : stat_out(p, 0, &st, gk_arg_ptr(a, 2));
-	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path, !(gk_arg_int(a, 3) & AT_SYMLINK_NOFOLLOW));
-	return stat_out(p, gk_vfs_stat(p, &path, !(gk_arg_int(a, 3) & AT_SYMLINK_NOFOLLOW), &st), &st,
-			gk_arg_ptr(a, 2));
+	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path,
+		 !(gk_arg_int(a, 3) & AT_SYMLINK_NOFOLLOW));
+	return stat_out(p, gk_vfs_stat(p, &path, !(gk_arg_int(a, 3) & AT_SYMLINK_NOFOLLOW), &st),
+			&st, gk_arg_ptr(a, 2));
 }
 
 GK_SYS(statx)
@@ -170,7 +171,8 @@ GK_SYS(readlink)
 
 GK_SYS(readlinkat)
 {
-	return do_readlink(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_ptr(a, 2), gk_arg_int(a, 3));
+	return do_readlink(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_ptr(a, 2),
+			   gk_arg_int(a, 3));
 }
 
 /*
@@ -261,7 +263,8 @@ GK_SYS(rename)
 
 GK_SYS(renameat)
 {
-	return do_rename(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_fd(a, 2), gk_arg_ptr(a, 3), 0);
+	return do_rename(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_fd(a, 2), gk_arg_ptr(a, 3),
+			 0);
 }
 
 GK_SYS(renameat2)
@@ -339,7 +342,8 @@ GK_SYS(lchown)
 
 GK_SYS(fchownat)
 {
-	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path, !(gk_arg_int(a, 4) & AT_SYMLINK_NOFOLLOW));
+	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path,
+		 !(gk_arg_int(a, 4) & AT_SYMLINK_NOFOLLOW));
 	return gk_vfs_chown(p, &path, gk_arg_uid(a, 2), gk_arg_gid(a, 3),
 			    !(gk_arg_int(a, 4) & AT_SYMLINK_NOFOLLOW));
 }
@@ -357,11 +361,13 @@ GK_SYS(utimensat)
 		f = gk_fd_get_io(p, gk_arg_fd(a, 0));
 		if (!f)
 			return -EBADF;
-		return f->ops->setattr(f, &(struct gk_iattr){.what = GK_SET_TIMES,
-							     .ts = times ? ts : NULL});
+		return f->ops->setattr(
+		    f, &(struct gk_iattr){.what = GK_SET_TIMES, .ts = times ? ts : NULL});
 	}
-	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path, !(gk_arg_int(a, 3) & AT_SYMLINK_NOFOLLOW));
-	return gk_vfs_utimens(p, &path, times ? ts : NULL, !(gk_arg_int(a, 3) & AT_SYMLINK_NOFOLLOW));
+	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path,
+		 !(gk_arg_int(a, 3) & AT_SYMLINK_NOFOLLOW));
+	return gk_vfs_utimens(p, &path, times ? ts : NULL,
+			      !(gk_arg_int(a, 3) & AT_SYMLINK_NOFOLLOW));
 }
 
 GK_SYS(truncate)

@@ -156,9 +156,9 @@ test_symlink_limit(void **state)
 	for (i = 0; i < 41; i++) {
 		snprintf(name, sizeof(name), "/tmp/l%d", i);
 		snprintf(target, sizeof(target), i == 0 ? "f" : "l%d", i - 1);
-		assert_int_equal(KCTX_SYS(c->p, __NR_symlink, kctx_user_str(c, target),
-					  kctx_user_str(c, name)),
-				 0);
+		assert_int_equal(
+		    KCTX_SYS(c->p, __NR_symlink, kctx_user_str(c, target), kctx_user_str(c, name)),
+		    0);
 		snprintf(name, sizeof(name), "l%d", i);
 		kctx_host_symlink(c->bind[0], name, target);
 	}
@@ -191,9 +191,8 @@ test_dotdot_after_symlink(void **state)
 	assert_int_equal(SYS1(c, __NR_mkdir, "/tmp/d", 0755), 0);
 	assert_int_equal(SYS1(c, __NR_mkdir, "/tmp/d/sub", 0755), 0);
 	assert_int_equal(gcreat(c, "/tmp/d/x"), 0);
-	assert_int_equal(KCTX_SYS(c->p, __NR_symlink, kctx_user_str(c, "d/sub"),
-				  kctx_user_str(c, "/tmp/l")),
-			 0);
+	assert_int_equal(
+	    KCTX_SYS(c->p, __NR_symlink, kctx_user_str(c, "d/sub"), kctx_user_str(c, "/tmp/l")), 0);
 	assert_int_equal(gstat(c, "/tmp/l/../x", &st), 0);
 	assert_true(S_ISREG(st.st_mode));
 	/* The same on the host side of a bind. */
@@ -334,9 +333,9 @@ test_renamed_dirfd(void **state)
 	dfd = KCTX_SYS(c->p, __NR_openat, (uint64_t)AT_FDCWD, kctx_user_str(c, "/tmp/d"),
 		       O_RDONLY | O_DIRECTORY);
 	assert_true(dfd >= 0);
-	assert_int_equal(KCTX_SYS(c->p, __NR_rename, kctx_user_str(c, "/tmp/d"),
-				  kctx_user_str(c, "/tmp/p/q")),
-			 0);
+	assert_int_equal(
+	    KCTX_SYS(c->p, __NR_rename, kctx_user_str(c, "/tmp/d"), kctx_user_str(c, "/tmp/p/q")),
+	    0);
 	assert_true(KCTX_SYS(c->p, __NR_openat, (uint64_t)dfd, kctx_user_str(c, "y"),
 			     O_WRONLY | O_CREAT, 0644) >= 0);
 	assert_int_equal(gstat(c, "/tmp/p/q/y", &st), 0);
@@ -404,11 +403,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_dotdot_at_root),    cmocka_unit_test(test_mount_crossings),
-	    cmocka_unit_test(test_symlink_limit),     cmocka_unit_test(test_dotdot_after_symlink),
-	    cmocka_unit_test(test_errors),	      cmocka_unit_test(test_hostlink_tmp),
-	    cmocka_unit_test(test_renamed_cwd_tmpfs), cmocka_unit_test(test_renamed_cwd_bind),
-	    cmocka_unit_test(test_renamed_dirfd),     cmocka_unit_test(test_host_renamed_cwd),
+	    cmocka_unit_test(test_dotdot_at_root),
+	    cmocka_unit_test(test_mount_crossings),
+	    cmocka_unit_test(test_symlink_limit),
+	    cmocka_unit_test(test_dotdot_after_symlink),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_hostlink_tmp),
+	    cmocka_unit_test(test_renamed_cwd_tmpfs),
+	    cmocka_unit_test(test_renamed_cwd_bind),
+	    cmocka_unit_test(test_renamed_dirfd),
+	    cmocka_unit_test(test_host_renamed_cwd),
 	    cmocka_unit_test(test_dentry_charge),
 	};
 

@@ -23,7 +23,7 @@
 #include "kctx.h"
 
 #define SYS1(c, nr, name, ...) KCTX_SYS((c)->p, (nr), kctx_user_str((c), (name)), ##__VA_ARGS__)
-#define SYS2(c, nr, a, b) KCTX_SYS((c)->p, (nr), kctx_user_str((c), (a)), kctx_user_str((c), (b)))
+#define SYS2(c, nr, a, b)      KCTX_SYS((c)->p, (nr), kctx_user_str((c), (a)), kctx_user_str((c), (b)))
 
 static long
 gcreat(struct kctx *c, const char *name)
@@ -117,7 +117,8 @@ test_rename(void **state)
 	a = node(c, c->k->troot, "a");
 	assert_ptr_equal(node(c, a, "g"), f);
 	assert_null(node(c, c->k->troot, "f"));
-	/* A directory into itself is EINVAL; over a non-empty one ENOTEMPTY; file over dir EISDIR. */
+	/* A directory into itself is EINVAL; over a non-empty one ENOTEMPTY; file over dir EISDIR.
+	 */
 	assert_int_equal(SYS2(c, __NR_rename, "/tmp/a", "/tmp/a/b/c"), -EINVAL);
 	assert_int_equal(SYS2(c, __NR_rename, "/tmp/a/b", "/tmp/e"), -ENOTEMPTY);
 	assert_int_equal(SYS2(c, __NR_rename, "/tmp/a/g", "/tmp/a/b"), -EISDIR);
@@ -128,7 +129,8 @@ test_rename(void **state)
 	assert_int_equal(SYS2(c, __NR_rename, "/tmp/a/b", "/tmp/e/b"), 0);
 	assert_int_equal(a->nlink, 2);
 	assert_int_equal(node(c, c->k->troot, "e")->nlink, 3);
-	assert_ptr_equal(node(c, node(c, c->k->troot, "e"), "b")->parent, node(c, c->k->troot, "e"));
+	assert_ptr_equal(node(c, node(c, c->k->troot, "e"), "b")->parent,
+			 node(c, c->k->troot, "e"));
 	/* Renaming over a file replaces it. */
 	assert_int_equal(gcreat(c, "/tmp/h"), 0);
 	assert_int_equal(SYS2(c, __NR_rename, "/tmp/h", "/tmp/a/g"), 0);
