@@ -375,6 +375,8 @@ tmpfs_name(struct walk *w, const char *c, size_t n, int last)
 	return append(w, c, n);
 }
 
+static int start_at(struct walk *w, struct gk_dentry *d);
+
 static int
 synth_name(struct walk *w, const char *c, size_t n, int last)
 {
@@ -396,6 +398,12 @@ synth_name(struct walk *w, const char *c, size_t n, int last)
 		return 0;
 	}
 	unappend(w);
+	if (f && f->dentry) {
+		/* An open directory on the way: its dentry, wherever it was renamed to. */
+		if (++w->links > MAX_LINKS)
+			return -ELOOP;
+		return start_at(w, f->dentry);
+	}
 	return follow_link(w, f ? f->gpath : link);
 }
 

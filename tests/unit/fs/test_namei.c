@@ -339,6 +339,13 @@ test_renamed_dirfd(void **state)
 	assert_true(KCTX_SYS(c->p, __NR_openat, (uint64_t)dfd, kctx_user_str(c, "y"),
 			     O_WRONLY | O_CREAT, 0644) >= 0);
 	assert_int_equal(gstat(c, "/tmp/p/q/y", &st), 0);
+	/* /proc/self/fd/N on the way is the open directory itself, renamed or not. */
+	{
+		char name[64];
+
+		snprintf(name, sizeof(name), "/proc/self/fd/%ld/y", dfd);
+		assert_int_equal(gstat(c, name, &st), 0);
+	}
 	/* fchdir to it: getcwd says where it is now. */
 	assert_int_equal(KCTX_SYS(c->p, __NR_fchdir, (uint64_t)dfd), 0);
 	{
