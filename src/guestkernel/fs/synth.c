@@ -167,7 +167,11 @@ lookup_proc_real(struct gk_proc *p, char **c, int n, int follow, struct node *nd
 			return -ENOENT;
 		nd->mode = S_IFLNK | 0700;
 		nd->fdfile = f;
-		snprintf(nd->link, sizeof(nd->link), "%s", f->gpath);
+		/* An open directory says where its dentry is now, as Linux's d_path. */
+		if (!f->dentry || gk_dentry_path(f->dentry, nd->link, sizeof(nd->link) - 10) < 0)
+			snprintf(nd->link, sizeof(nd->link), "%s", f->gpath);
+		else if (f->dentry->dead)
+			strcat(nd->link, " (deleted)");
 		return 0;
 	}
 	for (i = 0; i < sizeof(proc_pid) / sizeof(proc_pid[0]); i++) {

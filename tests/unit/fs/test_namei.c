@@ -343,8 +343,19 @@ test_renamed_dirfd(void **state)
 	{
 		char name[64];
 
+		uint64_t ubuf = kctx_user_alloc(c, 64);
+		char got[64];
+		long n;
+
 		snprintf(name, sizeof(name), "/proc/self/fd/%ld/y", dfd);
 		assert_int_equal(gstat(c, name, &st), 0);
+		/* readlink says its name now, as Linux's d_path does. */
+		snprintf(name, sizeof(name), "/proc/self/fd/%ld", dfd);
+		n = SYS1(c, __NR_readlink, name, ubuf, 63);
+		assert_int_equal(n, 8);
+		assert_int_equal(gk_copyin(c->p, got, ubuf, (size_t)n), 0);
+		got[n] = '\0';
+		assert_string_equal(got, "/tmp/p/q");
 	}
 	/* fchdir to it: getcwd says where it is now. */
 	assert_int_equal(KCTX_SYS(c->p, __NR_fchdir, (uint64_t)dfd), 0);
