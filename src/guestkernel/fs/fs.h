@@ -63,12 +63,23 @@ struct gk_path {
 	struct gk_tnode *tbase; /* tmpfs: the directory rest starts from */
 	int must_dir; /* the guest wrote a trailing "/", "." or "..": want a directory */
 	int last_type; /* GK_LAST_*: what the name's last component was */
+	/* GK_LOOKUP_LAZY: the last host run is unchecked; gk_path_settle walks it again. */
+	int lazy;
+	struct gk_dentry *start; /* what the walk started from (borrowed), */
+	const char *name;	 /* the name it walked (the caller's string), */
+	int flags;		 /* and how */
 };
 
 enum { GK_LAST_NORM, GK_LAST_DOT, GK_LAST_DOTDOT, GK_LAST_ROOT };
 
 /* gk_path_resolve flags. */
 #define GK_LOOKUP_FOLLOW 1 /* follow a symlink as the last component */
+/*
+ * Leave the last run of host names unchecked: the operation opens it
+ * beneath its base with no symlink followed anyway, and on -ELOOP (a host
+ * symlink on the way) calls gk_path_settle. Saves a host lookup a call.
+ */
+#define GK_LOOKUP_LAZY 2
 
 struct gk_pipe;
 
@@ -235,6 +246,7 @@ int gk_path_from_user(struct gk_proc *p, int dirfd, uint64_t gva, int flags, str
 		      char *copy);
 int gk_walk(struct gk_kernel *k, struct gk_proc *p, struct gk_dentry *start, const char *upath,
 	    int flags, struct gk_path *ret);
+int gk_path_settle(struct gk_proc *p, struct gk_path *path);
 
 /* dcache.c: directory entries */
 int gk_dcache_init(struct gk_kernel *k);

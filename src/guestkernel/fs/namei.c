@@ -63,6 +63,7 @@ struct walk {
 	int links;
 	int follow, must_dir;
 	int last_type;
+	int lazy;		/* GK_LOOKUP_LAZY: the last host run was left unchecked */
 	char todo[GK_PATH_MAX]; /* the name still to walk */
 	size_t tpos;
 };
@@ -302,7 +303,6 @@ static int
 host_name(struct walk *w, const char *c, size_t n, int last)
 {
 	char name[NAME_MAX_ + 1], target[GK_PATH_MAX];
-	struct stat st;
 	int dir, fd;
 	long len;
 
@@ -322,33 +322,33 @@ host_name(struct walk *w, const char *c, size_t n, int last)
 	dir = w->cfd;
 	memcpy(name, c, n);
 	name[n] = '\0';
-	fd = gk_host_openat2(dir, name, O_PATH | O_NOFOLLOW, 0);
-	if (fd == -ENOENT && last)
-		return append(w, c, n); /* absent: the operation decides (create, or -ENOENT) */
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return -EIO;
-	}
-	if (S_ISLNK(st.st_mode) && (!last || w->follow)) {
-		len = readlinkat(fd, "", target, sizeof(target) - 1);
-		close(fd);
-		if (len < 0)
-			return -errno;
+	if (last && !w->follow)
+		return append(w, c, n); /* not followed: the operation acts on the name itself */
+	/*
+	 * readlinkat of one name beneath a directory we hold follows nothing,
+	 * and says in one call whether the name is a link and where it points.
+	 */
+	len = readlinkat(dir, name, target, sizeof(target) - 1);
+	if (len >= 0) {
 		target[len] = '\0';
 		return follow_link(w, target);
 	}
+	if (errno == ENOENT && last)
+		return append(w, c, n); /* absent: the operation decides (create, or -ENOENT) */
+	if (errno != EINVAL)
+		return -errno;
+	if (last)
+		return append(w, c, n); /* not a link; what it is, the operation sees */
+	fd = gk_host_openat2(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0);
+	if (fd < 0)
+		return fd; /* "file/x": -ENOTDIR */
 	if (append(w, c, n) < 0) {
 		close(fd);
 		return -ENAMETOOLONG;
 	}
 	close_cfd(w);
-	w->isdir = S_ISDIR(st.st_mode);
-	if (w->isdir)
-		w->cfd = fd;
-	else
-		close(fd);
+	w->cfd = fd;
+	w->isdir = 1;
 	return 0;
 }
 
@@ -481,6 +481,8 @@ finish_host(struct walk *w)
 	host_base(w, &blen);
 	if (w->len <= blen)
 		return 0;
+	if (w->lazy)
+		return 0; /* the operation's own lookup checks it (gk_path_settle) */
 	if (w->must_dir) {
 		/* "file/" is ENOTDIR for every call; a missing name is the call's to judge. */
 		int err = check_run(w, O_DIRECTORY, "", 1);
@@ -523,6 +525,7 @@ result(struct walk *w, struct gk_path *ret)
 	ret->tbase = NULL;
 	ret->must_dir = w->must_dir;
 	ret->last_type = w->last_type;
+	ret->lazy = w->lazy && w->mnt->kind == GK_MNT_HOST && !w->careful;
 	if (w->mnt->kind == GK_MNT_HOST) {
 		ret->hbase = host_base(w, &blen);
 		ret->rest = w->len > blen ? ret->gpath + blen + 1 : "";
@@ -561,6 +564,7 @@ gk_walk(struct gk_kernel *k, struct gk_proc *p, struct gk_dentry *start, const c
 	w->p = p;
 	w->cfd = -1;
 	w->follow = (flags & GK_LOOKUP_FOLLOW) != 0;
+	w->lazy = (flags & GK_LOOKUP_LAZY) != 0;
 	w->last_type = GK_LAST_ROOT;
 	memcpy(w->todo, upath, n + 1);
 	err = start_at(w, upath[0] == '/' ? k->droot : start);
@@ -613,11 +617,32 @@ gk_walk(struct gk_kernel *k, struct gk_proc *p, struct gk_dentry *start, const c
 	}
 	if (err == 0 && w->must_dir && !w->isdir)
 		err = -ENOTDIR; /* "file/", known not to be a directory */
-	if (err == 0)
+	if (err == 0) {
 		result(w, ret);
+		ret->start = start;
+		ret->name = upath;
+		ret->flags = flags;
+	}
 	close_cfd(w);
 	free(w);
 	return err;
+}
+
+/*
+ * gk_path_settle - a GK_LOOKUP_LAZY result whose operation met a host
+ * symlink (-ELOOP): walk its name again, checking every host name, into
+ * path. Returns 0 (the operation dispatches again: path may now be on
+ * another mount) or a walk error; -ELOOP when path was not lazy.
+ */
+int
+gk_path_settle(struct gk_proc *p, struct gk_path *path)
+{
+	struct gk_dentry *start = path->start;
+	const char *name = path->name;
+
+	if (!path->lazy)
+		return -ELOOP;
+	return gk_walk(p->k, p, start, name, path->flags & ~GK_LOOKUP_LAZY, path);
 }
 
 /*

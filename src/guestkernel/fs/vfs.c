@@ -130,12 +130,24 @@ gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, str
 			return -EISDIR;
 		flags |= O_DIRECTORY;
 	}
+	if (path->lazy && !path->mnt->writable &&
+	    ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC | O_TMPFILE)))) {
+		/* EROFS is judged before any lookup: know first that no link leads elsewhere. */
+		err = gk_path_settle(p, path);
+		if (err < 0)
+			return err;
+	}
 	if (path->mnt->kind == GK_MNT_TMPFS)
 		err = gk_tmpfs_open(p, path, flags, mode, &f);
 	else if (path->mnt->kind != GK_MNT_HOST)
 		err = gk_synth_open(p, path, flags, &f);
 	else
 		err = host_open(p, path, flags, mode, &f);
+	if (err == -ELOOP && path->lazy) {
+		/* A host symlink the lazy walk did not check: walk again and open what it names. */
+		err = gk_path_settle(p, path);
+		return err < 0 ? err : gk_vfs_open(p, path, flags, mode, ret);
+	}
 	if (err < 0)
 		return err;
 	if (f->isdir && !f->dentry && strcmp(f->gpath, path->gpath) == 0) {
@@ -197,6 +209,8 @@ gk_vfs_stat(struct gk_proc *p, struct gk_path *path, int follow, struct stat *st
 	}
 	if (follow) {
 		fd = gk_host_openat2(path->hbase, path->rest, O_PATH, 0);
+		if (fd == -ELOOP && path->lazy)
+			goto settle;
 		if (fd < 0)
 			return fd;
 		if (fstat(fd, st) < 0)
@@ -205,6 +219,8 @@ gk_vfs_stat(struct gk_proc *p, struct gk_path *path, int follow, struct stat *st
 			err = -ENOTDIR;
 	} else {
 		fd = parent_fd(path, &base);
+		if (fd == -ELOOP && path->lazy)
+			goto settle;
 		if (fd < 0)
 			return fd;
 		if (fstatat(fd, base, st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -212,6 +228,10 @@ gk_vfs_stat(struct gk_proc *p, struct gk_path *path, int follow, struct stat *st
 	}
 	close(fd);
 	return err;
+settle:
+	/* A host symlink the lazy walk did not check: walk again, then stat what it names. */
+	err = gk_path_settle(p, path);
+	return err < 0 ? err : gk_vfs_stat(p, path, follow, st);
 }
 
 /* gk_vfs_readlink - the target of a symbolic link, not NUL-terminated. Returns its length. */

@@ -260,9 +260,10 @@ do_open(struct gk_proc *p, int dirfd, uint64_t upath, int flags, mode_t mode)
 
 	/* O_CREAT|O_EXCL never follows a last symlink (open(2)): it is EEXIST. */
 	err = gk_path_from_user(p, dirfd, upath,
-				(flags & O_NOFOLLOW) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)
-				    ? 0
-				    : GK_LOOKUP_FOLLOW,
+				GK_LOOKUP_LAZY | ((flags & O_NOFOLLOW) ||
+						(flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)
+					    ? 0
+					    : GK_LOOKUP_FOLLOW),
 				&path, copy);
 	if (err < 0)
 		return err;

@@ -24,10 +24,14 @@
  * variables, so it stands where declarations may.
  */
 #define PATH_ARG(dirfd, gva, path, follow)                                                         \
+	PATH_ARG_HOW(dirfd, gva, path, (follow) ? GK_LOOKUP_FOLLOW : 0)
+
+/* PATH_ARG with gk_path_resolve's flags: GK_LOOKUP_LAZY for the calls that settle (vfs.c). */
+#define STAT_HOW(follow) (((follow) ? GK_LOOKUP_FOLLOW : 0) | GK_LOOKUP_LAZY)
+#define PATH_ARG_HOW(dirfd, gva, path, how)                                                        \
 	char copy_##path[GK_PATH_MAX];                                                             \
 	struct gk_path path;                                                                       \
-	int err_##path = gk_path_from_user(p, (dirfd), (gva), (follow) ? GK_LOOKUP_FOLLOW : 0,     \
-					   &path, copy_##path);                                    \
+	int err_##path = gk_path_from_user(p, (dirfd), (gva), (how), &path, copy_##path);          \
 	if (err_##path < 0)                                                                        \
 	return err_##path
 
@@ -61,7 +65,7 @@ empty_path(struct gk_proc *p, int dirfd, uint64_t gva, int flags, struct stat *s
 GK_SYS(stat)
 {
 	struct stat st;
-	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path, 1);
+	PATH_ARG_HOW(AT_FDCWD, gk_arg_ptr(a, 0), path, STAT_HOW(1));
 
 	return stat_out(p, gk_vfs_stat(p, &path, 1, &st), &st, gk_arg_ptr(a, 1));
 }
@@ -69,7 +73,7 @@ GK_SYS(stat)
 GK_SYS(lstat)
 {
 	struct stat st;
-	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path, 0);
+	PATH_ARG_HOW(AT_FDCWD, gk_arg_ptr(a, 0), path, STAT_HOW(0));
 
 	return stat_out(p, gk_vfs_stat(p, &path, 0, &st), &st, gk_arg_ptr(a, 1));
 }
@@ -81,8 +85,8 @@ GK_SYS(newfstatat)
 
 	if (r != 0)
 		return r < 0 ? r : stat_out(p, 0, &st, gk_arg_ptr(a, 2));
-	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path,
-		 !(gk_arg_int(a, 3) & AT_SYMLINK_NOFOLLOW));
+	PATH_ARG_HOW(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path,
+		     STAT_HOW(!(gk_arg_int(a, 3) & AT_SYMLINK_NOFOLLOW)));
 	return stat_out(p, gk_vfs_stat(p, &path, !(gk_arg_int(a, 3) & AT_SYMLINK_NOFOLLOW), &st),
 			&st, gk_arg_ptr(a, 2));
 }
@@ -94,8 +98,8 @@ GK_SYS(statx)
 	int r = empty_path(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), (int)gk_arg_uint(a, 2), &st);
 
 	if (r == 0) {
-		PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path,
-			 !(gk_arg_uint(a, 2) & AT_SYMLINK_NOFOLLOW));
+		PATH_ARG_HOW(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path,
+			     STAT_HOW(!(gk_arg_uint(a, 2) & AT_SYMLINK_NOFOLLOW)));
 		r = gk_vfs_stat(p, &path, !(gk_arg_uint(a, 2) & AT_SYMLINK_NOFOLLOW), &st);
 	}
 	if (r < 0)
@@ -364,8 +368,8 @@ GK_SYS(utimensat)
 		return f->ops->setattr(
 		    f, &(struct gk_iattr){.what = GK_SET_TIMES, .ts = times ? ts : NULL});
 	}
-	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path,
-		 !(gk_arg_int(a, 3) & AT_SYMLINK_NOFOLLOW));
+	PATH_ARG_HOW(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path,
+		     STAT_HOW(!(gk_arg_int(a, 3) & AT_SYMLINK_NOFOLLOW)));
 	return gk_vfs_utimens(p, &path, times ? ts : NULL,
 			      !(gk_arg_int(a, 3) & AT_SYMLINK_NOFOLLOW));
 }

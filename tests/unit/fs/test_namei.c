@@ -200,6 +200,18 @@ test_dotdot_after_symlink(void **state)
 	kctx_host_write(c->bind[0], "d/x", "x");
 	kctx_host_symlink(c->bind[0], "l", "d/sub");
 	assert_int_equal(gstat(c, "/mnt/b/l/../x", &st), 0);
+	/* lstat through a link to a directory: the link on the way is followed, not the last. */
+	kctx_host_symlink(c->bind[0], "ld", "d");
+	kctx_host_symlink(c->bind[0], "d/lx", "x");
+	{
+		uint64_t buf = kctx_user_alloc(c, sizeof(st));
+
+		assert_int_equal(SYS1(c, __NR_lstat, "/mnt/b/ld/lx", buf), 0);
+		assert_int_equal(gk_copyin(c->p, &st, buf, sizeof(st)), 0);
+		assert_true(S_ISLNK(st.st_mode));
+	}
+	assert_int_equal(gstat(c, "/mnt/b/ld/lx", &st), 0);
+	assert_true(S_ISREG(st.st_mode));
 	kctx_free(c);
 }
 
