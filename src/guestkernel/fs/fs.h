@@ -80,6 +80,7 @@ enum { GK_LAST_NORM, GK_LAST_DOT, GK_LAST_DOTDOT, GK_LAST_ROOT };
  * symlink on the way) calls gk_path_settle. Saves a host lookup a call.
  */
 #define GK_LOOKUP_LAZY 2
+#define GK_LOOKUP_ONELINK 4 /* gk_path_settle's: host names checked up to the first link only */
 
 struct gk_pipe;
 

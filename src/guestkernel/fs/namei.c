@@ -63,7 +63,8 @@ struct walk {
 	int links;
 	int follow, must_dir;
 	int last_type;
-	int lazy;		/* GK_LOOKUP_LAZY: the last host run was left unchecked */
+	int lazy;    /* GK_LOOKUP_LAZY: the last host run was left unchecked */
+	int onelink; /* GK_LOOKUP_ONELINK: host names one at a time until a link is followed */
 	char todo[GK_PATH_MAX]; /* the name still to walk */
 	size_t tpos;
 };
@@ -121,6 +122,13 @@ tmpfs_at(struct gk_kernel *k, const char *s)
 	return n;
 }
 
+/* Check host names one at a time from here on? (A settle, until its first link.) */
+static int
+want_careful(const struct walk *w)
+{
+	return w->onelink && w->links == 0;
+}
+
 /* The mount the position now lies in, after the position moved up or restarted. */
 static void
 settle_mount(struct walk *w)
@@ -128,7 +136,7 @@ settle_mount(struct walk *w)
 	w->mnt = gk_mount_under(w->k, w->path, w->len);
 	w->mlen = mount_len(w->mnt);
 	close_cfd(w);
-	w->careful = 0;
+	w->careful = want_careful(w);
 	w->isdir = 1;
 	w->tn = NULL;
 	if (w->mnt->kind == GK_MNT_TMPFS)
@@ -214,7 +222,7 @@ follow_link(struct walk *w, const char *target)
 	} else {
 		/* Relative: from the directory holding the link; batch again from there. */
 		close_cfd(w);
-		w->careful = 0;
+		w->careful = want_careful(w);
 	}
 	return 0;
 }
@@ -308,18 +316,23 @@ host_name(struct walk *w, const char *c, size_t n, int last)
 
 	if (!w->careful)
 		return append(w, c, n);
-	if (w->cfd < 0) {
+	if (w->cfd >= 0) {
+		dir = w->cfd;
+	} else {
 		size_t blen;
 		int base = host_base(w, &blen);
 
-		w->cfd = gk_host_openat2(base, run_from(w, blen), O_PATH | O_DIRECTORY, 0);
-		if (w->cfd < 0) {
-			fd = w->cfd;
-			w->cfd = -1;
-			return fd;
+		dir = base; /* at the base itself: its descriptor, borrowed */
+		if (w->len > blen) {
+			w->cfd = gk_host_openat2(base, run_from(w, blen), O_PATH | O_DIRECTORY, 0);
+			if (w->cfd < 0) {
+				fd = w->cfd;
+				w->cfd = -1;
+				return fd;
+			}
+			dir = w->cfd;
 		}
 	}
-	dir = w->cfd;
 	memcpy(name, c, n);
 	name[n] = '\0';
 	if (last && !w->follow)
@@ -335,6 +348,17 @@ host_name(struct walk *w, const char *c, size_t n, int last)
 	}
 	if (errno == ENOENT && last)
 		return append(w, c, n); /* absent: the operation decides (create, or -ENOENT) */
+	if (errno == ENOENT) {
+		/* On the way to a mount point, a directory need not exist (above_mount). */
+		if (append(w, c, n) < 0)
+			return -ENAMETOOLONG;
+		if (above_mount(w)) {
+			close_cfd(w);
+			return 0;
+		}
+		unappend(w);
+		return -ENOENT;
+	}
 	if (errno != EINVAL)
 		return -errno;
 	if (last)
@@ -439,7 +463,7 @@ step(struct walk *w, const char *c, size_t n, int last)
 		w->mnt = m;
 		w->mlen = w->len;
 		close_cfd(w);
-		w->careful = 0;
+		w->careful = want_careful(w);
 		w->isdir = 1;
 		w->tn = m->kind == GK_MNT_TMPFS ? w->k->troot : NULL;
 		return 0;
@@ -565,6 +589,7 @@ gk_walk(struct gk_kernel *k, struct gk_proc *p, struct gk_dentry *start, const c
 	w->cfd = -1;
 	w->follow = (flags & GK_LOOKUP_FOLLOW) != 0;
 	w->lazy = (flags & GK_LOOKUP_LAZY) != 0;
+	w->onelink = (flags & GK_LOOKUP_ONELINK) != 0;
 	w->last_type = GK_LAST_ROOT;
 	memcpy(w->todo, upath, n + 1);
 	err = start_at(w, upath[0] == '/' ? k->droot : start);
@@ -640,9 +665,21 @@ gk_path_settle(struct gk_proc *p, struct gk_path *path)
 	struct gk_dentry *start = path->start;
 	const char *name = path->name;
 
+	int flags = path->flags;
+
 	if (!path->lazy)
 		return -ELOOP;
-	return gk_walk(p->k, p, start, name, path->flags & ~GK_LOOKUP_LAZY, path);
+	/*
+	 * The first time, names are checked one by one up to the first link
+	 * (the common case, /lib -> usr/lib) and lazily after it; if the call
+	 * meets another link, the second walk checks everything. Three walks
+	 * a call at most, whatever the guest's links.
+	 */
+	if (flags & GK_LOOKUP_ONELINK)
+		flags &= ~(GK_LOOKUP_ONELINK | GK_LOOKUP_LAZY);
+	else
+		flags |= GK_LOOKUP_ONELINK;
+	return gk_walk(p->k, p, start, name, flags, path);
 }
 
 /*

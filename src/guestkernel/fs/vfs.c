@@ -130,8 +130,8 @@ gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, str
 			return -EISDIR;
 		flags |= O_DIRECTORY;
 	}
-	if (path->lazy && !path->mnt->writable &&
-	    ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC | O_TMPFILE)))) {
+	while (path->lazy && !path->mnt->writable &&
+	       ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC | O_TMPFILE)))) {
 		/* EROFS is judged before any lookup: know first that no link leads elsewhere. */
 		err = gk_path_settle(p, path);
 		if (err < 0)
