@@ -2,7 +2,8 @@
  * vfs.c - operations on guest path names: open, stat, mkdir, rename...
  *
  * Layer src/guestkernel/fs, the mechanism under sys_file.c and sys_fs.c.
- * A path arrives from the walker (namei.c): canonical, every symlink on
+ * gk_path_resolve runs the walker (namei.c) for a process's call, from its
+ * cwd or a dirfd's dentry. A path arrives from the walker: canonical, every symlink on
  * the way resolved in the guest's name space, split at its mount (mount.c),
  * with a base directory. Each operation goes to the mount's file system:
  * tmpfs.c, synth.c, or a host directory here. A host file is opened with
@@ -26,6 +27,71 @@
 #include <unistd.h>
 
 #include "fs.h"
+
+/*
+ * gk_path_settle - a GK_LOOKUP_LAZY result whose operation met a host
+ * symlink (-ELOOP): walk its name again, checking every host name, into
+ * path. Returns 0 (the operation dispatches again: path may now be on
+ * another mount) or a walk error; -ELOOP when path was not lazy.
+ */
+int
+gk_path_settle(struct gk_proc *p, struct gk_path *path)
+{
+	struct gk_dentry *start = path->start;
+	const char *name = path->name;
+
+	int flags = path->flags;
+
+	if (!path->lazy)
+		return -ELOOP;
+	/*
+	 * The first time, names are checked one by one up to the first link
+	 * (the common case, /lib -> usr/lib) and lazily after it; if the call
+	 * meets another link, the second walk checks everything. Three walks
+	 * a call at most, whatever the guest's links.
+	 */
+	if (flags & GK_LOOKUP_ONELINK)
+		flags &= ~(GK_LOOKUP_ONELINK | GK_LOOKUP_LAZY);
+	else
+		flags |= GK_LOOKUP_ONELINK;
+	return gk_walk(p->k, p, start, name, flags, path);
+}
+
+/*
+ * gk_path_resolve - walk upath relative to dirfd (AT_FDCWD: the cwd) for
+ * p. Returns 0, -ENOENT for "", -EBADF or -ENOTDIR for a bad dirfd, or a
+ * walk error (gk_walk).
+ */
+int
+gk_path_resolve(struct gk_proc *p, int dirfd, const char *upath, int flags, struct gk_path *ret)
+{
+	struct gk_dentry *start = p->fs->cwd;
+
+	if (upath[0] == '\0')
+		return -ENOENT;
+	if (upath[0] != '/' && dirfd != AT_FDCWD) {
+		struct gk_file *f = gk_fd_get(p, dirfd);
+
+		if (!f)
+			return -EBADF;
+		if (!f->isdir || !f->dentry)
+			return -ENOTDIR;
+		start = f->dentry;
+	}
+	return gk_walk(p->k, p, start, upath, flags, ret);
+}
+
+/* gk_path_from_user - gk_path_resolve on a guest string; copy (GK_PATH_MAX) gets the string. */
+int
+gk_path_from_user(struct gk_proc *p, int dirfd, uint64_t gva, int flags, struct gk_path *ret,
+		  char *copy)
+{
+	long n = gk_strncpyin(p, copy, gva, GK_PATH_MAX);
+
+	if (n < 0)
+		return (int)n;
+	return gk_path_resolve(p, dirfd, copy, flags, ret);
+}
 
 /* Open the directory holding path's last component; *ret_base is that component. */
 static int
