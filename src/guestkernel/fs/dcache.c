@@ -278,9 +278,16 @@ int
 gk_dentry_at(struct gk_kernel *k, const struct gk_path *path, struct gk_dentry **ret)
 {
 	struct gk_tnode *tn = NULL;
-	struct gk_dentry *d;
+	struct gk_dentry *d = path->dentry;
 	int hfd = -1, err;
 
+	/* The walk ended on a dentry ("cd .", "cd .."): that one, removed or not, with its handle.
+	 */
+	if (d && (d->hfd >= 0 || d->tnode || !path->mrest[0] ||
+		  (path->mnt->kind != GK_MNT_HOST && path->mnt->kind != GK_MNT_TMPFS))) {
+		*ret = gk_dentry_get(d);
+		return 0;
+	}
 	if (path->mnt->kind == GK_MNT_HOST && path->mrest[0]) {
 		/* A mount's root needs no handle of its own: the mount holds one. */
 		if ((err = gk_hostfd_room(k)) < 0)

@@ -65,7 +65,8 @@ struct gk_path {
 	int last_type; /* GK_LAST_*: what the name's last component was */
 	/* GK_LOOKUP_LAZY: the last host run is unchecked; gk_path_settle walks it again. */
 	int lazy;
-	struct gk_dentry *start; /* what the walk started from (borrowed), */
+	struct gk_dentry *dentry; /* the place is this dentry's (borrowed), or NULL */
+	struct gk_dentry *start;  /* what the walk started from (borrowed), */
 	const char *name;	 /* the name it walked (the caller's string), */
 	int flags;		 /* and how */
 };

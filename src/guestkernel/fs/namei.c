@@ -548,6 +548,7 @@ result(struct walk *w, struct gk_path *ret)
 	ret->hbase = -1;
 	ret->tbase = NULL;
 	ret->must_dir = w->must_dir;
+	ret->dentry = w->len == w->dlen ? w->d : NULL;
 	ret->last_type = w->last_type;
 	ret->lazy = w->lazy && w->mnt->kind == GK_MNT_HOST && !w->careful;
 	if (w->mnt->kind == GK_MNT_HOST) {

@@ -244,6 +244,10 @@ gk_vfs_open_exec(struct gk_proc *p, struct gk_path *path, int *ret_hfd)
 		return err < 0 ? err : -EACCES;
 	}
 	hfd = gk_host_openat2(path->hbase, path->rest, O_RDONLY | O_NONBLOCK, 0);
+	if (hfd == -ELOOP && path->lazy) {
+		err = gk_path_settle(p, path);
+		return err < 0 ? err : gk_vfs_open_exec(p, path, ret_hfd);
+	}
 	if (hfd < 0)
 		return hfd;
 	if (fstat(hfd, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111) ||
