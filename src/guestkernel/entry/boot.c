@@ -57,7 +57,7 @@ find_program(struct gk_proc *p, const char *prog, char *const *envp, char *out)
 
 		e = strchrnul(s, ':');
 		snprintf(out, GK_PATH_MAX, "%.*s%s%s", (int)(e - s), s, e > s ? "/" : "", prog);
-		if (gk_path_resolve(p, AT_FDCWD, out, &gp) == 0 &&
+		if (gk_path_resolve(p, AT_FDCWD, out, GK_LOOKUP_FOLLOW, &gp) == 0 &&
 		    gk_vfs_stat(p, &gp, 1, &st) == 0) {
 			if (S_ISREG(st.st_mode) && (st.st_mode & 0111))
 				return 0;
@@ -69,6 +69,20 @@ find_program(struct gk_proc *p, const char *prog, char *const *envp, char *out)
 	return err;
 }
 
+/* Make path (a directory) p's cwd. Returns 0 or a negative errno. */
+static int
+set_cwd(struct gk_proc *p, const struct gk_path *path)
+{
+	struct gk_dentry *d;
+	int err = gk_dentry_at(p->k, path, &d);
+
+	if (err < 0)
+		return err;
+	gk_dentry_put(p->fs->cwd);
+	p->fs->cwd = d;
+	return 0;
+}
+
 static struct gk_proc *
 proc_new(struct gk_kernel *k, const struct gk_config *cfg, mode_t umask_)
 {
@@ -77,7 +91,7 @@ proc_new(struct gk_kernel *k, const struct gk_config *cfg, mode_t umask_)
 
 	if (!p)
 		return NULL;
-	p->fs = gk_fsctx_new("/", umask_);
+	p->fs = gk_fsctx_new(k->droot, umask_);
 	p->sighand = gk_sighand_new();
 	p->tg->exe = strdup("");
 	p->fdt = gk_fdt_new();
@@ -247,17 +261,16 @@ gk_run(const struct gk_config *cfg)
 	}
 	k->init = p;
 	if (cfg->workdir) {
-		if ((err = gk_path_resolve(p, AT_FDCWD, cfg->workdir, &wd)) < 0 ||
+		if ((err = gk_path_resolve(p, AT_FDCWD, cfg->workdir, GK_LOOKUP_FOLLOW, &wd)) < 0 ||
 		    (err = gk_vfs_stat(p, &wd, 1, &st)) < 0 ||
-		    (err = S_ISDIR(st.st_mode) ? 0 : -ENOTDIR)) {
+		    (err = S_ISDIR(st.st_mode) ? 0 : -ENOTDIR) || (err = set_cwd(p, &wd)) < 0) {
 			fprintf(stderr, "uvk: cannot use workdir %s: %s\n", cfg->workdir,
 				strerror(-err));
 			goto out;
 		}
-		free(p->fs->cwd);
-		p->fs->cwd = strdup(wd.gpath);
 	} else if (strcmp(cfg->root, "/") == 0 && getcwd(prog, sizeof(prog)) &&
-		   gk_path_resolve(p, AT_FDCWD, prog, &wd) == 0 && wd.mnt->kind == GK_MNT_HOST &&
+		   gk_path_resolve(p, AT_FDCWD, prog, GK_LOOKUP_FOLLOW, &wd) == 0 &&
+		   wd.mnt->kind == GK_MNT_HOST &&
 		   wd.mnt != k->tmp_mnt && gk_vfs_stat(p, &wd, 1, &st) == 0 &&
 		   S_ISDIR(st.st_mode)) {
 		/*
@@ -265,8 +278,7 @@ gk_run(const struct gk_config *cfg)
 		 * would; not inside the host's /tmp, which the guest's private
 		 * /tmp hides.
 		 */
-		free(p->fs->cwd);
-		p->fs->cwd = strdup(wd.gpath);
+		set_cwd(p, &wd);
 	}
 	if (cfg->confine && (err = cfg->confine(cfg->confine_arg)) < 0) {
 		fprintf(stderr, "uvk: cannot confine the tracer: %s\n", strerror(-err));
@@ -279,7 +291,7 @@ gk_run(const struct gk_config *cfg)
 		struct gk_path gp;
 		/* The host's /tmp is not the guest's: say so when that is the likely cause. */
 		int in_tmp = err == -ENOENT && strchr(cfg->argv[0], '/') &&
-			     gk_path_resolve(p, AT_FDCWD, cfg->argv[0], &gp) == 0 &&
+			     gk_path_resolve(p, AT_FDCWD, cfg->argv[0], GK_LOOKUP_FOLLOW, &gp) == 0 &&
 			     gp.mnt == k->tmp_mnt;
 
 		fprintf(stderr, "uvk: %s: %s%s\n", cfg->argv[0],

@@ -81,6 +81,7 @@ gk_file_unref(struct gk_file *f)
 		close(f->hfd);
 		gk_hostfd_file(f->k, -1);
 	}
+	gk_dentry_put(f->dentry);
 	free(f->gpath);
 	free(f);
 }

@@ -24,13 +24,64 @@ struct gk_mount {
 	int writable;
 };
 
-/* A guest path, normalized and split at its mount. */
-struct gk_path {
-	char gpath[GK_PATH_MAX]; /* absolute, no ".", "..", "//" */
-	struct gk_mount *mnt;
-	const char *rest; /* inside the mount: "" for its root, never starting with '/' */
-	int must_dir; /* the guest wrote a trailing "/": follow a final symlink, want a directory */
+/*
+ * A directory entry (dcache.c): a name in the guest's tree, held by what
+ * must follow a directory through renames: a process's cwd, an open
+ * directory (dirfds). Each holds its parent, so the chain up to the root
+ * stays and getcwd reads the names off it. A rename through the guest
+ * moves the dentry, a removal marks it dead; a host directory's dentry
+ * keeps an O_PATH descriptor, a tmpfs directory's holds the node, so the
+ * walk from it reaches the same directory whatever its name became.
+ * Only held dentries (and their ancestors) exist: the cache is the set of
+ * live ones, found by (parent, name), each charged to the kernel heap.
+ */
+struct gk_dentry {
+	int refs;
+	struct gk_dentry *parent; /* held; NULL for the root */
+	char *name;		  /* "" for the root */
+	size_t nlen;
+	struct gk_kernel *k;
+	struct gk_mount *mnt;	/* the mount the position belongs to */
+	struct gk_tnode *tnode; /* tmpfs directory: held (opens), or NULL */
+	int hfd;		/* host directory: O_PATH|O_DIRECTORY, or -1 */
+	int dead;		/* removed (rmdir, replaced by a rename): not in the cache */
+	uint64_t hval;		/* hash of (parent, name) */
+	struct gk_dentry *hnext; /* cache chain */
 };
+
+/*
+ * The walker's result (namei.c): a guest path with every symlink on the
+ * way resolved in the guest's name space, "." and ".." gone, split at its
+ * mount. The last component is followed or not as the caller asked.
+ */
+struct gk_path {
+	char gpath[GK_PATH_MAX]; /* absolute and canonical: no ".", "..", "//", symlink */
+	struct gk_mount *mnt;
+	const char *mrest; /* inside the mount: "" for its root, never starting with '/' */
+	const char *rest;  /* relative to the base below ("" the base itself); == mrest without one */
+	int hbase;	   /* host mount: the directory rest starts from (borrowed) */
+	struct gk_tnode *tbase; /* tmpfs: the directory rest starts from */
+	int must_dir; /* the guest wrote a trailing "/", "." or "..": want a directory */
+	int last_type; /* GK_LAST_*: what the name's last component was */
+	/* GK_LOOKUP_LAZY: the last host run is unchecked; gk_path_settle walks it again. */
+	int lazy;
+	struct gk_dentry *dentry; /* the place is this dentry's (borrowed), or NULL */
+	struct gk_dentry *start;  /* what the walk started from (borrowed), */
+	const char *name;	 /* the name it walked (the caller's string), */
+	int flags;		 /* and how */
+};
+
+enum { GK_LAST_NORM, GK_LAST_DOT, GK_LAST_DOTDOT, GK_LAST_ROOT };
+
+/* gk_path_resolve flags. */
+#define GK_LOOKUP_FOLLOW 1 /* follow a symlink as the last component */
+/*
+ * Leave the last run of host names unchecked: the operation opens it
+ * beneath its base with no symlink followed anyway, and on -ELOOP (a host
+ * symlink on the way) calls gk_path_settle. Saves a host lookup a call.
+ */
+#define GK_LOOKUP_LAZY 2
+#define GK_LOOKUP_ONELINK 4 /* gk_path_settle's: host names checked up to the first link only */
 
 struct gk_pipe;
 
@@ -42,7 +93,15 @@ struct gk_pipe;
  * by name. Every byte of this, nodes and names included, is charged to
  * the kernel-heap budget (gk_kmem_charge).
  */
-struct gk_tdirent;
+struct gk_tnode;
+struct gk_tdirent {
+	char *name; /* NULL: removed, kept until the vector is compacted */
+	struct gk_tnode *node;
+	uint64_t seq; /* creation order: getdents offsets, stable across removals */
+	uint64_t hash;
+	size_t len;
+};
+
 struct gk_tptn;
 struct gk_tnode {
 	unsigned nlink; /* links from directories ("." counts for a directory) */
@@ -164,6 +223,7 @@ struct gk_file {
 	struct stat st;		/* synthetic files, devices, pipes: what fstat says */
 	struct gk_tnode *tnode; /* tmpfs files and directories: held while open */
 	struct gk_pipe *pipe;	/* a pipe end: the pipe; flags say which end */
+	struct gk_dentry *dentry; /* a directory opened by name: its entry, for *at() */
 };
 
 struct gk_fdtable {
@@ -173,10 +233,36 @@ struct gk_fdtable {
 	int limit; /* RLIMIT_NOFILE's soft limit (<= GK_NFD): no descriptor is installed at or past it */
 };
 
+/* mount.c */
 int gk_vfs_init(struct gk_kernel *k, const struct gk_config *cfg);
 void gk_vfs_fini(struct gk_kernel *k);
-int gk_path_resolve(struct gk_proc *p, int dirfd, const char *upath, struct gk_path *ret);
-int gk_path_from_user(struct gk_proc *p, int dirfd, uint64_t gva, struct gk_path *ret, char *copy);
+struct gk_mount *gk_mount_root(struct gk_kernel *k);
+struct gk_mount *gk_mount_at(struct gk_kernel *k, const char *gpath, size_t len);
+struct gk_mount *gk_mount_under(struct gk_kernel *k, const char *gpath, size_t len);
+int gk_host_openat2(int dirfd, const char *rest, int flags, mode_t mode);
+
+/* namei.c: the one path walker */
+int gk_path_resolve(struct gk_proc *p, int dirfd, const char *upath, int flags,
+		    struct gk_path *ret);
+int gk_path_from_user(struct gk_proc *p, int dirfd, uint64_t gva, int flags, struct gk_path *ret,
+		      char *copy);
+int gk_walk(struct gk_kernel *k, struct gk_proc *p, struct gk_dentry *start, const char *upath,
+	    int flags, struct gk_path *ret);
+int gk_path_settle(struct gk_proc *p, struct gk_path *path);
+
+/* dcache.c: directory entries */
+int gk_dcache_init(struct gk_kernel *k);
+void gk_dcache_fini(struct gk_kernel *k);
+struct gk_dentry *gk_dentry_get(struct gk_dentry *d);
+void gk_dentry_put(struct gk_dentry *d);
+int gk_dentry_at(struct gk_kernel *k, const struct gk_path *path, struct gk_dentry **ret);
+long gk_dentry_path(const struct gk_dentry *d, char *buf, size_t size);
+struct gk_dentry *gk_dcache_find(struct gk_kernel *k, const char *gpath);
+int gk_dcache_prepare_move(struct gk_kernel *k, const char *to, struct gk_dentry **ret_parent);
+void gk_dcache_move(struct gk_dentry *d, struct gk_dentry *np, const char *to);
+void gk_dcache_kill(struct gk_kernel *k, const char *gpath);
+
+/* vfs.c: operations on paths */
 int gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode,
 		struct gk_file **ret);
 int gk_vfs_stat(struct gk_proc *p, struct gk_path *path, int follow, struct stat *st);
@@ -210,6 +296,8 @@ void gk_mapfile_fini(struct gk_kernel *k);
 
 /* ---- synth.c: /dev and /proc ---------------------------------------------------------- */
 
+int gk_synth_node(struct gk_proc *p, struct gk_mount *mnt, const char *rest, mode_t *ret_mode,
+		  char *link, struct gk_file **ret_file);
 int gk_synth_open(struct gk_proc *p, struct gk_path *path, int flags, struct gk_file **ret);
 int gk_synth_stat(struct gk_proc *p, struct gk_path *path, int follow, struct stat *st);
 long gk_synth_readlink(struct gk_proc *p, struct gk_path *path, char *buf, size_t size);
@@ -219,8 +307,9 @@ char *gk_proc_maps(struct gk_proc *p, size_t *ret_len);
 
 int gk_tmpfs_init(struct gk_kernel *k);
 void gk_tmpfs_fini(struct gk_kernel *k);
-int gk_tmpfs_walk(struct gk_proc *p, struct gk_path *path, int follow);
-int gk_tmpfs_settle(struct gk_proc *p, struct gk_path *path, int follow);
+struct gk_tnode *gk_tmpfs_child(struct gk_kernel *k, struct gk_tnode *d, const char *name,
+				size_t len);
+uint64_t gk_name_hash(const struct gk_kernel *k, const char *s, size_t len);
 int gk_tmpfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode,
 		  struct gk_file **ret);
 int gk_tmpfs_stat(struct gk_proc *p, struct gk_path *path, struct stat *st);
@@ -234,6 +323,12 @@ int gk_tmpfs_setattr(struct gk_proc *p, struct gk_path *path, int what, mode_t m
 		     gid_t gid, const struct timespec *ts, off_t size);
 int gk_tmpfs_exec_fd(struct gk_proc *p, struct gk_path *path, int *ret_hfd);
 void gk_tnode_hold(struct gk_tnode *n);
+void gk_tnode_maybe_free(struct gk_kernel *k, struct gk_tnode *n);
+struct timespec gk_tmpfs_now(void);
+long gk_tdir_find(struct gk_kernel *k, struct gk_tnode *d, const char *name, size_t len);
+int gk_tdir_add(struct gk_kernel *k, struct gk_tnode *d, const char *name, struct gk_tnode *n);
+void gk_tdir_remove(struct gk_kernel *k, struct gk_tnode *d, long i);
+void gk_tmpfs_tree_free(struct gk_kernel *k, struct gk_tnode *top);
 void gk_tnode_release(struct gk_kernel *k, struct gk_tnode *n);
 void gk_tnode_stat(struct gk_kernel *k, struct gk_tnode *n, struct stat *st);
 int gk_tnode_truncate(struct gk_kernel *k, struct gk_tnode *n, uint64_t size);

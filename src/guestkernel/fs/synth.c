@@ -54,8 +54,8 @@ static const struct {
     {"fd", NULL, 0, 0, "/proc/self/fd"},
 };
 
-static const char *const proc_top[] = {"cpuinfo", "meminfo", "uptime", "version", "mounts"};
-static const char *const proc_pid[] = {"cmdline", "stat", "status", "maps", "environ"};
+static const char proc_top[][8] = {"cpuinfo", "meminfo", "uptime", "version", "mounts"};
+static const char proc_pid[][8] = {"cmdline", "stat", "status", "maps", "environ"};
 
 /* Split "a/b/c" into at most max components; returns the count. */
 static int
@@ -82,7 +82,7 @@ lookup_dev(struct gk_proc *p, char **c, int n, struct node *nd)
 		return 0;
 	}
 	if (n > 1)
-		return strcmp(c[0], "fd") == 0 ? -EXDEV : -ENOENT;
+		return -ENOENT;
 	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
 		if (strcmp(c[0], devs[i].name) != 0)
 			continue;
@@ -141,8 +141,12 @@ lookup_proc_real(struct gk_proc *p, char **c, int n, int follow, struct node *nd
 		if (n > 2)
 			return -ENOTDIR;
 		nd->mode = S_IFLNK | 0777;
-		snprintf(nd->link, sizeof(nd->link), "%s",
-			 c[1][0] == 'e' ? p->tg->exe : p->fs->cwd);
+		if (c[1][0] == 'e') {
+			snprintf(nd->link, sizeof(nd->link), "%s", p->tg->exe);
+		} else if (gk_dentry_path(p->fs->cwd, nd->link, sizeof(nd->link) - 10) >= 0 &&
+			   p->fs->cwd->dead) {
+			strcat(nd->link, " (deleted)"); /* as Linux's d_path says it */
+		}
 		return 0;
 	}
 	if (strcmp(c[1], "fd") == 0) {
@@ -163,7 +167,11 @@ lookup_proc_real(struct gk_proc *p, char **c, int n, int follow, struct node *nd
 			return -ENOENT;
 		nd->mode = S_IFLNK | 0700;
 		nd->fdfile = f;
-		snprintf(nd->link, sizeof(nd->link), "%s", f->gpath);
+		/* An open directory says where its dentry is now, as Linux's d_path. */
+		if (!f->dentry || gk_dentry_path(f->dentry, nd->link, sizeof(nd->link) - 10) < 0)
+			snprintf(nd->link, sizeof(nd->link), "%s", f->gpath);
+		else if (f->dentry->dead)
+			strcat(nd->link, " (deleted)");
 		return 0;
 	}
 	for (i = 0; i < sizeof(proc_pid) / sizeof(proc_pid[0]); i++) {
@@ -188,20 +196,36 @@ lookup(struct gk_proc *p, struct gk_path *path, int follow, struct node *nd)
 	if (n < 0)
 		return -ENOENT;
 	nd->name = n ? path->rest + (c[n - 1] - buf) : "";
-	if (path->mnt->kind == GK_MNT_DEV) {
-		n = lookup_dev(p, c, n, nd);
-		if (n == -EXDEV) {
-			/* /dev/fd/N is /proc/self/fd/N. */
-			struct gk_path alias;
-
-			snprintf(buf, sizeof(buf), "/proc/self/fd/%s", path->rest + 3);
-			if (gk_path_resolve(p, AT_FDCWD, buf, &alias) < 0)
-				return -ENOENT;
-			return lookup(p, &alias, follow, nd);
-		}
-		return n;
-	}
+	if (path->mnt->kind == GK_MNT_DEV)
+		return lookup_dev(p, c, n, nd);
+	if (!p)
+		return -ENOENT; /* a kernel with no process (unit tests) has no /proc */
 	return lookup_proc_real(p, c, n, follow, nd);
+}
+
+/*
+ * gk_synth_node - what rest (below mnt, a /dev or /proc mount) is, for the
+ * walker: its mode, a symlink's target into link (GK_PATH_MAX), and for
+ * /proc/PID/fd/N the open file itself (borrowed) in *ret_file. Returns 0
+ * or -ENOENT, -ENOTDIR.
+ */
+int
+gk_synth_node(struct gk_proc *p, struct gk_mount *mnt, const char *rest, mode_t *ret_mode,
+	      char *link, struct gk_file **ret_file)
+{
+	struct gk_path path;
+	struct node nd;
+	int err;
+
+	path.mnt = mnt;
+	path.rest = path.mrest = rest;
+	err = lookup(p, &path, 0, &nd);
+	if (err < 0)
+		return err;
+	*ret_mode = nd.mode;
+	memcpy(link, nd.link, strlen(nd.link) + 1);
+	*ret_file = nd.fdfile;
+	return 0;
 }
 
 static void
@@ -226,39 +250,17 @@ fake_stat(struct gk_proc *p, struct gk_path *path, const struct node *nd, struct
 	    (time_t)(p->k->boot_realtime_ns / 1000000000ULL);
 }
 
-/* Follow a symlink node: its target names a real guest path (or a descriptor). */
-static int
-follow_link(struct gk_proc *p, const struct node *nd, struct gk_path *target)
-{
-	if (nd->link[0] != '/')
-		return -ENOENT;
-	return gk_path_resolve(p, AT_FDCWD, nd->link, target);
-}
-
 int
 gk_synth_stat(struct gk_proc *p, struct gk_path *path, int follow, struct stat *st)
 {
-	struct gk_path target;
 	struct node nd;
 	int err = lookup(p, path, follow, &nd);
 
 	if (err < 0)
 		return err;
-	if (follow && S_ISLNK(nd.mode)) {
-		static int depth; /* links to links in /proc: as ELOOP as the host's */
-
-		if (nd.fdfile)
-			return gk_file_stat(nd.fdfile, st);
-		err = follow_link(p, &nd, &target);
-		if (err < 0)
-			return err;
-		if (depth >= 8)
-			return -ELOOP;
-		depth++;
-		err = gk_vfs_stat(p, &target, 1, st);
-		depth--;
-		return err;
-	}
+	/* The walker followed every other link: only /proc/PID/fd/N, the file itself, is left. */
+	if (follow && S_ISLNK(nd.mode) && nd.fdfile)
+		return gk_file_stat(nd.fdfile, st);
 	fake_stat(p, path, &nd, st);
 	return 0;
 }
@@ -462,7 +464,7 @@ render_file(struct gk_proc *p, const char *name, struct sbuf *b)
 		sb_printf(b, "Linux version 6.1.0-uvk (uvk@uvk) #1 SMP uvk %s\n", uvk_version());
 	} else if (strcmp(name, "mounts") == 0) {
 		for (i = 0; i < (size_t)k->nmounts; i++) {
-			static const char *const fs[] = {"hostfs", "devtmpfs", "proc", "tmpfs"};
+			static const char fs[][9] = {"hostfs", "devtmpfs", "proc", "tmpfs"};
 			struct gk_mount *m = &k->mounts[i];
 
 			sb_printf(b, "%s %s %s %s 0 0\n", fs[m->kind], m->gpath, fs[m->kind],
@@ -504,7 +506,6 @@ render_file(struct gk_proc *p, const char *name, struct sbuf *b)
 int
 gk_synth_open(struct gk_proc *p, struct gk_path *path, int flags, struct gk_file **ret)
 {
-	struct gk_path target;
 	struct sbuf b = {0};
 	struct gk_file *f;
 	struct node nd;
@@ -513,14 +514,14 @@ gk_synth_open(struct gk_proc *p, struct gk_path *path, int flags, struct gk_file
 	if (err < 0)
 		return err;
 	if (S_ISLNK(nd.mode)) {
-		if (flags & O_NOFOLLOW)
+		if ((flags & O_NOFOLLOW) && !(flags & O_PATH))
 			return -ELOOP;
-		if (nd.fdfile) {
+		if (nd.fdfile && !(flags & O_NOFOLLOW)) {
 			*ret = gk_file_ref(nd.fdfile);
 			return 0;
 		}
-		err = follow_link(p, &nd, &target);
-		return err < 0 ? err : gk_vfs_open(p, &target, flags, 0, ret);
+		if (!(flags & O_PATH))
+			return -ELOOP; /* the walker followed every other link */
 	}
 	if (flags & O_CREAT && (flags & O_EXCL))
 		return -EEXIST;

@@ -7,11 +7,11 @@
  * guest's processes for its RAM as Linux's tmpfs does. A file may hold at
  * most half the guest's RAM in all (-ENOSPC past that), Linux's default.
  *
- * Symlinks are resolved in the guest's name space, not here: vfs.c calls
- * gk_tmpfs_walk() first, which rewrites a path whose tmpfs part crosses a
- * symlink into the path it names (possibly on another mount), so every
- * other function here sees only real directories on the way and acts on the
- * last component itself. Nothing here can name a host file.
+ * Symlinks are resolved in the guest's name space by the walker (namei.c),
+ * not here: a path arrives canonical, relative to a directory node (the
+ * root of /tmp, or a cwd's or dirfd's), with only real directories on the
+ * way, and each function acts on the last component itself. Directories
+ * are tmpfs_dir.c's. Nothing here can name a host file.
  *
  * A node is freed when its last link and its last open file (or mapping)
  * are gone, as an unlinked-but-open file must keep working.
@@ -29,76 +29,13 @@
 
 #include "fs.h"
 
-#define MAX_LINKS 40
-
-struct gk_tdirent {
-	char *name; /* NULL: removed, kept until the vector is compacted */
-	struct gk_tnode *node;
-	uint64_t seq; /* creation order: getdents offsets, stable across removals */
-	uint64_t hash;
-	size_t len;
-};
-
-static uint64_t next_ino = 2;
-static uint64_t hash_key[2]; /* secret, so a guest cannot aim its names at one chain */
-
-static struct timespec
-now(void)
+struct timespec
+gk_tmpfs_now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts;
-}
-
-/*
- * SipHash-1-3 of a name under hash_key: directory lookups hash guest-chosen
- * names, and a keyed hash keeps them from being made to collide.
- */
-#define ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                                                   \
-	do {                                                                                       \
-		v0 += v1;                                                                          \
-		v1 = ROTL(v1, 13);                                                                 \
-		v1 ^= v0;                                                                          \
-		v0 = ROTL(v0, 32);                                                                 \
-		v2 += v3;                                                                          \
-		v3 = ROTL(v3, 16);                                                                 \
-		v3 ^= v2;                                                                          \
-		v0 += v3;                                                                          \
-		v3 = ROTL(v3, 21);                                                                 \
-		v3 ^= v0;                                                                          \
-		v2 += v1;                                                                          \
-		v1 = ROTL(v1, 17);                                                                 \
-		v1 ^= v2;                                                                          \
-		v2 = ROTL(v2, 32);                                                                 \
-	} while (0)
-
-static uint64_t
-name_hash(const char *s, size_t len)
-{
-	uint64_t v0 = hash_key[0] ^ 0x736f6d6570736575ULL, v1 = hash_key[1] ^ 0x646f72616e646f6dULL;
-	uint64_t v2 = hash_key[0] ^ 0x6c7967656e657261ULL, v3 = hash_key[1] ^ 0x7465646279746573ULL;
-	uint64_t m;
-	size_t i = 0;
-
-	for (; i + 8 <= len; i += 8) {
-		memcpy(&m, s + i, 8);
-		v3 ^= m;
-		SIPROUND;
-		v0 ^= m;
-	}
-	m = (uint64_t)len << 56;
-	for (; i < len; i++)
-		m |= (uint64_t)(uint8_t)s[i] << (8 * (i % 8));
-	v3 ^= m;
-	SIPROUND;
-	v0 ^= m;
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
 }
 
 static struct gk_tnode *
@@ -115,17 +52,17 @@ tnode_new(struct gk_kernel *k, struct gk_proc *p, mode_t mode)
 	}
 	k->tmpfs_inodes++;
 	n->mode = mode;
-	n->ino = next_ino++;
+	n->ino = k->tmpfs_next_ino++;
 	n->uid = p ? k->uid : getuid();
 	n->gid = p ? k->gid : getgid();
-	n->atime = n->mtime = n->ctime = now();
+	n->atime = n->mtime = n->ctime = gk_tmpfs_now();
 	n->next_seq = 2;
 	return n;
 }
 
 /* Free n if nothing links or holds it any more. */
-static void
-tnode_maybe_free(struct gk_kernel *k, struct gk_tnode *n)
+void
+gk_tnode_maybe_free(struct gk_kernel *k, struct gk_tnode *n)
 {
 	size_t i;
 
@@ -161,66 +98,23 @@ gk_tnode_release(struct gk_kernel *k, struct gk_tnode *n)
 	if (!n)
 		return;
 	n->opens--;
-	tnode_maybe_free(k, n);
+	gk_tnode_maybe_free(k, n);
 }
 
 int
 gk_tmpfs_init(struct gk_kernel *k)
 {
-	if (getrandom(hash_key, sizeof(hash_key), 0) != sizeof(hash_key)) {
+	if (getrandom(k->name_key, sizeof(k->name_key), 0) != sizeof(k->name_key)) {
 		/* No entropy: lookups stay right, only collisions become easier to aim. */
-		hash_key[0] = (uint64_t)gk_now_ns(CLOCK_MONOTONIC);
-		hash_key[1] = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL;
+		k->name_key[0] = (uint64_t)gk_now_ns(CLOCK_MONOTONIC);
+		k->name_key[1] = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL;
 	}
+	k->tmpfs_next_ino = 2;
 	k->troot = tnode_new(k, NULL, S_IFDIR | 01777);
 	if (!k->troot)
 		return -ENOMEM;
 	k->troot->nlink = 2;
 	return 0;
-}
-
-/*
- * Unlink everything under directory top (at exit). Each entry goes as an
- * unlink would: a node linked twice goes with its last link, never twice.
- * Iterative, last entry first, since a guest chooses how deep directories
- * nest and the tracer's stack is not that deep.
- */
-static void
-tree_free(struct gk_kernel *k, struct gk_tnode *top)
-{
-	struct gk_tnode *d = top;
-
-	for (;;) {
-		struct gk_tdirent *e;
-		struct gk_tnode *c;
-
-		while (d->nents > 0 && !d->ents[d->nents - 1].name)
-			d->nents--;
-		if (d->nents == 0) {
-			if (d == top)
-				return;
-			d = d->parent;
-			continue;
-		}
-		e = &d->ents[d->nents - 1];
-		c = e->node;
-		if (S_ISDIR(c->mode) && c->nlive > 0) {
-			d = c;
-			continue;
-		}
-		gk_kmem_uncharge(k, e->len + 1);
-		free(e->name);
-		e->name = NULL;
-		e->node = NULL;
-		d->nents--;
-		d->nlive--;
-		c->nlink -= S_ISDIR(c->mode) ? 2 : 1;
-		if (S_ISDIR(c->mode)) {
-			d->nlink--;
-			c->parent = NULL;
-		}
-		tnode_maybe_free(k, c);
-	}
 }
 
 void
@@ -229,162 +123,10 @@ gk_tmpfs_fini(struct gk_kernel *k)
 	if (!k->troot)
 		return;
 	gk_mapfile_fini(k);
-	tree_free(k, k->troot);
+	gk_tmpfs_tree_free(k, k->troot);
 	k->troot->nlink = 0;
-	tnode_maybe_free(k, k->troot);
+	gk_tnode_maybe_free(k, k->troot);
 	k->troot = NULL;
-}
-
-/* Point the hash index of d at entry i (slots for every entry, tombstones included). */
-static void
-hash_put(struct gk_tnode *d, size_t i)
-{
-	size_t h = d->ents[i].hash & (d->hcap - 1);
-
-	while (d->hash[h])
-		h = (h + 1) & (d->hcap - 1);
-	d->hash[h] = (uint32_t)(i + 1);
-}
-
-/*
- * Drop d's tombstones (keeping the order, so getdents offsets, which are
- * seqs, stay valid) and rebuild its hash index with hcap slots.
- */
-static int
-dir_rebuild(struct gk_kernel *k, struct gk_tnode *d, size_t hcap)
-{
-	uint32_t *h;
-	size_t i, j;
-
-	if (hcap != d->hcap) {
-		if (hcap > d->hcap && gk_kmem_charge(k, (hcap - d->hcap) * sizeof(*h)) < 0)
-			return -ENOSPC;
-		h = calloc(hcap, sizeof(*h));
-		if (!h) {
-			if (hcap > d->hcap)
-				gk_kmem_uncharge(k, (hcap - d->hcap) * sizeof(*h));
-			return -ENOMEM;
-		}
-		if (hcap < d->hcap)
-			gk_kmem_uncharge(k, (d->hcap - hcap) * sizeof(*h));
-		free(d->hash);
-		d->hash = h;
-		d->hcap = hcap;
-	} else {
-		memset(d->hash, 0, d->hcap * sizeof(*d->hash));
-	}
-	for (i = j = 0; i < d->nents; i++)
-		if (d->ents[i].name)
-			d->ents[j++] = d->ents[i];
-	d->nents = j;
-	for (i = 0; i < d->nents; i++)
-		hash_put(d, i);
-	return 0;
-}
-
-/* The index in d->ents of the entry name[0..len), or -1. */
-static long
-dir_find(struct gk_kernel *k, struct gk_tnode *d, const char *name, size_t len)
-{
-	uint64_t hv;
-	size_t h;
-
-	k->tmpfs_lookups++;
-	if (!d->hcap)
-		return -1;
-	hv = name_hash(name, len);
-	for (h = hv & (d->hcap - 1); d->hash[h]; h = (h + 1) & (d->hcap - 1)) {
-		const struct gk_tdirent *e = &d->ents[d->hash[h] - 1];
-
-		k->tmpfs_probes++;
-		if (e->name && e->hash == hv && e->len == len && memcmp(e->name, name, len) == 0)
-			return (long)(d->hash[h] - 1);
-	}
-	return -1;
-}
-
-static int
-dir_add(struct gk_kernel *k, struct gk_tnode *d, const char *name, struct gk_tnode *n)
-{
-	size_t len = strlen(name);
-	struct gk_tdirent *e;
-	int err;
-
-	if (len > 255)
-		return -ENAMETOOLONG;
-	if (d->nents == d->cap && d->nents - d->nlive > d->nents / 2) {
-		err = dir_rebuild(k, d, d->hcap);
-		if (err < 0)
-			return err;
-	}
-	if (d->nents == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 2;
-
-		if (cap > UINT32_MAX - 1)
-			return -ENOSPC;
-		if (gk_kmem_charge(k, (cap - d->cap) * sizeof(*e)) < 0)
-			return -ENOSPC;
-		e = realloc(d->ents, cap * sizeof(*e));
-		if (!e) {
-			gk_kmem_uncharge(k, (cap - d->cap) * sizeof(*e));
-			return -ENOMEM;
-		}
-		d->ents = e;
-		d->cap = cap;
-	}
-	/* The index keeps at least half its slots empty, so chains stay short. */
-	if (2 * (d->nents + 1) > d->hcap) {
-		err = dir_rebuild(k, d, d->cap * 2 > 4 ? d->cap * 2 : 4);
-		if (err < 0)
-			return err;
-	}
-	if (gk_kmem_charge(k, len + 1) < 0)
-		return -ENOSPC;
-	e = &d->ents[d->nents];
-	e->name = strdup(name);
-	if (!e->name) {
-		gk_kmem_uncharge(k, len + 1);
-		return -ENOMEM;
-	}
-	e->len = len;
-	e->hash = name_hash(name, len);
-	e->node = n;
-	e->seq = d->next_seq++;
-	hash_put(d, d->nents);
-	d->nents++;
-	d->nlive++;
-	n->nlink++;
-	if (S_ISDIR(n->mode)) {
-		d->nlink++;
-		n->parent = d;
-	}
-	d->mtime = d->ctime = now();
-	return 0;
-}
-
-/* Remove entry i of d; the node goes once nothing holds it. */
-static void
-dir_remove(struct gk_kernel *k, struct gk_tnode *d, long i)
-{
-	struct gk_tdirent *e = &d->ents[i];
-	struct gk_tnode *n = e->node;
-
-	gk_kmem_uncharge(k, e->len + 1);
-	free(e->name);
-	e->name = NULL;
-	e->node = NULL;
-	d->nlive--;
-	n->nlink -= S_ISDIR(n->mode) ? 2 : 1;
-	if (S_ISDIR(n->mode))
-		d->nlink--;
-	/* A removed directory (not one being renamed) has no parent: d may go first. */
-	if (S_ISDIR(n->mode) && n->nlink == 0)
-		n->parent = NULL;
-	n->ctime = d->mtime = d->ctime = now();
-	tnode_maybe_free(k, n);
-	/* Mostly tombstones: compact (cannot fail: the index keeps its size). */
-	if (d->nents - d->nlive > 64 && d->nents - d->nlive > d->nlive)
-		dir_rebuild(k, d, d->hcap);
 }
 
 /*
@@ -396,7 +138,7 @@ static int
 lookup(struct gk_proc *p, struct gk_path *path, struct gk_tnode **ret_dir, const char **ret_name,
        size_t *ret_len, struct gk_tnode **ret_node)
 {
-	struct gk_tnode *d = p->k->troot;
+	struct gk_tnode *d = path->tbase ? path->tbase : p->k->troot;
 	const char *s = path->rest, *e;
 
 	*ret_dir = NULL;
@@ -409,7 +151,7 @@ lookup(struct gk_proc *p, struct gk_path *path, struct gk_tnode **ret_dir, const
 		e = strchrnul(s, '/');
 		if (!S_ISDIR(d->mode))
 			return -ENOTDIR;
-		i = dir_find(p->k, d, s, (size_t)(e - s));
+		i = gk_tdir_find(p->k, d, s, (size_t)(e - s));
 		if (!*e) {
 			*ret_dir = d;
 			*ret_name = s;
@@ -423,73 +165,6 @@ lookup(struct gk_proc *p, struct gk_path *path, struct gk_tnode **ret_dir, const
 		s = e + 1;
 	}
 	return 0;
-}
-
-/*
- * gk_tmpfs_walk - if the tmpfs part of path crosses a symlink (or ends in
- * one and follow is set), rewrite path to what it names and return 1; the
- * caller dispatches again. 0: nothing to resolve. -ELOOP, -ENOTDIR...
- */
-int
-gk_tmpfs_walk(struct gk_proc *p, struct gk_path *path, int follow)
-{
-	struct gk_tnode *d = p->k->troot;
-	const char *s = path->rest, *e;
-	char buf[GK_PATH_MAX];
-	int err;
-
-	while (*s) {
-		struct gk_tdirent *de;
-		long i;
-
-		e = strchrnul(s, '/');
-		if (!S_ISDIR(d->mode))
-			return 0;
-		i = dir_find(p->k, d, s, (size_t)(e - s));
-		if (i < 0)
-			return 0;
-		de = &d->ents[i];
-		if (S_ISLNK(de->node->mode) && (*e || follow)) {
-			const char *t = de->node->target;
-
-			/* target, relative to the directory holding the link, then the rest. */
-			if (t[0] == '/')
-				err = snprintf(buf, sizeof(buf), "%s%s", t, e);
-			else
-				err = snprintf(buf, sizeof(buf), "%.*s/%s%s",
-					       (int)(s - path->gpath - (s > path->gpath ? 1 : 0)),
-					       path->gpath, t, e);
-			if (err < 0 || (size_t)err >= sizeof(buf))
-				return -ENAMETOOLONG;
-			err = gk_path_resolve(p, AT_FDCWD, buf, path);
-			return err < 0 ? err : 1;
-		}
-		d = de->node;
-		if (!*e)
-			break;
-		s = e + 1;
-	}
-	return 0;
-}
-
-/* gk_tmpfs_settle - gk_tmpfs_walk until the path needs no more resolving. */
-int
-gk_tmpfs_settle(struct gk_proc *p, struct gk_path *path, int follow)
-{
-	int n, err;
-
-	for (n = 0; n < MAX_LINKS && path->mnt->kind == GK_MNT_TMPFS; n++) {
-		/* The rewritten path comes from path's own buffer: resolve a copy. */
-		struct gk_path tmp = *path;
-
-		tmp.rest = tmp.gpath + (path->rest - path->gpath);
-		err = gk_tmpfs_walk(p, &tmp, follow);
-		if (err <= 0)
-			return err;
-		*path = tmp;
-		path->rest = path->gpath + (tmp.rest - tmp.gpath);
-	}
-	return path->mnt->kind == GK_MNT_TMPFS ? -ELOOP : 0;
 }
 
 int
@@ -545,14 +220,16 @@ create(struct gk_proc *p, struct gk_path *path, mode_t mode, struct gk_tnode **r
 		return -EEXIST;
 	if (len > 255)
 		return -ENAMETOOLONG;
+	if (d->nlink == 0)
+		return -ENOENT; /* the directory was removed (a cwd, a dirfd): Linux's IS_DEADDIR */
 	memcpy(nm, name, len);
 	nm[len] = '\0';
 	n = tnode_new(p->k, p, mode);
 	if (!n)
 		return -ENOSPC;
-	err = dir_add(p->k, d, nm, n);
+	err = gk_tdir_add(p->k, d, nm, n);
 	if (err < 0) {
-		tnode_maybe_free(p->k, n);
+		gk_tnode_maybe_free(p->k, n);
 		return err;
 	}
 	if (S_ISDIR(mode))
@@ -614,7 +291,7 @@ gk_tmpfs_unlink(struct gk_proc *p, struct gk_path *path, int rmdir)
 		return -EISDIR;
 	if (rmdir && n->nlive > 0)
 		return -ENOTEMPTY;
-	dir_remove(p->k, d, dir_find(p->k, d, name, len));
+	gk_tdir_remove(p->k, d, gk_tdir_find(p->k, d, name, len));
 	return 0;
 }
 
@@ -667,16 +344,16 @@ gk_tmpfs_rename(struct gk_proc *p, struct gk_path *from, struct gk_path *to, uns
 	/* Link the new name first, so that the node never has no link at all. */
 	fn->opens++;
 	if (tn)
-		dir_remove(p->k, td, dir_find(p->k, td, tname, tlen));
-	err = dir_add(p->k, td, nm, fn);
+		gk_tdir_remove(p->k, td, gk_tdir_find(p->k, td, tname, tlen));
+	err = gk_tdir_add(p->k, td, nm, fn);
 	if (err == 0) {
 		/* The old entry took the directory's "." link with it: give it back. */
-		dir_remove(p->k, fd, dir_find(p->k, fd, fname, flen));
+		gk_tdir_remove(p->k, fd, gk_tdir_find(p->k, fd, fname, flen));
 		if (S_ISDIR(fn->mode))
 			fn->nlink++;
 	}
 	fn->opens--;
-	tnode_maybe_free(p->k, fn);
+	gk_tnode_maybe_free(p->k, fn);
 	return err;
 }
 
@@ -702,9 +379,9 @@ gk_tmpfs_link(struct gk_proc *p, struct gk_path *from, struct gk_path *to)
 		return -ENAMETOOLONG;
 	memcpy(nm, tname, tlen);
 	nm[tlen] = '\0';
-	err = dir_add(p->k, td, nm, fn);
+	err = gk_tdir_add(p->k, td, nm, fn);
 	if (err == 0)
-		fn->ctime = now();
+		fn->ctime = gk_tmpfs_now();
 	return err;
 }
 
@@ -752,102 +429,6 @@ gk_tmpfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, s
 	f->isdir = S_ISDIR(n->mode);
 	*ret = f;
 	return 0;
-}
-
-/* Append one linux_dirent64 with d_off next to buf if it fits in room; its size or 0. */
-static size_t
-dirent_put(char *buf, size_t room, const char *name, size_t nl, unsigned type, uint64_t ino,
-	   int64_t next)
-{
-	size_t rec = (19 + nl + 1 + 7) & ~(size_t)7;
-	uint16_t reclen = (uint16_t)rec;
-
-	if (rec > room)
-		return 0;
-	memset(buf, 0, rec);
-	memcpy(buf, &ino, 8);
-	memcpy(buf + 8, &next, 8);
-	memcpy(buf + 16, &reclen, 2);
-	buf[18] = (char)type;
-	memcpy(buf + 19, name, nl);
-	return rec;
-}
-
-/*
- * gk_tmpfs_getdents - getdents64 of an open tmpfs directory into guest
- * [gva, gva+len), from the directory as it is now. The file position is a
- * cookie: 0 for ".", 1 for "..", else the seq of the next entry to return;
- * each record's d_off is the cookie after it. Entries keep their seq for
- * life, so an offset from telldir stays valid whatever is created or
- * removed meanwhile, and no entry present throughout is skipped or repeated.
- * Returns bytes stored, 0 at the end, -EINVAL (buffer too small), -EFAULT.
- */
-long
-gk_tmpfs_getdents(struct gk_proc *p, struct gk_file *f, uint64_t gva, size_t len)
-{
-	struct gk_tnode *d = f->tnode;
-	char buf[65536];
-	size_t done = 0, r, lo = 0, hi;
-	uint64_t pos = f->pos < 0 ? 0 : (uint64_t)f->pos;
-	int full = 0;
-
-	if (len > sizeof(buf))
-		len = sizeof(buf);
-	if (pos == 0) {
-		r = dirent_put(buf, len, ".", 1, DT_DIR, d->ino, 1);
-		if (!r)
-			return -EINVAL;
-		done += r;
-		pos = 1;
-	}
-	if (pos == 1) {
-		r = dirent_put(buf + done, len - done, "..", 2, DT_DIR,
-			       d->parent ? d->parent->ino : 1, 2);
-		if (!r) {
-			full = 1;
-			goto out;
-		}
-		done += r;
-		pos = 2;
-	}
-	/* The first entry with seq >= pos: ents are in seq order. */
-	lo = 0;
-	hi = d->nents;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (d->ents[mid].seq < pos)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < d->nents; lo++) {
-		const struct gk_tdirent *e = &d->ents[lo];
-		const struct gk_tnode *c = e->node;
-
-		if (!e->name)
-			continue;
-		r = dirent_put(buf + done, len - done, e->name, e->len,
-			       S_ISDIR(c->mode)	  ? DT_DIR
-			       : S_ISLNK(c->mode) ? DT_LNK
-						  : DT_REG,
-			       c->ino, (int64_t)(e->seq + 1));
-		if (!r) {
-			full = 1;
-			break;
-		}
-		done += r;
-		pos = e->seq + 1;
-	}
-	if (!full)
-		pos = d->next_seq;
-out:
-	if (done == 0 && full)
-		return -EINVAL;
-	if (done > 0 && gk_copyout(p, gva, buf, done) < 0)
-		return -EFAULT;
-	f->pos = (off_t)pos;
-	return (long)done;
 }
 
 int

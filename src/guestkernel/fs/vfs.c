@@ -1,25 +1,18 @@
 /*
- * vfs.c - the guest's file name space: mounts, path resolution, host files.
+ * vfs.c - operations on guest path names: open, stat, mkdir, rename...
  *
  * Layer src/guestkernel/fs, the mechanism under sys_file.c and sys_fs.c.
- * A guest path is first made absolute against the cwd (or a directory fd)
- * and normalized lexically ("..", ".", "//"), then split at the longest
- * matching mount:
- *
- *   /            the --root host directory, read-only
- *   /tmp         the guest's tmpfs, in guest RAM (tmpfs.c)
- *   --bind dirs  host directories, writable
- *   /dev /proc   synthetic (synth.c)
- *
- * Each operation first lets tmpfs resolve the symlinks of its part of the
- * path (gk_tmpfs_settle), since those may lead anywhere in the guest's name
- * space. Inside a host mount every lookup is openat2(RESOLVE_IN_ROOT |
- * RESOLVE_NO_MAGICLINKS) relative to the mount's directory: "..", absolute
- * symlinks and symlink loops all stay inside it, which is the containment
- * the guest is promised. Operations on the last component (lstat, unlink,
- * rename...) open its parent that way and act on the name with *at() calls
- * that never follow it. Only regular files and directories are opened: a
- * host device or FIFO reached through a symlink in the root is -EACCES.
+ * gk_path_resolve runs the walker (namei.c) for a process's call, from its
+ * cwd or a dirfd's dentry. A path arrives from the walker: canonical, every symlink on
+ * the way resolved in the guest's name space, split at its mount (mount.c),
+ * with a base directory. Each operation goes to the mount's file system:
+ * tmpfs.c, synth.c, or a host directory here. A host file is opened with
+ * gk_host_openat2 beneath the base, through no symlink; operations on the
+ * last component (lstat, unlink, rename...) open its parent that way and
+ * act on the name with *at() calls that never follow it. Only regular
+ * files and directories are opened: a host device or FIFO is -EACCES.
+ * Renames and removals tell the dentry cache (dcache.c), so cwds and
+ * dirfds follow.
  *
  * Must not: follow a host path given by the guest with plain open(2).
  */
@@ -35,120 +28,44 @@
 
 #include "fs.h"
 
-static int
-host_openat2(int dirfd, const char *rest, int flags, mode_t mode)
+/*
+ * gk_path_settle - a GK_LOOKUP_LAZY result whose operation met a host
+ * symlink (-ELOOP): walk its name again, checking every host name, into
+ * path. Returns 0 (the operation dispatches again: path may now be on
+ * another mount) or a walk error; -ELOOP when path was not lazy.
+ */
+int
+gk_path_settle(struct gk_proc *p, struct gk_path *path)
 {
-	struct open_how how = {
-	    /* openat2 refuses O_PATH with any flag O_PATH ignores, O_NOCTTY included. */
-	    .flags = (uint64_t)(flags | O_CLOEXEC | ((flags & O_PATH) ? 0 : O_NOCTTY)),
-	    .mode = (flags & (O_CREAT | O_TMPFILE)) ? (mode & 07777) : 0,
-	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd = syscall(SYS_openat2, dirfd, *rest ? rest : ".", &how, sizeof(how));
+	struct gk_dentry *start = path->start;
+	const char *name = path->name;
 
-	return fd < 0 ? -errno : (int)fd;
-}
+	int flags = path->flags;
 
-static int
-add_mount(struct gk_kernel *k, const char *gpath, enum gk_mnt_kind kind, const char *host,
-	  int writable)
-{
-	struct gk_mount *m = &k->mounts[k->nmounts];
-
-	m->hfd = -1;
-	if (host) {
-		m->hfd = open(host, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (m->hfd < 0)
-			return -errno;
-	}
-	m->gpath = strdup(gpath);
-	m->glen = strlen(gpath);
-	m->kind = kind;
-	m->writable = writable;
-	k->nmounts++;
-	return 0;
-}
-
-/* Lexically normalize path (absolute, or relative to base) into out. */
-static int
-normalize(const char *base, const char *path, char *out)
-{
-	size_t len = 0;
-	const char *s;
-	int pass;
-
-	out[0] = '\0';
-	for (pass = path[0] == '/' ? 1 : 0; pass < 2; pass++) {
-		s = pass == 0 ? base : path;
-		while (*s) {
-			const char *e;
-			size_t n;
-
-			while (*s == '/')
-				s++;
-			e = strchrnul(s, '/');
-			n = (size_t)(e - s);
-			if (n == 0 || (n == 1 && s[0] == '.')) {
-				/* nothing */
-			} else if (n == 2 && s[0] == '.' && s[1] == '.') {
-				while (len > 0 && out[len - 1] != '/')
-					len--;
-				if (len > 0)
-					len--;
-				out[len] = '\0';
-			} else {
-				if (len + 1 + n + 1 > GK_PATH_MAX)
-					return -ENAMETOOLONG;
-				out[len++] = '/';
-				memcpy(out + len, s, n);
-				len += n;
-				out[len] = '\0';
-			}
-			s = e;
-		}
-	}
-	if (len == 0)
-		strcpy(out, "/");
-	return 0;
-}
-
-static struct gk_mount *
-find_mount(struct gk_kernel *k, const char *gpath, const char **ret_rest)
-{
-	struct gk_mount *best = NULL;
-	int i;
-
-	for (i = 0; i < k->nmounts; i++) {
-		struct gk_mount *m = &k->mounts[i];
-		size_t n = m->glen;
-
-		if (n == 1)
-			n = 0; /* "/" matches every path */
-		if (strncmp(gpath, m->gpath, n) != 0 || (gpath[n] != '/' && gpath[n] != '\0'))
-			continue;
-		/* Later mounts win a tie: a --bind at /tmp replaces the private /tmp. */
-		if (!best || m->glen >= best->glen)
-			best = m;
-	}
-	if (!best)
-		gk_panic(__func__, "no root mount");
-	*ret_rest = gpath + (best->glen == 1 ? 0 : best->glen);
-	while (**ret_rest == '/')
-		(*ret_rest)++;
-	return best;
+	if (!path->lazy)
+		return -ELOOP;
+	/*
+	 * The first time, names are checked one by one up to the first link
+	 * (the common case, /lib -> usr/lib) and lazily after it; if the call
+	 * meets another link, the second walk checks everything. Three walks
+	 * a call at most, whatever the guest's links.
+	 */
+	if (flags & GK_LOOKUP_ONELINK)
+		flags &= ~(GK_LOOKUP_ONELINK | GK_LOOKUP_LAZY);
+	else
+		flags |= GK_LOOKUP_ONELINK;
+	return gk_walk(p->k, p, start, name, flags, path);
 }
 
 /*
- * gk_path_resolve - make upath (relative to dirfd, AT_FDCWD meaning the
- * cwd) absolute and find its mount. Returns 0, -ENOENT for "", -EBADF or
- * -ENOTDIR for a bad dirfd, -ENAMETOOLONG.
+ * gk_path_resolve - walk upath relative to dirfd (AT_FDCWD: the cwd) for
+ * p. Returns 0, -ENOENT for "", -EBADF or -ENOTDIR for a bad dirfd, or a
+ * walk error (gk_walk).
  */
 int
-gk_path_resolve(struct gk_proc *p, int dirfd, const char *upath, struct gk_path *ret)
+gk_path_resolve(struct gk_proc *p, int dirfd, const char *upath, int flags, struct gk_path *ret)
 {
-	const char *base = p->fs->cwd;
-	size_t n;
-	int err;
+	struct gk_dentry *start = p->fs->cwd;
 
 	if (upath[0] == '\0')
 		return -ENOENT;
@@ -157,30 +74,23 @@ gk_path_resolve(struct gk_proc *p, int dirfd, const char *upath, struct gk_path 
 
 		if (!f)
 			return -EBADF;
-		if (!f->isdir)
+		if (!f->isdir || !f->dentry)
 			return -ENOTDIR;
-		base = f->gpath;
+		start = f->dentry;
 	}
-	err = normalize(base, upath, ret->gpath);
-	if (err < 0)
-		return err;
-	n = strlen(upath);
-	ret->must_dir = upath[n - 1] == '/' || (n >= 2 && strcmp(upath + n - 2, "/.") == 0) ||
-			(n >= 3 && strcmp(upath + n - 3, "/..") == 0) || strcmp(upath, ".") == 0 ||
-			strcmp(upath, "..") == 0;
-	ret->mnt = find_mount(p->k, ret->gpath, &ret->rest);
-	return 0;
+	return gk_walk(p->k, p, start, upath, flags, ret);
 }
 
 /* gk_path_from_user - gk_path_resolve on a guest string; copy (GK_PATH_MAX) gets the string. */
 int
-gk_path_from_user(struct gk_proc *p, int dirfd, uint64_t gva, struct gk_path *ret, char *copy)
+gk_path_from_user(struct gk_proc *p, int dirfd, uint64_t gva, int flags, struct gk_path *ret,
+		  char *copy)
 {
 	long n = gk_strncpyin(p, copy, gva, GK_PATH_MAX);
 
 	if (n < 0)
 		return (int)n;
-	return gk_path_resolve(p, dirfd, copy, ret);
+	return gk_path_resolve(p, dirfd, copy, flags, ret);
 }
 
 /* Open the directory holding path's last component; *ret_base is that component. */
@@ -192,12 +102,12 @@ parent_fd(struct gk_path *path, const char **ret_base)
 
 	if (!slash) {
 		*ret_base = path->rest[0] ? path->rest : ".";
-		return host_openat2(path->mnt->hfd, "", O_PATH | O_DIRECTORY, 0);
+		return gk_host_openat2(path->hbase, "", O_PATH | O_DIRECTORY, 0);
 	}
 	memcpy(dir, path->rest, (size_t)(slash - path->rest));
 	dir[slash - path->rest] = '\0';
 	*ret_base = slash + 1;
-	return host_openat2(path->mnt->hfd, dir, O_PATH | O_DIRECTORY, 0);
+	return gk_host_openat2(path->hbase, dir, O_PATH | O_DIRECTORY, 0);
 }
 
 /* Refuse what a guest must never open on the host: devices, FIFOs, sockets, /proc, /sys. */
@@ -214,25 +124,14 @@ check_host_file(int hfd, const struct stat *st)
 	return 0;
 }
 
-/*
- * gk_vfs_open - open path for the guest with open(2) flags. Returns 0 with
- * a new file (one reference, the caller's) in *ret, or a negative errno:
- * -EROFS for a write outside the writable mounts.
- */
-int
-gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, struct gk_file **ret)
+/* A host file or directory for gk_vfs_open. */
+static int
+host_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, struct gk_file **ret)
 {
 	int acc = flags & O_ACCMODE, hflags, hfd, err;
 	struct gk_file *f;
 	struct stat st;
 
-	err = gk_tmpfs_settle(p, path, !(flags & O_NOFOLLOW));
-	if (err < 0)
-		return err;
-	if (path->mnt->kind == GK_MNT_TMPFS)
-		return gk_tmpfs_open(p, path, flags, mode, ret);
-	if (path->mnt->kind != GK_MNT_HOST)
-		return gk_synth_open(p, path, flags, ret);
 	/* O_PATH ignores every flag but these (open(2)); openat2 refuses the others. */
 	if (flags & O_PATH)
 		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
@@ -243,7 +142,7 @@ gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, str
 			return -EROFS;
 		if (flags & O_CREAT) {
 			hflags &= ~(O_CREAT | O_EXCL);
-			hfd = host_openat2(path->mnt->hfd, path->rest, hflags | O_NONBLOCK, 0);
+			hfd = gk_host_openat2(path->hbase, path->rest, hflags | O_NONBLOCK, 0);
 			if (hfd == -ENOENT)
 				return -EROFS;
 			if (hfd >= 0)
@@ -257,8 +156,8 @@ gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, str
 	 * O_NONBLOCK so that a FIFO cannot hang the tracer before we refuse
 	 * it; an O_PATH open opens nothing, and openat2 refuses it the flag.
 	 */
-	hfd = host_openat2(path->mnt->hfd, path->rest, hflags | ((flags & O_PATH) ? 0 : O_NONBLOCK),
-			   mode & ~p->fs->umask);
+	hfd = gk_host_openat2(path->hbase, path->rest, hflags | ((flags & O_PATH) ? 0 : O_NONBLOCK),
+			      mode & ~p->fs->umask);
 	if (hfd < 0)
 		return hfd;
 	if (fstat(hfd, &st) < 0 || (err = check_host_file(hfd, &st)) < 0) {
@@ -280,6 +179,55 @@ gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, str
 }
 
 /*
+ * gk_vfs_open - open path for the guest with open(2) flags. Returns 0 with
+ * a new file (one reference, the caller's) in *ret, or a negative errno:
+ * -EROFS for a write outside the writable mounts. A directory holds its
+ * dentry, so that it stays a dirfd for the same directory after renames.
+ */
+int
+gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, struct gk_file **ret)
+{
+	struct gk_file *f;
+	int err;
+
+	if (path->must_dir) {
+		/* "name/": a directory, never a file made by O_CREAT (open(2), EISDIR). */
+		if ((flags & O_CREAT) && !(flags & O_PATH))
+			return -EISDIR;
+		flags |= O_DIRECTORY;
+	}
+	while (path->lazy && !path->mnt->writable &&
+	       ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC | O_TMPFILE)))) {
+		/* EROFS is judged before any lookup: know first that no link leads elsewhere. */
+		err = gk_path_settle(p, path);
+		if (err < 0)
+			return err;
+	}
+	if (path->mnt->kind == GK_MNT_TMPFS)
+		err = gk_tmpfs_open(p, path, flags, mode, &f);
+	else if (path->mnt->kind != GK_MNT_HOST)
+		err = gk_synth_open(p, path, flags, &f);
+	else
+		err = host_open(p, path, flags, mode, &f);
+	if (err == -ELOOP && path->lazy) {
+		/* A host symlink the lazy walk did not check: walk again and open what it names. */
+		err = gk_path_settle(p, path);
+		return err < 0 ? err : gk_vfs_open(p, path, flags, mode, ret);
+	}
+	if (err < 0)
+		return err;
+	if (f->isdir && !f->dentry && strcmp(f->gpath, path->gpath) == 0) {
+		err = gk_dentry_at(p->k, path, &f->dentry);
+		if (err < 0) {
+			gk_file_unref(f);
+			return err;
+		}
+	}
+	*ret = f;
+	return 0;
+}
+
+/*
  * gk_vfs_open_exec - a host descriptor to read an executable from. Returns
  * it, or -ENOENT, -EACCES (a directory, not regular, no execute bit), ...
  */
@@ -287,17 +235,19 @@ int
 gk_vfs_open_exec(struct gk_proc *p, struct gk_path *path, int *ret_hfd)
 {
 	struct stat st;
-	int hfd, err = gk_tmpfs_settle(p, path, 1);
+	int hfd, err;
 
-	if (err < 0)
-		return err;
 	if (path->mnt->kind == GK_MNT_TMPFS)
 		return gk_tmpfs_exec_fd(p, path, ret_hfd);
 	if (path->mnt->kind != GK_MNT_HOST) {
 		err = gk_synth_stat(p, path, 1, &st);
 		return err < 0 ? err : -EACCES;
 	}
-	hfd = host_openat2(path->mnt->hfd, path->rest, O_RDONLY | O_NONBLOCK, 0);
+	hfd = gk_host_openat2(path->hbase, path->rest, O_RDONLY | O_NONBLOCK, 0);
+	if (hfd == -ELOOP && path->lazy) {
+		err = gk_path_settle(p, path);
+		return err < 0 ? err : gk_vfs_open_exec(p, path, ret_hfd);
+	}
 	if (hfd < 0)
 		return hfd;
 	if (fstat(hfd, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111) ||
@@ -319,9 +269,6 @@ gk_vfs_stat(struct gk_proc *p, struct gk_path *path, int follow, struct stat *st
 
 	if (path->must_dir)
 		follow = 1;
-	err = gk_tmpfs_settle(p, path, follow);
-	if (err < 0)
-		return err;
 	if (path->mnt->kind == GK_MNT_TMPFS) {
 		err = gk_tmpfs_stat(p, path, st);
 		return err == 0 && path->must_dir && !S_ISDIR(st->st_mode) ? -ENOTDIR : err;
@@ -331,7 +278,9 @@ gk_vfs_stat(struct gk_proc *p, struct gk_path *path, int follow, struct stat *st
 		return err == 0 && path->must_dir && !S_ISDIR(st->st_mode) ? -ENOTDIR : err;
 	}
 	if (follow) {
-		fd = host_openat2(path->mnt->hfd, path->rest, O_PATH, 0);
+		fd = gk_host_openat2(path->hbase, path->rest, O_PATH, 0);
+		if (fd == -ELOOP && path->lazy)
+			goto settle;
 		if (fd < 0)
 			return fd;
 		if (fstat(fd, st) < 0)
@@ -340,6 +289,8 @@ gk_vfs_stat(struct gk_proc *p, struct gk_path *path, int follow, struct stat *st
 			err = -ENOTDIR;
 	} else {
 		fd = parent_fd(path, &base);
+		if (fd == -ELOOP && path->lazy)
+			goto settle;
 		if (fd < 0)
 			return fd;
 		if (fstatat(fd, base, st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -347,6 +298,10 @@ gk_vfs_stat(struct gk_proc *p, struct gk_path *path, int follow, struct stat *st
 	}
 	close(fd);
 	return err;
+settle:
+	/* A host symlink the lazy walk did not check: walk again, then stat what it names. */
+	err = gk_path_settle(p, path);
+	return err < 0 ? err : gk_vfs_stat(p, path, follow, st);
 }
 
 /* gk_vfs_readlink - the target of a symbolic link, not NUL-terminated. Returns its length. */
@@ -355,10 +310,8 @@ gk_vfs_readlink(struct gk_proc *p, struct gk_path *path, char *buf, size_t size)
 {
 	const char *base;
 	long n;
-	int fd = gk_tmpfs_settle(p, path, 0);
+	int fd;
 
-	if (fd < 0)
-		return fd;
 	if (path->mnt->kind == GK_MNT_TMPFS)
 		return gk_tmpfs_readlink(p, path, buf, size);
 	if (path->mnt->kind != GK_MNT_HOST)
@@ -390,7 +343,7 @@ gk_vfs_access(struct gk_proc *p, struct gk_path *path, int mode, int follow)
 	}
 	if (path->mnt->kind != GK_MNT_HOST)
 		return (mode & X_OK) && !(st.st_mode & 0111) ? -EACCES : 0;
-	fd = host_openat2(path->mnt->hfd, path->rest, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
+	fd = gk_host_openat2(path->hbase, path->rest, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
 	if (fd < 0)
 		return fd;
 	err = syscall(SYS_faccessat2, fd, "", mode, AT_EMPTY_PATH | AT_EACCESS) < 0 ? -errno : 0;
@@ -424,10 +377,10 @@ int
 gk_vfs_mkdir(struct gk_proc *p, struct gk_path *path, mode_t mode)
 {
 	const char *base;
-	int fd, err = gk_tmpfs_settle(p, path, 0);
+	int fd, err = 0;
 
-	if (err < 0)
-		return err;
+	if (path->last_type != GK_LAST_NORM)
+		return -EEXIST; /* Linux's filename_create */
 	if (path->mnt->kind == GK_MNT_TMPFS)
 		return gk_tmpfs_mkdir(p, path, mode);
 	fd = writable_parent(p, path, 1, &base);
@@ -439,15 +392,12 @@ gk_vfs_mkdir(struct gk_proc *p, struct gk_path *path, mode_t mode)
 	return err;
 }
 
-int
-gk_vfs_unlink(struct gk_proc *p, struct gk_path *path, int rmdir)
+static int
+fs_unlink(struct gk_proc *p, struct gk_path *path, int rmdir)
 {
 	const char *base;
 	int fd, err = 0;
 
-	err = gk_tmpfs_settle(p, path, 0);
-	if (err < 0)
-		return err;
 	if (path->mnt->kind == GK_MNT_TMPFS)
 		return gk_tmpfs_unlink(p, path, rmdir);
 	if (path->rest[0] == '\0')
@@ -461,14 +411,12 @@ gk_vfs_unlink(struct gk_proc *p, struct gk_path *path, int rmdir)
 	return err;
 }
 
-int
-gk_vfs_rename(struct gk_proc *p, struct gk_path *from, struct gk_path *to, unsigned flags)
+static int
+fs_rename(struct gk_proc *p, struct gk_path *from, struct gk_path *to, unsigned flags)
 {
 	const char *b1, *b2;
 	int fd1, fd2, err = 0;
 
-	if ((err = gk_tmpfs_settle(p, from, 0)) < 0 || (err = gk_tmpfs_settle(p, to, 0)) < 0)
-		return err;
 	if (from->mnt == to->mnt && from->mnt->kind == GK_MNT_TMPFS)
 		return gk_tmpfs_rename(p, from, to, flags);
 	if (from->rest[0] == '\0' || to->rest[0] == '\0')
@@ -491,14 +439,73 @@ gk_vfs_rename(struct gk_proc *p, struct gk_path *from, struct gk_path *to, unsig
 	return err;
 }
 
+/*
+ * gk_vfs_unlink - unlink(2), or rmdir(2) when rmdir is set. A removed
+ * directory's dentry dies: a cwd there gets -ENOENT from getcwd.
+ */
+int
+gk_vfs_unlink(struct gk_proc *p, struct gk_path *path, int rmdir)
+{
+	int err;
+
+	/* Linux's do_rmdir and do_unlinkat on a last name that is not a name. */
+	if (path->last_type != GK_LAST_NORM) {
+		if (!rmdir)
+			return -EISDIR;
+		return path->last_type == GK_LAST_DOT	   ? -EINVAL
+		       : path->last_type == GK_LAST_DOTDOT ? -ENOTEMPTY
+							   : -EBUSY;
+	}
+	err = fs_unlink(p, path, rmdir);
+	if (err == 0 && rmdir)
+		gk_dcache_kill(p->k, path->gpath);
+	return err;
+}
+
+/*
+ * gk_vfs_rename - renameat2(2). A renamed directory's dentry moves with it
+ * (cwds and dirfds there see the new name); one replaced dies. The new
+ * parent's dentry is made before the rename, so the move cannot fail after.
+ */
+int
+gk_vfs_rename(struct gk_proc *p, struct gk_path *from, struct gk_path *to, unsigned flags)
+{
+	struct gk_dentry *d1, *d2 = NULL, *np1 = NULL, *np2 = NULL;
+	int err = 0;
+
+	if (from->last_type != GK_LAST_NORM || to->last_type != GK_LAST_NORM)
+		return -EBUSY;
+	d1 = gk_dcache_find(p->k, from->gpath);
+	if (flags & RENAME_EXCHANGE)
+		d2 = gk_dcache_find(p->k, to->gpath);
+	if ((d1 && (err = gk_dcache_prepare_move(p->k, to->gpath, &np1)) < 0) ||
+	    (d2 && (err = gk_dcache_prepare_move(p->k, from->gpath, &np2)) < 0))
+		goto out;
+	err = fs_rename(p, from, to, flags);
+	if (err < 0 || strcmp(from->gpath, to->gpath) == 0)
+		goto out;
+	if (!(flags & RENAME_EXCHANGE))
+		gk_dcache_kill(p->k, to->gpath);
+	if (d1)
+		gk_dcache_move(d1, np1, to->gpath);
+	if (d2)
+		gk_dcache_move(d2, np2, from->gpath);
+out:
+	gk_dentry_put(np1);
+	gk_dentry_put(np2);
+	gk_dentry_put(d1);
+	gk_dentry_put(d2);
+	return err;
+}
+
 int
 gk_vfs_symlink(struct gk_proc *p, const char *target, struct gk_path *path)
 {
 	const char *base;
-	int fd, err = gk_tmpfs_settle(p, path, 0);
+	int fd, err = 0;
 
-	if (err < 0)
-		return err;
+	if (path->last_type != GK_LAST_NORM)
+		return -EEXIST; /* Linux's filename_create */
 	if (path->mnt->kind == GK_MNT_TMPFS)
 		return gk_tmpfs_symlink(p, target, path);
 	fd = writable_parent(p, path, 1, &base);
@@ -516,8 +523,6 @@ gk_vfs_link(struct gk_proc *p, struct gk_path *from, struct gk_path *to)
 	const char *b1, *b2;
 	int fd1, fd2, err = 0;
 
-	if ((err = gk_tmpfs_settle(p, from, 0)) < 0 || (err = gk_tmpfs_settle(p, to, 0)) < 0)
-		return err;
 	if (from->mnt == to->mnt && from->mnt->kind == GK_MNT_TMPFS)
 		return gk_tmpfs_link(p, from, to);
 	if (from->mnt != to->mnt) {
@@ -565,7 +570,7 @@ writable_target(struct gk_path *path, int follow, char *name)
 
 	if (path->mnt->kind != GK_MNT_HOST || !path->mnt->writable)
 		return -EROFS;
-	fd = host_openat2(path->mnt->hfd, path->rest, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
+	fd = gk_host_openat2(path->hbase, path->rest, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
 	if (fd >= 0)
 		snprintf(name, 64, "/proc/self/fd/%d", fd);
 	return fd;
@@ -575,10 +580,8 @@ int
 gk_vfs_chmod(struct gk_proc *p, struct gk_path *path, mode_t mode, int follow)
 {
 	char name[64];
-	int fd, err = gk_tmpfs_settle(p, path, follow);
+	int fd, err = 0;
 
-	if (err < 0)
-		return err;
 	if (path->mnt->kind == GK_MNT_TMPFS)
 		return gk_tmpfs_setattr(p, path, GK_SET_MODE, mode, 0, 0, NULL, 0);
 	fd = writable_target(path, follow, name);
@@ -595,10 +598,8 @@ int
 gk_vfs_chown(struct gk_proc *p, struct gk_path *path, uid_t uid, gid_t gid, int follow)
 {
 	char name[64];
-	int fd, err = gk_tmpfs_settle(p, path, follow);
+	int fd, err = 0;
 
-	if (err < 0)
-		return err;
 	if (path->mnt->kind == GK_MNT_TMPFS)
 		return gk_tmpfs_setattr(p, path, GK_SET_OWNER, 0, uid, gid, NULL, 0);
 	fd = writable_target(path, follow, name);
@@ -615,10 +616,8 @@ int
 gk_vfs_utimens(struct gk_proc *p, struct gk_path *path, const struct timespec *ts, int follow)
 {
 	char name[64];
-	int fd, err = gk_tmpfs_settle(p, path, follow);
+	int fd, err = 0;
 
-	if (err < 0)
-		return err;
 	if (path->mnt->kind == GK_MNT_TMPFS)
 		return gk_tmpfs_setattr(p, path, GK_SET_TIMES, 0, 0, 0, ts, 0);
 	fd = writable_target(path, follow, name);
@@ -635,10 +634,8 @@ int
 gk_vfs_truncate(struct gk_proc *p, struct gk_path *path, off_t len)
 {
 	char name[64];
-	int fd, err = gk_tmpfs_settle(p, path, 1);
+	int fd, err = 0;
 
-	if (err < 0)
-		return err;
 	if (path->mnt->kind == GK_MNT_TMPFS)
 		return gk_tmpfs_setattr(p, path, GK_SET_SIZE, 0, 0, 0, NULL, len);
 	fd = writable_target(path, 1, name);
@@ -649,69 +646,4 @@ gk_vfs_truncate(struct gk_proc *p, struct gk_path *path, off_t len)
 		err = -errno;
 	close(fd);
 	return err;
-}
-
-/*
- * gk_vfs_init - the mounts of cfg. Makes the private /tmp directory.
- * Returns 0, or a negative errno with a message on stderr.
- */
-int
-gk_vfs_init(struct gk_kernel *k, const struct gk_config *cfg)
-{
-	struct stat st;
-	int err, i;
-
-	k->mounts = calloc(GK_MAX_MOUNTS, sizeof(*k->mounts));
-	if (!k->mounts) {
-		fprintf(stderr, "uvk: out of memory\n");
-		return -ENOMEM;
-	}
-	err = add_mount(k, "/", GK_MNT_HOST, cfg->root, 0);
-	if (err < 0) {
-		fprintf(stderr, "uvk: cannot use root %s: %s\n", cfg->root, strerror(-err));
-		return err;
-	}
-	err = gk_tmpfs_init(k);
-	if (err < 0) {
-		fprintf(stderr, "uvk: cannot make the guest /tmp: %s\n", strerror(-err));
-		return err;
-	}
-	k->tmp_mnt = &k->mounts[k->nmounts];
-	add_mount(k, "/tmp", GK_MNT_TMPFS, NULL, 1);
-	add_mount(k, "/dev", GK_MNT_DEV, NULL, 0);
-	add_mount(k, "/proc", GK_MNT_PROC, NULL, 0);
-	for (i = 0; i < cfg->nbinds; i++) {
-		char gpath[GK_PATH_MAX];
-
-		if (normalize("/", cfg->binds[i].guest, gpath) < 0 ||
-		    stat(cfg->binds[i].host, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			fprintf(stderr, "uvk: cannot bind %s: not a directory\n",
-				cfg->binds[i].host);
-			return -ENOTDIR;
-		}
-		err = add_mount(k, gpath, GK_MNT_HOST, cfg->binds[i].host, 1);
-		if (err < 0) {
-			fprintf(stderr, "uvk: cannot bind %s: %s\n", cfg->binds[i].host,
-				strerror(-err));
-			return err;
-		}
-	}
-	return 0;
-}
-
-/* gk_vfs_fini - close the mounts and remove the private /tmp with everything in it. */
-void
-gk_vfs_fini(struct gk_kernel *k)
-{
-	int i;
-
-	for (i = 0; i < k->nmounts; i++) {
-		if (k->mounts[i].hfd >= 0)
-			close(k->mounts[i].hfd);
-		free(k->mounts[i].gpath);
-	}
-	k->nmounts = 0;
-	free(k->mounts);
-	k->mounts = NULL;
-	gk_tmpfs_fini(k);
 }

@@ -262,9 +262,10 @@ enum gk_pstate {
  * The address space is struct gk_vm (mm/, CLONE_VM), the descriptor table
  * struct gk_fdtable (fs/, CLONE_FILES). Root, cwd and umask (CLONE_FS):
  */
+struct gk_dentry;
 struct gk_fs_ctx {
 	int refs;
-	char *cwd; /* normalized absolute guest path */
+	struct gk_dentry *cwd; /* held (fs/dcache.c): follows its directory through renames */
 	mode_t umask;
 };
 
@@ -396,6 +397,11 @@ struct gk_kernel {
 	struct gk_mount *tmp_mnt;
 	struct gk_tnode *troot; /* the root of /tmp */
 	struct gk_mapcache *mapcache; /* fs: the files mappings read (mapfile.c), made on first use */
+	uint64_t tmpfs_next_ino;
+	uint64_t name_key[2];	  /* secret key of directory-name hashes (tmpfs, dcache) */
+	struct gk_dentry *droot;  /* the guest's "/" (fs/dcache.c) */
+	struct gk_dentry **dcache; /* live dentries by (parent, name): dcache_cap chains */
+	size_t dcache_cap, dcache_n;
 	uint64_t tmpfs_pages;	/* frames holding /tmp file data */
 	uint64_t kmem, kmem_peak, kmem_max; /* tracer heap charged to guest objects (gk_kmem_charge) */
 	/*

@@ -324,7 +324,7 @@ static int
 open_image(struct gk_proc *p, const char *gpath, struct gk_path *path, int *ret_hfd)
 {
 	char target[GK_PATH_MAX];
-	int err = gk_path_resolve(p, AT_FDCWD, gpath, path), hops;
+	int err = gk_path_resolve(p, AT_FDCWD, gpath, GK_LOOKUP_FOLLOW | GK_LOOKUP_LAZY, path), hops;
 	long n;
 
 	for (hops = 0; err == 0 && path->mnt->kind == GK_MNT_PROC; hops++) {
@@ -334,7 +334,7 @@ open_image(struct gk_proc *p, const char *gpath, struct gk_path *path, int *ret_
 		target[n] = '\0';
 		if (target[0] != '/')
 			return -EACCES; /* pipe:[...] and kin */
-		err = gk_path_resolve(p, AT_FDCWD, target, path);
+		err = gk_path_resolve(p, AT_FDCWD, target, GK_LOOKUP_FOLLOW, path);
 	}
 	if (err < 0)
 		return err;

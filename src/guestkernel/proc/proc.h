@@ -30,7 +30,7 @@ struct gk_proc *gk_proc_fork(struct gk_proc *p, uint64_t clone_flags, int *ret_e
 
 /* ---- task.c: shared objects, lazy FPU state ------------------------------------------- */
 
-struct gk_fs_ctx *gk_fsctx_new(const char *cwd, mode_t umask_);
+struct gk_fs_ctx *gk_fsctx_new(struct gk_dentry *cwd, mode_t umask_);
 struct gk_fs_ctx *gk_fsctx_copy(const struct gk_fs_ctx *fs);
 struct gk_fs_ctx *gk_fsctx_ref(struct gk_fs_ctx *fs);
 void gk_fsctx_unref(struct gk_fs_ctx *fs);

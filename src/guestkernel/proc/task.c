@@ -22,19 +22,15 @@
 
 #include "proc.h"
 
-/* gk_fsctx_new - root/cwd/umask for pid 1. NULL on ENOMEM. */
+/* gk_fsctx_new - root/cwd/umask, holding a reference to cwd. NULL on ENOMEM. */
 struct gk_fs_ctx *
-gk_fsctx_new(const char *cwd, mode_t umask_)
+gk_fsctx_new(struct gk_dentry *cwd, mode_t umask_)
 {
 	struct gk_fs_ctx *fs = calloc(1, sizeof(*fs));
 
 	if (!fs)
 		return NULL;
-	fs->cwd = strdup(cwd);
-	if (!fs->cwd) {
-		free(fs);
-		return NULL;
-	}
+	fs->cwd = gk_dentry_get(cwd);
 	fs->refs = 1;
 	fs->umask = umask_;
 	return fs;
@@ -61,7 +57,7 @@ gk_fsctx_unref(struct gk_fs_ctx *fs)
 {
 	if (!fs || --fs->refs > 0)
 		return;
-	free(fs->cwd);
+	gk_dentry_put(fs->cwd);
 	free(fs);
 }
 

@@ -258,7 +258,13 @@ do_open(struct gk_proc *p, int dirfd, uint64_t upath, int flags, mode_t mode)
 	struct gk_file *f;
 	int err, fd;
 
-	err = gk_path_from_user(p, dirfd, upath, &path, copy);
+	/* O_CREAT|O_EXCL never follows a last symlink (open(2)): it is EEXIST. */
+	err = gk_path_from_user(p, dirfd, upath,
+				GK_LOOKUP_LAZY | ((flags & O_NOFOLLOW) ||
+						(flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)
+					    ? 0
+					    : GK_LOOKUP_FOLLOW),
+				&path, copy);
 	if (err < 0)
 		return err;
 	err = gk_vfs_open(p, &path, flags, mode, &f);
@@ -563,17 +569,14 @@ GK_SYS(fchown)
 GK_SYS(fchdir)
 {
 	struct gk_file *f = gk_fd_get(p, gk_arg_fd(a, 0));
-	char *cwd;
 
 	if (!f)
 		return -EBADF;
-	if (!f->isdir)
+	if (!f->isdir || !f->dentry)
 		return -ENOTDIR;
-	cwd = strdup(f->gpath);
-	if (!cwd)
-		return -ENOMEM;
-	free(p->fs->cwd);
-	p->fs->cwd = cwd;
+	gk_dentry_get(f->dentry);
+	gk_dentry_put(p->fs->cwd);
+	p->fs->cwd = f->dentry;
 	return 0;
 }
 

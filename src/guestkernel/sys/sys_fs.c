@@ -3,7 +3,7 @@
  * rename, link, chmod, utimensat, truncate, getcwd, chdir, umask, statfs.
  *
  * Layer src/guestkernel/sys. Argument checking only: every name is copied in
- * and resolved with gk_path_from_user, the work is vfs.c's.
+ * and walked with gk_path_from_user (fs/namei.c), the work is vfs.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,14 +18,20 @@
 #include "sys.h"
 
 /*
- * PATH_ARG - copy in and resolve a guest path name into a struct gk_path
- * called path, returning the error from the handler if that fails. It
- * declares variables, so it stands where declarations may.
+ * PATH_ARG - copy in and walk a guest path name into a struct gk_path
+ * called path, following a symlink as its last component if follow,
+ * returning the error from the handler if that fails. It declares
+ * variables, so it stands where declarations may.
  */
-#define PATH_ARG(dirfd, gva, path)                                                                 \
+#define PATH_ARG(dirfd, gva, path, follow)                                                         \
+	PATH_ARG_HOW(dirfd, gva, path, (follow) ? GK_LOOKUP_FOLLOW : 0)
+
+/* PATH_ARG with gk_path_resolve's flags: GK_LOOKUP_LAZY for the calls that settle (vfs.c). */
+#define STAT_HOW(follow) (((follow) ? GK_LOOKUP_FOLLOW : 0) | GK_LOOKUP_LAZY)
+#define PATH_ARG_HOW(dirfd, gva, path, how)                                                        \
 	char copy_##path[GK_PATH_MAX];                                                             \
 	struct gk_path path;                                                                       \
-	int err_##path = gk_path_from_user(p, (dirfd), (gva), &path, copy_##path);                 \
+	int err_##path = gk_path_from_user(p, (dirfd), (gva), (how), &path, copy_##path);          \
 	if (err_##path < 0)                                                                        \
 	return err_##path
 
@@ -46,7 +52,7 @@ empty_path(struct gk_proc *p, int dirfd, uint64_t gva, int flags, struct stat *s
 		return 0;
 	if (dirfd == AT_FDCWD) {
 		struct gk_path path;
-		int err = gk_path_resolve(p, AT_FDCWD, ".", &path);
+		int err = gk_path_resolve(p, AT_FDCWD, ".", GK_LOOKUP_FOLLOW, &path);
 
 		return err < 0 ? err : (gk_vfs_stat(p, &path, 1, st) < 0 ? -ENOENT : 1);
 	}
@@ -59,7 +65,7 @@ empty_path(struct gk_proc *p, int dirfd, uint64_t gva, int flags, struct stat *s
 GK_SYS(stat)
 {
 	struct stat st;
-	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path);
+	PATH_ARG_HOW(AT_FDCWD, gk_arg_ptr(a, 0), path, STAT_HOW(1));
 
 	return stat_out(p, gk_vfs_stat(p, &path, 1, &st), &st, gk_arg_ptr(a, 1));
 }
@@ -67,7 +73,7 @@ GK_SYS(stat)
 GK_SYS(lstat)
 {
 	struct stat st;
-	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path);
+	PATH_ARG_HOW(AT_FDCWD, gk_arg_ptr(a, 0), path, STAT_HOW(0));
 
 	return stat_out(p, gk_vfs_stat(p, &path, 0, &st), &st, gk_arg_ptr(a, 1));
 }
@@ -79,9 +85,10 @@ GK_SYS(newfstatat)
 
 	if (r != 0)
 		return r < 0 ? r : stat_out(p, 0, &st, gk_arg_ptr(a, 2));
-	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path);
-	return stat_out(p, gk_vfs_stat(p, &path, !(gk_arg_int(a, 3) & AT_SYMLINK_NOFOLLOW), &st), &st,
-			gk_arg_ptr(a, 2));
+	PATH_ARG_HOW(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path,
+		     STAT_HOW(!(gk_arg_int(a, 3) & AT_SYMLINK_NOFOLLOW)));
+	return stat_out(p, gk_vfs_stat(p, &path, !(gk_arg_int(a, 3) & AT_SYMLINK_NOFOLLOW), &st),
+			&st, gk_arg_ptr(a, 2));
 }
 
 GK_SYS(statx)
@@ -91,7 +98,8 @@ GK_SYS(statx)
 	int r = empty_path(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), (int)gk_arg_uint(a, 2), &st);
 
 	if (r == 0) {
-		PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path);
+		PATH_ARG_HOW(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path,
+			     STAT_HOW(!(gk_arg_uint(a, 2) & AT_SYMLINK_NOFOLLOW)));
 		r = gk_vfs_stat(p, &path, !(gk_arg_uint(a, 2) & AT_SYMLINK_NOFOLLOW), &st);
 	}
 	if (r < 0)
@@ -124,7 +132,7 @@ do_access(struct gk_proc *p, int dirfd, uint64_t gva, int mode, int flags)
 {
 	if (mode & ~(R_OK | W_OK | X_OK))
 		return -EINVAL;
-	PATH_ARG(dirfd, gva, path);
+	PATH_ARG(dirfd, gva, path, !(flags & AT_SYMLINK_NOFOLLOW));
 	return gk_vfs_access(p, &path, mode, !(flags & AT_SYMLINK_NOFOLLOW));
 }
 
@@ -151,7 +159,7 @@ do_readlink(struct gk_proc *p, int dirfd, uint64_t gva, uint64_t buf, int size)
 
 	if (size <= 0)
 		return -EINVAL;
-	PATH_ARG(dirfd, gva, path);
+	PATH_ARG(dirfd, gva, path, 0);
 	n = gk_vfs_readlink(p, &path, target, sizeof(target));
 	if (n < 0)
 		return n;
@@ -167,59 +175,70 @@ GK_SYS(readlink)
 
 GK_SYS(readlinkat)
 {
-	return do_readlink(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_ptr(a, 2), gk_arg_int(a, 3));
+	return do_readlink(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_ptr(a, 2),
+			   gk_arg_int(a, 3));
 }
 
+/*
+ * getcwd: the names of the cwd's dentry up to the root, so a renamed cwd
+ * says its new name; a removed one is -ENOENT (getcwd(3)).
+ */
 GK_SYS(getcwd)
 {
-	size_t n = strlen(p->fs->cwd) + 1;
+	char buf[GK_PATH_MAX];
+	long n;
 
-	if (gk_arg_ulong(a, 1) < n)
+	if (p->fs->cwd->dead)
+		return -ENOENT;
+	n = gk_dentry_path(p->fs->cwd, buf, sizeof(buf));
+	if (n < 0)
+		return n;
+	if (gk_arg_ulong(a, 1) < (uint64_t)n + 1)
 		return -ERANGE;
-	return gk_copyout(p, gk_arg_ptr(a, 0), p->fs->cwd, n) < 0 ? -EFAULT : (long)n;
+	return gk_copyout(p, gk_arg_ptr(a, 0), buf, (size_t)n + 1) < 0 ? -EFAULT : n + 1;
 }
 
 GK_SYS(chdir)
 {
+	struct gk_dentry *d;
 	struct stat st;
-	char *cwd;
 	int err;
-	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path);
+	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path, 1);
 
 	err = gk_vfs_stat(p, &path, 1, &st);
 	if (err < 0)
 		return err;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
-	cwd = strdup(path.gpath);
-	if (!cwd)
-		return -ENOMEM;
-	free(p->fs->cwd);
-	p->fs->cwd = cwd;
+	err = gk_dentry_at(p->k, &path, &d);
+	if (err < 0)
+		return err;
+	gk_dentry_put(p->fs->cwd);
+	p->fs->cwd = d;
 	return 0;
 }
 
 GK_SYS(mkdir)
 {
-	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path);
+	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path, 0);
 	return gk_vfs_mkdir(p, &path, gk_arg_mode(a, 1));
 }
 
 GK_SYS(mkdirat)
 {
-	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path);
+	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path, 0);
 	return gk_vfs_mkdir(p, &path, gk_arg_mode(a, 2));
 }
 
 GK_SYS(unlink)
 {
-	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path);
+	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path, 0);
 	return gk_vfs_unlink(p, &path, 0);
 }
 
 GK_SYS(rmdir)
 {
-	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path);
+	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path, 0);
 	return gk_vfs_unlink(p, &path, 1);
 }
 
@@ -229,15 +248,15 @@ GK_SYS(unlinkat)
 
 	if (flag & ~AT_REMOVEDIR)
 		return -EINVAL;
-	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path);
+	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path, 0);
 	return gk_vfs_unlink(p, &path, (flag & AT_REMOVEDIR) != 0);
 }
 
 static long
 do_rename(struct gk_proc *p, int ofd, uint64_t old, int nfd, uint64_t new, unsigned flags)
 {
-	PATH_ARG(ofd, old, from);
-	PATH_ARG(nfd, new, to);
+	PATH_ARG(ofd, old, from, 0);
+	PATH_ARG(nfd, new, to, 0);
 	return gk_vfs_rename(p, &from, &to, flags);
 }
 
@@ -248,7 +267,8 @@ GK_SYS(rename)
 
 GK_SYS(renameat)
 {
-	return do_rename(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_fd(a, 2), gk_arg_ptr(a, 3), 0);
+	return do_rename(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_fd(a, 2), gk_arg_ptr(a, 3),
+			 0);
 }
 
 GK_SYS(renameat2)
@@ -258,21 +278,22 @@ GK_SYS(renameat2)
 }
 
 static long
-do_link(struct gk_proc *p, int ofd, uint64_t old, int nfd, uint64_t new)
+do_link(struct gk_proc *p, int ofd, uint64_t old, int nfd, uint64_t new, int follow)
 {
-	PATH_ARG(ofd, old, from);
-	PATH_ARG(nfd, new, to);
+	PATH_ARG(ofd, old, from, follow);
+	PATH_ARG(nfd, new, to, 0);
 	return gk_vfs_link(p, &from, &to);
 }
 
 GK_SYS(link)
 {
-	return do_link(p, AT_FDCWD, gk_arg_ptr(a, 0), AT_FDCWD, gk_arg_ptr(a, 1));
+	return do_link(p, AT_FDCWD, gk_arg_ptr(a, 0), AT_FDCWD, gk_arg_ptr(a, 1), 0);
 }
 
 GK_SYS(linkat)
 {
-	return do_link(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_fd(a, 2), gk_arg_ptr(a, 3));
+	return do_link(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_fd(a, 2), gk_arg_ptr(a, 3),
+		       (gk_arg_int(a, 4) & AT_SYMLINK_FOLLOW) != 0);
 }
 
 static long
@@ -285,7 +306,7 @@ do_symlink(struct gk_proc *p, uint64_t target, int dirfd, uint64_t gva)
 		return n;
 	if (n == 0)
 		return -ENOENT;
-	PATH_ARG(dirfd, gva, path);
+	PATH_ARG(dirfd, gva, path, 0);
 	return gk_vfs_symlink(p, t, &path);
 }
 
@@ -301,31 +322,32 @@ GK_SYS(symlinkat)
 
 GK_SYS(chmod)
 {
-	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path);
+	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path, 1);
 	return gk_vfs_chmod(p, &path, gk_arg_mode(a, 1), 1);
 }
 
 GK_SYS(fchmodat)
 {
-	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path);
+	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path, 1);
 	return gk_vfs_chmod(p, &path, gk_arg_mode(a, 2), 1);
 }
 
 GK_SYS(chown)
 {
-	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path);
+	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path, 1);
 	return gk_vfs_chown(p, &path, gk_arg_uid(a, 1), gk_arg_gid(a, 2), 1);
 }
 
 GK_SYS(lchown)
 {
-	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path);
+	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path, 0);
 	return gk_vfs_chown(p, &path, gk_arg_uid(a, 1), gk_arg_gid(a, 2), 0);
 }
 
 GK_SYS(fchownat)
 {
-	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path);
+	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path,
+		 !(gk_arg_int(a, 4) & AT_SYMLINK_NOFOLLOW));
 	return gk_vfs_chown(p, &path, gk_arg_uid(a, 2), gk_arg_gid(a, 3),
 			    !(gk_arg_int(a, 4) & AT_SYMLINK_NOFOLLOW));
 }
@@ -343,18 +365,20 @@ GK_SYS(utimensat)
 		f = gk_fd_get_io(p, gk_arg_fd(a, 0));
 		if (!f)
 			return -EBADF;
-		return f->ops->setattr(f, &(struct gk_iattr){.what = GK_SET_TIMES,
-							     .ts = times ? ts : NULL});
+		return f->ops->setattr(
+		    f, &(struct gk_iattr){.what = GK_SET_TIMES, .ts = times ? ts : NULL});
 	}
-	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path);
-	return gk_vfs_utimens(p, &path, times ? ts : NULL, !(gk_arg_int(a, 3) & AT_SYMLINK_NOFOLLOW));
+	PATH_ARG_HOW(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path,
+		     STAT_HOW(!(gk_arg_int(a, 3) & AT_SYMLINK_NOFOLLOW)));
+	return gk_vfs_utimens(p, &path, times ? ts : NULL,
+			      !(gk_arg_int(a, 3) & AT_SYMLINK_NOFOLLOW));
 }
 
 GK_SYS(truncate)
 {
 	if (gk_arg_long(a, 1) < 0)
 		return -EINVAL;
-	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path);
+	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path, 1);
 	return gk_vfs_truncate(p, &path, gk_arg_long(a, 1));
 }
 
@@ -392,7 +416,7 @@ statfs_out(struct gk_proc *p, struct gk_mount *m, int hfd, uint64_t gva)
 
 GK_SYS(statfs)
 {
-	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path);
+	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path, 1);
 	return statfs_out(p, path.mnt, path.mnt->hfd, gk_arg_ptr(a, 1));
 }
 

@@ -52,7 +52,7 @@ make_proc(struct gk_kernel *k, struct gk_proc *parent)
 	int i;
 
 	assert_non_null(p);
-	p->fs = gk_fsctx_new("/", 022);
+	p->fs = gk_fsctx_new(k->droot, 022);
 	p->sighand = gk_sighand_new();
 	p->tg->exe = strdup("");
 	p->fdt = gk_fdt_new();
