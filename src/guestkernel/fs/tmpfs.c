@@ -167,18 +167,28 @@ lookup(struct gk_proc *p, struct gk_path *path, struct gk_tnode **ret_dir, const
 	return 0;
 }
 
-int
-gk_tmpfs_stat(struct gk_proc *p, struct gk_path *path, struct stat *st)
+/* The node at path: 0 with it in *ret_node, or -ENOENT / -ENOTDIR. */
+static int
+lookup_node(struct gk_proc *p, struct gk_path *path, struct gk_tnode **ret_node)
 {
-	struct gk_tnode *d, *n;
+	struct gk_tnode *d;
 	const char *name;
 	size_t len;
-	int err = lookup(p, path, &d, &name, &len, &n);
+	int err = lookup(p, path, &d, &name, &len, ret_node);
 
 	if (err < 0)
 		return err;
-	if (!n)
-		return -ENOENT;
+	return *ret_node ? 0 : -ENOENT;
+}
+
+int
+gk_tmpfs_stat(struct gk_proc *p, struct gk_path *path, struct stat *st)
+{
+	struct gk_tnode *n;
+	int err = lookup_node(p, path, &n);
+
+	if (err < 0)
+		return err;
 	gk_tnode_stat(p->k, n, st);
 	return 0;
 }
@@ -186,15 +196,12 @@ gk_tmpfs_stat(struct gk_proc *p, struct gk_path *path, struct stat *st)
 long
 gk_tmpfs_readlink(struct gk_proc *p, struct gk_path *path, char *buf, size_t size)
 {
-	struct gk_tnode *d, *n;
-	const char *name;
+	struct gk_tnode *n;
+	int err = lookup_node(p, path, &n);
 	size_t len;
-	int err = lookup(p, path, &d, &name, &len, &n);
 
 	if (err < 0)
 		return err;
-	if (!n)
-		return -ENOENT;
 	if (!S_ISLNK(n->mode))
 		return -EINVAL;
 	len = strlen(n->target);
@@ -435,15 +442,11 @@ int
 gk_tmpfs_setattr(struct gk_proc *p, struct gk_path *path, int what, mode_t mode, uid_t uid,
 		 gid_t gid, const struct timespec *ts, off_t size)
 {
-	struct gk_tnode *d, *n;
-	const char *name;
-	size_t len;
-	int err = lookup(p, path, &d, &name, &len, &n);
+	struct gk_tnode *n;
+	int err = lookup_node(p, path, &n);
 
 	if (err < 0)
 		return err;
-	if (!n)
-		return -ENOENT;
 	if (what == GK_SET_SIZE)
 		return S_ISREG(n->mode) ? gk_tnode_truncate(p->k, n, (uint64_t)size) : -EISDIR;
 	return gk_tnode_setattr(n, what, mode, uid, gid, ts);
@@ -456,15 +459,11 @@ gk_tmpfs_setattr(struct gk_proc *p, struct gk_path *path, int what, mode_t mode,
 int
 gk_tmpfs_exec_fd(struct gk_proc *p, struct gk_path *path, int *ret_hfd)
 {
-	struct gk_tnode *d, *n;
-	const char *name;
-	size_t len;
-	int err = lookup(p, path, &d, &name, &len, &n);
+	struct gk_tnode *n;
+	int err = lookup_node(p, path, &n);
 
 	if (err < 0)
 		return err;
-	if (!n)
-		return -ENOENT;
 	if (!S_ISREG(n->mode) || !(n->mode & 0111))
 		return -EACCES;
 	return gk_tnode_memfd(p->k, n, ret_hfd);
