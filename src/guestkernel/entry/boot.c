@@ -1,5 +1,5 @@
 /*
- * kernel.c - boot, process exit, and gk_run() for the command.
+ * boot.c - boot and gk_run() for the command.
  *
  * Layer src/guestkernel/entry. Owns the one pmem and the kernel state; builds the
  * first guest process (pid 1) and hands the CPU to the run loop (sched.c)

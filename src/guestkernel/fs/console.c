@@ -118,7 +118,7 @@ gk_console_init(struct gk_kernel *k)
 
 /*
  * gk_console_note_ignored - before uvk changes any disposition, note the
- * signals it inherited as ignored: pid 1 inherits them (kernel.c).
+ * signals it inherited as ignored: pid 1 inherits them (entry/boot.c).
  */
 void
 gk_console_note_ignored(struct gk_kernel *k)

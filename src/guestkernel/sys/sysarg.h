@@ -25,7 +25,7 @@
  *
  * The struct hides the registers: a handler that writes a[0] gets a struct,
  * not a number, and does not compile. Only this header and the dispatcher
- * (sched.c) touch reg[]; tests/unit/sysarg/sysarg_check.sh checks the sys_*.c
+ * (systab.c) touch reg[]; tests/unit/sysarg/sysarg_check.sh checks the sys_*.c
  * files.
  *
  * Must not: validate meaning (ranges, flags); that is each handler's job,
