@@ -35,7 +35,8 @@ res_pipesize res_pipefill res_sparse res_maptmp res_maphost res_bigdir res_nofil
 stackgrow shmanon vmtop mremap mapcount mapscatter
 res_deepdir res_pipeuser res_openmany res_procmaps res_tmpexec
 vsyscall opath clonefl fileops
-rename_cwd rename_cwd-bind dotdot dotdot-bind hostlink bigpipe"
+rename_cwd rename_cwd-bind dotdot dotdot-bind hostlink bigpipe
+eventfd"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -721,6 +722,11 @@ hostlink)
 bigpipe)
     guest -- "$prog"
     passed t_bigpipe && result=0
+    ;;
+
+eventfd)
+    guest -- "$prog"
+    passed t_eventfd && result=0
     ;;
 esac
 

@@ -64,6 +64,8 @@
 #define FIONCLEX_   0x5450
 #define FUTEX_WAKE_ 1
 #define STATX_BASIC 0x7ffU
+#define EFD_SEMAPHORE_ 1
+#define EFD_CLOEXEC_   O_CLOEXEC
 
 /* The fixture: descriptors every child inherits, at fixed numbers. */
 #define FD_FILE	 10 /* work/file, read-write, FILE_DATA */
@@ -292,6 +294,33 @@ obs_size(void)
 	struct stat st;
 
 	return stat(p_file, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/*
+ * The eventfd the call made (the lowest descriptor that is one): what a read
+ * gives (5, or 1 in semaphore mode), times 2, plus its close-on-exec flag.
+ */
+static long
+obs_eventfd(void)
+{
+	char path[32], link[64];
+	uint64_t v = 0;
+	ssize_t n;
+	int fd;
+
+	for (fd = 3; fd < FD_FILE; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0)
+			continue;
+		link[n] = 0;
+		if (strcmp(link, "anon_inode:[eventfd]") != 0)
+			continue;
+		if (read(fd, &v, sizeof(v)) != sizeof(v))
+			return -1;
+		return (long)v * 2 + (fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	}
+	return -2;
 }
 
 /* ---- running one variant --------------------------------------------------------- */
@@ -664,6 +693,9 @@ main(void)
 		    T(fstatfs, A(0), 0, NULL, NULL, F, B),
 		    T(pipe, 0, 0, NULL, obs_pipefds, (uint64_t)pipefds),
 		    T(pipe2, A(1), 0, NULL, obs_pipefds, (uint64_t)pipefds, O_CLOEXEC),
+		    /* eventfd: counter 5, so a read tells the semaphore flag (1) from none (5) */
+		    T(eventfd, A(0), 0, NULL, obs_eventfd, 5),
+		    T(eventfd2, A(0) | A(1), 0, NULL, obs_eventfd, 5, EFD_CLOEXEC_ | EFD_SEMAPHORE_),
 		    /* paths */
 		    T(stat, 0, 0, NULL, NULL, (uint64_t)s_file, B),
 		    T(lstat, 0, 0, NULL, NULL, (uint64_t)p_link, B),

@@ -224,6 +224,7 @@ struct gk_file {
 	struct gk_tnode *tnode; /* tmpfs files and directories: held while open */
 	struct gk_pipe *pipe;	/* a pipe end: the pipe; flags say which end */
 	struct gk_dentry *dentry; /* a directory opened by name: its entry, for *at() */
+	void *priv;		/* ipc/ kinds (eventfd, timerfd, epoll): the object, freed by release */
 };
 
 struct gk_fdtable {

@@ -21,6 +21,8 @@ GK_SYS(dup);
 GK_SYS(dup2);
 GK_SYS(dup3);
 GK_SYS(enosys);
+GK_SYS(eventfd);
+GK_SYS(eventfd2);
 GK_SYS(execve);
 GK_SYS(exit);
 GK_SYS(faccessat);
