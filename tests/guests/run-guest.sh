@@ -36,7 +36,7 @@ stackgrow shmanon vmtop mremap mapcount mapscatter
 res_deepdir res_pipeuser res_openmany res_procmaps res_tmpexec
 vsyscall opath clonefl fileops
 rename_cwd rename_cwd-bind dotdot dotdot-bind hostlink bigpipe
-eventfd"
+eventfd timerfd"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -727,6 +727,11 @@ bigpipe)
 eventfd)
     guest -- "$prog"
     passed t_eventfd && result=0
+    ;;
+
+timerfd)
+    guest -- "$prog"
+    passed t_timerfd && result=0
     ;;
 esac
 

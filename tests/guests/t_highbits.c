@@ -129,6 +129,7 @@ static struct {
 	char rest[112];
 } qinfo;
 static int pipefds[2], futex_word, tid_word;
+static struct itimerspec its_set = {{5, 0}, {100, 0}}, its_old;
 static uint64_t fsbase, fdset_w;
 static struct {
 	void *ss;
@@ -157,6 +158,17 @@ static int sched_prio0;
 static char *const no_argv[] = {"none", NULL};
 
 /* ---- preparations (in the child) ---------------------------------------------- */
+
+static void
+prep_timerfd(void)
+{
+	int fd = (int)syscall(SYS_timerfd_create, CLOCK_MONOTONIC, 0);
+
+	if (fd >= 0 && fd != FD_SPARE) {
+		dup2(fd, FD_SPARE);
+		close(fd);
+	}
+}
 
 static void
 prep_rewind(void)
@@ -321,6 +333,37 @@ obs_eventfd(void)
 		return (long)v * 2 + (fcntl(fd, F_GETFD) & FD_CLOEXEC);
 	}
 	return -2;
+}
+
+/* The timerfd the call made: 1 if found, plus 2 if close-on-exec. */
+static long
+obs_timerfd(void)
+{
+	char path[32], link[64];
+	ssize_t n;
+	int fd;
+
+	for (fd = 3; fd < FD_FILE; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0)
+			continue;
+		link[n] = 0;
+		if (strcmp(link, "anon_inode:[timerfd]") == 0)
+			return 1 + 2 * (fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	}
+	return -2;
+}
+
+/* What timerfd_settime set: the interval's seconds, and whether it is armed. */
+static long
+obs_timerfd_set(void)
+{
+	struct itimerspec cur;
+
+	if (syscall(SYS_timerfd_gettime, FD_SPARE, &cur) < 0)
+		return -1;
+	return cur.it_interval.tv_sec * 2 + (cur.it_value.tv_sec > 0);
 }
 
 /* ---- running one variant --------------------------------------------------------- */
@@ -696,6 +739,11 @@ main(void)
 		    /* eventfd: counter 5, so a read tells the semaphore flag (1) from none (5) */
 		    T(eventfd, A(0), 0, NULL, obs_eventfd, 5),
 		    T(eventfd2, A(0) | A(1), 0, NULL, obs_eventfd, 5, EFD_CLOEXEC_ | EFD_SEMAPHORE_),
+		    /* timerfd: FD_SPARE is a disarmed CLOCK_MONOTONIC timerfd (prep_timerfd) */
+		    T(timerfd_create, A(0) | A(1), 0, NULL, obs_timerfd, CLOCK_MONOTONIC, O_CLOEXEC),
+		    T(timerfd_settime, A(0) | A(1), 0, prep_timerfd, obs_timerfd_set, FD_SPARE, 0,
+		      (uint64_t)&its_set, (uint64_t)&its_old),
+		    T(timerfd_gettime, A(0), 0, prep_timerfd, NULL, FD_SPARE, (uint64_t)&its_old),
 		    /* paths */
 		    T(stat, 0, 0, NULL, NULL, (uint64_t)s_file, B),
 		    T(lstat, 0, 0, NULL, NULL, (uint64_t)p_link, B),

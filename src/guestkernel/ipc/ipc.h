@@ -19,4 +19,12 @@
 extern const struct gk_file_ops gk_eventfd_ops;
 int gk_eventfd_new(struct gk_kernel *k, uint64_t count, int flags, struct gk_file **ret);
 
+/* ---- timerfd.c: timer descriptors --------------------------------------------------- */
+
+extern const struct gk_file_ops gk_timerfd_ops;
+int gk_timerfd_new(struct gk_kernel *k, clockid_t clock, int flags, struct gk_file **ret);
+int gk_timerfd_get(struct gk_file *f, uint64_t *ret_value, uint64_t *ret_interval);
+int gk_timerfd_set(struct gk_file *f, int abs, uint64_t value, uint64_t interval,
+		   uint64_t *ret_old_value, uint64_t *ret_old_interval);
+
 #endif /* UVK_GUESTKERNEL_IPC_H */

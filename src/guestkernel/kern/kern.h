@@ -386,6 +386,18 @@ struct gk_kstats {
 	uint64_t corrupt; /* processes killed for a corrupt page-table entry */
 };
 
+/*
+ * A kernel timer (ktimer.c): fire(t, now) runs from the run loop's timer
+ * pass once CLOCK_MONOTONIC reaches when; the owner embeds it (all zero:
+ * disarmed) and disarms it before freeing it. A callback must not disarm
+ * or free another timer.
+ */
+struct gk_ktimer {
+	uint64_t when; /* CLOCK_MONOTONIC ns, 0: disarmed */
+	void (*fire)(struct gk_ktimer *t, uint64_t now);
+	struct gk_ktimer *next, **pprev; /* on k->ktimers while armed */
+};
+
 struct gk_kernel {
 	const struct gk_config *cfg;
 	struct uvk_pmem *pm;
@@ -444,11 +456,17 @@ struct gk_kernel {
 	struct uvk_fpstate *fp_scratch;
 	uint64_t xfeatures;   /* XSAVE features a signal frame may carry (proc/sigframe.c) */
 	uint32_t xstate_size; /* ... and the bytes they take */
+	struct gk_ktimer *ktimers; /* armed kernel timers (ktimer.c), in no order */
 };
 
 uint64_t gk_now_ns(clockid_t clk);
 void gk_proc_exit(struct gk_proc *p, int wstatus);
 void gk_proc_kill(struct gk_proc *p, int sig, const char *why);
+
+/* ktimer.c: kernel timers (see struct gk_ktimer). */
+void gk_ktimer_arm(struct gk_kernel *k, struct gk_ktimer *t, uint64_t when);
+void gk_ktimer_disarm(struct gk_ktimer *t);
+uint64_t gk_ktimers_run(struct gk_kernel *k, uint64_t now);
 
 /* wait.c: wait queues (see struct gk_waitq). */
 int gk_wait_prepare(struct gk_proc *p, struct gk_waitq *q, short events);

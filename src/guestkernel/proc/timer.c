@@ -119,13 +119,13 @@ earliest(uint64_t a, uint64_t b)
 
 /*
  * gk_timers_run - fire what is due at now in every process: timeouts wake
- * their sleepers, timers queue their signals. Returns the earliest time
+ * their sleepers, timers queue their signals; and the kernel timers. Returns the earliest time
  * something is due later, 0 if nothing is.
  */
 uint64_t
 gk_timers_run(struct gk_kernel *k, uint64_t now)
 {
-	uint64_t next = 0;
+	uint64_t next = gk_ktimers_run(k, now); /* kernel timers: timerfds */
 	struct gk_proc *p;
 	int i, missed;
 
