@@ -76,6 +76,8 @@ gk_file_unref(struct gk_file *f)
 {
 	if (!f || --f->refs > 0)
 		return;
+	while (f->watchers)
+		f->watchers->gone(f->watchers);
 	f->ops->release(f);
 	if (f->hfd >= 0) {
 		close(f->hfd);
@@ -84,6 +86,30 @@ gk_file_unref(struct gk_file *f)
 	gk_dentry_put(f->dentry);
 	free(f->gpath);
 	free(f);
+}
+
+/* gk_fwatch_add - w is told (w->gone) when f's last reference goes. */
+void
+gk_fwatch_add(struct gk_file *f, struct gk_fwatch *w)
+{
+	w->prev = NULL;
+	w->next = f->watchers;
+	if (f->watchers)
+		f->watchers->prev = w;
+	f->watchers = w;
+}
+
+/* gk_fwatch_del - w, on f's list, is no longer told. */
+void
+gk_fwatch_del(struct gk_file *f, struct gk_fwatch *w)
+{
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		f->watchers = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	w->next = w->prev = NULL;
 }
 
 struct gk_fdtable *

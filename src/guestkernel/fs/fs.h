@@ -205,8 +205,20 @@ struct gk_file_ops {
 /* f->fmode: how the file may be used, whatever its kind (Linux's f_mode bits). */
 #define GK_FMODE_STREAM 1 /* no position: pread/pwrite, lseek, fadvise are -ESPIPE (pipes) */
 
+/*
+ * gk_fwatch - something above fs/ that keeps a pointer to an open file
+ * without holding a reference (an epoll interest entry): the file's last
+ * unref calls gone, which must unlink the watch (gk_fwatch_del), before
+ * the file is released.
+ */
+struct gk_fwatch {
+	struct gk_fwatch *next, *prev;
+	void (*gone)(struct gk_fwatch *w);
+};
+
 struct gk_file {
 	int refs;
+	struct gk_fwatch *watchers; /* gk_fwatch_add's, told when the file goes */
 	const struct gk_file_ops *ops;
 	struct gk_kernel *k; /* the kernel it belongs to */
 	int hfd;   /* host descriptor (host files, the console), else -1; closed by the last unref */
@@ -347,6 +359,8 @@ struct gk_file *gk_file_new(struct gk_kernel *k, const struct gk_file_ops *ops, 
 			    const char *gpath);
 int gk_file_open_flags(int flags);
 struct gk_file *gk_file_ref(struct gk_file *f);
+void gk_fwatch_add(struct gk_file *f, struct gk_fwatch *w);
+void gk_fwatch_del(struct gk_file *f, struct gk_fwatch *w);
 void gk_file_unref(struct gk_file *f);
 struct gk_fdtable *gk_fdt_new(void);
 struct gk_fdtable *gk_fdt_dup(const struct gk_fdtable *fdt);

@@ -199,7 +199,7 @@ struct gk_wentry {
 	struct gk_proc *p;	  /* the task it wakes */
 	short events;		  /* poll bits it waits for; 0 any wake */
 	struct gk_wentry *tnext;  /* p's next entry (struct gk_wait.list) */
-	/* epoll's hook: called in place of waking p (not used yet). */
+	/* epoll's hook: called in place of waking p (p is then NULL; gk_waitq_add). */
 	void (*func)(struct gk_wentry *e, short key);
 };
 
@@ -224,11 +224,15 @@ struct gk_wait {
 
 /*
  * poll/select's registration (sys_poll.c): the poller, and the first
- * failure to register (-ENOMEM), which the caller returns.
+ * failure to register (-ENOMEM), which the caller returns. With queue set
+ * (epoll), gk_poll_wait calls it in place of queueing p: the registrant
+ * links an entry of its own (gk_waitq_add) that stays until it takes it
+ * off (gk_waitq_del).
  */
 struct gk_pollreg {
 	struct gk_proc *p;
 	int err;
+	int (*queue)(struct gk_pollreg *reg, struct gk_waitq *q, short events);
 };
 
 /*
@@ -481,6 +485,8 @@ void gk_wake_task(struct gk_proc *p);
 void gk_wait_finish(struct gk_proc *p);
 void gk_wait_free(struct gk_proc *p);
 void gk_poll_wait(struct gk_pollreg *reg, struct gk_waitq *q, short events);
+void gk_waitq_add(struct gk_waitq *q, struct gk_wentry *e);
+void gk_waitq_del(struct gk_wentry *e);
 
 /* signal.c: posting signals (delivery is proc/'s). */
 int gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si);

@@ -276,6 +276,37 @@ gk_poll_wait(struct gk_pollreg *reg, struct gk_waitq *q, short events)
 
 	if (!reg || reg->err)
 		return;
+	if (reg->queue) {
+		reg->err = reg->queue(reg, q, events);
+		return;
+	}
 	if ((err = gk_wait_prepare(reg->p, q, events)) < 0)
 		reg->err = err;
+}
+
+/*
+ * gk_waitq_add - link e, an entry its owner keeps (epoll's: e->func set,
+ * e->events the keys it wants), at the end of q. It belongs to no task:
+ * it stays until gk_waitq_del or the queue's gk_waitq_fini.
+ */
+void
+gk_waitq_add(struct gk_waitq *q, struct gk_wentry *e)
+{
+	e->q = q;
+	e->p = NULL;
+	e->tnext = NULL;
+	e->next = NULL;
+	e->prev = q->last;
+	if (q->last)
+		q->last->next = e;
+	else
+		q->first = e;
+	q->last = e;
+}
+
+/* gk_waitq_del - take e (gk_waitq_add's) off its queue, if it is on one. */
+void
+gk_waitq_del(struct gk_wentry *e)
+{
+	unlink_entry(e);
 }
