@@ -29,7 +29,7 @@
 set -u
 
 CASES="args brk_mmap mprotect mprotect-none mprotect-rodata files_root files_tmp getdents_big
-dup_fcntl efault enomem clock misc fork pipe signal sigfault sigproc timer poll sched bigfork
+dup_fcntl efault enomem clock misc fork pipe signal sigfault sigproc timer poll epoll sched bigfork
 highbits hostlimits
 res_pipesize res_pipefill res_sparse res_maptmp res_maphost res_bigdir res_nofile
 stackgrow shmanon vmtop mremap mapcount mapscatter
@@ -450,6 +450,11 @@ timer)
 poll)
     guest -- "$prog"
     passed t_poll && result=0
+    ;;
+
+epoll)
+    guest -- "$prog"
+    passed t_epoll && result=0
     ;;
 
 sched)

@@ -32,6 +32,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -115,6 +116,7 @@ static struct rlimit core_rl; /* RLIMIT_CORE as it is, set back unchanged */
 static uint64_t cpumask[16];
 static long cpumask_len;
 static struct timespec ts0;
+static struct epoll_event epev = {.events = EPOLLIN}, epbuf[4];
 static struct timeval tv0;
 static struct iovec iov1;
 static uint64_t sigset_usr1, sigset_none;
@@ -212,6 +214,18 @@ static void
 prep_spare(void)
 {
 	dup2(FD_FILE, FD_SPARE);
+}
+
+/* An epoll instance at FD_SPARE watching the pipe's write end (ready: writable). */
+static void
+prep_epoll(void)
+{
+	struct epoll_event ev = {.events = EPOLLOUT};
+	int e = epoll_create1(0);
+
+	dup2(e, FD_SPARE);
+	close(e);
+	epoll_ctl(FD_SPARE, EPOLL_CTL_ADD, FD_PW, &ev);
 }
 
 /* A child that has exited, for wait4 and waitid to reap. */
@@ -816,6 +830,16 @@ main(void)
 		      (uint64_t)&tv0),
 		    T(pselect6, A(0), 0, prep_drain, NULL, FD_PW + 1, 0, (uint64_t)&fdset_w, 0,
 		      (uint64_t)&ts0, (uint64_t)&sig6),
+		    T(epoll_create, A(0), 0, NULL, NULL, 1),
+		    T(epoll_create1, A(0), 0, NULL, NULL, EPOLL_CLOEXEC),
+		    T(epoll_ctl, A(0) | A(1) | A(2), 0, prep_epoll, NULL, FD_SPARE, EPOLL_CTL_ADD,
+		      FD_PR, (uint64_t)&epev),
+		    T(epoll_wait, A(0) | A(2) | A(3), 0, prep_epoll, NULL, FD_SPARE, (uint64_t)epbuf,
+		      4, 0),
+		    T(epoll_pwait, A(0) | A(2) | A(3), 0, prep_epoll, NULL, FD_SPARE,
+		      (uint64_t)epbuf, 4, 0, 0, 8),
+		    T(epoll_pwait2, A(0) | A(2), 0, prep_epoll, NULL, FD_SPARE, (uint64_t)epbuf, 4,
+		      (uint64_t)&ts0, 0, 8),
 		    /* signals */
 		    T(rt_sigaction, A(0), 0, NULL, NULL, SIGUSR1, (uint64_t)&ksa, B, 8),
 		    T(rt_sigprocmask, A(0), 0, NULL, obs_mask, SIG_BLOCK, (uint64_t)&sigset_usr1, B, 8),

@@ -27,4 +27,18 @@ int gk_timerfd_get(struct gk_file *f, uint64_t *ret_value, uint64_t *ret_interva
 int gk_timerfd_set(struct gk_file *f, int abs, uint64_t value, uint64_t interval,
 		   uint64_t *ret_old_value, uint64_t *ret_old_interval);
 
+/* ---- epoll.c: epoll instances (over the watched files' wait queues) ---------------- */
+
+struct gk_epevent {
+	uint32_t events;
+	uint64_t data;
+};
+extern const struct gk_file_ops gk_epoll_ops;
+struct gk_file *gk_epoll_new(struct gk_kernel *k, int flags);
+int gk_is_epoll(const struct gk_file *f);
+int gk_epoll_ctl(struct gk_file *epf, int op, struct gk_file *f, int fd, uint32_t events,
+		 uint64_t data);
+int gk_epoll_collect(struct gk_file *epf, struct gk_epevent *out, int max, int commit);
+struct gk_waitq *gk_epoll_waitq(struct gk_file *epf);
+
 #endif /* UVK_GUESTKERNEL_IPC_H */
