@@ -206,6 +206,16 @@ check_nested(void)
 	CHECK_EQ("closing inner drops outer's entry", look(out, NULL), 0);
 	close(third);
 	close(out);
+
+	/* The other order: the watchers go first, the watched pipe after, then data. */
+	in = epoll_create1(0);
+	out = epoll_create1(0);
+	CHECK_OK("inner watches the pipe", add(in, fd[0], EPOLLIN, 33));
+	CHECK_OK("outer watches inner", add(out, in, EPOLLIN, 34));
+	CHECK_OK("close outer first", close(out));
+	CHECK_OK("then inner", close(in));
+	CHECK_EQ("the pipe works on alone", write(fd[1], "b", 1), 1);
+	CHECK_EQ("read", read(fd[0], &c, 1), 1);
 	close(fd[0]);
 	close(fd[1]);
 }

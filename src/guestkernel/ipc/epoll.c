@@ -100,7 +100,25 @@ to_poll(uint32_t ev)
 			     EPOLLWRNORM | EPOLLWRBAND | EPOLLMSG | EPOLLRDHUP));
 }
 
-/* What the entry reports now (0: nothing), without consuming it. */
+/* The entry is on at least one of its file's queues. */
+static int
+item_queued(const struct gk_epitem *it)
+{
+	int i;
+
+	for (i = 0; i < it->nwe; i++)
+		if (it->we[i].e.q)
+			return 1;
+	return 0;
+}
+
+/*
+ * What the entry reports now (0: nothing), without consuming it. A file
+ * that was ready when it was asked may not have registered (a host
+ * descriptor registers only when it must wait), and a queue that went
+ * (gk_waitq_fini) took the entry off: such an entry registers again here,
+ * so a wait that follows is woken.
+ */
 static uint32_t
 item_ready(struct gk_epitem *it)
 {
@@ -109,9 +127,19 @@ item_ready(struct gk_epitem *it)
 
 	if (it->disabled)
 		return 0;
+	if (item_queued(it) && (it->events & EPOLLET) && !it->pending)
+		return 0;
+	if (!item_queued(it)) {
+		it->nwe = 0;
+		it->reg.err = 0;
+		r = (uint16_t)it->file->ops->poll(it->file, (short)(want | POLLHUP | POLLERR),
+						  &it->reg);
+	} else {
+		r = (uint16_t)it->file->ops->poll(it->file, (short)(want | POLLHUP | POLLERR),
+						  NULL);
+	}
 	if ((it->events & EPOLLET) && !it->pending)
 		return 0;
-	r = (uint16_t)it->file->ops->poll(it->file, (short)(want | POLLHUP | POLLERR), NULL);
 	return r & ((uint32_t)want | EPOLLHUP | EPOLLERR);
 }
 
