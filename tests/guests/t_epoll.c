@@ -7,6 +7,11 @@
  * epoll_create(2) and epoll_wait(2).
  *
  * Usage: t_epoll
+ *        t_epoll fill NPROC   NPROC processes each add 900 descriptors (dups of
+ *                             one pipe end) to 20 instances: each ADD succeeds
+ *                             or fails with ENOMEM or ENOSPC (out of memory, or
+ *                             past max_user_watches, as Linux says); after,
+ *                             an instance still works.
  *
  * Every look that must not block uses a zero timeout; the one blocking
  * wait has an infinite timeout and an alarm after 30 s makes a hang fail.
@@ -17,6 +22,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -329,9 +335,57 @@ check_blocking(void)
 	close(ep);
 }
 
-int
-main(void)
+static void
+mode_fill(int nproc)
 {
+	int c, st, ok = 0, fd[2], ep;
+	struct epoll_event ev;
+
+	for (c = 0; c < nproc; c++) {
+		if (fork() == 0) {
+			int eps[20], fds[900], i, j, bad = 0;
+
+			/* Out of memory already (the others hold it): Linux's answer too. */
+			if (pipe(fd) < 0)
+				_exit(errno == ENOMEM ? 0 : 3);
+			for (i = 0; i < 900; i++)
+				if ((fds[i] = dup(fd[0])) < 0)
+					_exit(4);
+			for (j = 0; j < 20; j++)
+				if ((eps[j] = epoll_create1(0)) < 0)
+					_exit(errno == ENOMEM ? 0 : 5);
+			for (j = 0; j < 20; j++)
+				for (i = 0; i < 900; i++)
+					if (add(eps[j], fds[i], EPOLLIN, 0) < 0 && errno != ENOMEM &&
+					    errno != ENOSPC)
+						bad++;
+			_exit(bad ? 2 : 0);
+		}
+	}
+	for (c = 0; c < nproc; c++)
+		if (wait(&st) > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			ok++;
+	CHECK_EQ("every adder saw only success, ENOMEM or ENOSPC", ok, nproc);
+	ep = epoll_create1(0);
+	CHECK_OK("an instance afterwards", ep);
+	CHECK_OK("pipe", pipe(fd));
+	CHECK_OK("ADD", add(ep, fd[0], EPOLLIN, 5));
+	CHECK_EQ("write", write(fd[1], "a", 1), 1);
+	CHECK_EQ("it reports", look(ep, &ev), 1);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "fill") == 0) {
+		guest_begin("t_epoll", "epoll fill");
+		mode_fill(atoi(argv[2]));
+		return guest_end();
+	}
+	if (argc != 1) {
+		say("usage: t_epoll | t_epoll fill NPROC\n");
+		return 2;
+	}
 	guest_begin("t_epoll", "epoll over pipes");
 	signal(SIGALRM, on_alarm);
 	alarm(SAFETY_S);
