@@ -226,6 +226,38 @@ check_nested(void)
 	close(fd[1]);
 }
 
+/*
+ * Nesting depth: a chain of five instances is the deepest Linux allows
+ * (EP_MAX_NESTS 4 levels below the top); the link that would make a sixth
+ * level is ELOOP, whether the chain is built from the top or the bottom.
+ */
+static void
+check_depth(void)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+	int e[6], i, topdown;
+
+	for (topdown = 1; topdown >= 0; topdown--) {
+		for (i = 0; i < 6; i++)
+			e[i] = epoll_create1(0);
+		for (i = 0; i < 4; i++) {
+			int a = topdown ? i : 3 - i;
+
+			CHECK_OK(topdown ? "top-down link within the depth" :
+					   "bottom-up link within the depth",
+				 epoll_ctl(e[a], EPOLL_CTL_ADD, e[a + 1], &ev));
+		}
+		if (topdown)
+			CHECK_ERR("a sixth level below: ELOOP", epoll_ctl(e[4], EPOLL_CTL_ADD, e[5], &ev),
+				  ELOOP);
+		else
+			CHECK_ERR("a sixth level above: ELOOP", epoll_ctl(e[5], EPOLL_CTL_ADD, e[0], &ev),
+				  ELOOP);
+		for (i = 0; i < 6; i++)
+			close(e[i]);
+	}
+}
+
 static void
 check_errors(void)
 {
@@ -392,6 +424,7 @@ main(int argc, char **argv)
 	check_level_edge();
 	check_keys();
 	check_nested();
+	check_depth();
 	check_errors();
 	check_blocking();
 	alarm(0);
