@@ -243,16 +243,16 @@ check_depth(void)
 		for (i = 0; i < 4; i++) {
 			int a = topdown ? i : 3 - i;
 
-			CHECK_OK(topdown ? "top-down link within the depth" :
-					   "bottom-up link within the depth",
+			CHECK_OK(topdown ? "top-down link within the depth"
+					 : "bottom-up link within the depth",
 				 epoll_ctl(e[a], EPOLL_CTL_ADD, e[a + 1], &ev));
 		}
 		if (topdown)
-			CHECK_ERR("a sixth level below: ELOOP", epoll_ctl(e[4], EPOLL_CTL_ADD, e[5], &ev),
-				  ELOOP);
+			CHECK_ERR("a sixth level below: ELOOP",
+				  epoll_ctl(e[4], EPOLL_CTL_ADD, e[5], &ev), ELOOP);
 		else
-			CHECK_ERR("a sixth level above: ELOOP", epoll_ctl(e[5], EPOLL_CTL_ADD, e[0], &ev),
-				  ELOOP);
+			CHECK_ERR("a sixth level above: ELOOP",
+				  epoll_ctl(e[5], EPOLL_CTL_ADD, e[0], &ev), ELOOP);
 		for (i = 0; i < 6; i++)
 			close(e[i]);
 	}
@@ -265,7 +265,8 @@ check_errors(void)
 	struct epoll_event ev = {.events = EPOLLIN};
 	char path[] = "/tmp/t_epoll.XXXXXX";
 
-	CHECK_ERR("epoll_create(0) (raw: musl ignores size): EINVAL", syscall(SYS_epoll_create, 0), EINVAL);
+	CHECK_ERR("epoll_create(0) (raw: musl ignores size): EINVAL", syscall(SYS_epoll_create, 0),
+		  EINVAL);
 	CHECK_ERR("epoll_create(-1): EINVAL", syscall(SYS_epoll_create, -1), EINVAL);
 	CHECK_ERR("epoll_create1(bad flag): EINVAL", epoll_create1(O_NONBLOCK), EINVAL);
 	CHECK_OK("pipe", pipe(fd));
@@ -388,8 +389,8 @@ mode_fill(int nproc)
 					_exit(errno == ENOMEM ? 0 : 5);
 			for (j = 0; j < 20; j++)
 				for (i = 0; i < 900; i++)
-					if (add(eps[j], fds[i], EPOLLIN, 0) < 0 && errno != ENOMEM &&
-					    errno != ENOSPC)
+					if (add(eps[j], fds[i], EPOLLIN, 0) < 0 &&
+					    errno != ENOMEM && errno != ENOSPC)
 						bad++;
 			_exit(bad ? 2 : 0);
 		}

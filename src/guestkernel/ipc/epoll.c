@@ -49,8 +49,8 @@ struct gk_epitem {
 	int fd;
 	uint32_t events; /* EPOLL* the guest asked for, with EPOLLET/ONESHOT/EXCLUSIVE */
 	uint64_t data;
-	int pending;	 /* a wake came since last reported (edge triggering) */
-	int disabled;	 /* EPOLLONESHOT fired: nothing until EPOLL_CTL_MOD */
+	int pending;  /* a wake came since last reported (edge triggering) */
+	int disabled; /* EPOLLONESHOT fired: nothing until EPOLL_CTL_MOD */
 	struct gk_fwatch watch;
 	struct ep_wq we[EP_NWE];
 	int nwe;
@@ -350,13 +350,15 @@ find(struct gk_epoll *ep, struct gk_file *f, int fd)
 }
 
 /*
- * gk_epoll_ctl - EPOLL_CTL_ADD/MOD/DEL of (f, fd) on the instance epf; ev
- * and data the guest's event (ignored for DEL). The caller checked the
- * descriptors (EBADF). Returns 0, -EINVAL (epf not an epoll, or f itself), -EEXIST, -ENOENT, -EPERM (f cannot be polled), -ELOOP, -ENOMEM.
+ * gk_epoll_ctl - EPOLL_CTL_ADD/MOD/DEL of (f, fd) on the instance epf;
+ * events and data are the guest's event (ignored for DEL). The caller
+ * checked the descriptors (EBADF). Returns 0, -EPERM (f cannot be polled:
+ * a regular file, a directory, a kind always ready), -EINVAL (epf not an
+ * epoll, or f itself, a bad op, EPOLLEXCLUSIVE misused), -EEXIST, -ENOENT,
+ * -ELOOP (a cycle, or nesting past GK_EP_MAX_NESTS), -ENOMEM.
  */
 int
-gk_epoll_ctl(struct gk_file *epf, int op, struct gk_file *f, int fd, uint32_t events,
-	     uint64_t data)
+gk_epoll_ctl(struct gk_file *epf, int op, struct gk_file *f, int fd, uint32_t events, uint64_t data)
 {
 	struct gk_epoll *ep;
 	struct gk_epitem *it;
@@ -381,7 +383,7 @@ gk_epoll_ctl(struct gk_file *epf, int op, struct gk_file *f, int fd, uint32_t ev
 		if (gk_is_epoll(f) &&
 		    (reaches(f, epf, GK_EP_MAX_NESTS + 1) ||
 		     depth_down(f, GK_EP_MAX_NESTS + 1) + depth_up(epf, GK_EP_MAX_NESTS + 1) + 1 >
-			     GK_EP_MAX_NESTS + 1))
+			 GK_EP_MAX_NESTS + 1))
 			return -ELOOP;
 		if (gk_kmem_charge(ep->k, sizeof(*it)) < 0)
 			return -ENOMEM;
