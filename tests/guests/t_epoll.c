@@ -4,7 +4,7 @@
  * descriptor closed keeps the entry, the last close drops it, fork shares
  * the instance), nested instances and their loops, epoll on poll(2), a
  * blocking epoll_wait woken by a child, and the ERRORS of epoll_ctl(2),
- * epoll_create(2) and epoll_wait(2).
+ * epoll_create(2) and epoll_wait(2); an eventfd and a timerfd watched too.
  *
  * Usage: t_epoll
  *        t_epoll fill NPROC   NPROC processes each add 900 descriptors (dups of
@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -258,6 +260,37 @@ check_depth(void)
 	}
 }
 
+/* The other kinds that wait on queues: an eventfd's counter, a timerfd's expiry. */
+static void
+check_event_kinds(void)
+{
+	int ep = epoll_create1(0), efd = eventfd(0, EFD_NONBLOCK), tfd;
+	struct itimerspec its = {.it_value = {0, 1000000}};
+	struct epoll_event ev;
+	uint64_t v = 1;
+
+	CHECK_OK("eventfd", efd);
+	CHECK_OK("ADD eventfd, edge", add(ep, efd, EPOLLIN | EPOLLOUT | EPOLLET, 51));
+	CHECK_EQ("eventfd at 0: one event", look(ep, &ev), 1);
+	CHECK_EQX("eventfd at 0: EPOLLOUT", ev.events, EPOLLOUT);
+	CHECK_EQ("edge: not again", look(ep, NULL), 0);
+	CHECK_EQ("eventfd write", write(efd, &v, 8), 8);
+	CHECK_EQ("after a write: one event", look(ep, &ev), 1);
+	CHECK_EQX("after a write: EPOLLIN|EPOLLOUT", ev.events, EPOLLIN | EPOLLOUT);
+	close(efd);
+
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+	CHECK_OK("timerfd_create", tfd);
+	CHECK_OK("ADD timerfd", add(ep, tfd, EPOLLIN, 52));
+	CHECK_EQ("timer not armed: nothing", look(ep, NULL), 0);
+	CHECK_OK("timerfd_settime 1 ms", timerfd_settime(tfd, 0, &its, NULL));
+	CHECK_EQ("blocking wait: the expiry wakes it", epoll_wait(ep, &ev, 1, -1), 1);
+	CHECK_EQ("the timer's u64", ev.data.u64, 52);
+	CHECK_EQ("one expiration", read(tfd, &v, 8) == 8 ? (long long)v : -1, 1);
+	close(tfd);
+	close(ep);
+}
+
 static void
 check_errors(void)
 {
@@ -426,6 +459,7 @@ main(int argc, char **argv)
 	check_keys();
 	check_nested();
 	check_depth();
+	check_event_kinds();
 	check_errors();
 	check_blocking();
 	alarm(0);
