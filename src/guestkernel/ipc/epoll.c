@@ -62,7 +62,7 @@ struct gk_epitem {
 static struct gk_epoll *
 ep_of(struct gk_file *f)
 {
-	return (struct gk_epoll *)(void *)f->buf;
+	return f->priv;
 }
 
 /* A watched object changed: the entry is pending, and the instance's waiters look. */
@@ -225,7 +225,7 @@ ep_release(struct gk_file *f)
 	gk_waitq_fini(&ep->wq);
 	gk_kmem_uncharge(ep->k, sizeof(*ep));
 	free(ep);
-	f->buf = NULL;
+	f->priv = NULL;
 }
 
 static int
@@ -274,7 +274,7 @@ gk_epoll_new(struct gk_kernel *k, int flags)
 	}
 	ep->k = k;
 	ep->self = f;
-	f->buf = (char *)ep;
+	f->priv = ep;
 	f->fmode |= GK_FMODE_STREAM;
 	return f;
 }
