@@ -189,8 +189,7 @@ item_free(struct gk_epitem *it)
 		ep->items = it->next;
 	if (it->next)
 		it->next->prev = it->prev;
-	gk_kmem_uncharge(ep->k, sizeof(*it));
-	free(it);
+	gk_kfree(ep->k, it, sizeof(*it));
 }
 
 /* The watched file's last close: its entries go (epoll(7)). */
@@ -223,8 +222,7 @@ ep_release(struct gk_file *f)
 	while (ep->items)
 		item_free(ep->items);
 	gk_waitq_fini(&ep->wq);
-	gk_kmem_uncharge(ep->k, sizeof(*ep));
-	free(ep);
+	gk_kfree(ep->k, ep, sizeof(*ep));
 	f->priv = NULL;
 }
 
@@ -263,13 +261,10 @@ gk_epoll_new(struct gk_kernel *k, int flags)
 	struct gk_epoll *ep;
 	struct gk_file *f;
 
-	if (gk_kmem_charge(k, sizeof(*ep)) < 0)
-		return NULL;
-	ep = calloc(1, sizeof(*ep));
+	ep = gk_kzalloc(k, sizeof(*ep));
 	f = ep ? gk_file_new(k, &gk_epoll_ops, -1, O_RDWR | flags, "anon_inode:[eventpoll]") : NULL;
 	if (!f) {
-		free(ep);
-		gk_kmem_uncharge(k, sizeof(*ep));
+		gk_kfree(k, ep, sizeof(*ep));
 		return NULL;
 	}
 	ep->k = k;
@@ -385,12 +380,8 @@ gk_epoll_ctl(struct gk_file *epf, int op, struct gk_file *f, int fd, uint32_t ev
 		     depth_down(f, GK_EP_MAX_NESTS + 1) + depth_up(epf, GK_EP_MAX_NESTS + 1) + 1 >
 			 GK_EP_MAX_NESTS + 1))
 			return -ELOOP;
-		if (gk_kmem_charge(ep->k, sizeof(*it)) < 0)
+		if (!(it = gk_kzalloc(ep->k, sizeof(*it))))
 			return -ENOMEM;
-		if (!(it = calloc(1, sizeof(*it)))) {
-			gk_kmem_uncharge(ep->k, sizeof(*it));
-			return -ENOMEM;
-		}
 		it->ep = ep;
 		it->file = f;
 		it->fd = fd;

@@ -140,8 +140,7 @@ efd_release(struct gk_file *f)
 		return;
 	f->priv = NULL;
 	gk_waitq_fini(&e->q);
-	gk_kmem_uncharge(e->k, sizeof(*e));
-	free(e);
+	gk_kfree(e->k, e, sizeof(*e));
 }
 
 const struct gk_file_ops gk_eventfd_ops = {
@@ -169,21 +168,16 @@ gk_eventfd_new(struct gk_kernel *k, uint64_t count, int flags, struct gk_file **
 	struct gk_eventfd *e;
 	struct gk_file *f;
 
-	if (gk_kmem_charge(k, sizeof(*e)) < 0)
+	e = gk_kzalloc(k, sizeof(*e));
+	if (!e)
 		return -ENOMEM;
-	e = calloc(1, sizeof(*e));
-	if (!e) {
-		gk_kmem_uncharge(k, sizeof(*e));
-		return -ENOMEM;
-	}
 	e->k = k;
 	e->count = count;
 	e->semaphore = (flags & GK_EFD_SEMAPHORE) != 0;
 	f = gk_file_new(k, &gk_eventfd_ops, -1, O_RDWR | (flags & O_NONBLOCK),
 			"anon_inode:[eventfd]");
 	if (!f) {
-		gk_kmem_uncharge(k, sizeof(*e));
-		free(e);
+		gk_kfree(k, e, sizeof(*e));
 		return -ENOMEM;
 	}
 	f->priv = e;

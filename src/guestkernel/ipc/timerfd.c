@@ -114,8 +114,7 @@ tfd_release(struct gk_file *f)
 	f->priv = NULL;
 	gk_ktimer_disarm(&t->kt);
 	gk_waitq_fini(&t->q);
-	gk_kmem_uncharge(t->k, sizeof(*t));
-	free(t);
+	gk_kfree(t->k, t, sizeof(*t));
 }
 
 const struct gk_file_ops gk_timerfd_ops = {
@@ -144,21 +143,16 @@ gk_timerfd_new(struct gk_kernel *k, clockid_t clock, int flags, struct gk_file *
 	struct gk_timerfd *t;
 	struct gk_file *f;
 
-	if (gk_kmem_charge(k, sizeof(*t)) < 0)
+	t = gk_kzalloc(k, sizeof(*t));
+	if (!t)
 		return -ENOMEM;
-	t = calloc(1, sizeof(*t));
-	if (!t) {
-		gk_kmem_uncharge(k, sizeof(*t));
-		return -ENOMEM;
-	}
 	t->k = k;
 	t->clock = clock;
 	t->kt.fire = tfd_fire;
 	f = gk_file_new(k, &gk_timerfd_ops, -1, O_RDWR | (flags & O_NONBLOCK),
 			"anon_inode:[timerfd]");
 	if (!f) {
-		gk_kmem_uncharge(k, sizeof(*t));
-		free(t);
+		gk_kfree(k, t, sizeof(*t));
 		return -ENOMEM;
 	}
 	f->priv = t;

@@ -78,6 +78,8 @@ void gk_panic(const char *fn, const char *fmt, ...) __attribute__((noreturn, for
 #define GK_KMEM_DIV 16
 int gk_kmem_charge(struct gk_kernel *k, size_t bytes);
 void gk_kmem_uncharge(struct gk_kernel *k, size_t bytes);
+void *gk_kzalloc(struct gk_kernel *k, size_t size);
+void gk_kfree(struct gk_kernel *k, void *ptr, size_t size);
 void gk_hostfd_count(struct gk_kernel *k, int delta);
 void gk_hostfd_file(struct gk_kernel *k, int delta);
 /* Host files the guest may hold open at once, all processes together (ENFILE past it). */

@@ -110,3 +110,31 @@ gk_hostfd_file(struct gk_kernel *k, int delta)
 	k->hostfd_files += delta;
 	gk_hostfd_count(k, delta);
 }
+
+/*
+ * gk_kzalloc - size zeroed bytes of tracer heap charged to the kernel-heap
+ * budget, for an object a guest made; NULL when the budget is spent or
+ * malloc fails (the caller says -ENOMEM). Freed with gk_kfree(k, ptr, size).
+ */
+void *
+gk_kzalloc(struct gk_kernel *k, size_t size)
+{
+	void *ptr;
+
+	if (gk_kmem_charge(k, size) < 0)
+		return NULL;
+	ptr = calloc(1, size);
+	if (!ptr)
+		gk_kmem_uncharge(k, size);
+	return ptr;
+}
+
+/* gk_kfree - free what gk_kzalloc(k, size) returned (NULL is nothing). */
+void
+gk_kfree(struct gk_kernel *k, void *ptr, size_t size)
+{
+	if (!ptr)
+		return;
+	free(ptr);
+	gk_kmem_uncharge(k, size);
+}
