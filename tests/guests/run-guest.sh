@@ -36,7 +36,8 @@ stackgrow shmanon vmtop mremap mapcount mapscatter
 res_deepdir res_pipeuser res_openmany res_procmaps res_tmpexec
 vsyscall opath clonefl fileops
 rename_cwd rename_cwd-bind dotdot dotdot-bind hostlink bigpipe
-eventfd timerfd"
+eventfd timerfd
+signalfd"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -750,6 +751,11 @@ eventfd)
 timerfd)
     guest -- "$prog"
     passed t_timerfd && result=0
+    ;;
+
+signalfd)
+    guest -- "$prog"
+    passed t_signalfd && result=0
     ;;
 esac
 

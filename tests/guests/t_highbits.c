@@ -369,6 +369,26 @@ obs_timerfd(void)
 	return -2;
 }
 
+/* The signalfd the call made: 1 if found, plus 2 if close-on-exec. */
+static long
+obs_signalfd(void)
+{
+	char path[32], link[64];
+	ssize_t n;
+	int fd;
+
+	for (fd = 3; fd < FD_FILE; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0)
+			continue;
+		link[n] = 0;
+		if (strcmp(link, "anon_inode:[signalfd]") == 0)
+			return 1 + 2 * (fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	}
+	return -2;
+}
+
 /* What timerfd_settime set: the interval's seconds, and whether it is armed. */
 static long
 obs_timerfd_set(void)
@@ -753,6 +773,10 @@ main(void)
 		    /* eventfd: counter 5, so a read tells the semaphore flag (1) from none (5) */
 		    T(eventfd, A(0), 0, NULL, obs_eventfd, 5),
 		    T(eventfd2, A(0) | A(1), 0, NULL, obs_eventfd, 5, EFD_CLOEXEC_ | EFD_SEMAPHORE_),
+		    /* signalfd: fd -1 (an int: high bits ignored) makes one; size_t sizemask has none */
+		    T(signalfd, A(0), 0, NULL, obs_signalfd, (uint32_t)-1, (uint64_t)&sigset_usr1, 8),
+		    T(signalfd4, A(0) | A(3), 0, NULL, obs_signalfd, (uint32_t)-1,
+		      (uint64_t)&sigset_usr1, 8, O_CLOEXEC),
 		    /* timerfd: FD_SPARE is a disarmed CLOCK_MONOTONIC timerfd (prep_timerfd) */
 		    T(timerfd_create, A(0) | A(1), 0, NULL, obs_timerfd, CLOCK_MONOTONIC, O_CLOEXEC),
 		    T(timerfd_settime, A(0) | A(1), 0, prep_timerfd, obs_timerfd_set, FD_SPARE, 0,

@@ -27,6 +27,12 @@ int gk_timerfd_get(struct gk_file *f, uint64_t *ret_value, uint64_t *ret_interva
 int gk_timerfd_set(struct gk_file *f, int abs, uint64_t value, uint64_t interval,
 		   uint64_t *ret_old_value, uint64_t *ret_old_interval);
 
+/* ---- signalfd.c: signal descriptors ------------------------------------------------ */
+
+extern const struct gk_file_ops gk_signalfd_ops;
+int gk_signalfd_new(struct gk_kernel *k, uint64_t mask, int flags, struct gk_file **ret);
+int gk_signalfd_set_mask(struct gk_file *f, uint64_t mask);
+
 /* ---- epoll.c: epoll instances (over the watched files' wait queues) ---------------- */
 
 struct gk_epevent {

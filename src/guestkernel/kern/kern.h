@@ -310,6 +310,7 @@ struct gk_tgroup {
 	uint64_t sigpending; /* signals with an entry on sigq */
 	struct gk_sigq *sigq;
 	int nsigq;
+	struct gk_waitq sig_wq; /* signalfd readers and pollers: woken (POLLIN) when a signal is queued */
 
 	struct rlimit rlim[RLIM_NLIMITS];
 
@@ -463,6 +464,12 @@ struct gk_kernel {
 	uint64_t xfeatures;   /* XSAVE features a signal frame may carry (proc/sigframe.c) */
 	uint32_t xstate_size; /* ... and the bytes they take */
 	struct gk_ktimer *ktimers; /* armed kernel timers (ktimer.c), in no order */
+	/*
+	 * The task whose system call runs now (sys/systab.c), NULL between
+	 * calls: a file whose state depends on who asks (signalfd) reads it
+	 * in a poll that gets no task (epoll, poll's first look).
+	 */
+	struct gk_proc *sys_task;
 };
 
 uint64_t gk_now_ns(clockid_t clk);

@@ -12,6 +12,7 @@
  * Must not: run guest code or touch the guest's stack (proc/sigframe.c does).
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,8 @@ gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si)
 	t->tg->nsigq++;
 	t->tg->sigpending |= bit;
 	wake_taker(t->tg, bit);
+	/* signalfd (ipc/) waits here: a queue, so posting never calls up into it. */
+	gk_waitq_wake(&t->tg->sig_wq, POLLIN);
 	return 0;
 }
 

@@ -200,6 +200,7 @@ gk_proc_free(struct gk_proc *p)
 	free(p->fp);
 	if (!tg->tasks) {
 		gk_waitq_fini(&tg->child_wq);
+		gk_waitq_fini(&tg->sig_wq);
 		gk_sig_flush(p);
 		free(tg->ptimers);
 		free(tg->exe);

@@ -1,6 +1,7 @@
 /*
- * sys_event.c - event descriptors: eventfd, eventfd2; timer descriptors:
- * timerfd_create, timerfd_settime, timerfd_gettime.
+ * sys_event.c - event descriptors: eventfd, eventfd2; signal descriptors:
+ * signalfd, signalfd4; timer descriptors: timerfd_create,
+ * timerfd_settime, timerfd_gettime.
  *
  * Layer src/guestkernel/sys: argument checking and the descriptor; the
  * objects are ipc/'s. Reads arguments only through sysarg.h.
@@ -41,6 +42,53 @@ GK_SYS(eventfd)
 GK_SYS(eventfd2)
 {
 	return do_eventfd(p, gk_arg_uint(a, 0), gk_arg_int(a, 1));
+}
+
+/*
+ * signalfd4(2): fd -1 makes a signalfd reading the signals of the 8-byte
+ * mask at gva; another fd must be a signalfd, whose mask is replaced
+ * (flags then unused, as on Linux). Flags are SFD_CLOEXEC and SFD_NONBLOCK
+ * (O_CLOEXEC, O_NONBLOCK). -EINVAL for other flags, a size other than 8 or
+ * an fd that is no signalfd; -EFAULT, -EBADF, -EMFILE, -ENOMEM.
+ */
+static long
+do_signalfd(struct gk_proc *p, int ufd, uint64_t gva, size_t size, int flags)
+{
+	struct gk_file *f;
+	uint64_t mask;
+	int fd, err;
+
+	if (flags & ~(O_CLOEXEC | O_NONBLOCK))
+		return -EINVAL;
+	if (size != sizeof(mask))
+		return -EINVAL;
+	if (gk_copyin(p, &mask, gva, sizeof(mask)) < 0)
+		return -EFAULT;
+	if (ufd != -1) {
+		f = gk_fd_get_io(p, ufd);
+		if (!f)
+			return -EBADF;
+		err = gk_signalfd_set_mask(f, mask);
+		return err < 0 ? err : ufd;
+	}
+	err = gk_signalfd_new(p->k, mask, flags & O_NONBLOCK, &f);
+	if (err < 0)
+		return err;
+	fd = gk_fd_install(p->fdt, f, 0, (flags & O_CLOEXEC) != 0);
+	if (fd < 0)
+		gk_file_unref(f);
+	return fd;
+}
+
+GK_SYS(signalfd)
+{
+	return do_signalfd(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_size(a, 2), 0);
+}
+
+GK_SYS(signalfd4)
+{
+	return do_signalfd(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_size(a, 2),
+			   gk_arg_int(a, 3));
 }
 
 #define TFD_ABSTIME_	      1 /* TFD_TIMER_ABSTIME */

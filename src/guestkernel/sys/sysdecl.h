@@ -23,6 +23,8 @@ GK_SYS(dup3);
 GK_SYS(enosys);
 GK_SYS(eventfd);
 GK_SYS(eventfd2);
+GK_SYS(signalfd);
+GK_SYS(signalfd4);
 GK_SYS(timerfd_create);
 GK_SYS(timerfd_settime);
 GK_SYS(timerfd_gettime);

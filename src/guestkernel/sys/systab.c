@@ -185,6 +185,8 @@ const struct gk_syscall gk_systab[GK_NSYSCALLS] = {
     [__NR_pipe2] = {"pipe2", gk_sys_pipe2, "px"},
     [__NR_eventfd] = {"eventfd", gk_sys_eventfd, "u"},
     [__NR_eventfd2] = {"eventfd2", gk_sys_eventfd2, "ux"},
+    [__NR_signalfd] = {"signalfd", gk_sys_signalfd, "dpu"},
+    [__NR_signalfd4] = {"signalfd4", gk_sys_signalfd4, "dpux"},
     [__NR_timerfd_create] = {"timerfd_create", gk_sys_timerfd_create, "dx"},
     [__NR_timerfd_settime] = {"timerfd_settime", gk_sys_timerfd_settime, "fxpp"},
     [__NR_timerfd_gettime] = {"timerfd_gettime", gk_sys_timerfd_gettime, "fp"},
@@ -239,7 +241,9 @@ gk_syscall(struct gk_proc *p, uint64_t rax_nr, const uint64_t *a)
 	if (s && s->fn) {
 		/* Handlers read the registers only through sysarg.h's typed accessors. */
 		memcpy(args.reg, a, sizeof(args.reg));
+		p->k->sys_task = p;
 		ret = s->fn(p, &args);
+		p->k->sys_task = NULL;
 	} else {
 		ret = -ENOSYS;
 		p->k->st.enosys++;
