@@ -500,6 +500,7 @@ void gk_waitq_del(struct gk_wentry *e);
 /* signal.c: posting signals (delivery is proc/'s). */
 int gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si);
 int gk_sig_init_ignores(const struct gk_proc *t, int sig, int from_pid);
+int gk_sig_init_drops(const struct gk_proc *t, const struct gk_siginfo *si);
 int gk_sig_kill(struct gk_proc *t, int sig, int code, int from_pid);
 int gk_sig_pgrp(struct gk_kernel *k, int pgid, int sig, int code, int from_pid);
 void gk_sig_force(struct gk_proc *p, int sig, int code, uint64_t addr);

@@ -209,7 +209,9 @@ gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si)
  * process? The guest is a PID namespace and its pid 1 that namespace's
  * init (pid_namespaces(7)): Linux delivers to it only the signals it has
  * a handler for when they come from inside, so SIGKILL and SIGSTOP never
- * arrive and a signal left at SIG_DFL is dropped, blocked or not. SIGCONT
+ * arrive and a signal left at SIG_DFL is dropped, unless init blocks it:
+ * then it is queued (sigtimedwait and signalfd see it) and dropped when
+ * delivered (gk_sig_init_drops). SIGCONT
  * still continues it (Linux does that before looking at the handler).
  * Faults (gk_sig_force) and what uvk forwards from the host (SI_KERNEL,
  * console.c) do not come through here and still act.
@@ -222,8 +224,27 @@ gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si)
 int
 gk_sig_init_ignores(const struct gk_proc *t, int sig, int from_pid)
 {
+	/* Blocked signals are never ignored (Linux's sig_ignored): the handler may change. */
 	return t == t->k->init && from_pid != t->tg->gpid && sig != SIGCONT && sig > 0 &&
-	       sig < GK_NSIG && t->sighand->action[sig].handler == (uint64_t)SIG_DFL;
+	       sig < GK_NSIG && !(t->sigmask & gk_sigbit(sig)) &&
+	       t->sighand->action[sig].handler == (uint64_t)SIG_DFL;
+}
+
+/*
+ * gk_sig_init_drops - would init (t) drop si rather than take sig's
+ * default action, now that it is unblocked? Yes for what another guest
+ * process sent (kill, tkill, sigqueue): it was queued only because init
+ * blocked it (gk_sig_init_ignores), and Linux's get_signal skips the
+ * default action for an unkillable init. Its own signals and the kernel's
+ * (timers, faults, the host's) act, as gk_sig_init_ignores says.
+ */
+int
+gk_sig_init_drops(const struct gk_proc *t, const struct gk_siginfo *si)
+{
+	int user = si->code == SI_USER || si->code == SI_TKILL || si->code == SI_QUEUE;
+
+	return t == t->k->init && user && si->proc.pid != t->tg->gpid && si->signo != SIGKILL &&
+	       si->signo != SIGSTOP && t->sighand->action[si->signo].handler == (uint64_t)SIG_DFL;
 }
 
 /*

@@ -104,6 +104,18 @@ sleep_remaining(struct gk_proc *p, uint64_t gva)
 		gk_timespec_out(p, gva, p->deadline > now ? p->deadline - now : 0);
 }
 
+/* The first queued instance of sig is one init drops (gk_sig_init_drops)? */
+static int
+init_drops_first(const struct gk_proc *p, int sig)
+{
+	const struct gk_sigq *q;
+
+	for (q = p->tg->sigq; q; q = q->next)
+		if (q->info.signo == sig)
+			return gk_sig_init_drops(p, &q->info);
+	return 0;
+}
+
 /*
  * gk_sig_interrupted - p sleeps in a syscall and a signal is deliverable.
  * Returns 1 if that ends the call (its result, -EINTR, or a restart after
@@ -127,6 +139,8 @@ gk_sig_interrupted(struct gk_proc *p)
 	if (act->handler == (uint64_t)SIG_DFL) {
 		if (gk_sigbit(sig) & (SIG_STOPS | SIG_DFL_IGNORED))
 			return 0;
+		if (p == p->k->init && init_drops_first(p, sig))
+			return 0; /* init drops it (delivery does), the call sleeps on */
 		p->insys = 0; /* fatal: the process dies before the call could matter */
 		return 1;
 	}
@@ -166,7 +180,7 @@ gk_sig_deliver(struct gk_proc *p)
 	while (!p->tg->exited && !p->tg->stopped && (sig = gk_sig_deliverable(p))) {
 		gk_sig_dequeue(p, gk_sigbit(sig), &si);
 		act = &p->sighand->action[sig];
-		if (act->handler == (uint64_t)SIG_IGN)
+		if (act->handler == (uint64_t)SIG_IGN || gk_sig_init_drops(p, &si))
 			continue;
 		if (act->handler == (uint64_t)SIG_DFL) {
 			switch (gk_sig_default(sig)) {
