@@ -37,7 +37,8 @@ res_deepdir res_pipeuser res_openmany res_procmaps res_tmpexec
 vsyscall opath clonefl fileops
 rename_cwd rename_cwd-bind dotdot dotdot-bind hostlink bigpipe
 eventfd timerfd
-signalfd"
+signalfd
+fifo"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -741,6 +742,11 @@ hostlink)
 bigpipe)
     guest -- "$prog"
     passed t_bigpipe && result=0
+    ;;
+
+fifo)
+    guest -- "$prog"
+    passed t_fifo && result=0
     ;;
 
 eventfd)

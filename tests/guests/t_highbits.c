@@ -796,6 +796,10 @@ main(void)
 		    T(chdir, 0, 0, NULL, NULL, (uint64_t)work),
 		    T(mkdir, A(1), 0, prep_no_new, NULL, (uint64_t)s_dir, 0755),
 		    T(mkdirat, A(0) | A(2), 0, prep_no_new, NULL, D, (uint64_t)"d", 0755),
+		    /* fifo: */
+		    T(mknod, A(1) | A(2), 0, prep_no_new, NULL, (uint64_t)s_new, S_IFIFO | 0600, 0),
+		    T(mknodat, A(0) | A(2) | A(3), 0, prep_no_new, NULL, D, (uint64_t)"n",
+		      S_IFIFO | 0600, 0),
 		    T(rmdir, 0, 0, prep_dir, NULL, (uint64_t)s_dir),
 		    T(unlink, 0, 0, prep_new_file, NULL, (uint64_t)s_new),
 		    T(unlinkat, A(0) | A(2), 0, prep_new_file, NULL, D, (uint64_t)"n", 0),

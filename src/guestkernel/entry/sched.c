@@ -160,8 +160,10 @@ runnable(const struct gk_proc *p)
 static void
 resume_syscall(struct gk_proc *p)
 {
-	if (gk_sig_deliverable(p) && gk_sig_interrupted(p))
+	if (gk_sig_deliverable(p) && gk_sig_interrupted(p)) {
+		gk_sys_undo(p);
 		return;
+	}
 	gk_sig_deliver(p);
 	if (!runnable(p) || !p->insys)
 		return;

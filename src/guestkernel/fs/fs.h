@@ -123,6 +123,7 @@ struct gk_tnode {
 	size_t hcap;
 	uint64_t next_seq; /* the next entry's seq: getdents offset = seq + 1 */
 	struct gk_tnode *parent; /* directory: the one that links it (NULL for the root) */
+	struct gk_pipe *fifo;	 /* FIFO: its pipe once opened (fifo.c), freed with the node */
 };
 
 /*
@@ -328,6 +329,8 @@ int gk_tmpfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mod
 int gk_tmpfs_stat(struct gk_proc *p, struct gk_path *path, struct stat *st);
 long gk_tmpfs_readlink(struct gk_proc *p, struct gk_path *path, char *buf, size_t size);
 int gk_tmpfs_mkdir(struct gk_proc *p, struct gk_path *path, mode_t mode);
+int gk_tmpfs_mknod(struct gk_proc *p, struct gk_path *path, mode_t mode);
+int gk_vfs_mknod(struct gk_proc *p, struct gk_path *path, mode_t mode, unsigned int dev);
 int gk_tmpfs_symlink(struct gk_proc *p, const char *target, struct gk_path *path);
 int gk_tmpfs_unlink(struct gk_proc *p, struct gk_path *path, int rmdir);
 int gk_tmpfs_rename(struct gk_proc *p, struct gk_path *from, struct gk_path *to, unsigned flags);
@@ -441,6 +444,12 @@ long gk_pipe_nread(const struct gk_file *f);
 extern const struct gk_file_ops gk_pipe_ops;
 long gk_pipe_get_size(const struct gk_file *f);
 long gk_pipe_set_size(struct gk_file *f, uint64_t arg);
+
+/* ---- fifo.c: FIFOs in tmpfs ---------------------------------------------------------- */
+
+int gk_pipe_fifo_open(struct gk_proc *p, struct gk_pipe **slot, struct gk_tnode *n, int flags,
+		      const char *name, const struct stat *st, struct gk_file **ret);
+void gk_pipe_fifo_free(struct gk_pipe *pp);
 
 /* ---- console.c: uvk's terminal, host signals, waiting for input -------------------- */
 

@@ -44,17 +44,7 @@
 #include <unistd.h>
 
 #include "fs.h"
-
-struct gk_pipe {
-	struct gk_kernel *k;
-	int readers, writers; /* open files of each end */
-	uint64_t head, len;   /* ring: len bytes from byte head of the slots */
-	uint32_t nslots;      /* capacity in pages, a power of two */
-	uint64_t *slot;	      /* gpa of each page of the ring, 0 until written */
-	uint64_t ino;
-	struct gk_waitq rq; /* readers and read-end pollers: data came, or the last writer left */
-	struct gk_waitq wq; /* writers and write-end pollers: room came, or the last reader left */
-};
+#include "pipe_impl.h"
 
 /*
  * uvk's own effective capability cap: the guest holds what uvk holds (a
@@ -112,8 +102,8 @@ capacity(const struct gk_pipe *pp)
  * every message. An idle pipe so holds one page of guest RAM at most, as
  * Linux's keeps a spare page; it is charged as its data is, to guest RAM.
  */
-static void
-frames_free(struct gk_pipe *pp, int keep_first)
+void
+gk_pipe_frames_free(struct gk_pipe *pp, int keep_first)
 {
 	uint32_t i;
 
@@ -147,18 +137,53 @@ end_new(struct gk_pipe *pp, int flags)
 	return f;
 }
 
-static void
-pipe_free(struct gk_pipe *pp)
+void
+gk_pipe_free(struct gk_pipe *pp)
 {
 	struct gk_kernel *k = pp->k;
 
 	gk_waitq_fini(&pp->rq);
 	gk_waitq_fini(&pp->wq);
-	frames_free(pp, 0);
+	gk_waitq_fini(&pp->ropen);
+	gk_waitq_fini(&pp->wopen);
+	gk_pipe_frames_free(pp, 0);
 	k->pipe_user_pages -= pp->nslots;
 	gk_kmem_uncharge(k, sizeof(*pp) + pp->nslots * sizeof(*pp->slot));
 	free(pp->slot);
 	free(pp);
+}
+
+/* gk_pipe_alloc - a pipe with no ends, or NULL (the caller says -ENFILE, as Linux). */
+struct gk_pipe *
+gk_pipe_alloc(struct gk_kernel *k)
+{
+	uint32_t nslots = GK_PIPE_SIZE / GK_PAGE;
+	struct gk_pipe *pp;
+
+	if (user_limits_bind(k)) {
+		/* pipe(7): past the soft limit, a new pipe gets one page. */
+		if (over_limit(k->pipe_user_pages + nslots, GK_PIPE_USER_PAGES_SOFT))
+			nslots = 1;
+		if (over_limit(k->pipe_user_pages + nslots, GK_PIPE_USER_PAGES_HARD))
+			return NULL;
+	}
+	if (gk_kmem_charge(k, sizeof(*pp) + nslots * sizeof(uint64_t)) < 0)
+		return NULL;
+	pp = calloc(1, sizeof(*pp));
+	if (pp)
+		pp->slot = calloc(nslots, sizeof(*pp->slot));
+	if (!pp || !pp->slot) {
+		free(pp);
+		gk_kmem_uncharge(k, sizeof(*pp) + nslots * sizeof(uint64_t));
+		return NULL;
+	}
+	pp->k = k;
+	pp->nslots = nslots;
+	if (!k->pipe_next_ino)
+		k->pipe_next_ino = 0x10000;
+	pp->ino = k->pipe_next_ino++;
+	k->pipe_user_pages += nslots;
+	return pp;
 }
 
 /*
@@ -169,34 +194,12 @@ pipe_free(struct gk_pipe *pp)
 int
 gk_pipe_new(struct gk_kernel *k, struct gk_file **ret_r, struct gk_file **ret_w)
 {
-	uint32_t nslots = GK_PIPE_SIZE / GK_PAGE;
-	struct gk_pipe *pp;
+	struct gk_pipe *pp = gk_pipe_alloc(k);
 	struct gk_file *r, *w;
 
-	if (user_limits_bind(k)) {
-		/* pipe(7): past the soft limit, a new pipe gets one page. */
-		if (over_limit(k->pipe_user_pages + nslots, GK_PIPE_USER_PAGES_SOFT))
-			nslots = 1;
-		if (over_limit(k->pipe_user_pages + nslots, GK_PIPE_USER_PAGES_HARD))
-			return -ENFILE;
-	}
-	if (gk_kmem_charge(k, sizeof(*pp) + nslots * sizeof(uint64_t)) < 0)
+	if (!pp)
 		return -ENFILE;
-	pp = calloc(1, sizeof(*pp));
-	if (pp)
-		pp->slot = calloc(nslots, sizeof(*pp->slot));
-	if (!pp || !pp->slot) {
-		free(pp);
-		gk_kmem_uncharge(k, sizeof(*pp) + nslots * sizeof(uint64_t));
-		return -ENFILE;
-	}
-	pp->k = k;
 	pp->readers = pp->writers = 1;
-	pp->nslots = nslots;
-	if (!k->pipe_next_ino)
-		k->pipe_next_ino = 0x10000;
-	pp->ino = k->pipe_next_ino++;
-	k->pipe_user_pages += nslots;
 	r = end_new(pp, O_RDONLY);
 	w = end_new(pp, O_WRONLY);
 	if (!r || !w) {
@@ -206,7 +209,7 @@ gk_pipe_new(struct gk_kernel *k, struct gk_file **ret_r, struct gk_file **ret_w)
 			w->pipe = NULL;
 		gk_file_unref(r);
 		gk_file_unref(w);
-		pipe_free(pp);
+		gk_pipe_free(pp);
 		return -ENFILE;
 	}
 	*ret_r = r;
@@ -223,14 +226,18 @@ gk_pipe_close(struct gk_file *f)
 	if (!pp)
 		return;
 	f->pipe = NULL;
-	if ((f->flags & O_ACCMODE) == O_RDONLY) {
-		if (--pp->readers == 0)
-			gk_waitq_wake(&pp->wq, POLLERR);
-	} else if (--pp->writers == 0) {
+	if ((f->flags & O_ACCMODE) != O_WRONLY && --pp->readers == 0)
+		gk_waitq_wake(&pp->wq, POLLERR);
+	if ((f->flags & O_ACCMODE) != O_RDONLY && --pp->writers == 0)
 		gk_waitq_wake(&pp->rq, POLLHUP);
+	if (pp->fifo) {
+		/* The node's hold last: it may free the node, and the pipe with it. */
+		if (f->tnode)
+			gk_tnode_release(pp->k, f->tnode);
+		f->tnode = NULL;
+	} else if (pp->readers == 0 && pp->writers == 0) {
+		gk_pipe_free(pp);
 	}
-	if (pp->readers == 0 && pp->writers == 0)
-		pipe_free(pp);
 }
 
 /* The hva of ring byte pos (which the caller knows has a frame). */
@@ -275,7 +282,7 @@ gk_pipe_read(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int 
 		done += got;
 	}
 	if (pp->len == 0)
-		frames_free(pp, 1);
+		gk_pipe_frames_free(pp, 1);
 	if (done)
 		gk_waitq_wake(&pp->wq, POLLOUT);
 	return (long)done;
@@ -410,19 +417,22 @@ short
 gk_pipe_poll(struct gk_file *f, short events, struct gk_pollreg *reg)
 {
 	struct gk_pipe *pp = f->pipe;
-	int rd = (f->flags & O_ACCMODE) == O_RDONLY;
+	int acc = f->flags & O_ACCMODE;
 	short r = 0;
 
 	if (!pp)
 		return POLLNVAL;
-	if (reg)
-		gk_poll_wait(reg, rd ? &pp->rq : &pp->wq, (short)(events | POLLHUP | POLLERR));
-	if (rd) {
+	if (reg && acc != O_WRONLY)
+		gk_poll_wait(reg, &pp->rq, (short)(events | POLLHUP | POLLERR));
+	if (reg && acc != O_RDONLY)
+		gk_poll_wait(reg, &pp->wq, (short)(events | POLLHUP | POLLERR));
+	if (acc != O_WRONLY) {
 		if (pp->len > 0)
 			r |= POLLIN | POLLRDNORM;
 		if (pp->writers == 0)
 			r |= POLLHUP;
-	} else {
+	}
+	if (acc != O_RDONLY) {
 		if (pp->readers == 0)
 			r |= POLLERR;
 		if (pp->len < capacity(pp))
@@ -519,7 +529,7 @@ gk_pipe_set_size(struct gk_file *f, uint64_t arg)
 	if (nslots < pp->nslots)
 		gk_kmem_uncharge(k, (pp->nslots - nslots) * sizeof(*slot));
 	pos = pp->len;
-	frames_free(pp, 0);
+	gk_pipe_frames_free(pp, 0);
 	free(pp->slot);
 	pp->slot = slot;
 	pp->len = pos;
@@ -579,3 +589,4 @@ const struct gk_file_ops gk_pipe_ops = {
 	.mmap = gk_file_no_mmap,
 	.release = gk_pipe_close,
 };
+

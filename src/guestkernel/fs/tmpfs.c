@@ -81,6 +81,7 @@ gk_tnode_maybe_free(struct gk_kernel *k, struct gk_tnode *n)
 	if (n->target)
 		gk_kmem_uncharge(k, strlen(n->target) + 1);
 	free(n->target);
+	gk_pipe_fifo_free(n->fifo);
 	free(n);
 	gk_kmem_uncharge(k, sizeof(*n));
 	k->tmpfs_inodes--;
@@ -253,6 +254,15 @@ gk_tmpfs_mkdir(struct gk_proc *p, struct gk_path *path, mode_t mode)
 	return create(p, path, S_IFDIR | (mode & ~p->fs->umask & 07777), &n);
 }
 
+/* mknod(2) in /tmp: a regular file, a FIFO or a socket node (the caller checked the type). */
+int
+gk_tmpfs_mknod(struct gk_proc *p, struct gk_path *path, mode_t mode)
+{
+	struct gk_tnode *n;
+
+	return create(p, path, (mode & S_IFMT) | (mode & ~p->fs->umask & 07777), &n);
+}
+
 int
 gk_tmpfs_symlink(struct gk_proc *p, const char *target, struct gk_path *path)
 {
@@ -421,6 +431,14 @@ gk_tmpfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, s
 		return -ENOTDIR;
 	if (S_ISDIR(n->mode) && (acc != O_RDONLY || (flags & O_TRUNC)) && !(flags & O_PATH))
 		return -EISDIR;
+	if (S_ISSOCK(n->mode) && !(flags & O_PATH))
+		return -ENXIO; /* open(2): a socket is connected to, not opened */
+	if (S_ISFIFO(n->mode) && !(flags & O_PATH)) {
+		struct stat st;
+
+		gk_tnode_stat(p->k, n, &st);
+		return gk_pipe_fifo_open(p, &n->fifo, n, flags, path->gpath, &st, ret);
+	}
 	if ((flags & O_TRUNC) && acc != O_RDONLY && S_ISREG(n->mode)) {
 		err = gk_tnode_truncate(p->k, n, 0);
 		if (err < 0)

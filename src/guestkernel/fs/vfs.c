@@ -392,6 +392,53 @@ gk_vfs_mkdir(struct gk_proc *p, struct gk_path *path, mode_t mode)
 	return err;
 }
 
+/*
+ * gk_vfs_mknod - mknod(2): a regular file (type 0 or S_IFREG), a FIFO or a
+ * socket node in /tmp. Device nodes are -EPERM, as for a user without
+ * CAP_MKNOD (the guest has no devices to name); a directory is -EPERM and
+ * another type -EINVAL, as may_mknod says. Writable host binds are
+ * -EPERM for now; elsewhere -EROFS (or -EEXIST if the name exists).
+ */
+int
+gk_vfs_mknod(struct gk_proc *p, struct gk_path *path, mode_t mode, unsigned int dev)
+{
+	const char *base;
+	int fd;
+
+	(void)dev; /* only a device node reads it */
+	if ((mode & S_IFMT) == 0)
+		mode |= S_IFREG;
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+	case S_IFIFO:
+	case S_IFSOCK:
+	case S_IFCHR:
+	case S_IFBLK:
+		break;
+	case S_IFDIR:
+		return -EPERM;
+	default:
+		return -EINVAL;
+	}
+	if (path->last_type != GK_LAST_NORM)
+		return -EEXIST; /* Linux's filename_create */
+	if (path->mnt->kind == GK_MNT_TMPFS) {
+		struct stat st;
+
+		if (S_ISCHR(mode) || S_ISBLK(mode)) {
+			int err = gk_tmpfs_stat(p, path, &st);
+
+			return err == 0 ? -EEXIST : err == -ENOENT ? -EPERM : err;
+		}
+		return gk_tmpfs_mknod(p, path, mode);
+	}
+	fd = writable_parent(p, path, 1, &base);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return -EPERM;
+}
+
 static int
 fs_unlink(struct gk_proc *p, struct gk_path *path, int rmdir)
 {

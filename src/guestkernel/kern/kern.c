@@ -51,3 +51,16 @@ gk_proc_kill(struct gk_proc *p, int sig, const char *why)
 		fprintf(stderr, "uvk: pid %d: %s\n", p->tg->gpid, why);
 	gk_proc_exit(p, sig & 0x7f);
 }
+
+/* gk_sys_undo - give back what p's blocked call claimed, if it still holds it. */
+void
+gk_sys_undo(struct gk_proc *p)
+{
+	void (*undo)(struct gk_proc *) = p->sys_undo;
+
+	if (!undo)
+		return;
+	p->sys_undo = NULL;
+	undo(p);
+	p->undo_obj = p->undo_node = NULL;
+}

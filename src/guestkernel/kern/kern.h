@@ -256,6 +256,7 @@ enum gk_pstate {
  * wait4(WUNTRACED/WCONTINUED) has yet to tell the parent.
  */
 
+void gk_sys_undo(struct gk_proc *p);
 #define GK_EBLOCK 1024 /* internal: -GK_EBLOCK from a handler means "blocked" */
 #define GK_TICK_NS 4000000ULL /* the time slice: guest code is interrupted this often */
 #define GK_NPROC  256  /* the guest's process limit: fork beyond it is -EAGAIN */
@@ -369,6 +370,15 @@ struct gk_proc {
 	int sys_rerun;	   /* the blocked call is running again after a wake */
 	uint64_t deadline; /* CLOCK_MONOTONIC ns a blocked call times out, 0 none */
 	size_t io_done;	   /* bytes a blocked pipe write moved so far (read on a re-run) */
+	/*
+	 * A claim a blocked call holds across its sleep (a FIFO open counts
+	 * its end while it waits for the other side): undo gives it back if
+	 * the call ends without taking it over, as a signal ends it, a re-run
+	 * fails, or the task goes (gk_sys_undo).
+	 */
+	void (*sys_undo)(struct gk_proc *p);
+	void *undo_obj, *undo_node;
+	int undo_flags;
 
 	/* Signals (signal.c). */
 	uint64_t sigmask;

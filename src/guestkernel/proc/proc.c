@@ -192,6 +192,7 @@ gk_proc_free(struct gk_proc *p)
 			break;
 		}
 	}
+	gk_sys_undo(p);
 	gk_wait_free(p);
 	gk_task_vm_set(p, NULL);
 	gk_fdt_free(p->fdt);

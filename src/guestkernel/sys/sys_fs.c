@@ -230,6 +230,18 @@ GK_SYS(mkdirat)
 	return gk_vfs_mkdir(p, &path, gk_arg_mode(a, 2));
 }
 
+GK_SYS(mknod)
+{
+	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path, 0);
+	return gk_vfs_mknod(p, &path, gk_arg_mode(a, 1), gk_arg_uint(a, 2));
+}
+
+GK_SYS(mknodat)
+{
+	PATH_ARG(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path, 0);
+	return gk_vfs_mknod(p, &path, gk_arg_mode(a, 2), gk_arg_uint(a, 3));
+}
+
 GK_SYS(unlink)
 {
 	PATH_ARG(AT_FDCWD, gk_arg_ptr(a, 0), path, 0);

@@ -75,6 +75,8 @@ GK_SYS(mlock);
 GK_SYS(mlockall);
 GK_SYS(mkdir);
 GK_SYS(mkdirat);
+GK_SYS(mknod);
+GK_SYS(mknodat);
 GK_SYS(mmap);
 GK_SYS(mnop);
 GK_SYS(mprotect);

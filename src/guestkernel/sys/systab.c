@@ -118,7 +118,7 @@ const struct gk_syscall gk_systab[GK_NSYSCALLS] = {
     [__NR_rt_sigsuspend] = {"rt_sigsuspend", gk_sys_rt_sigsuspend, "pu"},
     [__NR_rt_sigqueueinfo] = {"rt_sigqueueinfo", gk_sys_rt_sigqueueinfo, "dSp"},
     [__NR_sigaltstack] = {"sigaltstack", gk_sys_sigaltstack, "pp"},
-    [__NR_mknod] = {"mknod", NULL, "smx"},
+    [__NR_mknod] = {"mknod", gk_sys_mknod, "smx"},
     [__NR_statfs] = {"statfs", gk_sys_statfs, "sp"},
     [__NR_fstatfs] = {"fstatfs", gk_sys_fstatfs, "fp"},
     [__NR_getpriority] = {"getpriority", NULL, "dd"},
@@ -161,6 +161,7 @@ const struct gk_syscall gk_systab[GK_NSYSCALLS] = {
     [__NR_utimes] = {"utimes", NULL, "sp"},
     [__NR_openat] = {"openat", gk_sys_openat, "fsom"},
     [__NR_mkdirat] = {"mkdirat", gk_sys_mkdirat, "fsm"},
+    [__NR_mknodat] = {"mknodat", gk_sys_mknodat, "fsmx"},
     [__NR_fchownat] = {"fchownat", gk_sys_fchownat, "fsddx"},
     [__NR_newfstatat] = {"newfstatat", gk_sys_newfstatat, "fspx"},
     [__NR_unlinkat] = {"unlinkat", gk_sys_unlinkat, "fsx"},
@@ -267,6 +268,7 @@ gk_syscall(struct gk_proc *p, uint64_t rax_nr, const uint64_t *a)
 	/* A call that prepared to wait and then finished leaves no queue entry behind. */
 	if (p->wait.list)
 		gk_wait_cancel(p);
+	gk_sys_undo(p);
 	p->deadline = 0;
 	p->regs.rax = (uint64_t)ret;
 	if (p->k->trace)
