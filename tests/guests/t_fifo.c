@@ -139,6 +139,19 @@ check_nonblock(void)
 		close(w);
 	}
 	close(r);
+	/* Bytes left when the last end closes go with it (the pipe is freed). */
+	r = open(fifo, O_RDWR | O_NONBLOCK);
+	if (check(r >= 0 && write(r, "zz", 2) == 2, "O_RDWR end writes", "errno %s",
+		  errname(errno))) {
+		close(r);
+		r = open(fifo, O_RDWR | O_NONBLOCK);
+		errno = 0;
+		n = read(r, buf, sizeof(buf));
+		e = n < 0 ? errno : 0;
+		check(n < 0 && e == EAGAIN, "a reopened FIFO is empty", "read %zd errno %s", n,
+		      errname(e));
+		close(r);
+	}
 }
 
 static void

@@ -20,6 +20,17 @@ gk_pipe_fifo_free(struct gk_pipe *pp)
 		gk_pipe_free(pp);
 }
 
+/*
+ * gk_pipe_fifo_drop - the last end of the FIFO pp went: what it held goes,
+ * as Linux frees the pipe then (a blocked open counts as an end).
+ */
+void
+gk_pipe_fifo_drop(struct gk_pipe *pp)
+{
+	gk_pipe_frames_free(pp, 0);
+	pp->len = 0;
+}
+
 /* Count, or with -1 uncount, an end of kind acc; a new one wakes the other side's openers. */
 static void
 fifo_count(struct gk_pipe *pp, int acc, int d)
@@ -42,6 +53,8 @@ fifo_count(struct gk_pipe *pp, int acc, int d)
 			gk_waitq_wake(&pp->rq, POLLHUP);
 		}
 	}
+	if (d < 0 && pp->readers == 0 && pp->writers == 0)
+		gk_pipe_fifo_drop(pp);
 }
 
 /* A blocked FIFO open that will not run again gives back its end's count and node. */
@@ -64,8 +77,8 @@ fifo_undo(struct gk_proc *p)
  * The count and a hold on the node are the task's claim (p->sys_undo)
  * across the restart: the re-run takes them over into the file, and
  * gk_sys_undo gives them back if the call ends otherwise. So the pipe
- * outlives its ends and goes with the node; its data goes when an end is
- * opened with none counted, as Linux frees the pipe then.
+ * outlives its ends and goes with the node; its data goes with the last
+ * end (gk_pipe_fifo_drop), as Linux frees the pipe then.
  */
 int
 gk_pipe_fifo_open(struct gk_proc *p, struct gk_pipe **slot, struct gk_tnode *n, int flags,
@@ -92,11 +105,6 @@ gk_pipe_fifo_open(struct gk_proc *p, struct gk_pipe **slot, struct gk_tnode *n, 
 		}
 		if (acc == O_WRONLY && (flags & O_NONBLOCK) && pp->readers == 0)
 			return -ENXIO;
-		if (pp->readers == 0 && pp->writers == 0) {
-			/* Nobody held it since the last end went: what it held is gone (pipe(7)). */
-			gk_pipe_frames_free(pp, 0);
-			pp->len = 0;
-		}
 		seen = rd ? pp->wcount : pp->rcount;
 		fifo_count(pp, acc, 1);
 		gk_tnode_hold(n);

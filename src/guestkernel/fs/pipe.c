@@ -231,6 +231,8 @@ gk_pipe_close(struct gk_file *f)
 	if ((f->flags & O_ACCMODE) != O_RDONLY && --pp->writers == 0)
 		gk_waitq_wake(&pp->rq, POLLHUP);
 	if (pp->fifo) {
+		if (pp->readers == 0 && pp->writers == 0)
+			gk_pipe_fifo_drop(pp);
 		/* The node's hold last: it may free the node, and the pipe with it. */
 		if (f->tnode)
 			gk_tnode_release(pp->k, f->tnode);

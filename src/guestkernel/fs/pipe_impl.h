@@ -24,5 +24,6 @@ struct gk_pipe {
 struct gk_pipe *gk_pipe_alloc(struct gk_kernel *k);
 void gk_pipe_free(struct gk_pipe *pp);
 void gk_pipe_frames_free(struct gk_pipe *pp, int keep_first);
+void gk_pipe_fifo_drop(struct gk_pipe *pp);
 
 #endif
