@@ -174,21 +174,11 @@ gk_eventfd_new(struct gk_kernel *k, uint64_t count, int flags, struct gk_file **
 	e->k = k;
 	e->count = count;
 	e->semaphore = (flags & GK_EFD_SEMAPHORE) != 0;
-	f = gk_file_new(k, &gk_eventfd_ops, -1, O_RDWR | (flags & O_NONBLOCK),
-			"anon_inode:[eventfd]");
+	f = gk_anon_file_new(k, &gk_eventfd_ops, e, flags, "anon_inode:[eventfd]");
 	if (!f) {
 		gk_kfree(k, e, sizeof(*e));
 		return -ENOMEM;
 	}
-	f->priv = e;
-	/* No position: pread and pwrite are -ESPIPE, as on an anonymous inode of Linux. */
-	f->fmode = GK_FMODE_STREAM;
-	/* An anonymous inode: mode 0600 and no file type, as Linux's fstat says. */
-	f->st.st_mode = S_IRUSR | S_IWUSR;
-	f->st.st_nlink = 1;
-	f->st.st_uid = k->uid;
-	f->st.st_gid = k->gid;
-	f->st.st_blksize = 4096;
 	*ret = f;
 	return 0;
 }

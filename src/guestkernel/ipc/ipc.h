@@ -47,4 +47,8 @@ int gk_epoll_ctl(struct gk_file *epf, int op, struct gk_file *f, int fd, uint32_
 int gk_epoll_collect(struct gk_file *epf, struct gk_epevent *out, int max, int commit);
 struct gk_waitq *gk_epoll_waitq(struct gk_file *epf);
 
+/* anon.c: files with no name. */
+struct gk_file *gk_anon_file_new(struct gk_kernel *k, const struct gk_file_ops *ops, void *priv,
+				 int flags, const char *name);
+
 #endif /* UVK_GUESTKERNEL_IPC_H */

@@ -187,19 +187,11 @@ gk_signalfd_new(struct gk_kernel *k, uint64_t mask, int flags, struct gk_file **
 		return -ENOMEM;
 	s->k = k;
 	s->mask = mask & ~SIG_NEVER_MASKED;
-	f = gk_file_new(k, &gk_signalfd_ops, -1, O_RDWR | (flags & O_NONBLOCK),
-			"anon_inode:[signalfd]");
+	f = gk_anon_file_new(k, &gk_signalfd_ops, s, flags, "anon_inode:[signalfd]");
 	if (!f) {
 		gk_kfree(k, s, sizeof(*s));
 		return -ENOMEM;
 	}
-	f->priv = s;
-	f->fmode = GK_FMODE_STREAM;
-	f->st.st_mode = S_IRUSR | S_IWUSR;
-	f->st.st_nlink = 1;
-	f->st.st_uid = k->uid;
-	f->st.st_gid = k->gid;
-	f->st.st_blksize = 4096;
 	*ret = f;
 	return 0;
 }

@@ -149,19 +149,11 @@ gk_timerfd_new(struct gk_kernel *k, clockid_t clock, int flags, struct gk_file *
 	t->k = k;
 	t->clock = clock;
 	t->kt.fire = tfd_fire;
-	f = gk_file_new(k, &gk_timerfd_ops, -1, O_RDWR | (flags & O_NONBLOCK),
-			"anon_inode:[timerfd]");
+	f = gk_anon_file_new(k, &gk_timerfd_ops, t, flags, "anon_inode:[timerfd]");
 	if (!f) {
 		gk_kfree(k, t, sizeof(*t));
 		return -ENOMEM;
 	}
-	f->priv = t;
-	f->fmode = GK_FMODE_STREAM;
-	f->st.st_mode = S_IRUSR | S_IWUSR;
-	f->st.st_nlink = 1;
-	f->st.st_uid = k->uid;
-	f->st.st_gid = k->gid;
-	f->st.st_blksize = 4096;
 	*ret = f;
 	return 0;
 }
