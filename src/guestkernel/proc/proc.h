@@ -46,6 +46,7 @@ void gk_task_vm_set(struct gk_proc *p, struct gk_vm *vm);
 
 int gk_sig_deliverable(const struct gk_proc *p);
 void gk_sig_deliver(struct gk_proc *p);
+int gk_sig_call_mask(struct gk_proc *p, uint64_t gva, uint64_t size);
 int gk_sig_interrupted(struct gk_proc *p);
 long gk_sig_return(struct gk_proc *p);
 int gk_sig_frame(struct gk_proc *p, int sig, const struct gk_siginfo *info,

@@ -248,3 +248,27 @@ gk_sig_child_exit(struct gk_proc *c)
 	}
 	return autoreap;
 }
+
+/*
+ * gk_sig_call_mask - the temporary signal mask of ppoll, pselect6 and
+ * epoll_pwait (a sigset of size bytes at gva, NULL for none) for the
+ * duration of the call; the old mask comes back when the call returns
+ * (restore_mask). A re-run of a blocked call keeps the mask it set.
+ * Returns 0, -EINVAL (size is not 8) or -EFAULT.
+ */
+int
+gk_sig_call_mask(struct gk_proc *p, uint64_t gva, uint64_t size)
+{
+	uint64_t set;
+
+	if (!gva || p->sys_rerun)
+		return 0;
+	if (size != 8)
+		return -EINVAL;
+	if (gk_copyin(p, &set, gva, 8) < 0)
+		return -EFAULT;
+	p->saved_mask = p->sigmask;
+	p->restore_mask = 1;
+	gk_sig_set_mask(p, set);
+	return 0;
+}

@@ -114,24 +114,6 @@ do_wait(struct gk_proc *p, int epfd, uint64_t gva, int max, uint64_t rel_ns)
 	return n;
 }
 
-/* epoll_pwait's temporary mask, for the call (as ppoll's). */
-static int
-call_mask(struct gk_proc *p, uint64_t gva, uint64_t size)
-{
-	uint64_t set;
-
-	if (!gva || p->sys_rerun)
-		return 0;
-	if (size != 8)
-		return -EINVAL;
-	if (gk_copyin(p, &set, gva, 8) < 0)
-		return -EFAULT;
-	p->saved_mask = p->sigmask;
-	p->restore_mask = 1;
-	gk_sig_set_mask(p, set);
-	return 0;
-}
-
 static uint64_t
 ms_ns(int ms)
 {
@@ -151,7 +133,7 @@ GK_SYS(epoll_pwait)
 
 	if (max <= 0 || max > INT_MAX / EP_EVSIZE)
 		return -EINVAL;
-	if ((r = call_mask(p, gk_arg_ptr(a, 4), gk_arg_size(a, 5))) < 0)
+	if ((r = gk_sig_call_mask(p, gk_arg_ptr(a, 4), gk_arg_size(a, 5))) < 0)
 		return r;
 	return do_wait(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), max, ms_ns(gk_arg_int(a, 3)));
 }
@@ -166,7 +148,7 @@ GK_SYS(epoll_pwait2)
 		return -EINVAL;
 	if (tsp && (r = gk_timespec_in(p, tsp, &rel)) < 0)
 		return r;
-	if ((r = call_mask(p, gk_arg_ptr(a, 4), gk_arg_size(a, 5))) < 0)
+	if ((r = gk_sig_call_mask(p, gk_arg_ptr(a, 4), gk_arg_size(a, 5))) < 0)
 		return r;
 	return do_wait(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), max, rel);
 }

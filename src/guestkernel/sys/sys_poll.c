@@ -57,24 +57,6 @@ scan(struct gk_proc *p, struct pollfd *pfd, int n, struct gk_pollreg *reg)
 	return ready;
 }
 
-/* The temporary mask of ppoll and pselect6, for the duration of the call. */
-static int
-set_call_mask(struct gk_proc *p, uint64_t gva, uint64_t size)
-{
-	uint64_t set;
-
-	if (!gva || p->sys_rerun)
-		return 0;
-	if (size != 8)
-		return -EINVAL;
-	if (gk_copyin(p, &set, gva, 8) < 0)
-		return -EFAULT;
-	p->saved_mask = p->sigmask;
-	p->restore_mask = 1;
-	gk_sig_set_mask(p, set);
-	return 0;
-}
-
 /*
  * Wait on pfd: ready entries, else a signal (-EINTR), else the timeout
  * (rel_ns; UINT64_MAX forever, 0 not at all), else sleep. Returns the
@@ -147,7 +129,7 @@ GK_SYS(ppoll)
 
 	if (tsp && (r = gk_timespec_in(p, tsp, &rel)) < 0)
 		return r;
-	if ((r = set_call_mask(p, gk_arg_ptr(a, 3), gk_arg_size(a, 4))) < 0)
+	if ((r = gk_sig_call_mask(p, gk_arg_ptr(a, 3), gk_arg_size(a, 4))) < 0)
 		return r;
 	r = do_poll(p, gk_arg_ptr(a, 0), gk_arg_uint(a, 1), rel);
 	if (r != -GK_EBLOCK && tsp && rel)
@@ -272,7 +254,7 @@ GK_SYS(pselect6)
 		return r;
 	if (sigp && gk_copyin(p, sig, sigp, sizeof(sig)) < 0)
 		return -EFAULT;
-	if ((r = set_call_mask(p, sig[0], sig[1])) < 0)
+	if ((r = gk_sig_call_mask(p, sig[0], sig[1])) < 0)
 		return r;
 	r = do_select(p, gk_arg_int(a, 0), sets, rel);
 	if (r >= 0 && tsp && rel)
