@@ -204,7 +204,7 @@ run_proc(struct gk_proc *p)
 			resume_syscall(p);
 		if (!runnable(p) || p->insys)
 			return;
-		if (p->tg->sigpending || p->restore_mask)
+		if (gk_sig_pending(p) || p->restore_mask)
 			gk_sig_deliver(p);
 		if (!runnable(p))
 			return;
@@ -283,25 +283,47 @@ pick(struct gk_kernel *k, struct gk_proc *start)
 }
 
 /*
- * Release every process that exited (killed while asleep, say) and reap
- * those whose parent does not wait. Returns where the next pick starts:
- * after, or the head of the table if after itself went away.
+ * Release every process that exited (killed while asleep, say), free the
+ * tasks that are done (threads that exited, the other tasks of a process
+ * that did) and reap those whose parent does not wait. Returns where the
+ * next pick starts: after, or the head of the table if after went away.
  */
 static struct gk_proc *
 release_exited(struct gk_kernel *k, struct gk_proc *after)
 {
-	struct gk_proc *p, *next;
+	struct gk_proc *p;
+	int freed;
 
-	for (p = k->procs; p; p = next) {
-		next = p->next;
-		if (!p->tg->exited || p->tg->released)
-			continue;
-		if (gk_proc_release(p) && p != k->init) {
-			if (after == p)
-				after = next;
-			gk_proc_free(p);
+	do {
+		freed = 0;
+		for (p = k->procs; p; p = p->next) {
+			struct gk_tgroup *tg = p->tg;
+
+			if (tg->exited && !tg->released && gk_proc_release(p) &&
+			    gk_tg_leader(tg) != k->init) {
+				if (after && after->tg == tg)
+					after = NULL;
+				gk_tg_free_threads(tg);
+				gk_proc_free(gk_tg_leader(tg));
+				freed = 1;
+				break;
+			}
+			if (p->state == GK_P_DEAD && !gk_is_leader(p)) {
+				if (after == p)
+					after = NULL;
+				gk_proc_free(p);
+				freed = 1;
+				break;
+			}
+			if (tg->released && tg->ntasks > 1) {
+				if (after && after->tg == tg && !gk_is_leader(after))
+					after = NULL;
+				gk_tg_free_threads(tg);
+				freed = 1;
+				break;
+			}
 		}
-	}
+	} while (freed);
 	return after ? after : k->procs;
 }
 

@@ -487,7 +487,7 @@ set_fg_pgrp(struct gk_proc *p, int pgrp)
 	if (pgrp < 0)
 		return -EINVAL;
 	for (q = p->k->procs; q; q = q->next) {
-		if (q->tg->pgid == pgrp && q->state != GK_P_ZOMBIE) {
+		if (gk_is_leader(q) && q->tg->pgid == pgrp && q->state != GK_P_ZOMBIE) {
 			if (q->tg->sid != p->tg->sid)
 				return -EPERM;
 			p->k->fg_pgrp = pgrp;

@@ -100,7 +100,7 @@ sfd_read(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n, o
 	(void)off;
 	if (max == 0)
 		return -EINVAL;
-	if (!(p->tg->sigpending & s->mask)) {
+	if (!(gk_sig_pending(p) & s->mask)) {
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
 		return gk_block(p, &p->tg->sig_wq, POLLIN);
@@ -128,7 +128,7 @@ sfd_poll(struct gk_file *f, short events, struct gk_pollreg *reg)
 	if (!p)
 		return 0;
 	gk_poll_wait(reg, &p->tg->sig_wq, (short)(events | POLLERR));
-	if (p->tg->sigpending & s->mask)
+	if (gk_sig_pending(p) & s->mask)
 		return (short)(events & (POLLIN | POLLRDNORM));
 	return 0;
 }

@@ -117,6 +117,16 @@ struct gk_sigq {
 	struct gk_sigq *next;
 };
 
+/*
+ * A pending set: the signals queued and the queue. A thread group has one
+ * for signals sent to the process (kill, the child's exit signal), each
+ * task one for signals sent to it (tkill, tgkill, its own faults).
+ */
+struct gk_sigpend {
+	uint64_t set; /* signals with an entry on q */
+	struct gk_sigq *q;
+};
+
 /* A POSIX timer (timer_create). */
 struct gk_ptimer {
 	int used;
@@ -247,7 +257,8 @@ enum gk_pstate {
 	GK_P_RUN = 1, /* runnable */
 	GK_P_SLEEP,   /* blocked in a syscall (p->wait says on what) */
 	GK_P_VFORK,   /* parent of a vfork child that has not yet exec'd or exited */
-	GK_P_ZOMBIE,  /* exited, resources freed, waiting for its parent's wait */
+	GK_P_ZOMBIE,  /* its process exited: resources freed, waiting for the parent's wait */
+	GK_P_DEAD,    /* the task exited (exit(2)) while other tasks of its group run on */
 };
 
 /*
@@ -259,7 +270,7 @@ enum gk_pstate {
 void gk_sys_undo(struct gk_proc *p);
 #define GK_EBLOCK 1024 /* internal: -GK_EBLOCK from a handler means "blocked" */
 #define GK_TICK_NS 4000000ULL /* the time slice: guest code is interrupted this often */
-#define GK_NPROC  256  /* the guest's process limit: fork beyond it is -EAGAIN */
+#define GK_NPROC  256  /* the guest's task limit (threads count): fork or clone beyond it is -EAGAIN */
 
 /*
  * What clone() may share between tasks: each is a refcounted object, held
@@ -287,14 +298,19 @@ struct gk_sighand {
  * number of threads run in it: its ids, its parent, the signals sent to it
  * (shared pending set), its exit and stop state, limits, timers and CPU
  * time, its name and image. Owned by its tasks: it goes with the last one
- * (gk_proc_free). One task a group for now; CLONE_THREAD adds more.
+ * (gk_proc_free). clone(CLONE_THREAD) adds tasks; the leader (first on
+ * tasks, its tid the pid) stays on the list until the group is reaped,
+ * even when it exits before the others (GK_P_DEAD), as a zombie leader
+ * does on Linux; an exec from another task makes that task the leader
+ * (gk_dethread).
  */
 struct gk_tgroup {
 	int gpid, gppid; /* gpid is the leader task's tid */
 	int pgid, sid;
-	struct gk_proc *parent; /* the task that made us; NULL for pid 1 */
-	struct gk_proc *tasks;	/* linked by task->tg_next, the leader first */
-	int ntasks;
+	struct gk_tgroup *parent; /* the process that made us (its tasks all wait for us); NULL for pid 1 */
+	struct gk_proc *tasks;	  /* linked by task->tg_next, the leader first */
+	int ntasks;		  /* on tasks, dead ones included */
+	int nlive;		  /* tasks that have not exited */
 
 	/* Exit: set once (gk_proc_exit), then the group is released and a zombie. */
 	int exited;
@@ -308,9 +324,8 @@ struct gk_tgroup {
 	struct gk_waitq child_wq;     /* our wait4 sleeps here: a child exited, stopped, continued */
 
 	/* Signals sent to the process: any of its tasks may take them. */
-	uint64_t sigpending; /* signals with an entry on sigq */
-	struct gk_sigq *sigq;
-	int nsigq;
+	struct gk_sigpend shared;
+	int nsigq; /* queued entries, shared and every task's own together */
 	struct gk_waitq sig_wq; /* signalfd readers and pollers: woken (POLLIN) when a signal is queued */
 
 	struct rlimit rlim[RLIM_NLIMITS];
@@ -381,6 +396,7 @@ struct gk_proc {
 	int undo_flags;
 
 	/* Signals (signal.c). */
+	struct gk_sigpend pend; /* sent to this task alone (tkill, tgkill, faults) */
 	uint64_t sigmask;
 	uint64_t saved_mask; /* sigsuspend/ppoll/pselect6: the mask to go back to */
 	int restore_mask;
@@ -484,6 +500,9 @@ struct gk_kernel {
 
 uint64_t gk_now_ns(clockid_t clk);
 void gk_proc_exit(struct gk_proc *p, int wstatus);
+/* The leader of p's group (its first task), and whether p is it. */
+#define gk_tg_leader(tg) ((tg)->tasks)
+#define gk_is_leader(p)	 ((p) == (p)->tg->tasks)
 void gk_proc_kill(struct gk_proc *p, int sig, const char *why);
 
 /* ktimer.c: kernel timers (see struct gk_ktimer). */
@@ -509,6 +528,8 @@ void gk_waitq_del(struct gk_wentry *e);
 
 /* signal.c: posting signals (delivery is proc/'s). */
 int gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si);
+int gk_sig_send_task(struct gk_proc *t, const struct gk_siginfo *si);
+uint64_t gk_sig_pending(const struct gk_proc *p);
 int gk_sig_init_ignores(const struct gk_proc *t, int sig, int from_pid);
 int gk_sig_init_drops(const struct gk_proc *t, const struct gk_siginfo *si);
 int gk_sig_kill(struct gk_proc *t, int sig, int code, int from_pid);

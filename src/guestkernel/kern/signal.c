@@ -3,9 +3,10 @@
  * continuing, the parent's notification.
  *
  * Layer src/guestkernel/kern. A signal sent to a process is queued on its
- * thread group (a standard one at most once, a real-time one in order)
- * and acted on when a task of it next returns to user mode, by
- * proc/signal.c. Posting
+ * thread group's shared set, one sent to a thread on that task's own (a
+ * standard one at most once, a real-time one in order), and acted on when
+ * a task that may take it next returns to user mode, by proc/signal.c.
+ * Stopping, continuing and dying act on the whole process. Posting
  * lives here, below fs/ and proc/, because a pipe (SIGPIPE), the console
  * (job control) and a fault (mm) all send signals.
  *
@@ -55,24 +56,50 @@ gk_sig_pick(uint64_t set)
 	return set ? __builtin_ctzll(set) + 1 : 0;
 }
 
-/* Drop every queued instance of the signals in set. */
-void
-gk_sig_discard(struct gk_proc *p, uint64_t set)
+/* Drop every instance of the signals in set from pend; returns the entries freed. */
+static int
+pend_discard(struct gk_sigpend *pend, uint64_t set)
 {
-	struct gk_sigq **qq = &p->tg->sigq, *q;
+	struct gk_sigq **qq = &pend->q, *q;
+	int n = 0;
 
-	if (!(p->tg->sigpending & set))
-		return;
+	if (!(pend->set & set))
+		return 0;
 	while ((q = *qq)) {
 		if (gk_sigbit(q->info.signo) & set) {
 			*qq = q->next;
-			p->tg->nsigq--;
 			free(q);
+			n++;
 		} else {
 			qq = &q->next;
 		}
 	}
-	p->tg->sigpending &= ~set;
+	pend->set &= ~set;
+	return n;
+}
+
+/*
+ * gk_sig_discard - drop every queued instance of the signals in set, sent
+ * to p's process or to any of its tasks (SIGCONT drops stops, a handler
+ * set to SIG_IGN drops its signal: Linux flushes both from the shared
+ * set and every thread's).
+ */
+void
+gk_sig_discard(struct gk_proc *p, uint64_t set)
+{
+	struct gk_tgroup *tg = p->tg;
+	struct gk_proc *t;
+
+	tg->nsigq -= pend_discard(&tg->shared, set);
+	for (t = tg->tasks; t; t = t->tg_next)
+		tg->nsigq -= pend_discard(&t->pend, set);
+}
+
+/* gk_sig_pending - what p may take: sent to it, or to its process. */
+uint64_t
+gk_sig_pending(const struct gk_proc *p)
+{
+	return p->pend.set | p->tg->shared.set;
 }
 
 /* Default actions: 0 ignore, 1 terminate, 2 stop. Core-dumping signals terminate. */
@@ -90,7 +117,7 @@ gk_sig_default(int sig)
 static void
 notify_parent(struct gk_proc *p, int code, int status)
 {
-	struct gk_proc *parent = p->tg->parent;
+	struct gk_proc *parent = p->tg->parent ? gk_tg_leader(p->tg->parent) : NULL;
 	struct gk_siginfo si;
 
 	if (!parent)
@@ -129,9 +156,20 @@ gk_sig_continue(struct gk_proc *p)
 	notify_parent(p, CLD_CONTINUED, SIGCONT);
 }
 
+/* Can task w take sig now: alive, and it does not block it or waits for it? */
+static int
+wants(const struct gk_proc *w, uint64_t bit)
+{
+	if (w->state != GK_P_RUN && w->state != GK_P_SLEEP)
+		return 0;
+	return !(w->sigmask & bit) || (w->sigwait & bit);
+}
+
 /*
- * A signal is pending on tg: wake the first of its tasks asleep in a
- * syscall that can take it (does not block it, or waits for it).
+ * A signal is pending for the process of t: the task to take it, as
+ * Linux's complete_signal chooses, the leader if it can, else the first
+ * other task that can; woken from a syscall sleep (its call ends with
+ * EINTR or restarts after the handler). None can: it waits, pending.
  */
 static void
 wake_taker(struct gk_tgroup *tg, uint64_t bit)
@@ -139,31 +177,37 @@ wake_taker(struct gk_tgroup *tg, uint64_t bit)
 	struct gk_proc *w;
 
 	for (w = tg->tasks; w; w = w->tg_next) {
-		if (w->state == GK_P_SLEEP && (!(w->sigmask & bit) || (w->sigwait & bit))) {
-			gk_wake_task(w);
+		if (wants(w, bit)) {
+			if (w->state == GK_P_SLEEP)
+				gk_wake_task(w);
 			return;
 		}
 	}
 }
 
 /*
- * gk_sig_send - queue si on t's process, in its group's shared pending
- * set. A signal t ignores (and does not block) is dropped; SIGKILL kills
- * at once; SIGCONT resumes t even when it is blocked or ignored. A task
- * of the group that can take the signal is woken from a syscall sleep.
- * Returns 0, or -EAGAIN when the queue of real-time signals is full.
+ * Queue si on pend of t's process (shared) or of t alone. A signal
+ * ignored (and not blocked) is dropped; SIGKILL kills the process at once;
+ * SIGCONT resumes it even when blocked or ignored; an unhandled fatal
+ * signal kills the whole process, whichever task it was sent to. Returns
+ * 0, or -EAGAIN when the queue of real-time signals is full.
  */
-int
-gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si)
+static int
+post(struct gk_proc *t, const struct gk_siginfo *si, int to_task)
 {
+	struct gk_tgroup *tg = t->tg;
+	struct gk_sigpend *pend = to_task ? &t->pend : &tg->shared;
 	int sig = si->signo;
-	uint64_t bit = gk_sigbit(sig);
+	uint64_t bit = gk_sigbit(sig), blocked;
 	struct gk_sigq *q, **qq;
+	struct gk_proc *w;
 
-	if (t->tg->exited || t->state == GK_P_ZOMBIE || sig < 1 || sig >= GK_NSIG)
+	if (tg->exited || t->state == GK_P_ZOMBIE || sig < 1 || sig >= GK_NSIG)
+		return 0;
+	if (to_task && t->state == GK_P_DEAD)
 		return 0;
 	if (sig == SIGKILL) {
-		t->tg->stopped = 0;
+		tg->stopped = 0;
 		gk_proc_exit(t, SIGKILL);
 		return 0;
 	}
@@ -173,10 +217,21 @@ gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si)
 	} else if (bit & SIG_STOPS) {
 		gk_sig_discard(t, gk_sigbit(SIGCONT));
 	}
-	if (!(t->sigmask & bit) && gk_sig_ignored(t, sig))
+	/* Blocked by the target (a task), or by every live task (the process). */
+	blocked = 1;
+	if (to_task) {
+		blocked = (t->sigmask & bit) || (t->sigwait & bit);
+	} else {
+		for (w = tg->tasks; w; w = w->tg_next)
+			if ((w->state == GK_P_RUN || w->state == GK_P_SLEEP ||
+			     w->state == GK_P_VFORK) &&
+			    !(w->sigmask & bit) && !(w->sigwait & bit))
+				blocked = 0;
+	}
+	if (!blocked && gk_sig_ignored(t, sig))
 		return 0;
-	if (!(t->sigmask & bit) && t->sighand->action[sig].handler == (uint64_t)SIG_DFL &&
-	    gk_sig_default(sig) == 1 && !(t->sigwait & bit) && !t->tg->stopped) {
+	if (!blocked && t->sighand->action[sig].handler == (uint64_t)SIG_DFL &&
+	    gk_sig_default(sig) == 1 && !tg->stopped) {
 		/*
 		 * Fatal: the process dies now, asleep or not, as on Linux. A
 		 * stopped one keeps it pending and dies when continued.
@@ -184,24 +239,43 @@ gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si)
 		gk_proc_exit(t, sig);
 		return 0;
 	}
-	if (sig < SIG_RTMIN_K && (t->tg->sigpending & bit))
+	if (sig < SIG_RTMIN_K && (pend->set & bit))
 		return 0; /* standard signals do not queue */
-	if (sig >= SIG_RTMIN_K && t->tg->nsigq >= GK_SIGQ_MAX)
+	if (sig >= SIG_RTMIN_K && tg->nsigq >= GK_SIGQ_MAX)
 		return -EAGAIN;
 	q = malloc(sizeof(*q));
 	if (!q)
 		return -EAGAIN;
 	q->info = *si;
 	q->next = NULL;
-	for (qq = &t->tg->sigq; *qq; qq = &(*qq)->next)
+	for (qq = &pend->q; *qq; qq = &(*qq)->next)
 		;
 	*qq = q;
-	t->tg->nsigq++;
-	t->tg->sigpending |= bit;
-	wake_taker(t->tg, bit);
+	tg->nsigq++;
+	pend->set |= bit;
+	if (to_task) {
+		if (t->state == GK_P_SLEEP && wants(t, bit))
+			gk_wake_task(t);
+	} else {
+		wake_taker(tg, bit);
+	}
 	/* signalfd (ipc/) waits here: a queue, so posting never calls up into it. */
-	gk_waitq_wake(&t->tg->sig_wq, POLLIN);
+	gk_waitq_wake(&tg->sig_wq, POLLIN);
 	return 0;
+}
+
+/* gk_sig_send - queue si for t's process: any of its tasks that does not block it takes it. */
+int
+gk_sig_send(struct gk_proc *t, const struct gk_siginfo *si)
+{
+	return post(t, si, 0);
+}
+
+/* gk_sig_send_task - queue si for task t alone (tkill, tgkill, rt_tgsigqueueinfo, faults). */
+int
+gk_sig_send_task(struct gk_proc *t, const struct gk_siginfo *si)
+{
+	return post(t, si, 1);
 }
 
 /*
@@ -225,7 +299,7 @@ int
 gk_sig_init_ignores(const struct gk_proc *t, int sig, int from_pid)
 {
 	/* Blocked signals are never ignored (Linux's sig_ignored): the handler may change. */
-	return t == t->k->init && from_pid != t->tg->gpid && sig != SIGCONT && sig > 0 &&
+	return t->tg == t->k->init->tg && from_pid != t->tg->gpid && sig != SIGCONT && sig > 0 &&
 	       sig < GK_NSIG && !(t->sigmask & gk_sigbit(sig)) &&
 	       t->sighand->action[sig].handler == (uint64_t)SIG_DFL;
 }
@@ -243,13 +317,13 @@ gk_sig_init_drops(const struct gk_proc *t, const struct gk_siginfo *si)
 {
 	int user = si->code == SI_USER || si->code == SI_TKILL || si->code == SI_QUEUE;
 
-	return t == t->k->init && user && si->proc.pid != t->tg->gpid && si->signo != SIGKILL &&
+	return t->tg == t->k->init->tg && user && si->proc.pid != t->tg->gpid && si->signo != SIGKILL &&
 	       si->signo != SIGSTOP && t->sighand->action[si->signo].handler == (uint64_t)SIG_DFL;
 }
 
 /*
  * gk_sig_kill - send sig as kill(2) from process from_pid would (code
- * SI_USER, SI_TKILL), or as the kernel (SI_KERNEL). A process's signal to
+ * SI_USER; SI_TKILL: to task t alone), or as the kernel (SI_KERNEL). A process's signal to
  * the guest's init follows gk_sig_init_ignores().
  */
 int
@@ -268,7 +342,8 @@ gk_sig_kill(struct gk_proc *t, int sig, int code, int from_pid)
 		si.proc.pid = from_pid;
 		si.proc.uid = t->k->uid;
 	}
-	return gk_sig_send(t, &si);
+	/* tkill and tgkill name a thread; everything else is for the process. */
+	return post(t, &si, code == SI_TKILL);
 }
 
 /*
@@ -283,7 +358,7 @@ gk_sig_pgrp(struct gk_kernel *k, int pgid, int sig, int code, int from_pid)
 	int found = 0;
 
 	for (q = k->procs; q; q = q->next) {
-		if (q->tg->pgid != pgid)
+		if (!gk_is_leader(q) || q->tg->pgid != pgid)
 			continue;
 		found = 1;
 		gk_sig_kill(q, sig, code, from_pid);
@@ -309,6 +384,6 @@ gk_sig_force(struct gk_proc *p, int sig, int code, uint64_t addr)
 	si.signo = sig;
 	si.code = code;
 	si.addr = addr;
-	if (gk_sig_send(p, &si) < 0)
+	if (post(p, &si, 1) < 0)
 		gk_proc_kill(p, sig, NULL);
 }

@@ -1,9 +1,13 @@
 /*
- * fork.c - creating a process: clone() without CLONE_THREAD.
+ * fork.c - creating a process or a thread: clone().
  *
  * Layer src/guestkernel/proc, the mechanism under sys_task.c. The child is
  * a new thread group with one task, which gets the parent's registers, FPU
- * state, signal mask and alternate stack, and the group's limits and name.
+ * state, signal mask and alternate stack, and the group's limits and name;
+ * or, with CLONE_THREAD, a new task of the caller's group, which shares
+ * the address space and handlers (the caller checked CLONE_VM and
+ * CLONE_SIGHAND) and starts with the caller's registers, FPU state and
+ * mask and no alternate stack, as Linux's copy_process gives a thread.
  * What clone's flags name it shares (one more reference on the parent's
  * object), the rest it gets a copy of: the address space (CLONE_VM; else a
  * copy-on-write copy in a vmspace of its own, gk_vm_fork), the descriptor
@@ -76,7 +80,8 @@ share_or_copy(struct gk_proc *c, struct gk_proc *p, uint64_t clone_flags)
 	c->fs = (clone_flags & CLONE_FS) ? gk_fsctx_ref(p->fs) : gk_fsctx_copy(p->fs);
 	c->sighand = (clone_flags & CLONE_SIGHAND) ? gk_sighand_ref(p->sighand)
 						   : gk_sighand_copy(p->sighand);
-	c->tg->exe = strdup(p->tg->exe);
+	if (!(clone_flags & CLONE_THREAD))
+		c->tg->exe = strdup(p->tg->exe);
 	if (!c->fdt || !c->fs || !c->sighand || !c->tg->exe)
 		return -ENOMEM;
 	return 0;
@@ -103,11 +108,45 @@ copy_fp(struct gk_proc *c, struct gk_proc *p)
  * *ret_err set: -EAGAIN (process limit, or the host refused a vmspace),
  * -ENOMEM.
  */
+/*
+ * A new thread of p's process: it shares what clone_flags name (at least
+ * the address space and the handlers) and starts where p is, with p's
+ * mask and no alternate stack (Linux clears it for CLONE_VM without
+ * CLONE_VFORK: the stack it named is not the thread's).
+ */
+static struct gk_proc *
+new_thread(struct gk_proc *p, uint64_t clone_flags, int *ret_err)
+{
+	struct gk_proc *c = gk_thread_alloc(p);
+	int err;
+
+	if (!c) {
+		*ret_err = -EAGAIN;
+		return NULL;
+	}
+	err = share_or_copy(c, p, clone_flags);
+	if (err < 0) {
+		*ret_err = err;
+		c->state = GK_P_DEAD;
+		p->tg->nlive--;
+		gk_proc_free(c);
+		return NULL;
+	}
+	c->regs = p->regs;
+	c->regs.rax = 0;
+	c->sigmask = p->sigmask;
+	return c;
+}
+
 struct gk_proc *
 gk_proc_fork(struct gk_proc *p, uint64_t clone_flags, int *ret_err)
 {
-	struct gk_proc *c = gk_proc_alloc(p->k, p);
+	struct gk_proc *c;
 	int err;
+
+	if (clone_flags & CLONE_THREAD)
+		return new_thread(p, clone_flags, ret_err);
+	c = gk_proc_alloc(p->k, p);
 
 	if (!c) {
 		*ret_err = -EAGAIN;
@@ -128,9 +167,12 @@ gk_proc_fork(struct gk_proc *p, uint64_t clone_flags, int *ret_err)
 	c->tg->env_end = p->tg->env_end;
 	memcpy(c->tg->rlim, p->tg->rlim, sizeof(c->tg->rlim));
 	c->sigmask = p->sigmask;
-	c->ss_sp = p->ss_sp;
-	c->ss_size = p->ss_size;
-	c->ss_flags = p->ss_flags;
+	if ((clone_flags & (CLONE_VM | CLONE_VFORK)) != CLONE_VM) {
+		/* A child sharing our memory but not our stack gets no altstack (Linux). */
+		c->ss_sp = p->ss_sp;
+		c->ss_size = p->ss_size;
+		c->ss_flags = p->ss_flags;
+	}
 	if (!(clone_flags & CLONE_VM)) {
 		/*
 		 * The child's host process starts empty, and the parent lost its

@@ -3,12 +3,16 @@
  * and waking.
  *
  * Layer src/guestkernel/proc. Every guest process is a thread group (struct
- * gk_tgroup) with its tasks (struct gk_proc, one a group for now) on the
- * list k->procs, from fork (fork.c) until its parent reaps it (sys_task.c).
- * A process that exits is released by the run loop (sched.c) before any
- * other runs: its address space, vmspace child and descriptors go at once,
- * its children move to pid 1, and the struct stays as a zombie holding the
- * wait status.
+ * gk_tgroup) with its tasks (struct gk_proc) on the list k->procs, from
+ * fork or clone (fork.c) until its parent reaps it (sys_task.c). Tids and
+ * pids come from one space: the leader's tid is the pid. A task that
+ * exits alone (exit(2) with others running) is dead at once and freed by
+ * the run loop; the leader stays, dead, until the whole group goes, as on
+ * Linux. A process that exits (its last task, exit_group, a fatal
+ * signal) is released by the run loop (sched.c) before any other runs:
+ * its address space, vmspace child and descriptors go at once, its other
+ * tasks are freed, its children move to pid 1, and the leader stays as a
+ * zombie holding the wait status.
  *
  * Sleeping is on wait queues (kern/wait.c): a handler that cannot finish
  * returns gk_block(p, &obj->wq, events) and the syscall is run again from
@@ -35,7 +39,7 @@ alloc_pid(struct gk_kernel *k)
 
 		if (k->next_pid >= 32768)
 			k->next_pid = 2;
-		if (pid >= 1 && !gk_proc_find(k, pid))
+		if (pid >= 1 && !gk_task_find(k, pid))
 			return pid;
 	}
 }
@@ -66,10 +70,10 @@ gk_proc_alloc(struct gk_kernel *k, struct gk_proc *parent)
 	p->k = k;
 	p->tg = tg;
 	tg->tasks = p;
-	tg->ntasks = 1;
 	tg->gpid = alloc_pid(k);
 	p->tid = tg->gpid;
-	tg->parent = parent;
+	tg->parent = parent ? parent->tg : NULL;
+	tg->ntasks = tg->nlive = 1;
 	tg->gppid = parent ? parent->tg->gpid : 0;
 	tg->pgid = parent ? parent->tg->pgid : tg->gpid;
 	tg->sid = parent ? parent->tg->sid : tg->gpid;
@@ -82,13 +86,61 @@ gk_proc_alloc(struct gk_kernel *k, struct gk_proc *parent)
 	return p;
 }
 
+/*
+ * gk_thread_alloc - a new task in p's thread group (clone with
+ * CLONE_THREAD), with a fresh tid, runnable, sharing nothing yet; last on
+ * the group's list. NULL when the guest's task limit is reached or the
+ * tracer is out of memory.
+ */
+struct gk_proc *
+gk_thread_alloc(struct gk_proc *p)
+{
+	struct gk_kernel *k = p->k;
+	struct gk_proc *t, **tt;
+
+	if (k->nprocs >= GK_NPROC)
+		return NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->k = k;
+	t->tg = p->tg;
+	t->tid = alloc_pid(k);
+	t->state = GK_P_RUN;
+	for (tt = &p->tg->tasks; *tt; tt = &(*tt)->tg_next)
+		;
+	*tt = t;
+	p->tg->ntasks++;
+	p->tg->nlive++;
+	t->next = k->procs;
+	k->procs = t;
+	k->nprocs++;
+	return t;
+}
+
+/* gk_proc_find - the process with pid gpid: its leader task, dead or not; NULL if none. */
 struct gk_proc *
 gk_proc_find(struct gk_kernel *k, int gpid)
 {
 	struct gk_proc *p;
 
 	for (p = k->procs; p; p = p->next)
-		if (p->tg->gpid == gpid)
+		if (p->tid == gpid && gk_is_leader(p))
+			return p;
+	return NULL;
+}
+
+/*
+ * gk_task_find - the task with tid: a thread alive, or a leader (dead
+ * ones stay until the group is reaped); NULL if none.
+ */
+struct gk_proc *
+gk_task_find(struct gk_kernel *k, int tid)
+{
+	struct gk_proc *p;
+
+	for (p = k->procs; p; p = p->next)
+		if (p->tid == tid && (p->state != GK_P_DEAD || gk_is_leader(p)))
 			return p;
 	return NULL;
 }
@@ -111,34 +163,122 @@ gk_vfork_release(struct gk_proc *child)
 }
 
 /*
- * gk_proc_release - p has exited: drop its address space and descriptor
- * table (freed with their last user), its pending signals and timers,
- * hand its children to pid 1 and tell its parent (its exit signal). p
- * becomes a zombie; its cwd and handlers go when it is reaped. Returns 1
- * if its parent does not wait for it (SIGCHLD ignored): the caller frees
- * it at once.
+ * What a dying task gives back of its own: its sleep and what its blocked
+ * call claimed, a vfork parent it holds, the signals sent to it alone, and
+ * its clear_child_tid word (zeroed when another task may look at it, as
+ * Linux's mm_release does for pthread_join). Its references to the shared
+ * objects stay until it is freed.
+ */
+static void
+task_detach(struct gk_proc *t)
+{
+	struct gk_proc *o;
+	uint32_t zero = 0;
+
+	t->insys = 0;
+	gk_wait_finish(t);
+	gk_sys_undo(t);
+	gk_vfork_release(t);
+	for (o = t->k->procs; o; o = o->next)
+		if (o->vfork_parent == t)
+			o->vfork_parent = NULL;
+	while (t->pend.q) {
+		struct gk_sigq *q = t->pend.q;
+
+		t->pend.q = q->next;
+		free(q);
+		t->tg->nsigq--;
+	}
+	t->pend.set = 0;
+	if (t->clear_tid && t->vm && t->vm->refs > 1)
+		gk_copyout(t, t->clear_tid, &zero, sizeof(zero));
+	t->clear_tid = 0;
+}
+
+/*
+ * gk_task_exit - task p calls exit(2): with other tasks of its process
+ * alive it alone ends (dead at once, freed by the run loop unless it is
+ * the leader); the last one's exit is the process's, with its status.
+ */
+void
+gk_task_exit(struct gk_proc *p, int wstatus)
+{
+	if (p->tg->exited || p->state == GK_P_DEAD || p->state == GK_P_ZOMBIE)
+		return;
+	if (p->tg->nlive <= 1) {
+		gk_proc_exit(p, wstatus);
+		return;
+	}
+	task_detach(p);
+	p->state = GK_P_DEAD;
+	p->tg->nlive--;
+}
+
+/*
+ * gk_dethread - p execs in a process with other tasks: they die (Linux's
+ * de_thread), and p takes the leader's place and tid, so that the new
+ * image runs as the pid the process had. The old leader, dead now, is
+ * freed by the run loop under p's old tid.
+ */
+void
+gk_dethread(struct gk_proc *p)
+{
+	struct gk_tgroup *tg = p->tg;
+	struct gk_proc *t, *lead = gk_tg_leader(tg), **tt;
+	int tid;
+
+	for (t = tg->tasks; t; t = t->tg_next) {
+		if (t == p || t->state == GK_P_DEAD)
+			continue;
+		task_detach(t);
+		t->state = GK_P_DEAD;
+		tg->nlive--;
+	}
+	if (lead == p)
+		return;
+	tid = p->tid;
+	p->tid = lead->tid;
+	lead->tid = tid;
+	for (tt = &tg->tasks; *tt != p; tt = &(*tt)->tg_next)
+		;
+	*tt = p->tg_next;
+	p->tg_next = tg->tasks;
+	tg->tasks = p;
+	if (p->k->init == lead)
+		p->k->init = p;
+}
+
+/*
+ * gk_proc_release - p's process has exited: every task of it stops (a
+ * zombie now), the address space and descriptor tables go (freed with
+ * their last user), its pending signals and timers too; its children go
+ * to pid 1 and its parent is told (its exit signal). Its tasks other than
+ * the leader are for the caller to free (gk_tg_free_threads); the leader
+ * stays as the zombie until reaped. Returns 1 if the parent does not wait
+ * for it (SIGCHLD ignored): the caller frees it at once.
  */
 int
 gk_proc_release(struct gk_proc *p)
 {
 	struct gk_kernel *k = p->k;
-	struct gk_proc *c;
+	struct gk_tgroup *tg = p->tg;
+	struct gk_proc *c, *t;
 	int orphan_zombie = 0, autoreap;
 
-	if (p->tg->released)
+	if (tg->released)
 		return 0;
-	p->tg->released = 1;
-	p->state = GK_P_ZOMBIE;
-	p->insys = 0;
-	gk_wait_finish(p);
-	gk_vfork_release(p);
+	tg->released = 1;
+	for (t = tg->tasks; t; t = t->tg_next) {
+		if (t->state != GK_P_DEAD)
+			task_detach(t);
+		t->state = GK_P_ZOMBIE;
+	}
+	tg->nlive = 0;
 	for (c = k->procs; c; c = c->next) {
-		if (c->vfork_parent == p)
-			c->vfork_parent = NULL;
-		if (c->tg->parent != p)
+		if (!gk_is_leader(c) || c->tg->parent != tg)
 			continue;
-		c->tg->parent = k->init != p ? k->init : NULL;
-		c->tg->gppid = c->tg->parent ? c->tg->parent->tg->gpid : 0;
+		c->tg->parent = k->init && k->init->tg != tg ? k->init->tg : NULL;
+		c->tg->gppid = c->tg->parent ? c->tg->parent->gpid : 0;
 		/*
 		 * The exit signal a clone asked for was meant for p: pid 1
 		 * gets SIGCHLD, as Linux's reparent_leader() does. Kept, a
@@ -148,19 +288,21 @@ gk_proc_release(struct gk_proc *p)
 		if (c->state == GK_P_ZOMBIE)
 			orphan_zombie = 1;
 	}
-	gk_task_vm_set(p, NULL);
-	gk_fdt_free(p->fdt);
-	p->fdt = NULL;
+	for (t = tg->tasks; t; t = t->tg_next) {
+		gk_task_vm_set(t, NULL);
+		gk_fdt_free(t->fdt);
+		t->fdt = NULL;
+	}
 	gk_sig_flush(p);
-	p->tg->stopped = 0;
-	p->tg->it_real_next = 0;
-	free(p->tg->ptimers);
-	p->tg->ptimers = NULL;
-	if (orphan_zombie && k->init && k->init != p)
+	tg->stopped = 0;
+	tg->it_real_next = 0;
+	free(tg->ptimers);
+	tg->ptimers = NULL;
+	if (orphan_zombie && k->init && k->init->tg != tg)
 		gk_waitq_wake(&k->init->tg->child_wq, 0);
-	autoreap = gk_sig_child_exit(p);
-	if (p->tg->parent)
-		gk_waitq_wake(&p->tg->parent->tg->child_wq, 0);
+	autoreap = gk_sig_child_exit(gk_tg_leader(tg));
+	if (tg->parent)
+		gk_waitq_wake(&tg->parent->child_wq, 0);
 	return autoreap;
 }
 
@@ -210,11 +352,32 @@ gk_proc_free(struct gk_proc *p)
 	free(p);
 }
 
+/*
+ * gk_tg_free_threads - free every task of tg but the leader that is done:
+ * dead, or a zombie of a released group. Returns how many went.
+ */
+int
+gk_tg_free_threads(struct gk_tgroup *tg)
+{
+	struct gk_proc *t, *next;
+	int n = 0;
+
+	for (t = tg->tasks->tg_next; t; t = next) {
+		next = t->tg_next;
+		if (t->state == GK_P_DEAD || t->state == GK_P_ZOMBIE) {
+			gk_proc_free(t);
+			n++;
+		}
+	}
+	return n;
+}
+
 /* gk_proc_reap - the parent's wait collected zombie p: its pid is free again. */
 void
 gk_proc_reap(struct gk_proc *p)
 {
 	if (p->state != GK_P_ZOMBIE)
 		gk_panic(__func__, "pid %d is not a zombie", p->tg->gpid);
+	gk_tg_free_threads(p->tg);
 	gk_proc_free(p);
 }

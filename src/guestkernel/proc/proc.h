@@ -20,11 +20,17 @@ int gk_proc_release(struct gk_proc *p);
 void gk_proc_reap(struct gk_proc *p);
 void gk_proc_free(struct gk_proc *p);
 struct gk_proc *gk_proc_find(struct gk_kernel *k, int gpid);
+struct gk_proc *gk_task_find(struct gk_kernel *k, int tid);
+struct gk_proc *gk_thread_alloc(struct gk_proc *p);
+void gk_task_exit(struct gk_proc *p, int wstatus);
+void gk_dethread(struct gk_proc *p);
+int gk_tg_free_threads(struct gk_tgroup *tg);
 void gk_vfork_release(struct gk_proc *child);
 /*
  * What gk_proc_fork shares with the parent rather than copies: clone's
  * CLONE_VM, CLONE_FILES, CLONE_FS, CLONE_SIGHAND; CLONE_VFORK suspends the
- * parent until the child execs or exits. sys_task.c checks the combinations.
+ * parent until the child execs or exits; CLONE_THREAD makes the child a
+ * task of the caller's process. sys_task.c checks the combinations.
  */
 struct gk_proc *gk_proc_fork(struct gk_proc *p, uint64_t clone_flags, int *ret_err);
 

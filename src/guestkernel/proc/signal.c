@@ -28,39 +28,55 @@
 #include "proc.h"
 
 
-/* gk_sig_flush - forget every pending signal (exit). */
+/* gk_sig_flush - forget every signal pending for p's process and its tasks (exit). */
 void
 gk_sig_flush(struct gk_proc *p)
 {
 	gk_sig_discard(p, ~0ULL);
 }
 
+/* Take the first queued instance of sig off pend into *ret; 1 if there was one. */
+static int
+pend_take(struct gk_sigpend *pend, int sig, struct gk_siginfo *ret)
+{
+	struct gk_sigq **qq, *q;
+
+	for (qq = &pend->q; (q = *qq); qq = &q->next)
+		if (q->info.signo == sig)
+			break;
+	if (!q)
+		return 0;
+	*qq = q->next;
+	*ret = q->info;
+	free(q);
+	for (q = pend->q; q; q = q->next)
+		if (q->info.signo == sig)
+			break;
+	if (!q)
+		pend->set &= ~gk_sigbit(sig);
+	return 1;
+}
+
 /*
- * gk_sig_dequeue - take the first pending signal of set off p's queue into
- * *ret. Returns its number, or 0 if none of set is pending.
+ * gk_sig_dequeue - take the first pending signal of set into *ret: one
+ * sent to p itself first, then one sent to its process, as Linux's
+ * dequeue_signal. Returns its number, or 0 if none of set is pending.
  */
 int
 gk_sig_dequeue(struct gk_proc *p, uint64_t set, struct gk_siginfo *ret)
 {
-	int sig = gk_sig_pick(p->tg->sigpending & set);
-	struct gk_sigq **qq, *q;
+	struct gk_sigpend *pend = &p->pend;
+	int sig = gk_sig_pick(p->pend.set & set);
 
+	if (!sig) {
+		pend = &p->tg->shared;
+		sig = gk_sig_pick(pend->set & set);
+	}
 	if (!sig)
 		return 0;
-	for (qq = &p->tg->sigq; (q = *qq); qq = &q->next)
-		if (q->info.signo == sig)
-			break;
-	if (!q)
-		gk_panic(__func__, "pid %d: signal %d pending but not queued", p->tg->gpid, sig);
-	*qq = q->next;
+	if (!pend_take(pend, sig, ret))
+		gk_panic(__func__, "task %d: signal %d pending but not queued", p->tid, sig);
 	p->tg->nsigq--;
-	*ret = q->info;
-	free(q);
-	for (q = p->tg->sigq; q; q = q->next)
-		if (q->info.signo == sig)
-			break;
-	if (!q)
-		p->tg->sigpending &= ~gk_sigbit(sig);
 	if (ret->code == SI_TIMER)
 		gk_timer_dequeued(p, ret);
 	return sig;
@@ -70,7 +86,7 @@ gk_sig_dequeue(struct gk_proc *p, uint64_t set, struct gk_siginfo *ret)
 int
 gk_sig_deliverable(const struct gk_proc *p)
 {
-	return gk_sig_pick(p->tg->sigpending & ~p->sigmask);
+	return gk_sig_pick(gk_sig_pending(p) & ~p->sigmask);
 }
 
 /* Calls a handler never restarts, SA_RESTART or not (Linux's -ERESTARTNOHAND and kin). */
@@ -110,7 +126,10 @@ init_drops_first(const struct gk_proc *p, int sig)
 {
 	const struct gk_sigq *q;
 
-	for (q = p->tg->sigq; q; q = q->next)
+	for (q = p->pend.q; q; q = q->next)
+		if (q->info.signo == sig)
+			return gk_sig_init_drops(p, &q->info);
+	for (q = p->tg->shared.q; q; q = q->next)
 		if (q->info.signo == sig)
 			return gk_sig_init_drops(p, &q->info);
 	return 0;
@@ -131,7 +150,7 @@ gk_sig_interrupted(struct gk_proc *p)
 	if (!sig)
 		return 0;
 	/* sigtimedwait collects the signals it waits for itself. */
-	if (p->sys_nr == __NR_rt_sigtimedwait && (p->tg->sigpending & p->sigwait))
+	if (p->sys_nr == __NR_rt_sigtimedwait && (gk_sig_pending(p) & p->sigwait))
 		return 0;
 	act = &p->sighand->action[sig];
 	if (act->handler == (uint64_t)SIG_IGN)
@@ -139,7 +158,7 @@ gk_sig_interrupted(struct gk_proc *p)
 	if (act->handler == (uint64_t)SIG_DFL) {
 		if (gk_sigbit(sig) & (SIG_STOPS | SIG_DFL_IGNORED))
 			return 0;
-		if (p == p->k->init && init_drops_first(p, sig))
+		if (p->tg == p->k->init->tg && init_drops_first(p, sig))
 			return 0; /* init drops it (delivery does), the call sleeps on */
 		p->insys = 0; /* fatal: the process dies before the call could matter */
 		return 1;
@@ -220,7 +239,7 @@ gk_sig_deliver(struct gk_proc *p)
 int
 gk_sig_child_exit(struct gk_proc *c)
 {
-	struct gk_proc *parent = c->tg->parent;
+	struct gk_proc *parent = c->tg->parent ? gk_tg_leader(c->tg->parent) : NULL;
 	const struct gk_sigaction *act;
 	struct gk_siginfo si;
 	int autoreap;

@@ -94,7 +94,7 @@ fire_ptimer(struct gk_proc *p, int id, struct gk_ptimer *t)
 	si.code = SI_TIMER;
 	si.proc.pid = id;
 	si.proc.value = t->value;
-	if (gk_sig_send(p, &si) == 0 && (p->tg->sigpending & gk_sigbit(t->signo)))
+	if (gk_sig_send(p, &si) == 0 && (p->tg->shared.set & gk_sigbit(t->signo)))
 		t->queued = 1;
 }
 
@@ -138,6 +138,9 @@ gk_timers_run(struct gk_kernel *k, uint64_t now)
 			else
 				next = earliest(next, p->deadline);
 		}
+		/* The rest is the process's: looked at once, through its leader. */
+		if (!gk_is_leader(p))
+			continue;
 		if (p->tg->it_real_next && p->tg->it_real_next <= now) {
 			p->tg->it_real_next =
 			    rearm(p->tg->it_real_next, p->tg->it_real_interval, now, &missed);

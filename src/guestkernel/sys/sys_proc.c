@@ -16,7 +16,14 @@
 
 #include "sys.h"
 
+/* exit ends the calling thread; the process ends with its last thread. */
 GK_SYS(exit)
+{
+	gk_task_exit(p, (gk_arg_int(a, 0) & 0xff) << 8);
+	return 0;
+}
+
+GK_SYS(exit_group)
 {
 	gk_proc_exit(p, (gk_arg_int(a, 0) & 0xff) << 8);
 	return 0;
@@ -65,6 +72,11 @@ GK_SYS(set_robust_list)
 GK_SYS(getpid)
 {
 	return p->tg->gpid;
+}
+
+GK_SYS(gettid)
+{
+	return p->tid;
 }
 
 GK_SYS(getppid)

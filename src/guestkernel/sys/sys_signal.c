@@ -4,9 +4,10 @@
  * rt_tgsigqueueinfo, sigaltstack, rt_sigreturn, kill, tkill, tgkill.
  *
  * Layer src/guestkernel/sys. Argument checking, as Linux does it; queueing and
- * delivery are in signal.c. Every process is single-threaded, so a thread
- * id is the process id. Any process may signal any other: they all run as
- * the one user uvk runs as.
+ * delivery are in signal.c. kill and rt_sigqueueinfo name a process (any
+ * of its threads that does not block the signal takes it), tkill, tgkill
+ * and rt_tgsigqueueinfo a thread. Any process may signal any other: they
+ * all run as the one user uvk runs as.
  *
  * Must not: build frames or act on signals itself.
  */
@@ -43,12 +44,8 @@ GK_SYS(rt_sigaction)
 		sa.mask = never_masked(sa.mask);
 		p->sighand->action[sig] = sa;
 		/* POSIX: a pending signal whose action becomes "ignore" is discarded. */
-		if (gk_sig_ignored(p, sig) && (p->tg->sigpending & gk_sigbit(sig))) {
-			struct gk_siginfo si;
-
-			while (gk_sig_dequeue(p, gk_sigbit(sig), &si))
-				;
-		}
+		if (gk_sig_ignored(p, sig))
+			gk_sig_discard(p, gk_sigbit(sig));
 	}
 	return 0;
 }
@@ -83,7 +80,7 @@ GK_SYS(rt_sigprocmask)
 
 GK_SYS(rt_sigpending)
 {
-	uint64_t set = p->tg->sigpending & p->sigmask;
+	uint64_t set = gk_sig_pending(p) & p->sigmask;
 
 	size_t size = gk_arg_size(a, 1);
 
@@ -170,7 +167,7 @@ GK_SYS(kill)
 	}
 	if (pid == -1) {
 		for (t = p->k->procs; t; t = t->next) {
-			if (t == p || t->tg->gpid == 1)
+			if (!gk_is_leader(t) || t->tg == p->tg || t->tg->gpid == 1)
 				continue;
 			found = 1;
 			gk_sig_kill(t, sig, SI_USER, p->tg->gpid);
@@ -189,7 +186,7 @@ thread_kill(struct gk_proc *p, int tgid, int tid, int sig)
 
 	if (tid <= 0 || sig < 0 || sig >= GK_NSIG)
 		return -EINVAL;
-	t = gk_proc_find(p->k, tid);
+	t = gk_task_find(p->k, tid);
 	if (!t || (tgid > 0 && t->tg->gpid != tgid))
 		return -ESRCH;
 	return gk_sig_kill(t, sig, SI_TKILL, p->tg->gpid);
@@ -218,15 +215,15 @@ queue_info(struct gk_proc *p, int tgid, int pid, int sig, uint64_t uinfo)
 		return -EINVAL;
 	if (gk_copyin(p, &si, uinfo, sizeof(si)) < 0)
 		return -EFAULT;
-	t = gk_proc_find(p->k, pid);
+	t = tgid > 0 ? gk_task_find(p->k, pid) : gk_proc_find(p->k, pid);
 	if (!t || (tgid > 0 && t->tg->gpid != tgid))
 		return -ESRCH;
-	if ((si.code >= 0 || si.code == SI_TKILL) && t != p)
+	if ((si.code >= 0 || si.code == SI_TKILL) && t->tg != p->tg)
 		return -EPERM;
 	si.signo = sig;
 	if (sig == 0 || t->state == GK_P_ZOMBIE || gk_sig_init_ignores(t, sig, p->tg->gpid))
 		return 0;
-	return gk_sig_send(t, &si);
+	return tgid > 0 ? gk_sig_send_task(t, &si) : gk_sig_send(t, &si);
 }
 
 GK_SYS(rt_sigqueueinfo)
@@ -236,6 +233,8 @@ GK_SYS(rt_sigqueueinfo)
 
 GK_SYS(rt_tgsigqueueinfo)
 {
+	if (gk_arg_int(a, 0) <= 0 || gk_arg_int(a, 1) <= 0)
+		return -EINVAL;
 	return queue_info(p, gk_arg_int(a, 0), gk_arg_int(a, 1), gk_arg_int(a, 2), gk_arg_ptr(a, 3));
 }
 

@@ -4,9 +4,9 @@
  *
  * Layer src/guestkernel/sys. Argument checking; the mechanism is in fork.c,
  * proc.c and pipe.c. clone shares the address space, descriptor table,
- * root/cwd/umask and signal handlers as its flags say (fork.c). Threads
- * (CLONE_VM without CLONE_VFORK, CLONE_THREAD) are not offered yet: clone
- * says -EINVAL and clone3 -ENOSYS, so that libc falls back to clone.
+ * root/cwd/umask and signal handlers as its flags say (fork.c), and with
+ * CLONE_THREAD makes a thread of the caller's process. Every thread of a
+ * process waits for the process's children.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,18 +19,18 @@
 #include "sys.h"
 
 /*
- * clone without CLONE_THREAD: a new process sharing with p what the flags
- * name. Linux's own EINVAL combinations come first (copy_process: root or
- * not, the same answer); then what uvk does not offer yet, a thread (or
- * CLONE_VM without CLONE_VFORK, which only threads need), is EINVAL too.
+ * clone: a new process sharing with p what the flags name, or a new
+ * thread of p's (CLONE_THREAD). Linux's own EINVAL combinations come
+ * first (copy_process: root or not, the same answer). The result is the
+ * child's tid, which for a new process is its pid.
  */
 static long
 do_clone(struct gk_proc *p, uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid,
 	 uint64_t tls)
 {
 	const uint64_t ok = 0xff | CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_FS | CLONE_SIGHAND |
-			    CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID |
-			    CLONE_CHILD_CLEARTID;
+			    CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
+			    CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED;
 	struct gk_proc *c;
 	int err, pid;
 
@@ -43,22 +43,21 @@ do_clone(struct gk_proc *p, uint64_t flags, uint64_t newsp, uint64_t ptid, uint6
 		return -EINVAL;
 	if (flags & ~ok)
 		return -EINVAL;
-	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
-		return -EINVAL;
 	/* Linux sets the TLS as arch_prctl(ARCH_SET_FS) would: EPERM past TASK_SIZE_MAX. */
 	if ((flags & CLONE_SETTLS) && tls >= GK_TASK_SIZE)
 		return -EPERM;
 	c = gk_proc_fork(p, flags, &err);
 	if (!c)
 		return err;
-	pid = c->tg->gpid;
+	pid = c->tid;
 	if (newsp)
 		c->regs.rsp = newsp;
 	if (flags & CLONE_SETTLS)
 		c->regs.fs_base = tls;
 	if (flags & CLONE_CHILD_CLEARTID)
 		c->clear_tid = ctid;
-	c->tg->exit_signal = (int)(flags & 0xff);
+	if (!(flags & CLONE_THREAD))
+		c->tg->exit_signal = (int)(flags & 0xff);
 	if (flags & CLONE_CHILD_SETTID)
 		gk_copyout(c, ctid, &pid, sizeof(pid));
 	if (flags & CLONE_PARENT_SETTID)
@@ -91,7 +90,7 @@ GK_SYS(clone)
 static int
 wait_match(const struct gk_proc *p, const struct gk_proc *c, int pid)
 {
-	if (c->tg->parent != p)
+	if (!gk_is_leader(c) || c->tg->parent != p->tg)
 		return 0;
 	if (pid > 0)
 		return c->tg->gpid == pid;
@@ -286,7 +285,7 @@ GK_SYS(setpgid)
 
 	if (pgid < 0)
 		return -EINVAL;
-	if (!t || (t != p && t->tg->parent != p))
+	if (!t || (t->tg != p->tg && t->tg->parent != p->tg))
 		return -ESRCH;
 	if (t->tg->sid != p->tg->sid)
 		return -EPERM;
@@ -296,7 +295,7 @@ GK_SYS(setpgid)
 		pgid = t->tg->gpid;
 	if (pgid != t->tg->gpid) {
 		for (q = p->k->procs; q; q = q->next)
-			if (q->tg->pgid == pgid && q->tg->sid == p->tg->sid &&
+			if (gk_is_leader(q) && q->tg->pgid == pgid && q->tg->sid == p->tg->sid &&
 			    q->state != GK_P_ZOMBIE)
 				break;
 		if (!q)
