@@ -139,6 +139,7 @@ struct gk_ptimer {
 	int overrun;	   /* expiries while queued */
 	int last_overrun;  /* timer_getoverrun: at the last delivery */
 	int realtime;	   /* CLOCK_REALTIME: gettime reports against that clock */
+	int tid;	   /* SIGEV_THREAD_ID: the thread of the process its signal goes to, 0: the process */
 };
 
 #define GK_NTIMERS 32

@@ -94,6 +94,16 @@ fire_ptimer(struct gk_proc *p, int id, struct gk_ptimer *t)
 	si.code = SI_TIMER;
 	si.proc.pid = id;
 	si.proc.value = t->value;
+	if (t->tid) {
+		struct gk_proc *to = gk_task_find(p->k, t->tid);
+
+		/* The thread it names is gone: the process takes the signal. */
+		if (to && to->tg == p->tg && to->state != GK_P_DEAD) {
+			if (gk_sig_send_task(to, &si) == 0 && (to->pend.set & gk_sigbit(t->signo)))
+				t->queued = 1;
+			return;
+		}
+	}
 	if (gk_sig_send(p, &si) == 0 && (p->tg->shared.set & gk_sigbit(t->signo)))
 		t->queued = 1;
 }

@@ -244,10 +244,16 @@ GK_SYS(timer_create)
 		if (gk_copyin(p, &ev, sevp, sizeof(ev)) < 0)
 			return -EFAULT;
 		if (ev.notify == K_SIGEV_THREAD_ID) {
-			if (ev.tid != p->tg->gpid)
+			/* A thread of the caller's own process (glibc's SIGEV_THREAD helper). */
+			struct gk_proc *to = gk_task_find(p->k, ev.tid);
+
+			if (!to || to->tg != p->tg || to->state == GK_P_DEAD)
 				return -EINVAL;
-			ev.notify = SIGEV_SIGNAL;
+		} else {
+			ev.tid = 0;
 		}
+		if (ev.notify == K_SIGEV_THREAD_ID)
+			ev.notify = SIGEV_SIGNAL;
 		if (ev.notify != SIGEV_SIGNAL && ev.notify != SIGEV_NONE)
 			return -EINVAL;
 		if (ev.notify == SIGEV_SIGNAL && (ev.signo < 1 || ev.signo >= GK_NSIG))
@@ -274,6 +280,7 @@ GK_SYS(timer_create)
 	t->signo = ev.signo;
 	t->value = ev.value;
 	t->realtime = c == CLOCK_REALTIME;
+	t->tid = sevp ? ev.tid : 0;
 	return 0;
 }
 
