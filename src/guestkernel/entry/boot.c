@@ -319,6 +319,8 @@ gk_run(const struct gk_config *cfg)
 		fprintf(stderr, "uvk: host failure while running the guest: %s\n", strerror(-err));
 		goto out;
 	}
+	/* An exec from another thread may have made that task pid 1's leader (gk_dethread). */
+	p = k->init;
 	if (WIFEXITED(p->tg->wstatus)) {
 		status = WEXITSTATUS(p->tg->wstatus);
 		if (k->trace)

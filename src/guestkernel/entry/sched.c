@@ -240,6 +240,10 @@ run_proc(struct gk_proc *p)
 				i386_syscall(p, &t);
 			else
 				gk_syscall(p, t.syscall.nr, t.syscall.args);
+			if (p->resched) {
+				p->resched = 0;
+				return;
+			}
 			break;
 		case UVK_TRAP_PAGE_FAULT:
 			page_fault(p, &t, &last_gva, &repeats);

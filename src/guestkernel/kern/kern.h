@@ -377,6 +377,7 @@ struct gk_proc {
 
 	struct uvk_regs regs;
 	int regs_final;		/* the handler set every register: rax is not the result */
+	int resched;		/* give up the CPU after this syscall (sched_yield) */
 	struct uvk_fpstate *fp; /* our FPU state while another task's is live; else scratch */
 	int fp_saved;		/* fp holds our state, to be loaded before we run */
 

@@ -130,8 +130,10 @@ GK_SYS(sysinfo)
 	return gk_copyout(p, gk_arg_ptr(a, 0), &si, sizeof(si));
 }
 
+/* sched_yield: the rest of the slice goes to the next runnable task, a sibling thread or not. */
 GK_SYS(sched_yield)
 {
+	p->resched = 1;
 	return 0;
 }
 
