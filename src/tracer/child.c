@@ -32,6 +32,13 @@
 #include "internal.h"
 
 /*
+ * Every host thread is seized with these. TRACECLONE: the threads the stub
+ * clones (tracer_make_spare) start stopped and traced, never running free
+ * under nobody's eye; guest code runs under SYSEMU and clones nothing.
+ */
+#define SEIZE_OPTIONS (PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE)
+
+/*
  * Forget the per-thread user memory the kernel would touch on our behalf:
  * glibc's rseq area (the kernel updates it on every return to user mode and
  * SIGSEGVs the thread when it has been unmapped) and the tid to clear on
@@ -141,7 +148,7 @@ int
 tracer_spawn(const struct tracer_layout *lay, struct tracer_child *ret)
 {
 	uint64_t stub_end = lay->stub_base + 0x10000;
-	struct tracer_child c = { .stub_base = lay->stub_base };
+	struct tracer_child c = { .stub_base = lay->stub_base, .cmds = lay->cmd_hva };
 	struct tracer_stop stop;
 	struct sock_fprog prog;
 	pid_t parent = getpid();
@@ -164,7 +171,7 @@ tracer_spawn(const struct tracer_layout *lay, struct tracer_child *ret)
 	if (c.pid == 0)
 		child_main(lay, &prog, sync[0], parent);
 	c.alive = true;
-	if (ptrace(PTRACE_SEIZE, c.pid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD)) {
+	if (ptrace(PTRACE_SEIZE, c.pid, 0, SEIZE_OPTIONS)) {
 		rc = -errno;
 		kill(c.pid, SIGKILL);
 		reap(&c);
@@ -219,6 +226,127 @@ tracer_kill(struct tracer_child *c)
 		return;
 	kill(c->pid, SIGKILL);
 	reap(c);
+}
+
+/* tracer_kill_process - see tracer.h. */
+void
+tracer_kill_process(pid_t pid)
+{
+	kill(pid, SIGKILL);
+}
+
+/* tracer_reap - see tracer.h. */
+void
+tracer_reap(struct tracer_child *c)
+{
+	if (c && c->alive)
+		reap(c);
+}
+
+/*
+ * Why a spare thread, parked, rather than a thread handed from tracer to
+ * tracer on demand: ptrace belongs to one tracer thread, and the tracer
+ * thread that wants a host thread in a vmspace (a vCPU running it for the
+ * first time) has, by definition, no stopped thread there to inject a clone
+ * with, while the threads that are there belong to other tracer threads,
+ * busy with their own guests. A thread parked in pause(2) needs nobody: it
+ * executes nothing (the child has no signal handlers, so pause never
+ * returns to user mode), it is not traced, so no stop of it waits for
+ * anyone, and any thread of the tracer process may seize it. The handover
+ * window (after the detach here, before the seize in tracer_adopt) is
+ * spent inside pause. Its only instructions are the stub's, under the
+ * child's filter, which allows this clone (exact flags) and pause from the
+ * stub's syscall instruction only.
+ */
+int
+tracer_make_spare(struct tracer_child *c, pid_t *ret_tid)
+{
+	struct tracer_child t;
+	struct user_regs_struct r;
+	struct tracer_stop stop;
+	unsigned failed;
+	int err = 0, rc;
+
+	c->cmds[0] = (struct tracer_cmd){ SYS_clone, { TRACER_THREAD_CLONE_FLAGS } };
+	c->cmds[TRACER_CMD_PARK] = (struct tracer_cmd){ SYS_pause, { 0 } };
+	c->clone_tid = 0;
+	rc = tracer_run_stub(c, 1, &failed, &err);
+	if (rc == -EIO && err > 0)
+		return -err; /* the clone failed (EAGAIN...): c is fine */
+	if (rc)
+		return rc;
+	if (c->clone_tid <= 0)
+		return -EIO;
+	t = *c;
+	t.pid = c->clone_tid;
+	t.alive = true;
+	t.regs_valid = false;
+	/* Its first stop (PTRACE_EVENT_STOP): it has run nothing yet. */
+	do {
+		rc = tracer_wait(&t, &stop);
+		if (!rc && (stop.kind == TRACER_EXITED || stop.kind == TRACER_KILLED))
+			rc = -ESRCH;
+	} while (!rc && stop.kind == TRACER_SIGNAL && !tracer_resume(&t, TRACER_RESUME_CONT));
+	if (rc)
+		return rc;
+	r = c->tmpl;
+	r.rip = c->stub_base + TRACER_CODE_OFF;
+	r.rbx = c->stub_base + TRACER_CMD_OFF + TRACER_CMD_PARK * sizeof(struct tracer_cmd);
+	r.r12 = 1;
+	rc = tracer_load_regs(&t, &r);
+	if (!rc && ptrace(PTRACE_DETACH, t.pid, 0, 0))
+		rc = -errno;
+	if (rc) {
+		/* it is ours and stopped, or gone: either way it must not stay */
+		kill(t.pid, SIGKILL);
+		return -EIO;
+	}
+	*ret_tid = t.pid;
+	return 0;
+}
+
+/* tracer_adopt - see tracer.h. */
+int
+tracer_adopt(pid_t tid, const struct tracer_child *like, const cpu_set_t *cpus,
+	     struct tracer_child *ret)
+{
+	struct tracer_child t = { .pid = tid, .alive = true, .stub_base = like->stub_base,
+				  .cmds = like->cmds, .tmpl = like->tmpl };
+	struct tracer_stop stop;
+	int rc;
+
+	/* Pinned before it is ours: it runs nothing until we resume it. */
+	if (cpus && sched_setaffinity(tid, sizeof(*cpus), cpus) && errno == ESRCH)
+		return -ESRCH;
+	if (ptrace(PTRACE_SEIZE, tid, 0, SEIZE_OPTIONS))
+		return errno == EPERM ? -EPERM : -ESRCH;
+	if (ptrace(PTRACE_INTERRUPT, tid, 0, 0)) {
+		rc = -errno;
+		goto out_kill;
+	}
+	for (;;) {
+		rc = tracer_wait(&t, &stop);
+		if (rc)
+			goto out_kill;
+		if (stop.kind == TRACER_EXITED || stop.kind == TRACER_KILLED) {
+			rc = -ESRCH;
+			goto out_kill;
+		}
+		if (stop.kind == TRACER_INTERRUPTED)
+			break;
+		/* a signal someone sent it: dropped; the interrupt stop still comes */
+		rc = tracer_resume(&t, TRACER_RESUME_CONT);
+		if (rc)
+			goto out_kill;
+	}
+	*ret = t;
+	return 0;
+out_kill:
+	/* half adopted: it dies (with the process) rather than park untended */
+	kill(tid, SIGKILL);
+	if (t.alive)
+		reap(&t);
+	return rc;
 }
 
 /* tracer_stub_code - the stub's bytes, for src/vmspace to copy into the pmem tail. */

@@ -212,19 +212,24 @@ static const char *const allowed[] = {
 #endif
 };
 
-/* The ptrace requests the library makes (ptrace.c, child.c); PTRACE_SEIZE only at spawn. */
+/*
+ * The ptrace requests the library makes (ptrace.c, child.c): PTRACE_SEIZE at
+ * spawn and when a vCPU adopts a spare host thread, PTRACE_DETACH when it
+ * parks one (tracer_make_spare); both only ever reach the tracer's own
+ * vmspace children (Landlock and the host's ptrace rules see to that).
+ */
 static const long ptrace_requests[] = {
 	PTRACE_SEIZE,	   PTRACE_INTERRUPT,  PTRACE_CONT,	PTRACE_SYSEMU,
 	PTRACE_GETREGS,	   PTRACE_SETREGS,    PTRACE_GETREGSET, PTRACE_SETREGSET,
 	PTRACE_GETSIGINFO, PTRACE_SETSIGINFO, PTRACE_PEEKUSER,	PTRACE_GETEVENTMSG,
-	PTRACE_SETOPTIONS, PTRACE_LISTEN,
+	PTRACE_SETOPTIONS, PTRACE_LISTEN,     PTRACE_DETACH,
 #ifdef __SANITIZE_ADDRESS__
 	/*
 	 * Sanitizer builds only: LeakSanitizer stops the world at exit from a
 	 * clone of the process, which attaches to every thread. Landlock still
 	 * confines it to the process's own domain.
 	 */
-	PTRACE_ATTACH, PTRACE_DETACH,
+	PTRACE_ATTACH,
 #endif
 };
 

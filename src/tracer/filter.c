@@ -11,7 +11,10 @@
  *      syscall instruction, or from the vsyscall page;
  *   2. the body, built with libseccomp, allows only what the stub needs:
  *      mmap of the pmem descriptor, MAP_SHARED|MAP_FIXED (optionally
- *      MAP_POPULATE), prot within rwx; munmap; mprotect within rwx.
+ *      MAP_POPULATE), prot within rwx; munmap; mprotect within rwx; and,
+ *      for the vCPUs' host threads (tracer_make_spare), clone with exactly
+ *      TRACER_THREAD_CLONE_FLAGS (a thread of this process: no new
+ *      namespace, no tid written anywhere) and pause, the spare's park.
  *      Anything else kills the process.
  *
  * Jumping into the stub gains guest code nothing: under SYSEMU the stub's
@@ -74,6 +77,11 @@ build_body(struct sock_filter **ret, size_t *ret_len)
 	if (!rc)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
 				      SCMP_A2(SCMP_CMP_MASKED_EQ, ~rwx, 0));
+	if (!rc)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+				      SCMP_A0(SCMP_CMP_EQ, (uint64_t)TRACER_THREAD_CLONE_FLAGS));
+	if (!rc)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pause), 0);
 	if (rc)
 		goto out_release;
 

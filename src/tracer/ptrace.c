@@ -22,6 +22,14 @@
 #define PTRACE_EVENT_STOP 128
 #endif
 
+/*
+ * Counters: written by the child's tracer thread only, read by
+ * uvk_vmspace_stats from any thread. A relaxed load and store (no locked
+ * instruction) is enough for one writer and keeps ThreadSanitizer quiet.
+ */
+#define STAT_ADD(x, n) __atomic_store_n(&(x), __atomic_load_n(&(x), __ATOMIC_RELAXED) + (n), \
+					__ATOMIC_RELAXED)
+
 /* tracer_resume - let the child run guest code (SYSEMU) or stub code (CONT). */
 int
 tracer_resume(struct tracer_child *c, enum tracer_resume_mode mode)
@@ -57,7 +65,7 @@ tracer_wait(struct tracer_child *c, struct tracer_stop *ret)
 		if (got < 0 && errno != EINTR)
 			return -errno;
 	}
-	c->stats.stops++;
+	STAT_ADD(c->stats.stops, 1);
 	c->regs_valid = false;
 	ret->wstatus = st;
 	if (WIFEXITED(st) || WIFSIGNALED(st))
@@ -76,6 +84,9 @@ tracer_wait(struct tracer_child *c, struct tracer_stop *ret)
 	} else if ((st >> 16) == PTRACE_EVENT_STOP) {
 		ret->kind = TRACER_INTERRUPTED;
 		ret->code = WSTOPSIG(st);
+	} else if (st >> 16) {
+		ret->kind = TRACER_EVENT;
+		ret->code = st >> 16;
 	} else {
 		ret->kind = TRACER_SIGNAL;
 		ret->code = WSTOPSIG(st);
@@ -110,7 +121,7 @@ tracer_load_regs(struct tracer_child *c, const struct user_regs_struct *want)
 		return -errno;
 	}
 	c->regs_valid = true;
-	c->stats.regs_loaded++;
+	STAT_ADD(c->stats.regs_loaded, 1);
 	return 0;
 }
 
@@ -208,7 +219,7 @@ tracer_run_stub(struct tracer_child *c, unsigned count, unsigned *ret_failed, in
 	rc = tracer_load_regs(c, &r);
 	if (rc)
 		return rc;
-	c->stats.batches++;
+	STAT_ADD(c->stats.batches, 1);
 	for (;;) {
 		rc = tracer_resume(c, TRACER_RESUME_CONT);
 		if (rc)
@@ -218,6 +229,15 @@ tracer_run_stub(struct tracer_child *c, unsigned count, unsigned *ret_failed, in
 			return rc;
 		if (stop.kind == TRACER_EXITED || stop.kind == TRACER_KILLED)
 			return -ESRCH;
+		if (stop.kind == TRACER_EVENT && stop.code == PTRACE_EVENT_CLONE) {
+			/* tracer_make_spare's clone: the new thread's tid, then on */
+			unsigned long tid = 0;
+
+			if (ptrace(PTRACE_GETEVENTMSG, c->pid, 0, &tid))
+				return -errno;
+			c->clone_tid = (pid_t)tid;
+			continue;
+		}
 		end = stop.kind == TRACER_SIGNAL ? stub_stop(c, stop.code) : STUB_RUNNING;
 		if (end == STUB_DONE)
 			break;
@@ -228,12 +248,12 @@ tracer_run_stub(struct tracer_child *c, unsigned count, unsigned *ret_failed, in
 			*ret_failed = (c->regs.rbx - (c->stub_base + TRACER_CMD_OFF)) /
 				      sizeof(struct tracer_cmd);
 			*ret_err = end == STUB_FAILED ? -(long long)c->regs.rax : EFAULT;
-			c->stats.map_calls += *ret_failed + 1;
+			STAT_ADD(c->stats.map_calls, *ret_failed + 1);
 			return -EIO;
 		}
 		/* an interrupt, a host signal or a stale one: absorbed, the batch goes on */
 	}
-	c->stats.map_calls += count;
+	STAT_ADD(c->stats.map_calls, count);
 	c->regs_valid = false;
 	return 0;
 }

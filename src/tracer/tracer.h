@@ -22,6 +22,7 @@
 #ifndef UVK_TRACER_TRACER_H
 #define UVK_TRACER_TRACER_H
 
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,6 +37,21 @@
 #define TRACER_CMD_OFF	 0x1000ULL
 #define TRACER_CMD_PAGES 2
 #define TRACER_CMD_MAX	 ((TRACER_CMD_PAGES * 4096) / sizeof(struct tracer_cmd))
+/*
+ * The last command entry is not the queue's: it holds the pause(2) a spare
+ * host thread parks in (tracer_make_spare), written there at each spare.
+ */
+#define TRACER_CMD_PARK	 (TRACER_CMD_MAX - 1)
+#define TRACER_CMD_QUEUE (TRACER_CMD_MAX - 1)
+
+/*
+ * The clone(2) flags of a host thread made inside a vmspace child: a thread
+ * sharing everything, with no tid written anywhere (no SETTID flag) and no
+ * new stack (the stub uses none). filter.c allows clone with exactly these.
+ */
+#define TRACER_THREAD_CLONE_FLAGS                                                \
+	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | \
+	 CLONE_SYSVSEM)
 
 /* Top of the host's user address space (47-bit): the sweep unmaps up to here. */
 #define TRACER_TASK_TOP 0x7ffffffff000ULL
@@ -57,16 +73,24 @@ struct tracer_stats {
 	uint64_t map_calls;
 };
 
-/* A traced vmspace child, as the tracer sees it. */
+/*
+ * One traced host thread of a vmspace child, as the tracer thread that
+ * traces it sees it. The first one (the group leader) is the child that
+ * tracer_spawn forked; the others are spares (tracer_make_spare) that a
+ * tracer thread adopted (tracer_adopt). Only the tracer thread that traces
+ * it may pass it to the functions below, except tracer_reap.
+ */
 struct tracer_child {
-	pid_t pid;
+	pid_t pid;	 /* host tid (the leader's is the process id) */
 	bool alive;	 /* not yet reaped */
 	bool regs_valid; /* regs is what the child holds now */
 	int wstatus;	 /* wait status once it is reaped */
 	struct user_regs_struct regs;
 	struct user_regs_struct tmpl; /* as at start-up: segment registers for the stub */
 	uint64_t stub_base; /* where its stub area sits */
-	struct tracer_stats stats;
+	struct tracer_cmd *cmds; /* the tracer's view of the command pages */
+	pid_t clone_tid;	 /* the last thread its stub cloned */
+	struct tracer_stats stats; /* written by its tracer thread only (relaxed atomics) */
 };
 
 /* Where the child finds its stub: offsets in the memfd and the base address. */
@@ -82,6 +106,33 @@ struct tracer_layout {
 int tracer_spawn(const struct tracer_layout *lay, struct tracer_child *ret);
 void tracer_kill(struct tracer_child *c);
 
+/*
+ * Several host threads in one child (one per vCPU, see src/vmspace/vcpu.c).
+ *
+ * tracer_make_spare - have c (stopped, traced by the caller) clone a thread
+ * that parks in pause(2), untraced, and return its tid. The new thread is
+ * auto-attached to the caller (PTRACE_O_TRACECLONE) in a stop before it
+ * runs a single instruction; it is pointed at the park command and
+ * detached there, so whatever happens between the detach and an adoption
+ * it can only sit in pause (which never returns: the child has no signal
+ * handler) or die with the process. Returns 0, the stub's -errno for the
+ * clone, or -ESRCH/-EIO (c is then dead or unusable, as tracer_run_stub).
+ *
+ * tracer_adopt - make the parked thread tid a tracee of the calling thread
+ * (PTRACE_SEIZE, PTRACE_INTERRUPT, wait), pinned to cpus if not NULL, with
+ * like's stub layout. Returns 0 or -ESRCH if it is gone.
+ *
+ * tracer_kill_process - SIGKILL the whole child (every thread) by its pid.
+ * tracer_reap - wait for c, killed, to be gone; any thread of the tracer
+ * process may reap any of its tracees. A group leader is reapable only
+ * once every other traced thread of its group has been reaped.
+ */
+int tracer_make_spare(struct tracer_child *c, pid_t *ret_tid);
+int tracer_adopt(pid_t tid, const struct tracer_child *like, const cpu_set_t *cpus,
+		 struct tracer_child *ret);
+void tracer_kill_process(pid_t pid);
+void tracer_reap(struct tracer_child *c);
+
 /* How a wait ended. */
 enum tracer_stop_kind {
 	TRACER_EXITED = 1, /* code = exit status */
@@ -89,6 +140,7 @@ enum tracer_stop_kind {
 	TRACER_SYSCALL,	   /* SYSEMU syscall-entry stop */
 	TRACER_SIGNAL,	   /* signal-delivery stop, code = signal */
 	TRACER_INTERRUPTED, /* PTRACE_EVENT_STOP from PTRACE_INTERRUPT */
+	TRACER_EVENT,	    /* another PTRACE_EVENT_* stop, code = the event */
 };
 
 struct tracer_stop {
