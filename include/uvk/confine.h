@@ -62,7 +62,10 @@ struct uvk_confine_status {
  * of the rules cannot be opened, -EPERM the kernel refused, -ENOMEM. A
  * kernel without Landlock is not an error: landlock_abi says 0. On an
  * error the process may be partly confined (Landlock applied, seccomp not):
- * the caller should exit.
+ * the caller should exit. Threads: the process's only thread (-EBUSY
+ * otherwise): vCPU threads are made after it and inherit both walls, and
+ * the calls they make (clone of a thread, PTRACE_SEIZE and PTRACE_DETACH of
+ * a vmspace's host threads, sched_setaffinity) are on the list.
  */
 int uvk_confine(const struct uvk_confine_rules *rules, struct uvk_confine_status *ret_status);
 

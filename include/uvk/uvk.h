@@ -10,6 +10,13 @@
  * Errors: functions return 0 (or a count) on success and a negative errno on
  * failure; constructors return NULL with errno set. The library never prints
  * and never exits.
+ *
+ * Threads: each function's comment says which threads may call it, what it
+ * locks and whether it is async-signal-safe (uvk/vmspace.h opens with the
+ * model: one tracer thread per virtual CPU). Locks of the library, in the
+ * order they nest: a vmspace's lock, then its pmem's lock; the vCPU
+ * registry's lock nests under neither. No callback of the guest kernel's is
+ * ever called with a library lock held.
  */
 #ifndef UVK_UVK_H
 #define UVK_UVK_H
@@ -24,7 +31,7 @@
 extern "C" {
 #endif
 
-/* The version of the library actually loaded, "MAJOR.MINOR.PATCH". */
+/* The version of the library actually loaded, "MAJOR.MINOR.PATCH". Any thread. */
 const char *uvk_version(void);
 
 #ifdef __cplusplus

@@ -22,6 +22,9 @@
  * VMS_FAULT_AROUND pages that are physically contiguous with it and get the
  * same host protection are mapped by the same mmap call, so host mappings
  * stay few and large (the host allows vm.max_map_count per process).
+ *
+ * Everything here runs under vms->lock (the walk and the mapping it leads
+ * to in one hold, see internal.h), through the faulting vCPU's thread t.
  */
 #include <errno.h>
 #include <signal.h>
@@ -45,11 +48,12 @@ host_prot(const struct uvk_vpt_walk *w)
 
 /* Can page gva join a run whose page at gva0 maps gpa0 with prot? (no side effects) */
 static bool
-joins_run(struct uvk_vmspace *vms, uint64_t gva, uint64_t gva0, uint64_t gpa0, unsigned prot)
+joins_run(struct uvk_vmspace *vms, uint64_t root, uint64_t gva, uint64_t gva0, uint64_t gpa0,
+	  unsigned prot)
 {
 	struct uvk_vpt_walk w;
 
-	if (uvk_vpt_walk(&vms->pm->vpt, vms->root, gva, UVK_ACCESS_READ, 0, &w))
+	if (uvk_vpt_walk(&vms->pm->vpt, root, gva, UVK_ACCESS_READ, 0, &w))
 		return false;
 	return host_prot(&w) == prot && w.gpa == gpa0 + (gva - gva0);
 }
@@ -60,7 +64,8 @@ joins_run(struct uvk_vmspace *vms, uint64_t gva, uint64_t gva0, uint64_t gpa0, u
  * host's address space.
  */
 static int
-map_around(struct uvk_vmspace *vms, uint64_t gva, const struct uvk_vpt_walk *w, unsigned prot)
+map_around(struct uvk_vmspace *vms, struct vms_thread *t, uint64_t root, uint64_t gva,
+	   const struct uvk_vpt_walk *w, unsigned prot)
 {
 	const uint64_t win = VMS_FAULT_AROUND * UVK_PAGE_SIZE;
 	uint64_t lo = gva & ~(win - 1), hi = lo + win;
@@ -71,16 +76,15 @@ map_around(struct uvk_vmspace *vms, uint64_t gva, const struct uvk_vpt_walk *w, 
 	if (hi > TRACER_TASK_TOP)
 		hi = TRACER_TASK_TOP;
 	while (start > lo && !vms_overlaps_stub(start - UVK_PAGE_SIZE, UVK_PAGE_SIZE) &&
-	       joins_run(vms, start - UVK_PAGE_SIZE, gva, gpa, prot))
+	       joins_run(vms, root, start - UVK_PAGE_SIZE, gva, gpa, prot))
 		start -= UVK_PAGE_SIZE;
 	while (end < hi && !vms_overlaps_stub(end, UVK_PAGE_SIZE) &&
-	       joins_run(vms, end, gva, gpa, prot))
+	       joins_run(vms, root, end, gva, gpa, prot))
 		end += UVK_PAGE_SIZE;
 	for (uint64_t p = start; p < end; p += UVK_PAGE_SIZE)
 		if (p != gva)
-			uvk_vpt_walk(&vms->pm->vpt, vms->root, p, UVK_ACCESS_READ, UVK_VPT_SET_AM,
-				     &nw);
-	return vms_queue_map(vms, start, end - start, prot, gpa - (gva - start));
+			uvk_vpt_walk(&vms->pm->vpt, root, p, UVK_ACCESS_READ, UVK_VPT_SET_AM, &nw);
+	return vms_queue_map(vms, t, start, end - start, prot, gpa - (gva - start));
 }
 
 /* Does the page at page hold a byte of the (at most 15-byte) instruction at rip? */
@@ -91,15 +95,16 @@ holds_insn(uint64_t page, uint64_t rip)
 }
 
 static void
-forward(struct uvk_vmspace *vms, struct uvk_trap *trap, uint64_t gva, unsigned access, int error)
+forward(struct uvk_vmspace *vms, struct vms_thread *t, struct uvk_trap *trap, uint64_t gva,
+	unsigned access, int error)
 {
 	trap->kind = UVK_TRAP_PAGE_FAULT;
 	trap->page_fault.gva = gva;
 	trap->page_fault.access = access;
 	trap->page_fault.error = error;
 	vms->stats.faults_forwarded++;
-	vms->retry_gva = gva & UVK_PAGE_MASK;
-	vms->retry_access = access;
+	t->retry_gva = gva & UVK_PAGE_MASK;
+	t->retry_access = access;
 }
 
 /*
@@ -110,18 +115,18 @@ forward(struct uvk_vmspace *vms, struct uvk_trap *trap, uint64_t gva, unsigned a
  * that still forbids is left to fault (and be forwarded) again.
  */
 int
-vms_retry_forwarded(struct uvk_vmspace *vms)
+vms_retry_forwarded(struct uvk_vmspace *vms, struct vms_thread *t)
 {
-	uint64_t gva = vms->retry_gva;
+	uint64_t gva = t->retry_gva, root = atomic_load(&vms->root);
 	struct uvk_vpt_walk w;
 
-	vms->retry_gva = UINT64_MAX;
-	if (gva == UINT64_MAX || !vms->has_root || vms_overlaps_stub(gva, UVK_PAGE_SIZE) ||
+	t->retry_gva = VMS_NONE;
+	if (gva == VMS_NONE || root == VMS_NONE || vms_overlaps_stub(gva, UVK_PAGE_SIZE) ||
 	    gva >= TRACER_TASK_TOP ||
-	    uvk_vpt_walk(&vms->pm->vpt, vms->root, gva, vms->retry_access, UVK_VPT_SET_AM, &w))
+	    uvk_vpt_walk(&vms->pm->vpt, root, gva, t->retry_access, UVK_VPT_SET_AM, &w))
 		return 0;
 	/* replace whatever is mapped there: the entry may have changed */
-	return map_around(vms, gva, &w, host_prot(&w));
+	return map_around(vms, t, root, gva, &w, host_prot(&w));
 }
 
 /*
@@ -131,16 +136,17 @@ vms_retry_forwarded(struct uvk_vmspace *vms)
  * negative errno if the child could not run the mapping.
  */
 int
-vms_fault(struct uvk_vmspace *vms, const siginfo_t *si, const struct user_regs_struct *r,
-	  struct uvk_trap *trap)
+vms_fault(struct uvk_vmspace *vms, struct vms_thread *t, const siginfo_t *si,
+	  const struct user_regs_struct *r, struct uvk_trap *trap)
 {
 	uint64_t gva = (uint64_t)si->si_addr, page = gva & UVK_PAGE_MASK;
+	uint64_t root = atomic_load(&vms->root);
 	unsigned access = UVK_ACCESS_READ, prot;
 	struct uvk_vpt_walk w;
 	int rc;
 
 	if (si->si_code == SEGV_ACCERR) {
-		rc = uvk_vpt_walk(&vms->pm->vpt, vms->root, gva, 0, 0, &w);
+		rc = root == VMS_NONE ? -ENOENT : uvk_vpt_walk(&vms->pm->vpt, root, gva, 0, 0, &w);
 		if (holds_insn(page, r->rip) && (rc || !(w.prot & UVK_ACCESS_EXEC)))
 			access = UVK_ACCESS_EXEC;
 		else
@@ -148,29 +154,29 @@ vms_fault(struct uvk_vmspace *vms, const siginfo_t *si, const struct user_regs_s
 	} else if (page == (r->rip & UVK_PAGE_MASK)) {
 		access = UVK_ACCESS_EXEC;
 	}
-	if (!vms->has_root) {
-		forward(vms, trap, gva, access, -ENOENT);
+	if (root == VMS_NONE) {
+		forward(vms, t, trap, gva, access, -ENOENT);
 		return 0;
 	}
 	if (vms_overlaps_stub(page, UVK_PAGE_SIZE) || page >= TRACER_TASK_TOP) {
-		forward(vms, trap, gva, access, -EACCES);
+		forward(vms, t, trap, gva, access, -EACCES);
 		return 0;
 	}
 	/* A resolution that does not stick (a table changing under us) must not spin. */
-	if (gva == vms->last_fault_gva && r->rip == vms->last_fault_rip) {
-		if (++vms->fault_repeats >= FAULT_REPEAT_MAX) {
-			vms->fault_repeats = 0;
-			forward(vms, trap, gva, access, -EACCES);
+	if (gva == t->last_fault_gva && r->rip == t->last_fault_rip) {
+		if (++t->fault_repeats >= FAULT_REPEAT_MAX) {
+			t->fault_repeats = 0;
+			forward(vms, t, trap, gva, access, -EACCES);
 			return 0;
 		}
 	} else {
-		vms->last_fault_gva = gva;
-		vms->last_fault_rip = r->rip;
-		vms->fault_repeats = 0;
+		t->last_fault_gva = gva;
+		t->last_fault_rip = r->rip;
+		t->fault_repeats = 0;
 	}
-	rc = uvk_vpt_walk(&vms->pm->vpt, vms->root, gva, access, UVK_VPT_SET_AM, &w);
+	rc = uvk_vpt_walk(&vms->pm->vpt, root, gva, access, UVK_VPT_SET_AM, &w);
 	if (rc) {
-		forward(vms, trap, gva, access, rc);
+		forward(vms, t, trap, gva, access, rc);
 		return 0;
 	}
 	prot = host_prot(&w);
@@ -178,12 +184,12 @@ vms_fault(struct uvk_vmspace *vms, const siginfo_t *si, const struct user_regs_s
 		/* An upgrade in place: the page is mapped, only its protection changes. */
 		int hprot = 1 | (prot & UVK_ACCESS_WRITE ? 2 : 0) | (prot & UVK_ACCESS_EXEC ? 4 : 0);
 
-		rc = vms_queue(vms, SYS_mprotect, page, UVK_PAGE_SIZE, hprot, 0, 0, 0);
+		rc = vms_queue(vms, t, SYS_mprotect, page, UVK_PAGE_SIZE, hprot, 0, 0, 0);
 	} else {
-		rc = map_around(vms, page, &w, prot);
+		rc = map_around(vms, t, root, page, &w, prot);
 	}
 	if (!rc)
-		rc = vms_flush(vms);
+		rc = vms_flush(vms, t);
 	if (rc)
 		return rc;
 	vms->stats.faults_resolved++;
@@ -196,26 +202,28 @@ vms_fault(struct uvk_vmspace *vms, const siginfo_t *si, const struct user_regs_s
  * of pages in *ret_pages.
  */
 int
-vms_map_range(struct uvk_vmspace *vms, uint64_t gva, uint64_t end, long *ret_pages)
+vms_map_range(struct uvk_vmspace *vms, struct vms_thread *t, uint64_t gva, uint64_t end,
+	      long *ret_pages)
 {
+	uint64_t root = atomic_load(&vms->root);
 	uint64_t run_gva = 0, run_gpa = 0, run_len = 0;
 	unsigned run_prot = 0;
 	struct uvk_vpt_walk w;
 	long pages = 0;
 	int rc = 0;
 
-	if (!vms->has_root)
+	if (root == VMS_NONE)
 		return 0;
 	if (end > TRACER_TASK_TOP)
 		end = TRACER_TASK_TOP;
 	for (uint64_t p = gva; p < end; p += UVK_PAGE_SIZE) {
-		bool ok = !uvk_vpt_walk(&vms->pm->vpt, vms->root, p, UVK_ACCESS_READ,
-					UVK_VPT_SET_AM, &w);
+		bool ok = !uvk_vpt_walk(&vms->pm->vpt, root, p, UVK_ACCESS_READ, UVK_VPT_SET_AM,
+					&w);
 		unsigned prot = ok ? host_prot(&w) : 0;
 		uint64_t pgpa = w.gpa & UVK_PAGE_MASK;
 
 		if (run_len && (!ok || prot != run_prot || pgpa != run_gpa + run_len)) {
-			rc = vms_queue_map(vms, run_gva, run_len, run_prot, run_gpa);
+			rc = vms_queue_map(vms, t, run_gva, run_len, run_prot, run_gpa);
 			if (rc)
 				return rc;
 			run_len = 0;
@@ -231,7 +239,7 @@ vms_map_range(struct uvk_vmspace *vms, uint64_t gva, uint64_t end, long *ret_pag
 		pages++;
 	}
 	if (run_len)
-		rc = vms_queue_map(vms, run_gva, run_len, run_prot, run_gpa);
+		rc = vms_queue_map(vms, t, run_gva, run_len, run_prot, run_gpa);
 	if (!rc)
 		*ret_pages = pages;
 	return rc;
