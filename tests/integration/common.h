@@ -28,6 +28,10 @@ enum probe {
 	P_STUB_JUMP,
 	P_STUB_WRITE,
 	P_WRITE_AT,
+	P_RACE,
+	P_WATCH,
+	P_FLAG_SPIN,
+	P_COUNT,
 };
 
 static inline void

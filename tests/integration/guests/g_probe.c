@@ -21,6 +21,13 @@ enum probe {
 	P_STUB_JUMP,	/* find the stub's syscall instruction and jump to it with mmap args */
 	P_STUB_WRITE,	/* write to the stub's code page */
 	P_WRITE_AT,	/* write arg[2] at arg[1], report, read it back, report */
+	/* several vCPUs (test_vcpu.c): each host thread gets its own arg page */
+	P_RACE,		/* arg[2] rounds: arrive at the counter arg[1], wait for arg[4]
+			 * arrivals, read page arg[3] + round * 4096; report the sum */
+	P_WATCH,	/* read arg[1] until it faults: arg[3] = 1 once read, exit 1
+			 * if it reads arg[4] after the fence *arg[2] was set */
+	P_FLAG_SPIN,	/* *arg[1] = 1, then spin */
+	P_COUNT,	/* arg[2] times: ++*arg[1], a syscall every arg[3]; report it */
 };
 
 static long
@@ -102,6 +109,36 @@ guest_main(long *arg)
 	case P_WRITE_AT:
 		*q = arg[2];
 		gsys1(SYS_REPORT, 0);
+		gsys1(SYS_REPORT, *q);
+		return 0;
+	case P_RACE:
+		for (long r = 0; r < arg[2]; r++) {
+			__atomic_fetch_add((long *)arg[1], 1, __ATOMIC_SEQ_CST);
+			while (__atomic_load_n((long *)arg[1], __ATOMIC_SEQ_CST) < (r + 1) * arg[4])
+				__asm__ volatile("pause");
+			sum += *(volatile long *)(arg[3] + r * 4096);
+		}
+		gsys1(SYS_REPORT, sum);
+		return 0;
+	case P_WATCH:
+		for (;;) {
+			long fence = *(volatile long *)arg[2];
+			long v = *q;
+
+			*(volatile long *)&arg[3] = 1;
+			if (fence && v == arg[4])
+				return 1; /* a stale mapping: the old page after the invalidation */
+		}
+	case P_FLAG_SPIN:
+		*(volatile long *)arg[1] = 1;
+		for (;;)
+			__asm__ volatile("pause");
+	case P_COUNT:
+		for (long i = 1; i <= arg[2]; i++) {
+			++*q;
+			if (i % arg[3] == 0)
+				gsys0(39);
+		}
 		gsys1(SYS_REPORT, *q);
 		return 0;
 	}
