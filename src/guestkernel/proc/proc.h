@@ -69,5 +69,29 @@ uint64_t gk_timers_run(struct gk_kernel *k, uint64_t now);
 void gk_timers_exec(struct gk_proc *p);
 void gk_cpu_account(struct gk_proc *p, uint64_t ns);
 
+/* ---- futex.c, futex_pi.c: futex words, robust lists ------------------------------------ */
+
+/*
+ * The restart classes of Linux a futex call can end in when a signal
+ * handler interrupts it (gk_futex_interrupt): run again under SA_RESTART
+ * or -EINTR, and run again whatever the handler's flags.
+ */
+#define GK_ERESTARTSYS	  512
+#define GK_ERESTARTNOINTR 513
+
+long gk_futex_wait(struct gk_proc *p, uint64_t uaddr, int shared, uint32_t val, uint32_t bitset);
+long gk_futex_wake(struct gk_proc *p, uint64_t uaddr, int shared, int nr, uint32_t bitset);
+long gk_futex_requeue(struct gk_proc *p, uint64_t uaddr, int shared, uint64_t uaddr2, int nr_wake,
+		      int nr_requeue, const uint32_t *cmpval, int requeue_pi);
+long gk_futex_wake_op(struct gk_proc *p, uint64_t uaddr, int shared, uint64_t uaddr2, int nr_wake,
+		      int nr_wake2, uint32_t encoded);
+long gk_futex_lock_pi(struct gk_proc *p, uint64_t uaddr, int shared, int trylock);
+long gk_futex_unlock_pi(struct gk_proc *p, uint64_t uaddr, int shared);
+long gk_futex_wait_requeue_pi(struct gk_proc *p, uint64_t uaddr, int shared, uint32_t val,
+			      uint64_t uaddr2);
+long gk_futex_interrupt(struct gk_proc *p);
+void gk_futex_exit(struct gk_proc *p);
+void gk_futex_exec(struct gk_proc *p);
+
 
 #endif /* UVK_GUESTKERNEL_PROC_H */
