@@ -1,13 +1,11 @@
 /*
- * sys_misc.c - clocks, uname, randomness, sysinfo, scheduling, futex.
+ * sys_misc.c - clocks, uname, randomness, sysinfo, scheduling.
  *
  * Layer src/guestkernel/sys. Argument checking; the host's clocks and random
  * source answer directly (the guest has no vDSO, so every clock read is a
- * syscall). One thread a process: a futex wait can only wait forever.
- * Sleeping and timers are in sys_time.c, poll and select in sys_poll.c.
+ * syscall). futex is sys_futex.c's. Sleeping and timers are in sys_time.c, poll and select in sys_poll.c.
  */
 #include <errno.h>
-#include <linux/futex.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/random.h>
@@ -280,33 +278,6 @@ GK_SYS(times)
 	if (gk_arg_ptr(a, 0) && gk_copyout(p, gk_arg_ptr(a, 0), &t, sizeof(t)) < 0)
 		return -EFAULT;
 	return (long)ticks;
-}
-
-/* futex: with one thread a wait on an unchanged word would never end. */
-GK_SYS(futex)
-{
-	int op = gk_arg_int(a, 1) & FUTEX_CMD_MASK;
-	uint64_t uaddr = gk_arg_ptr(a, 0);
-	uint32_t v;
-
-	switch (op) {
-	case FUTEX_WAKE:
-	case FUTEX_WAKE_OP:
-		/* The key of the word, as Linux makes it: aligned, in user space. */
-		if (uaddr & 3)
-			return -EINVAL;
-		return uaddr < GK_TASK_SIZE ? 0 : -EFAULT;
-	case FUTEX_WAIT:
-	case FUTEX_WAIT_BITSET:
-		if (uaddr & 3)
-			return -EINVAL;
-		if (gk_copyin(p, &v, uaddr, 4) < 0)
-			return -EFAULT;
-		if (v != gk_arg_uint(a, 2))
-			return -EAGAIN;
-		return gk_arg_ptr(a, 3) ? -ETIMEDOUT : -EDEADLK;
-	}
-	return -ENOSYS;
 }
 
 /* The calls libc start-up probes and copes without: rseq and its kind. */

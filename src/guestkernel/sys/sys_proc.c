@@ -64,11 +64,6 @@ GK_SYS(set_tid_address)
 	return p->tid;
 }
 
-GK_SYS(set_robust_list)
-{
-	return gk_arg_size(a, 1) == 24 ? 0 : -EINVAL;
-}
-
 GK_SYS(getpid)
 {
 	return p->tg->gpid;

@@ -136,6 +136,7 @@ GK_SYS(sched_yield);
 GK_SYS(select);
 GK_SYS(sendfile);
 GK_SYS(set_robust_list);
+GK_SYS(get_robust_list);
 GK_SYS(set_tid_address);
 GK_SYS(setid);
 GK_SYS(setitimer);
