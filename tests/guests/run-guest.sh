@@ -38,7 +38,8 @@ vsyscall opath clonefl fileops
 rename_cwd rename_cwd-bind dotdot dotdot-bind hostlink bigpipe
 eventfd timerfd
 signalfd
-fifo"
+fifo
+futex futex_threads"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -752,6 +753,16 @@ fifo)
 eventfd)
     guest -- "$prog"
     passed t_eventfd && result=0
+    ;;
+
+futex)
+    guest -- "$prog"
+    passed t_futex && result=0
+    ;;
+
+futex_threads)
+    guest -- "$prog" --threads
+    passed t_futex && result=0
     ;;
 
 timerfd)

@@ -930,6 +930,12 @@ main(void)
 		    T(set_robust_list, 0, 0, NULL, NULL, (uint64_t)&robust, 24),
 		    T(futex, A(1) | A(2), 0, NULL, NULL, (uint64_t)&futex_word, FUTEX_WAKE_, 1, 0, 0,
 		      0),
+		    /* futex: a WAIT_BITSET on a word that changed, a CMP_REQUEUE whose count is arg 3 */
+		    T(futex, A(1) | A(2) | A(5), 0, NULL, NULL, (uint64_t)&futex_word, 9, 12345, 0, 0,
+		      1),
+		    T(futex, A(1) | A(2) | A(3) | A(5), 0, NULL, NULL, (uint64_t)&futex_word, 4, 1, 1,
+		      (uint64_t)&futex_word, 0),
+		    T(get_robust_list, A(0), 0, NULL, NULL, 0, B, B + 8),
 		    T(rseq, A(1) | A(2) | A(3), 0, NULL, NULL, 0, 0, 0, 0),
 		    /* scheduling */
 		    T(sched_yield, 0, F_NOARG, NULL, NULL, 0),
