@@ -662,7 +662,12 @@ test_robust(void)
 			check(0, "pipes", "pipe failed");
 			return;
 		}
-		pid = fork();
+		/*
+		 * The raw call: glibc's fork() registers the child's own list
+		 * in the child, so whether the parent saw 0 would depend on
+		 * which of the two ran first.
+		 */
+		pid = (pid_t)syscall(SYS_fork);
 		if (pid == 0) {
 			static struct rhead ch;
 
