@@ -479,6 +479,14 @@ poll_now(int fd)
 	return poll(&p, 1, 0) == 1 ? p.revents : 0;
 }
 
+static short
+poll_wait(int fd)
+{
+	struct pollfd p = {fd, POLLIN, 0};
+
+	return poll(&p, 1, -1) == 1 ? p.revents : 0;
+}
+
 static volatile int thr_tid, thr_pid, thr_ctid, thr_ptid;
 
 static long
@@ -513,6 +521,64 @@ waiting_fn(void *arg)
 	(void)arg;
 	raw3(SYS_read, thr_pipe[0], (long)&c, 1);
 	return 0;
+}
+
+/* A thread that waits for the pipe, then ends the whole process with status 5. */
+static int
+group_exit_fn(void *arg)
+{
+	char c;
+
+	(void)arg;
+	raw3(SYS_read, thr_pipe[0], (long)&c, 1);
+	raw3(SYS_exit_group, 5, 0, 0);
+	return 1;
+}
+
+/*
+ * A process whose leader thread exits first: its pidfd says nothing until
+ * the last thread is gone (Linux polls thread_group_empty), and the
+ * process's status is the exit_group's.
+ */
+static void
+check_leader_exit(void)
+{
+	struct k_clone_args ca;
+	siginfo_t si;
+	pid_t pid;
+	int pfd;
+
+	if (!CHECK_OK("pipe", pipe(thr_pipe)))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		memset(&ca, 0, sizeof(ca));
+		ca.flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
+		ca.stack = (uintptr_t)child_stack;
+		ca.stack_size = sizeof(child_stack);
+		if (clone3_run(&ca, 64, group_exit_fn, NULL) <= 0)
+			_exit(99);
+		raw3(SYS_exit, 0, 0, 0); /* the leader alone */
+	}
+	pfd = pidfd_open_(pid, 0);
+	if (!CHECK_OK("pidfd_open of a child", pfd))
+		return;
+	/*
+	 * Whether the leader has exited yet or not, a thread of the process
+	 * lives until the pipe is written: not readable either way.
+	 */
+	CHECK_EQX("a process with a live thread does not poll readable (leader gone or not)",
+		  poll_now(pfd), 0);
+	write(thr_pipe[1], "x", 1);
+	CHECK_EQX("it polls POLLIN once its last thread ends it", poll_wait(pfd) & POLLIN, POLLIN);
+	memset(&si, 0, sizeof(si));
+	CHECK_EQ("waitid(P_PIDFD) reaps it", waitid(K_P_PIDFD, pfd, &si, WEXITED), 0);
+	check(si.si_pid == pid && si.si_code == CLD_EXITED && si.si_status == 5,
+	      "its status is the thread's exit_group(5)", "pid %d code %d status %d", si.si_pid,
+	      si.si_code, si.si_status);
+	close(pfd);
+	close(thr_pipe[0]);
+	close(thr_pipe[1]);
 }
 
 /* The thread: its ids, through raw system calls only (no libc: the TLS is the caller's). */
@@ -597,6 +663,7 @@ main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "--thread") == 0) {
 		guest_begin("t_clone3", "clone3 making threads");
 		check_thread();
+		check_leader_exit();
 		return guest_end();
 	}
 	guest_begin("t_clone3", "clone3's struct and the flags a process may pass");
