@@ -73,6 +73,14 @@ poll_now(int fd)
 }
 
 static short
+poll_events(int fd, short events)
+{
+	struct pollfd p = {fd, events, 0};
+
+	return poll(&p, 1, 0) == 1 ? p.revents : 0;
+}
+
+static short
 poll_wait(int fd)
 {
 	struct pollfd p = {fd, POLLIN, 0};
@@ -104,6 +112,8 @@ check_clone_pidfd(int legacy)
 	close(h.go);
 	snprintf(msg, sizeof(msg), "%s: the pidfd polls POLLIN once the child exits", how);
 	CHECK_EQX(msg, poll_wait(h.pidfd) & (POLLIN | POLLHUP), POLLIN);
+	snprintf(msg, sizeof(msg), "%s: an exited child's pidfd polled for POLLOUT only says 0", how);
+	CHECK_EQX(msg, poll_events(h.pidfd, POLLOUT), 0);
 	memset(&si, 0, sizeof(si));
 	r = waitid(K_P_PIDFD, h.pidfd, &si, WEXITED);
 	snprintf(msg, sizeof(msg), "%s: waitid(P_PIDFD) reaps the child", how);

@@ -24,14 +24,13 @@ pidfd_poll(struct gk_file *f, short events, struct gk_pollreg *reg)
 	struct gk_pidref *r = f->priv;
 	short ev = 0;
 
-	(void)events;
 	if (reg)
 		gk_poll_wait(reg, &r->wq, (short)(POLLIN | POLLHUP));
 	if (r->exited)
 		ev |= POLLIN | POLLRDNORM;
 	if (!r->tg)
 		ev |= POLLHUP;
-	return ev;
+	return ev & (events | POLLHUP | POLLERR);
 }
 
 static void
