@@ -370,6 +370,9 @@ check_namespaces(void)
 	    {"CLONE_NEWNS", CLONE_NEWNS},   {"CLONE_NEWUTS", CLONE_NEWUTS},
 	    {"CLONE_NEWIPC", CLONE_NEWIPC}, {"CLONE_NEWPID", CLONE_NEWPID},
 	    {"CLONE_NEWNET", CLONE_NEWNET}, {"CLONE_NEWCGROUP", K_CLONE_NEWCGROUP},
+	    {"CLONE_NEWTIME (clone3's bit 7)", 0x80},
+	    /* copy_namespaces asks the capability before this pair's EINVAL */
+	    {"CLONE_NEWIPC|CLONE_SYSVSEM", CLONE_NEWIPC | CLONE_SYSVSEM},
 	};
 	struct k_clone_args ca;
 	char msg[96];
