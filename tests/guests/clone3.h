@@ -12,16 +12,16 @@
 #include <unistd.h>
 
 /* The kernel's numbers and values (include/uapi/linux/sched.h, pidfd.h). */
-#define NR_clone3	     435
-#define NR_pidfd_open	     434
-#define NR_pidfd_send_signal 424
-#define K_CLONE_PIDFD	     0x00001000ULL
-#define K_CLONE_DETACHED     0x00400000ULL
-#define K_CLONE_NEWCGROUP    0x02000000ULL
+#define NR_clone3	      435
+#define NR_pidfd_open	      434
+#define NR_pidfd_send_signal  424
+#define K_CLONE_PIDFD	      0x00001000ULL
+#define K_CLONE_DETACHED      0x00400000ULL
+#define K_CLONE_NEWCGROUP     0x02000000ULL
 #define K_CLONE_CLEAR_SIGHAND 0x100000000ULL
-#define K_CLONE_INTO_CGROUP  0x200000000ULL
-#define K_P_PIDFD	     3
-#define K_PIDFD_NONBLOCK     O_NONBLOCK
+#define K_CLONE_INTO_CGROUP   0x200000000ULL
+#define K_P_PIDFD	      3
+#define K_PIDFD_NONBLOCK      O_NONBLOCK
 
 /* struct clone_args: version 0 is 64 bytes, 1 is 80 (set_tid), 2 is 88 (cgroup). */
 struct k_clone_args {
@@ -30,8 +30,7 @@ struct k_clone_args {
 };
 
 /* clone3 as fork: the child returns 0 here. */
-static long __attribute__((unused))
-sys_clone3(struct k_clone_args *ca, size_t size)
+static long __attribute__((unused)) sys_clone3(struct k_clone_args *ca, size_t size)
 {
 	return syscall(NR_clone3, ca, size);
 }
@@ -65,8 +64,7 @@ __asm__(".text\n"
 	"1:	ret\n"
 	".size clone3_run, .-clone3_run\n");
 
-static inline int __attribute__((unused))
-pidfd_open_(int pid, unsigned flags)
+static inline int __attribute__((unused)) pidfd_open_(int pid, unsigned flags)
 {
 	return (int)syscall(NR_pidfd_open, pid, flags);
 }

@@ -37,7 +37,7 @@
 #include "clone3.h"
 #include "guest.h"
 
-#define TASK_SIZE_MAX 0x7ffffffff000ULL
+#define TASK_SIZE_MAX  0x7ffffffff000ULL
 #define CAP_SYS_ADMIN_ 21
 
 static char child_stack[64 * 1024] __attribute__((aligned(16)));
@@ -148,7 +148,8 @@ check_flags(void)
 	ca.flags = 1ULL << 40;
 	check_fail("an unknown flag above bit 31 is EINVAL", &ca, 64, EINVAL);
 	ca.flags = SIGCHLD;
-	check_fail("the CSIGNAL byte in flags is EINVAL (clone3 takes exit_signal)", &ca, 64, EINVAL);
+	check_fail("the CSIGNAL byte in flags is EINVAL (clone3 takes exit_signal)", &ca, 64,
+		   EINVAL);
 	ca.flags = K_CLONE_DETACHED;
 	check_fail("CLONE_DETACHED is EINVAL in clone3", &ca, 64, EINVAL);
 	ca.flags = 0;
@@ -225,7 +226,7 @@ check_stack(void)
 	check_status("CLONE_VM|CLONE_VFORK with a stack: the child runs fn and exits 5", pid,
 		     5 << 8);
 	check(child_sp > (uintptr_t)child_stack + sizeof(child_stack) - 4096 &&
-		      child_sp < (uintptr_t)child_stack + sizeof(child_stack),
+		  child_sp < (uintptr_t)child_stack + sizeof(child_stack),
 	      "the child's stack is the top of [stack, stack + stack_size)",
 	      "child local at %#lx, stack %p..%p", (unsigned long)child_sp, (void *)child_stack,
 	      (void *)(child_stack + sizeof(child_stack)));
@@ -367,9 +368,12 @@ check_namespaces(void)
 		const char *what;
 		uint64_t flag;
 	} ns[] = {
-	    {"CLONE_NEWNS", CLONE_NEWNS},   {"CLONE_NEWUTS", CLONE_NEWUTS},
-	    {"CLONE_NEWIPC", CLONE_NEWIPC}, {"CLONE_NEWPID", CLONE_NEWPID},
-	    {"CLONE_NEWNET", CLONE_NEWNET}, {"CLONE_NEWCGROUP", K_CLONE_NEWCGROUP},
+	    {"CLONE_NEWNS", CLONE_NEWNS},
+	    {"CLONE_NEWUTS", CLONE_NEWUTS},
+	    {"CLONE_NEWIPC", CLONE_NEWIPC},
+	    {"CLONE_NEWPID", CLONE_NEWPID},
+	    {"CLONE_NEWNET", CLONE_NEWNET},
+	    {"CLONE_NEWCGROUP", K_CLONE_NEWCGROUP},
 	    {"CLONE_NEWTIME (clone3's bit 7)", 0x80},
 	    /* copy_namespaces asks the capability before this pair's EINVAL */
 	    {"CLONE_NEWIPC|CLONE_SYSVSEM", CLONE_NEWIPC | CLONE_SYSVSEM},
@@ -451,8 +455,8 @@ check_parent(void)
 		return;
 	mid = fork();
 	if (mid == 0) {
-		long s = syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), 0UL, 0UL, 0UL,
-				 0UL);
+		long s =
+		    syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), 0UL, 0UL, 0UL, 0UL);
 
 		if (s == 0)
 			_exit(getppid() == me ? 11 : 12);
@@ -648,8 +652,8 @@ check_thread(void)
 		  pidfd_open_((int)tid, 0), ENOENT);
 	fd = pidfd_open_(getpid(), 0);
 	CHECK_OK("pidfd_open of the thread group's leader", fd);
-	CHECK_EQX("the leader's pidfd does not poll readable while a thread lives",
-		  poll_now(fd), 0);
+	CHECK_EQX("the leader's pidfd does not poll readable while a thread lives", poll_now(fd),
+		  0);
 	write(thr_pipe[1], "x", 1);
 	while (thr_ctid != 0)
 		sched_yield();

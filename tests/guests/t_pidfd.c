@@ -50,8 +50,8 @@ start_held(struct held *h, int legacy)
 	ca.pidfd = (uintptr_t)&pfd;
 	ca.exit_signal = SIGCHLD;
 	if (legacy)
-		h->pid = syscall(SYS_clone, (unsigned long)(K_CLONE_PIDFD | SIGCHLD), 0UL, &pfd, 0UL,
-				 0UL);
+		h->pid = syscall(SYS_clone, (unsigned long)(K_CLONE_PIDFD | SIGCHLD), 0UL, &pfd,
+				 0UL, 0UL);
 	else
 		h->pid = sys_clone3(&ca, sizeof(ca));
 	if (h->pid == 0) {
@@ -112,15 +112,17 @@ check_clone_pidfd(int legacy)
 	close(h.go);
 	snprintf(msg, sizeof(msg), "%s: the pidfd polls POLLIN once the child exits", how);
 	CHECK_EQX(msg, poll_wait(h.pidfd) & (POLLIN | POLLHUP), POLLIN);
-	snprintf(msg, sizeof(msg), "%s: an exited child's pidfd polled for POLLOUT only says 0", how);
+	snprintf(msg, sizeof(msg), "%s: an exited child's pidfd polled for POLLOUT only says 0",
+		 how);
 	CHECK_EQX(msg, poll_events(h.pidfd, POLLOUT), 0);
 	memset(&si, 0, sizeof(si));
 	r = waitid(K_P_PIDFD, h.pidfd, &si, WEXITED);
 	snprintf(msg, sizeof(msg), "%s: waitid(P_PIDFD) reaps the child", how);
 	CHECK_EQ(msg, r, 0);
-	snprintf(msg, sizeof(msg), "%s: waitid(P_PIDFD) reports its pid, CLD_EXITED, status 0", how);
+	snprintf(msg, sizeof(msg), "%s: waitid(P_PIDFD) reports its pid, CLD_EXITED, status 0",
+		 how);
 	check(si.si_pid == h.pid && si.si_code == CLD_EXITED && si.si_status == 0 &&
-		      si.si_signo == SIGCHLD,
+		  si.si_signo == SIGCHLD,
 	      msg, "pid %d code %d status %d signo %d", si.si_pid, si.si_code, si.si_status,
 	      si.si_signo);
 	snprintf(msg, sizeof(msg), "%s: a reaped child's pidfd polls POLLIN|POLLHUP", how);
@@ -190,7 +192,8 @@ check_open(void)
 
 	fd = pidfd_open_(getpid(), 0);
 	if (CHECK_OK("pidfd_open(getpid(), 0)", fd)) {
-		CHECK_EQ("pidfd_open's descriptor is close-on-exec", fcntl(fd, F_GETFD), FD_CLOEXEC);
+		CHECK_EQ("pidfd_open's descriptor is close-on-exec", fcntl(fd, F_GETFD),
+			 FD_CLOEXEC);
 		errno = 0;
 		CHECK_ERR("read from a pidfd is EINVAL", read(fd, b, sizeof(b)), EINVAL);
 		CHECK_EQX("a live process's pidfd does not poll readable", poll_now(fd), 0);
@@ -218,8 +221,8 @@ check_open(void)
 		return;
 	nb = pidfd_open_((int)h.pid, K_PIDFD_NONBLOCK);
 	if (CHECK_OK("pidfd_open(child, PIDFD_NONBLOCK)", nb)) {
-		CHECK_EQ("PIDFD_NONBLOCK: the pidfd is O_NONBLOCK",
-			 fcntl(nb, F_GETFL) & O_NONBLOCK, O_NONBLOCK);
+		CHECK_EQ("PIDFD_NONBLOCK: the pidfd is O_NONBLOCK", fcntl(nb, F_GETFL) & O_NONBLOCK,
+			 O_NONBLOCK);
 		errno = 0;
 		CHECK_ERR("waitid(P_PIDFD) on a non-blocking pidfd of a running child is EAGAIN",
 			  waitid(K_P_PIDFD, nb, &si, WEXITED), EAGAIN);
@@ -300,11 +303,11 @@ check_send(void)
 	errno = 0;
 	CHECK_ERR("pidfd_send_signal with a bad info pointer is EFAULT",
 		  pidfd_send_signal_(h.pidfd, SIGTERM, (void *)8, 0), EFAULT);
-	CHECK_EQ("pidfd_send_signal SIGTERM to the child", pidfd_send_signal_(h.pidfd, SIGTERM, NULL, 0),
-		 0);
+	CHECK_EQ("pidfd_send_signal SIGTERM to the child",
+		 pidfd_send_signal_(h.pidfd, SIGTERM, NULL, 0), 0);
 	CHECK_EQX("the killed child's pidfd polls POLLIN", poll_wait(h.pidfd) & POLLIN, POLLIN);
-	CHECK_EQ("pidfd_send_signal to a zombie is 0", pidfd_send_signal_(h.pidfd, SIGTERM, NULL, 0),
-		 0);
+	CHECK_EQ("pidfd_send_signal to a zombie is 0",
+		 pidfd_send_signal_(h.pidfd, SIGTERM, NULL, 0), 0);
 	memset(&si, 0, sizeof(si));
 	CHECK_EQ("waitid(P_PIDFD) reaps it", waitid(K_P_PIDFD, h.pidfd, &si, WEXITED), 0);
 	check(si.si_code == CLD_KILLED && si.si_status == SIGTERM,

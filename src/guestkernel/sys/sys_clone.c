@@ -10,10 +10,11 @@
  *
  * What uvk does not offer: namespaces (CLONE_NEW*) and clone3's set_tid
  * are -EPERM, Linux's answer to a caller without CAP_SYS_ADMIN, which the
- * guest is: it holds no capability (clone_check). CLONE_INTO_CGROUP is -EBADF once its struct checks pass:
- * the guest has no cgroup2 hierarchy, so no descriptor it holds names a
- * cgroup, and Linux says EBADF for a descriptor that is not open or not a
- * cgroup directory (cgroup_css_set_fork).
+ * guest is: it holds no capability (clone_check). CLONE_INTO_CGROUP is
+ * -EBADF once its struct checks pass: the guest has no cgroup2 hierarchy,
+ * so no descriptor it holds names a cgroup, and Linux says EBADF for a
+ * descriptor that is not open or not a cgroup directory
+ * (cgroup_css_set_fork).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,13 +25,13 @@
 #include "sys.h"
 
 /* The kernel's values (include/uapi/linux/sched.h), not in every libc's <sched.h>. */
-#define K_CLONE_PIDFD	       0x00001000ULL
-#define K_CLONE_NEWTIME	       0x00000080ULL
-#define K_CLONE_NEWCGROUP      0x02000000ULL
-#define K_CLONE_CLEAR_SIGHAND  0x100000000ULL
-#define K_CLONE_INTO_CGROUP    0x200000000ULL
-#define K_CLONE_LEGACY	       0xffffffffULL
-#define K_CSIGNAL	       0xffULL
+#define K_CLONE_PIDFD	      0x00001000ULL
+#define K_CLONE_NEWTIME	      0x00000080ULL
+#define K_CLONE_NEWCGROUP     0x02000000ULL
+#define K_CLONE_CLEAR_SIGHAND 0x100000000ULL
+#define K_CLONE_INTO_CGROUP   0x200000000ULL
+#define K_CLONE_LEGACY	      0xffffffffULL
+#define K_CSIGNAL	      0xffULL
 #define K_CLONE_NS                                                                                 \
 	(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | \
 	 K_CLONE_NEWCGROUP | K_CLONE_NEWTIME)
@@ -345,9 +346,9 @@ GK_SYS(clone3)
 	return do_clone(p, &r);
 }
 
-#define K_PIDFD_THREAD		      O_EXCL /* pidfd_open's PIDFD_THREAD */
-#define K_PIDFD_SIGNAL_THREAD	      1u
-#define K_PIDFD_SIGNAL_THREAD_GROUP   2u
+#define K_PIDFD_THREAD		     O_EXCL /* pidfd_open's PIDFD_THREAD */
+#define K_PIDFD_SIGNAL_THREAD	     1u
+#define K_PIDFD_SIGNAL_THREAD_GROUP  2u
 #define K_PIDFD_SIGNAL_PROCESS_GROUP 4u
 
 /*
@@ -421,8 +422,8 @@ GK_SYS(pidfd_send_signal)
 	struct gk_proc *t, *q;
 	int found = 0;
 
-	if (flags & ~(K_PIDFD_SIGNAL_THREAD | K_PIDFD_SIGNAL_THREAD_GROUP |
-		      K_PIDFD_SIGNAL_PROCESS_GROUP))
+	if (flags &
+	    ~(K_PIDFD_SIGNAL_THREAD | K_PIDFD_SIGNAL_THREAD_GROUP | K_PIDFD_SIGNAL_PROCESS_GROUP))
 		return -EINVAL;
 	if (flags & (flags - 1))
 		return -EINVAL;
