@@ -13,6 +13,7 @@
 
 /* The kernel's numbers and values (include/uapi/linux/sched.h, pidfd.h). */
 #define NR_clone3	      435
+#define NR_pidfd_getfd	      438
 #define NR_pidfd_open	      434
 #define NR_pidfd_send_signal  424
 #define K_CLONE_PIDFD	      0x00001000ULL

@@ -57,6 +57,9 @@
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
 #ifndef SYS_pidfd_send_signal
 #define SYS_pidfd_send_signal 424
 #endif
@@ -247,7 +250,7 @@ prep_child(void)
 		_exit(7);
 }
 
-/* FD_SPARE: a pidfd of the parent, for pidfd_send_signal. */
+/* FD_SPARE: a pidfd of the parent, for pidfd_send_signal and pidfd_getfd. */
 static void
 prep_pidfd(void)
 {
@@ -917,6 +920,7 @@ main(void)
 		    /* pidfds: of the parent, signal 0 */
 		    T(pidfd_open, A(0) | A(1), 0, NULL, NULL, (uint64_t)parent, 0),
 		    T(pidfd_send_signal, A(0) | A(1) | A(3), 0, prep_pidfd, NULL, FD_SPARE, 0, 0, 0),
+		    T(pidfd_getfd, A(0) | A(1) | A(2), 0, prep_pidfd, NULL, FD_SPARE, FD_FILE, 0),
 		    T(execve, 0, 0, NULL, NULL, (uint64_t)"/nonexistent/t_highbits", (uint64_t)no_argv,
 		      (uint64_t)no_argv),
 		    T(wait4, A(0) | A(2), F_SIGN, prep_child, obs_status, (uint64_t)-1, B, 0, 0),

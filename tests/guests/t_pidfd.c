@@ -1,6 +1,6 @@
 /*
  * t_pidfd - process descriptors: CLONE_PIDFD (clone3's pidfd field, legacy
- * clone's parent_tid), pidfd_open(2), pidfd_send_signal(2), poll and epoll
+ * clone's parent_tid), pidfd_open(2), pidfd_send_signal(2), pidfd_getfd(2), poll and epoll
  * on a pidfd, waitid(P_PIDFD); the errors their man pages' ERRORS
  * sections name.
  *
@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,6 +31,7 @@
 struct held {
 	long pid;
 	int pidfd, go;
+	int rfd; /* the child's descriptor of the pipe's read end (closed in the parent) */
 };
 
 /*
@@ -59,6 +61,7 @@ start_held(struct held *h, int legacy)
 		_exit((int)read(fds[0], &c, 1));
 	}
 	close(fds[0]);
+	h->rfd = fds[0];
 	h->pidfd = pfd;
 	h->go = fds[1];
 	return h->pid > 0 ? 0 : -1;
@@ -348,6 +351,51 @@ check_send(void)
 }
 
 static void
+check_getfd(void)
+{
+	struct stat got, want;
+	struct held h;
+	siginfo_t si;
+	int fd;
+
+	if (!CHECK_OK("a held child (clone3)", start_held(&h, 0)))
+		return;
+	fd = (int)syscall(NR_pidfd_getfd, h.pidfd, h.rfd, 0);
+	if (CHECK_OK("pidfd_getfd of the child's pipe read end", fd)) {
+		CHECK_EQ("pidfd_getfd's descriptor is close-on-exec", fcntl(fd, F_GETFD),
+			 FD_CLOEXEC);
+		if (CHECK_OK("fstat", fstat(fd, &got)) && CHECK_OK("fstat", fstat(h.go, &want)))
+			check(got.st_ino == want.st_ino && got.st_dev == want.st_dev,
+			      "pidfd_getfd: the descriptor is the child's pipe (the write end's "
+			      "inode)",
+			      "inode %llu, want %llu", (unsigned long long)got.st_ino,
+			      (unsigned long long)want.st_ino);
+		CHECK_EQ("pidfd_getfd: it is the read end", fcntl(fd, F_GETFL) & O_ACCMODE,
+			 O_RDONLY);
+		close(fd);
+	}
+	errno = 0;
+	CHECK_ERR("pidfd_getfd flags 1 is EINVAL", syscall(NR_pidfd_getfd, h.pidfd, h.rfd, 1),
+		  EINVAL);
+	errno = 0;
+	CHECK_ERR("pidfd_getfd through a descriptor that is no pidfd is EBADF",
+		  syscall(NR_pidfd_getfd, h.go, h.rfd, 0), EBADF);
+	errno = 0;
+	CHECK_ERR("pidfd_getfd of a descriptor the child has not open is EBADF",
+		  syscall(NR_pidfd_getfd, h.pidfd, 900, 0), EBADF);
+	close(h.go);
+	poll_wait(h.pidfd);
+	errno = 0;
+	CHECK_ERR("pidfd_getfd of an exited child not yet reaped is ESRCH",
+		  syscall(NR_pidfd_getfd, h.pidfd, h.rfd, 0), ESRCH);
+	CHECK_EQ("waitid(P_PIDFD) reaps it", waitid(K_P_PIDFD, h.pidfd, &si, WEXITED), 0);
+	errno = 0;
+	CHECK_ERR("pidfd_getfd of a reaped child is ESRCH",
+		  syscall(NR_pidfd_getfd, h.pidfd, h.rfd, 0), ESRCH);
+	close(h.pidfd);
+}
+
+static void
 check_epoll(void)
 {
 	struct epoll_event ev = {.events = EPOLLIN}, out;
@@ -377,6 +425,7 @@ main(void)
 	check_clone3_pidfd_fault();
 	check_open();
 	check_send();
+	check_getfd();
 	check_epoll();
 	return guest_end();
 }

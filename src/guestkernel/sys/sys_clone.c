@@ -1,6 +1,6 @@
 /*
  * sys_clone.c - making processes and naming them: fork, vfork, clone,
- * clone3; pidfd_open, pidfd_send_signal.
+ * clone3; pidfd_open, pidfd_send_signal, pidfd_getfd.
  *
  * Layer src/guestkernel/sys. Argument checking; the mechanism is in
  * proc/fork.c, the descriptor in ipc/pidfd.c. clone and clone3 each fill
@@ -466,4 +466,39 @@ GK_SYS(pidfd_send_signal)
 			gk_sig_send(q, &si);
 	}
 	return found ? 0 : -ESRCH;
+}
+
+/*
+ * pidfd_getfd(2): a close-on-exec duplicate, in the caller, of descriptor
+ * targetfd of the process pidfd names (the same open file description).
+ * Linux asks ptrace access (PTRACE_MODE_ATTACH_REALCREDS), which every
+ * guest process has to every other: they all run as the one user, and
+ * the guest has no Yama. -EINVAL (flags), -EBADF (no pidfd; targetfd not
+ * open there, or an O_PATH one), -ESRCH (the process has exited, reaped
+ * or not), -EMFILE.
+ */
+GK_SYS(pidfd_getfd)
+{
+	struct gk_pidref *r;
+	struct gk_proc *t;
+	struct gk_file *f;
+	int err, fd;
+
+	if (gk_arg_uint(a, 2))
+		return -EINVAL;
+	err = gk_sys_pidfd_get(p, gk_arg_fd(a, 0), &r, NULL);
+	if (err < 0)
+		return err;
+	if (!r->tg || r->exited)
+		return -ESRCH; /* Linux 6.x: a zombie too, not only one reaped */
+	t = gk_tg_leader(r->tg);
+	if (!t->fdt)
+		return -EBADF;
+	f = gk_fd_get_io(t, gk_arg_fd(a, 1)); /* fget_task: no O_PATH */
+	if (!f)
+		return -EBADF;
+	fd = gk_fd_install(p->fdt, gk_file_ref(f), 0, 1);
+	if (fd < 0)
+		gk_file_unref(f);
+	return fd;
 }

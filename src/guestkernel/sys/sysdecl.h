@@ -91,6 +91,7 @@ GK_SYS(newfstatat);
 GK_SYS(open);
 GK_SYS(openat);
 GK_SYS(pause);
+GK_SYS(pidfd_getfd);
 GK_SYS(pidfd_open);
 GK_SYS(pidfd_send_signal);
 GK_SYS(pipe);
