@@ -39,7 +39,8 @@ rename_cwd rename_cwd-bind dotdot dotdot-bind hostlink bigpipe
 eventfd timerfd
 signalfd
 fifo
-futex futex_threads"
+futex futex_threads
+clone3 pidfd clone3_thread"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -634,6 +635,21 @@ opath)
 clonefl)
     guest -- "$prog"
     passed t_clonefl && result=0
+    ;;
+
+clone3)
+    guest -- "$prog"
+    passed t_clone3 && result=0
+    ;;
+
+pidfd)
+    guest -- "$prog"
+    passed t_pidfd && result=0
+    ;;
+
+clone3_thread)
+    guest -- "$prog" --thread
+    passed t_clone3 && result=0
     ;;
 
 fileops)

@@ -51,6 +51,18 @@
 #ifndef SYS_rseq
 #define SYS_rseq 334
 #endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
 #ifndef SYS_statx
 #define SYS_statx 332
 #endif
@@ -237,6 +249,19 @@ prep_child(void)
 	if (c == 0)
 		_exit(7);
 }
+
+/* FD_SPARE: a pidfd of the parent, for pidfd_send_signal and pidfd_getfd. */
+static void
+prep_pidfd(void)
+{
+	int fd = (int)syscall(SYS_pidfd_open, parent, 0);
+
+	dup2(fd, FD_SPARE);
+	close(fd);
+}
+
+/* clone3's struct as fork's (flags 0, exit signal SIGCHLD): version 0, 64 bytes. */
+static uint64_t clone3_fork[8] = {0, 0, 0, 0, SIGCHLD, 0, 0, 0};
 
 /* A posix timer (id 0 in a fresh process) for the timer_* calls. */
 static void
@@ -890,6 +915,12 @@ main(void)
 		    T(fork, 0, F_NOARG | F_SIGN, NULL, NULL, 0),
 		    SKIP(vfork, "takes no argument, and a vfork child may not return from syscall()"),
 		    T(clone, A(0), F_SIGN, NULL, NULL, SIGCHLD, 0, 0, 0, 0),
+		    /* clone3: a pointer and a size_t, no 32-bit argument: the base run only */
+		    T(clone3, 0, F_SIGN, NULL, NULL, (uint64_t)clone3_fork, sizeof(clone3_fork)),
+		    /* pidfds: of the parent, signal 0 */
+		    T(pidfd_open, A(0) | A(1), 0, NULL, NULL, (uint64_t)parent, 0),
+		    T(pidfd_send_signal, A(0) | A(1) | A(3), 0, prep_pidfd, NULL, FD_SPARE, 0, 0, 0),
+		    T(pidfd_getfd, A(0) | A(1) | A(2), 0, prep_pidfd, NULL, FD_SPARE, FD_FILE, 0),
 		    T(execve, 0, 0, NULL, NULL, (uint64_t)"/nonexistent/t_highbits", (uint64_t)no_argv,
 		      (uint64_t)no_argv),
 		    T(wait4, A(0) | A(2), F_SIGN, prep_child, obs_status, (uint64_t)-1, B, 0, 0),

@@ -46,6 +46,7 @@ struct gk_proc;
 struct gk_kernel;
 struct gk_file;
 struct gk_hwatch;
+struct gk_pidref;
 
 /* gk_panic - a broken invariant of the guest kernel itself; never reachable from a guest. */
 void gk_panic(const char *fn, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
@@ -368,6 +369,7 @@ struct gk_tgroup {
 	struct gk_sigpend shared;
 	int nsigq; /* queued entries, shared and every task's own together */
 	struct gk_waitq sig_wq; /* signalfd readers and pollers: woken (POLLIN) when a signal is queued */
+	struct gk_pidref *pidref; /* what its pidfds hold (proc/pidref.c), NULL before the first */
 
 	struct rlimit rlim[RLIM_NLIMITS];
 

@@ -299,6 +299,7 @@ gk_proc_release(struct gk_proc *p)
 	tg->ptimers = NULL;
 	if (orphan_zombie && k->init && k->init->tg != tg)
 		gk_waitq_wake(&k->init->tg->child_wq, 0);
+	gk_pidref_exit(tg);
 	autoreap = gk_sig_child_exit(gk_tg_leader(tg));
 	if (tg->parent)
 		gk_waitq_wake(&tg->parent->child_wq, 0);
@@ -342,6 +343,7 @@ gk_proc_free(struct gk_proc *p)
 	gk_sighand_unref(p->sighand);
 	free(p->fp);
 	if (!tg->tasks) {
+		gk_pidref_detach(tg);
 		gk_waitq_fini(&tg->child_wq);
 		gk_waitq_fini(&tg->sig_wq);
 		gk_sig_flush(p);

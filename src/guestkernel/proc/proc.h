@@ -34,6 +34,25 @@ void gk_vfork_release(struct gk_proc *child);
  */
 struct gk_proc *gk_proc_fork(struct gk_proc *p, uint64_t clone_flags, int *ret_err);
 
+/* ---- pidref.c: a process as its pidfds name it, past its reaping ---------------------- */
+
+/*
+ * Held by the thread group (tg->pidref, one reference) and by each pidfd
+ * file (one each). tg is NULL once the group is reaped.
+ */
+struct gk_pidref {
+	int refs;
+	struct gk_kernel *k;
+	struct gk_tgroup *tg; /* the process, NULL once reaped */
+	int gpid;	      /* its pid, for /proc fdinfo and messages */
+	int exited;	      /* it has exited (a zombie or gone): POLLIN */
+	struct gk_waitq wq;   /* pollers: woken at exit (POLLIN) and reap (POLLHUP) */
+};
+struct gk_pidref *gk_pidref_get(struct gk_kernel *k, struct gk_tgroup *tg);
+void gk_pidref_put(struct gk_pidref *r);
+void gk_pidref_exit(struct gk_tgroup *tg);
+void gk_pidref_detach(struct gk_tgroup *tg);
+
 /* ---- task.c: shared objects, lazy FPU state ------------------------------------------- */
 
 struct gk_fs_ctx *gk_fsctx_new(struct gk_dentry *cwd, mode_t umask_);

@@ -218,7 +218,10 @@ const struct gk_syscall gk_systab[GK_NSYSCALLS] = {
     [__NR_syncfs] = {"syncfs", gk_sys_syncfs, "f"},
     [__NR_vfork] = {"vfork", gk_sys_vfork, ""},
     [__NR_clone] = {"clone", gk_sys_clone, "xpppx"},
-    [__NR_clone3] = {"clone3", NULL, "pu"},
+    [__NR_clone3] = {"clone3", gk_sys_clone3, "pu"},
+    [__NR_pidfd_open] = {"pidfd_open", gk_sys_pidfd_open, "dx"},
+    [__NR_pidfd_send_signal] = {"pidfd_send_signal", gk_sys_pidfd_send_signal, "fdpx"},
+    [__NR_pidfd_getfd] = {"pidfd_getfd", gk_sys_pidfd_getfd, "ffx"},
 };
 
 /*
