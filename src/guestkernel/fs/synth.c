@@ -486,7 +486,7 @@ render_file(struct gk_proc *p, const char *name, struct sbuf *b)
 		b->oom = !b->s;
 	} else if (strcmp(name, "stat") == 0) {
 		sb_printf(b, "%d (%s) R %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 0 %llu %llu\n",
-			  p->tg->gpid, p->tg->comm, p->tg->gppid, p->tg->gpid, p->tg->gpid,
+			  p->tg->gpid, p->comm, p->tg->gppid, p->tg->gpid, p->tg->gpid,
 			  (unsigned long long)(p->vm->pages * GK_PAGE),
 			  (unsigned long long)p->vm->pages);
 	} else if (strcmp(name, "status") == 0) {
@@ -494,7 +494,7 @@ render_file(struct gk_proc *p, const char *name, struct sbuf *b)
 		    b,
 		    "Name:\t%s\nState:\tR (running)\nPid:\t%d\nPPid:\t%d\nUid:\t%d\t%d\t%d\t%d\n"
 		    "Gid:\t%d\t%d\t%d\t%d\nVmRSS:\t%llu kB\nThreads:\t1\n",
-		    p->tg->comm, p->tg->gpid, p->tg->gppid, k->uid, k->uid, k->uid, k->uid, k->gid,
+		    p->comm, p->tg->gpid, p->tg->gppid, k->uid, k->uid, k->uid, k->uid, k->gid,
 		    k->gid, k->gid, k->gid, (unsigned long long)(p->vm->pages * kb));
 	}
 }
