@@ -11,7 +11,8 @@
  *     parent, group and session and num_threads 1 (field 20); task/TID/status
  *     says Name, Tgid = pid, Pid = tid, Threads: 1; /proc/TID, the tid of
  *     the caller's task, is found; task/NOTATID, task/+TID, task/0TID are
- *     not;
+ *     not; status's SigBlk, SigPnd (the thread's: raise), ShdPnd (the
+ *     process's: kill) and SigIgn masks;
  *   prctl(2) PR_SET_NAME shows in task/TID/comm, /proc/self/comm and
  *     /proc/thread-self/comm (the caller is the leader); a write to
  *     task/TID/comm renames the task: 15 bytes kept, a newline too, the
@@ -35,7 +36,8 @@
  *
  * threads: a second thread B starts with its creator's name, renames
  *   itself; /proc/self/task lists both tids, Threads: 2 and num_threads 2,
- *   task/B/status says Pid B, Tgid the pid, B's name, and /proc/B is found
+ *   task/B/status says Pid B, Tgid the pid, B's name and B's signal mask
+ *   (SigBlk, not the main thread's), and /proc/B is found
  *   though /proc does not list it; B's /proc/thread-self names B; the main
  *   thread renames B through pthread_setname_np (task/B/comm) and B sees it
  *   with PR_GET_NAME; B's CPU clock (pthread_getcpuclockid) stands still
@@ -49,6 +51,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -290,6 +293,51 @@ check_proc_task(void)
 	CHECK_ERR("/proc/self/task/0 is ENOENT", open("/proc/self/task/0", O_RDONLY), ENOENT);
 }
 
+/* A status line's hex mask, -1 if absent. */
+static long long
+status_mask(const char *path, const char *key)
+{
+	char buf[4096];
+	const char *v;
+
+	if (slurp(path, buf, sizeof(buf)) < 0)
+		return -1;
+	v = status_field(buf, key);
+	return *v ? (long long)strtoull(v, NULL, 16) : -1;
+}
+
+static void
+check_status_signals(void)
+{
+	unsigned long long usr1 = 1ULL << (SIGUSR1 - 1), usr2 = 1ULL << (SIGUSR2 - 1);
+	sigset_t set, old;
+	char path[128];
+	int sig;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", gettid_());
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	signal(SIGPIPE, SIG_IGN);
+	raise(SIGUSR1);		 /* tgkill: the thread's own */
+	kill(getpid(), SIGUSR2); /* the process's */
+	CHECK_EQX("status SigBlk: has USR1 and USR2", status_mask(path, "SigBlk") & (usr1 | usr2),
+		  usr1 | usr2);
+	CHECK_EQX("status SigPnd: has USR1 (raise), not USR2",
+		  status_mask(path, "SigPnd") & (usr1 | usr2), usr1);
+	CHECK_EQX("status ShdPnd: has USR2 (kill), not USR1",
+		  status_mask(path, "ShdPnd") & (usr1 | usr2), usr2);
+	CHECK_EQX("status SigIgn: has PIPE", status_mask(path, "SigIgn") & (1ULL << (SIGPIPE - 1)),
+		  1ULL << (SIGPIPE - 1));
+	sigwait(&set, &sig);
+	sigwait(&set, &sig);
+	CHECK_EQX("status SigPnd and ShdPnd are clear once taken",
+		  (status_mask(path, "SigPnd") | status_mask(path, "ShdPnd")) & (usr1 | usr2), 0);
+	signal(SIGPIPE, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 static void
 check_comm(void)
 {
@@ -477,7 +525,12 @@ thread_b(void *arg)
 	long n;
 	char cmd;
 
+	sigset_t usr2;
+
 	(void)arg;
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &usr2, NULL); /* B's mask alone: status shows it per task */
 	bs.tid = gettid_();
 	prctl(PR_GET_NAME, bs.first_name);
 	prctl(PR_SET_NAME, "tp-b");
@@ -566,6 +619,11 @@ check_threads(void)
 		CHECK_STR("task/B/status Tgid: is the pid", status_field(buf, "Tgid"), want);
 		CHECK_STR("task/B/status Threads: 2", status_field(buf, "Threads"), "2");
 	}
+	CHECK_EQX("task/B/status SigBlk: has USR2, B's mask",
+		  status_mask(path, "SigBlk") & (1ULL << (SIGUSR2 - 1)), 1ULL << (SIGUSR2 - 1));
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", pid);
+	CHECK_EQX("task/PID/status SigBlk: has not, the main thread's",
+		  status_mask(path, "SigBlk") & (1ULL << (SIGUSR2 - 1)), 0);
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", bs.tid);
 	if (CHECK_OK("read task/B/stat", slurp(path, buf, sizeof(buf)))) {
 		CHECK_EQ("task/B/stat field 1 is B's tid", atoi(buf), bs.tid);
@@ -633,6 +691,7 @@ main(int argc, char **argv)
 		check_threads();
 	} else {
 		check_proc_task();
+		check_status_signals();
 		check_comm();
 		check_clocks();
 		check_rusage();

@@ -124,6 +124,18 @@ name_to_int(const char *s)
 	return v;
 }
 
+/*
+ * Whether /proc shows task t: a task that has not exited, or the leader,
+ * which stays (a zombie) until its process is reaped, as on Linux. A task
+ * that exited alone is on its group's list only until the run loop frees
+ * it.
+ */
+static int
+shown(const struct gk_proc *t)
+{
+	return t->state != GK_P_DEAD || gk_is_leader(t);
+}
+
 /* The task of p's process whose tid is id, or NULL. */
 static struct gk_proc *
 group_task(struct gk_proc *p, long id)
@@ -131,7 +143,7 @@ group_task(struct gk_proc *p, long id)
 	struct gk_proc *t;
 
 	for (t = p->tg->tasks; t; t = t->tg_next)
-		if (t->tid == id)
+		if (t->tid == id && shown(t))
 			return t;
 	return NULL;
 }
@@ -144,7 +156,7 @@ count_tasks(const struct gk_proc *t)
 	int n = 0;
 
 	for (u = t->tg->tasks; u; u = u->tg_next)
-		n++;
+		n += shown(u);
 	return n;
 }
 
@@ -322,6 +334,8 @@ render_dir(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 		break;
 	case SD_TASKS:
 		for (u = t->tg->tasks; u; u = u->tg_next) {
+			if (!shown(u))
+				continue;
 			snprintf(num, sizeof(num), "%d", u->tid);
 			gk_sb_dirent(b, num, DT_DIR, 1000 + (uint64_t)u->tid);
 		}
@@ -428,7 +442,6 @@ render_stat(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 	uint64_t cpu = nd->whole ? tg->cpu_ns : t->cpu_ns;
 	uint64_t pages = t->vm ? t->vm->pages : 0;
 	uint64_t arg_end = tg->env_start;
-	int leader = t == tg->tasks;
 
 	gk_sb_printf(b,
 		     "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %llu 0 0 0 20 0 %d 0 %llu %llu %llu",
@@ -439,7 +452,7 @@ render_stat(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 	/* rsslim, the code and stack words, signals (status has them), wchan..policy: 0. */
 	gk_sb_printf(b, " %llu 0 0 0 0 0 0 0 0 0 0 0 0 %d 0 0 0 0 0 0 0 0 0",
 		     (unsigned long long)tg->rlim[RLIMIT_RSS].rlim_cur,
-		     nd->whole || leader ? tg->exit_signal : -1);
+		     nd->whole || gk_is_leader(t) ? tg->exit_signal : -1);
 	gk_sb_printf(b, " %llu %llu %llu %llu 0\n", (unsigned long long)tg->arg_start,
 		     (unsigned long long)arg_end, (unsigned long long)tg->env_start,
 		     (unsigned long long)tg->env_end);
@@ -471,6 +484,8 @@ render_status(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 		     tg->pgid, tg->sid);
 	gk_sb_printf(b, "VmRSS:\t%8llu kB\nThreads:\t%d\n",
 		     (unsigned long long)((t->vm ? t->vm->pages : 0) * kb), count_tasks(t));
+	gk_sb_printf(b, "SigPnd:\t%016llx\nShdPnd:\t%016llx\n", (unsigned long long)t->pend.set,
+		     (unsigned long long)tg->shared.set);
 	gk_sb_printf(b, "SigBlk:\t%016llx\nSigIgn:\t%016llx\nSigCgt:\t%016llx\n",
 		     (unsigned long long)t->sigmask, (unsigned long long)ign,
 		     (unsigned long long)cgt);
@@ -589,7 +604,7 @@ gk_procfs_comm_write(struct gk_proc *p, struct gk_file *f, const struct iovec *i
 	if (off >= 0)
 		return -ESPIPE;
 	for (t = p->k->procs; t; t = t->next)
-		if (t->tid == ct->tid)
+		if (t->tid == ct->tid && shown(t))
 			break;
 	if (!t)
 		return -ESRCH;

@@ -270,8 +270,10 @@ gk_cpu_clock(struct gk_proc *p, clockid_t c, int gettime, uint64_t *ret_ns, uint
 	if (pid == 0) {
 		t = p;
 	} else if (thread) {
-		for (t = p->tg->tasks; t && t->tid != pid; t = t->tg_next)
-			;
+		/* A task that exited alone is gone; a dead leader stays until the reap. */
+		for (t = p->tg->tasks; t; t = t->tg_next)
+			if (t->tid == pid && (t->state != GK_P_DEAD || gk_is_leader(t)))
+				break;
 	} else if (gettime && pid == p->tid) {
 		t = p;
 	} else {
