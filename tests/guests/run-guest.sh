@@ -40,7 +40,8 @@ eventfd timerfd
 signalfd
 fifo
 futex futex_threads
-clone3 pidfd clone3_thread"
+clone3 pidfd clone3_thread
+taskproc taskproc-threads"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -789,6 +790,16 @@ timerfd)
 signalfd)
     guest -- "$prog"
     passed t_signalfd && result=0
+    ;;
+
+taskproc)
+    guest -- "$prog"
+    passed t_taskproc && result=0
+    ;;
+
+taskproc-threads)
+    guest -- "$prog" threads
+    passed t_taskproc && result=0
     ;;
 esac
 

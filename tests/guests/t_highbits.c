@@ -73,6 +73,9 @@
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
 #define PR_GET_NAME 16
+#define PR_SET_NAME 15
+#define RUSAGE_THREAD_ 1
+#define CPUCLOCK_SELF_THREAD 0xfffffffeU /* (~0 << 3) | 6: the calling thread's CPU clock */
 #define FIOCLEX_    0x5451
 #define FIONCLEX_   0x5450
 #define FUTEX_WAKE_ 1
@@ -318,6 +321,18 @@ static long
 obs_pipefds(void)
 {
 	return pipefds[0] * 1000 + pipefds[1];
+}
+
+/* The calling task's name, its first 8 bytes as a number. */
+static long
+obs_comm(void)
+{
+	char name[16] = {0};
+	long v;
+
+	syscall(SYS_prctl, PR_GET_NAME, name, 0, 0, 0);
+	memcpy(&v, name, sizeof(v));
+	return v;
 }
 
 static long
@@ -954,9 +969,11 @@ main(void)
 		    T(setrlimit, A(0), 0, NULL, NULL, RLIMIT_CORE, (uint64_t)&core_rl),
 		    T(prlimit64, A(0) | A(1), 0, NULL, NULL, 0, RLIMIT_NOFILE, 0, B),
 		    T(getrusage, A(0), 0, NULL, NULL, RUSAGE_SELF, B),
+		    T(getrusage, A(0), 0, NULL, NULL, RUSAGE_THREAD_, B),
 		    T(arch_prctl, A(0), 0, NULL, NULL, ARCH_GET_FS, B),
 		    T(arch_prctl, A(0), 0, NULL, NULL, ARCH_SET_FS, 0 /* fsbase: set below */),
 		    T(prctl, A(0), 0, NULL, obs_buf, PR_GET_NAME, B, 0, 0, 0),
+		    T(prctl, A(0), 0, NULL, obs_comm, PR_SET_NAME, (uint64_t)"hb-name", 0, 0, 0),
 		    T(set_tid_address, 0, F_PID, NULL, NULL, (uint64_t)&tid_word),
 		    T(set_robust_list, 0, 0, NULL, NULL, (uint64_t)&robust, 24),
 		    T(futex, A(1) | A(2), 0, NULL, NULL, (uint64_t)&futex_word, FUTEX_WAKE_, 1, 0, 0,
@@ -984,7 +1001,11 @@ main(void)
 		    /* time */
 		    T(clock_gettime, A(0), 0, NULL, NULL, CLOCK_MONOTONIC, B),
 		    T(clock_getres, A(0), 0, NULL, NULL, CLOCK_MONOTONIC, B),
+		    T(clock_gettime, A(0), 0, NULL, NULL, CLOCK_THREAD_CPUTIME_ID, B),
+		    T(clock_getres, A(0), 0, NULL, NULL, CPUCLOCK_SELF_THREAD, B),
 		    T(clock_nanosleep, A(0) | A(1), 0, NULL, NULL, CLOCK_MONOTONIC, 0, (uint64_t)&ts0, 0),
+		    T(clock_nanosleep, A(0) | A(1), 0, NULL, NULL, CLOCK_THREAD_CPUTIME_ID, 0,
+		      (uint64_t)&ts0, 0),
 		    T(nanosleep, 0, 0, NULL, NULL, (uint64_t)&ts0, 0),
 		    T(gettimeofday, 0, 0, NULL, NULL, B, 0),
 		    T(time, 0, F_SIGN, NULL, NULL, 0),

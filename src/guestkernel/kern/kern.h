@@ -383,7 +383,6 @@ struct gk_tgroup {
 
 	/* The image (exec.c), as /proc shows it. */
 	char *exe;				/* guest path of the running image */
-	char comm[16];				/* the name prctl(PR_SET_NAME) and /proc show */
 	uint64_t arg_start, env_start, env_end; /* gva of the argv and envp strings */
 };
 
@@ -456,6 +455,10 @@ struct gk_proc {
 	/* futex (proc/futex.c): */
 	struct gk_futex_q futex; /* the futex a blocked futex call waits on */
 	uint64_t robust_list;	 /* set_robust_list's head, walked when the task exits or execs */
+
+	/* taskproc: what Linux keeps per thread, not per process. */
+	char comm[16];	 /* the name prctl(PR_SET_NAME), /proc/PID/task/TID/comm and exec set */
+	uint64_t cpu_ns; /* time this task spent running guest code (tg->cpu_ns sums them) */
 };
 
 struct gk_kstats {

@@ -462,7 +462,7 @@ do_exec(struct gk_proc *p, const char *gpath, char *const *argv, char *const *en
 	p->tg->env_end = args[2];
 	free(p->tg->exe);
 	p->tg->exe = strdup(path.gpath);
-	snprintf(p->tg->comm, sizeof(p->tg->comm), "%s", strrchr(path.gpath, '/') + 1);
+	snprintf(p->comm, sizeof(p->comm), "%s", strrchr(path.gpath, '/') + 1);
 	memset(&p->regs, 0, sizeof(p->regs));
 	p->regs.rip = entry;
 	p->regs.rsp = sp;

@@ -87,6 +87,8 @@ int gk_timeout_abs(struct gk_proc *p, uint64_t deadline);
 uint64_t gk_timers_run(struct gk_kernel *k, uint64_t now);
 void gk_timers_exec(struct gk_proc *p);
 void gk_cpu_account(struct gk_proc *p, uint64_t ns);
+int gk_cpu_clock(struct gk_proc *p, clockid_t c, int gettime, uint64_t *ret_ns, uint64_t *ret_res,
+		 int *ret_self);
 
 /* ---- futex.c, futex_pi.c: futex words, robust lists ------------------------------------ */
 
