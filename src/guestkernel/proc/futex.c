@@ -161,7 +161,9 @@ unlink_q(struct gk_kernel *k, struct gk_futex_q *q)
 int
 gk_futex_q_gone(const struct gk_futex_q *q)
 {
-	return q->p->state == GK_P_ZOMBIE || q->p->tg->exited;
+	const struct gk_proc *t = q->p;
+
+	return t->state == GK_P_ZOMBIE || t->state == GK_P_DEAD || t->tg->exited;
 }
 
 /* The first live waiter on key after q (NULL: from the chain's start). */

@@ -32,14 +32,17 @@
 
 #define ROBUST_LIST_LIMIT 2048
 
-/* The task with that tid that has not finished dying (zombies own nothing), or NULL. */
+/*
+ * The task with that tid that has not finished dying, or NULL: a zombie or
+ * a dead thread owns nothing (its PI locks were handed on as it died).
+ */
 static struct gk_proc *
 task_by_tid(struct gk_kernel *k, uint32_t tid)
 {
 	struct gk_proc *t;
 
 	for (t = k->procs; t; t = t->next)
-		if ((uint32_t)t->tid == tid && t->state != GK_P_ZOMBIE)
+		if ((uint32_t)t->tid == tid && t->state != GK_P_ZOMBIE && t->state != GK_P_DEAD)
 			return t;
 	return NULL;
 }
