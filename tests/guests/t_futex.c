@@ -12,8 +12,9 @@
  * wakes and requeues with no waiter, every FUTEX_WAKE_OP operation on the
  * second word, the PI word protocol against no owner, a live owner and a
  * dead one, signals interrupting waits (EINTR, SA_RESTART, the PI ops'
- * restart), the robust list and clear_child_tid of a child that shares
- * our memory (CLONE_VM | CLONE_VFORK) and dies.
+ * restart), a shared futex between two processes over MAP_SHARED memory,
+ * the robust list and clear_child_tid of a child that shares our memory
+ * (CLONE_VM | CLONE_VFORK) and dies.
  *
  * --threads: what needs several tasks waiting at once, made with clone
  * and the thread flags: the N oldest waiters woken by a wake of N, by
@@ -438,6 +439,50 @@ test_pi_owned(void)
 		_exit(guest_failures ? 1 : 0);
 	}
 	check_child("PI checks against a live owner (child)", pid);
+}
+
+/* ---- a shared futex between processes ---------------------------------------------- */
+
+/*
+ * Two processes, one MAP_SHARED page (mapped before fork, touched first):
+ * a shared futex in it is one futex for both (the key is the page), a
+ * private one is each process's own.
+ */
+static void
+test_shared_processes(void)
+{
+	uint32_t *w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct timespec ts = ts_of(10000 * MS);
+	pid_t pid;
+	long r, tries;
+
+	if (w == MAP_FAILED) {
+		check(0, "mmap a shared page", "mmap failed");
+		return;
+	}
+	*w = 0;
+	pid = fork();
+	if (pid == 0) {
+		guest_failures = 0;
+		/* The parent's shared wait shows here as a waiter of the same word. */
+		for (tries = 0; FUTEX(w, FUTEX_REQUEUE, 0, INT_MAX, w, 0) != 1 && tries < 1000000;
+		     tries++)
+			sched_yield();
+		CHECK_TRUE("the other process's shared waiter is on our word", tries < 1000000,
+			   "not seen");
+		CHECK_RET("... not among its private waiters",
+			  FUTEX(w, FUTEX_REQUEUE | PRIV, 0, INT_MAX, w, 0), 0);
+		CHECK_RET("... a private WAKE does not reach it",
+			  FUTEX(w, FUTEX_WAKE | PRIV, 1, 0, 0, 0), 0);
+		*w = 1;
+		CHECK_RET("... a shared WAKE does", FUTEX(w, FUTEX_WAKE, 1, 0, 0, 0), 1);
+		_exit(guest_failures ? 1 : 0);
+	}
+	r = FUTEX(w, FUTEX_WAIT, 0, &ts, 0, 0);
+	CHECK_RET("a shared WAIT in MAP_SHARED memory is woken from another process", r, 0);
+	CHECK_EQ("... which changed the word", *w, 1);
+	check_child("the waking process's checks", pid);
+	munmap(w, 4096);
 }
 
 /* ---- signals --------------------------------------------------------------------------- */
@@ -1093,6 +1138,7 @@ main(int argc, char **argv)
 		test_wake_op();
 		test_pi_alone();
 		test_pi_owned();
+		test_shared_processes();
 		test_signals();
 		test_robust();
 	}
