@@ -261,6 +261,10 @@ test_errors(void)
 	word2 = 0;
 	CHECK_RET("CMP_REQUEUE_PI with no waiter is 0",
 		  FUTEX(&word, FUTEX_CMP_REQUEUE_PI, 1, 1, &word2, 1), 0);
+	CHECK_RET("CMP_REQUEUE_PI_PRIVATE with no waiter only reads the PI word (read-only: 0)",
+		  FUTEX(&word, FUTEX_CMP_REQUEUE_PI | PRIV, 1, 1, ro_page, 1), 0);
+	CHECK_RET("CMP_REQUEUE_PI_PRIVATE onto an unmapped PI word is EFAULT",
+		  FUTEX(&word, FUTEX_CMP_REQUEUE_PI | PRIV, 1, 1, gone_page, 1), -EFAULT);
 	CHECK_RET("WAIT_REQUEUE_PI onto the same word is EINVAL",
 		  FUTEX(&word, FUTEX_WAIT_REQUEUE_PI, 1, 0, &word, 0), -EINVAL);
 	CHECK_RET("WAIT_REQUEUE_PI on a changed word is EAGAIN",

@@ -254,13 +254,17 @@ gk_futex_pi_proxy(struct gk_proc *p, const struct gk_futex_key *key1,
 		  struct gk_proc **ret_owner)
 {
 	struct gk_futex_q *top = gk_futex_next(p->k, key1, NULL);
-	uint32_t *w = gk_futex_word(p, uaddr2, UVK_ACCESS_WRITE);
+	uint32_t *w;
 	int r;
 
-	if (!w)
+	/* Linux reads the PI word first; it writes it only for a waiter. */
+	if (!gk_futex_word(p, uaddr2, UVK_ACCESS_READ))
 		return -EFAULT;
 	if (!top)
 		return 0;
+	w = gk_futex_word(p, uaddr2, UVK_ACCESS_WRITE);
+	if (!w)
+		return -EFAULT;
 	if (!top->rqpi || !gk_futex_key_eq(&top->key2, key2))
 		return -EINVAL;
 	r = pi_try(p->k, key2, w, top->p, set_waiters, ret_owner);
