@@ -4,7 +4,7 @@
  * death. Expectations are Linux's (futex(2) and the kernel's futex code); the program
  * runs natively first.
  *
- * Usage: t_futex [--threads]
+ * Usage: t_futex [--threads | --exit]
  *
  * Without arguments: what one task (and forked or vfork-style children)
  * can show: EAGAIN, ETIMEDOUT for each kind of timeout (relative,
@@ -25,6 +25,9 @@
  * FUTEX_REQUEUE of a word onto itself, which returns the number of
  * waiters and moves none: no sleep is ever the synchronisation, only the
  * timeouts under test are timed, and only from below.
+ *
+ * --exit: exit 0 at once, the image a child execs to show that exec
+ * walks the robust list as exit does.
  *
  * The constants are the kernel's (linux/futex.h), written out: musl-gcc
  * does not see <linux/...>.
@@ -783,6 +786,49 @@ test_robust(void)
 	CHECK_EQX("... in place of clear_child_tid's", ctid_word, 77);
 }
 
+/*
+ * exec is an exit for futexes (Linux's exec_mm_release): a lock on the
+ * robust list, in memory shared with us, is marked OWNER_DIED by the
+ * child's exec of a program that just exits.
+ */
+static void
+test_robust_exec(void)
+{
+	uint32_t *w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	static struct rhead eh;
+	static struct rlock el;
+	int st = -1;
+	pid_t pid;
+
+	if (w == MAP_FAILED) {
+		check(0, "mmap a shared page", "mmap failed");
+		return;
+	}
+	w[0] = 0;
+	pid = (pid_t)rsys(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+	if (pid == 0) {
+		char *argv[] = {"t_futex", "--exit", NULL};
+		uint32_t tid = (uint32_t)gettid_();
+
+		/* The list in our own memory, its lock word in the shared page. */
+		w[0] = tid;
+		el.next = (uint64_t)&eh;
+		eh.next = (uint64_t)&el;
+		eh.offset = (int64_t)((uint64_t)w - (uint64_t)&el);
+		eh.pending = 0;
+		rsys(SYS_set_robust_list, (long)&eh, 24, 0, 0, 0, 0);
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		st = -1;
+	CHECK_TRUE("the child exec'd and exited", WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		   "wait status %#x", st);
+	CHECK_EQX("exec walks the robust list: the lock it held says OWNER_DIED", w[0],
+		  FUTEX_OWNER_DIED);
+	munmap(w, 4096);
+}
+
 /* ---- threads ------------------------------------------------------------------------------ */
 
 #define NT 4
@@ -1129,6 +1175,9 @@ main(int argc, char **argv)
 {
 	int threads = argc > 1 && strcmp(argv[1], "--threads") == 0;
 
+	if (argc > 1 && strcmp(argv[1], "--exit") == 0)
+		return 0; /* the image test_robust_exec's child execs */
+
 	guest_begin("t_futex", threads ? "futex between threads" : "futex, one task at a time");
 	pages_init();
 	if (threads) {
@@ -1145,6 +1194,7 @@ main(int argc, char **argv)
 		test_shared_processes();
 		test_signals();
 		test_robust();
+		test_robust_exec();
 	}
 	return guest_end();
 }
