@@ -29,6 +29,7 @@
 set -u
 
 ALL_ROWS="getppid forkexit forkexec pipe touch readfile shell"
+ALL_ROWS="$ALL_ROWS thread_create futex_pingpong mutex_uncontended mutex_contended"
 say() { printf '%s\n' "run-guest-bench: $*" >&2; }
 die() { say "$*"; exit 99; }
 
@@ -123,6 +124,10 @@ label() {
     touch) echo "page touch, 64 MiB (per page)" ;;
     readfile) echo "open+read+close 1 MiB" ;;
     shell) echo "busybox sh script" ;;
+    thread_create) echo "pthread_create+join" ;;
+    futex_pingpong) echo "futex ping-pong, 2 threads" ;;
+    mutex_uncontended) echo "mutex lock+unlock, 1 thread" ;;
+    mutex_contended) echo "mutex increment, 4 threads" ;;
     *) echo "$1" ;;
     esac
 }

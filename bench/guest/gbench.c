@@ -16,6 +16,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +225,168 @@ row_shell(long n)
 	return n;
 }
 
+/* A thread that returns its argument: thread_create's whole body. */
+static void *
+give_back(void *arg)
+{
+	return arg;
+}
+
+/* pthread_create + pthread_join of a thread that returns at once. */
+static long
+row_thread_create(long n)
+{
+	pthread_t t;
+	void *ret;
+
+	for (long i = 0; i < n; i++) {
+		int e = pthread_create(&t, NULL, give_back, (void *)i);
+
+		if (e != 0) {
+			errno = e;
+			die("pthread_create");
+		}
+		if ((e = pthread_join(t, &ret)) != 0) {
+			errno = e;
+			die("pthread_join");
+		}
+		if (ret != (void *)i) {
+			fprintf(stderr, "gbench: pthread_join returned another thread's value\n");
+			exit(1);
+		}
+	}
+	return n;
+}
+
+/* futex_pingpong's two words and its round count. */
+static int ping, pong;
+static long rounds;
+
+/* Sleep in futex(2) until *w holds want; EAGAIN and EINTR mean look again. */
+static void
+await_word(int *w, int want)
+{
+	int v;
+
+	while ((v = __atomic_load_n(w, __ATOMIC_ACQUIRE)) != want)
+		syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, v, NULL, NULL, 0);
+}
+
+static void
+set_word(int *w, int v)
+{
+	__atomic_store_n(w, v, __ATOMIC_RELEASE);
+	if (syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0) < 0)
+		die("futex wake");
+}
+
+static void *
+answer(void *arg)
+{
+	(void)arg;
+	for (long i = 1; i <= rounds; i++) {
+		await_word(&ping, (int)i);
+		set_word(&pong, (int)i);
+	}
+	return NULL;
+}
+
+/* Two threads hand a turn back and forth through two words, raw futex calls. */
+static long
+row_futex_pingpong(long n)
+{
+	pthread_t t;
+	int e;
+
+	rounds = n;
+	if ((e = pthread_create(&t, NULL, answer, NULL)) != 0) {
+		errno = e;
+		die("pthread_create");
+	}
+	for (long i = 1; i <= n; i++) {
+		set_word(&ping, (int)i);
+		await_word(&pong, (int)i);
+	}
+	if ((e = pthread_join(t, NULL)) != 0) {
+		errno = e;
+		die("pthread_join");
+	}
+	return n;
+}
+
+/* Lock and unlock a free mutex, one thread: no system call, native speed. */
+static long
+row_mutex_uncontended(long n)
+{
+	static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+	volatile long held = 0;
+
+	for (long i = 0; i < n; i++) {
+		if (pthread_mutex_lock(&m) != 0)
+			die("pthread_mutex_lock");
+		held++;
+		if (pthread_mutex_unlock(&m) != 0)
+			die("pthread_mutex_unlock");
+	}
+	if (held != n) {
+		fprintf(stderr, "gbench: %ld increments, want %ld\n", (long)held, n);
+		exit(1);
+	}
+	return n;
+}
+
+#define CONTENDERS 4
+
+static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
+static long counter, per_thread;
+
+static void *
+add_locked(void *arg)
+{
+	(void)arg;
+	for (long i = 0; i < per_thread; i++) {
+		if (pthread_mutex_lock(&count_lock) != 0)
+			return (void *)1;
+		counter++;
+		if (pthread_mutex_unlock(&count_lock) != 0)
+			return (void *)1;
+	}
+	return NULL;
+}
+
+/* 4 threads add to one counter under one mutex; ns/op is per locked increment. */
+static long
+row_mutex_contended(long n)
+{
+	pthread_t t[CONTENDERS];
+	void *ret;
+	int e;
+
+	per_thread = (n + CONTENDERS - 1) / CONTENDERS;
+	counter = 0;
+	for (int i = 0; i < CONTENDERS; i++) {
+		if ((e = pthread_create(&t[i], NULL, add_locked, NULL)) != 0) {
+			errno = e;
+			die("pthread_create");
+		}
+	}
+	for (int i = 0; i < CONTENDERS; i++) {
+		if ((e = pthread_join(t[i], &ret)) != 0) {
+			errno = e;
+			die("pthread_join");
+		}
+		if (ret != NULL) {
+			fprintf(stderr, "gbench: a mutex call failed in a contender\n");
+			exit(1);
+		}
+	}
+	if (counter != CONTENDERS * per_thread) {
+		fprintf(stderr, "gbench: counter %ld, want %ld\n", counter, CONTENDERS * per_thread);
+		exit(1);
+	}
+	return counter;
+}
+
 /* Each row: its loop (returns the ops done) and default count (~0.3-2 s natively). */
 /* clang-format off */
 static const struct {
@@ -237,6 +401,10 @@ static const struct {
 	{"touch", row_touch, 30},
 	{"readfile", row_readfile, 20000},
 	{"shell", row_shell, 100},
+	{"thread_create", row_thread_create, 20000},
+	{"futex_pingpong", row_futex_pingpong, 200000},
+	{"mutex_uncontended", row_mutex_uncontended, 50000000},
+	{"mutex_contended", row_mutex_contended, 8000000},
 };
 /* clang-format on */
 

@@ -38,7 +38,10 @@ vsyscall opath clonefl fileops
 rename_cwd rename_cwd-bind dotdot dotdot-bind hostlink bigpipe
 eventfd timerfd
 signalfd
-fifo"
+fifo
+futex futex_threads
+clone3 pidfd clone3_thread
+taskproc taskproc-threads"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -635,6 +638,21 @@ clonefl)
     passed t_clonefl && result=0
     ;;
 
+clone3)
+    guest -- "$prog"
+    passed t_clone3 && result=0
+    ;;
+
+pidfd)
+    guest -- "$prog"
+    passed t_pidfd && result=0
+    ;;
+
+clone3_thread)
+    guest -- "$prog" --thread
+    passed t_clone3 && result=0
+    ;;
+
 fileops)
     guest -- "$prog"
     passed t_fileops && result=0
@@ -754,6 +772,16 @@ eventfd)
     passed t_eventfd && result=0
     ;;
 
+futex)
+    guest -- "$prog"
+    passed t_futex && result=0
+    ;;
+
+futex_threads)
+    guest -- "$prog" --threads
+    passed t_futex && result=0
+    ;;
+
 timerfd)
     guest -- "$prog"
     passed t_timerfd && result=0
@@ -762,6 +790,16 @@ timerfd)
 signalfd)
     guest -- "$prog"
     passed t_signalfd && result=0
+    ;;
+
+taskproc)
+    guest -- "$prog"
+    passed t_taskproc && result=0
+    ;;
+
+taskproc-threads)
+    guest -- "$prog" threads
+    passed t_taskproc && result=0
     ;;
 esac
 

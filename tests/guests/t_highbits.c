@@ -51,6 +51,18 @@
 #ifndef SYS_rseq
 #define SYS_rseq 334
 #endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
 #ifndef SYS_statx
 #define SYS_statx 332
 #endif
@@ -61,6 +73,9 @@
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
 #define PR_GET_NAME 16
+#define PR_SET_NAME 15
+#define RUSAGE_THREAD_ 1
+#define CPUCLOCK_SELF_THREAD 0xfffffffeU /* (~0 << 3) | 6: the calling thread's CPU clock */
 #define FIOCLEX_    0x5451
 #define FIONCLEX_   0x5450
 #define FUTEX_WAKE_ 1
@@ -238,6 +253,19 @@ prep_child(void)
 		_exit(7);
 }
 
+/* FD_SPARE: a pidfd of the parent, for pidfd_send_signal and pidfd_getfd. */
+static void
+prep_pidfd(void)
+{
+	int fd = (int)syscall(SYS_pidfd_open, parent, 0);
+
+	dup2(fd, FD_SPARE);
+	close(fd);
+}
+
+/* clone3's struct as fork's (flags 0, exit signal SIGCHLD): version 0, 64 bytes. */
+static uint64_t clone3_fork[8] = {0, 0, 0, 0, SIGCHLD, 0, 0, 0};
+
 /* A posix timer (id 0 in a fresh process) for the timer_* calls. */
 static void
 prep_timer(void)
@@ -293,6 +321,18 @@ static long
 obs_pipefds(void)
 {
 	return pipefds[0] * 1000 + pipefds[1];
+}
+
+/* The calling task's name, its first 8 bytes as a number. */
+static long
+obs_comm(void)
+{
+	char name[16] = {0};
+	long v;
+
+	syscall(SYS_prctl, PR_GET_NAME, name, 0, 0, 0);
+	memcpy(&v, name, sizeof(v));
+	return v;
 }
 
 static long
@@ -890,6 +930,12 @@ main(void)
 		    T(fork, 0, F_NOARG | F_SIGN, NULL, NULL, 0),
 		    SKIP(vfork, "takes no argument, and a vfork child may not return from syscall()"),
 		    T(clone, A(0), F_SIGN, NULL, NULL, SIGCHLD, 0, 0, 0, 0),
+		    /* clone3: a pointer and a size_t, no 32-bit argument: the base run only */
+		    T(clone3, 0, F_SIGN, NULL, NULL, (uint64_t)clone3_fork, sizeof(clone3_fork)),
+		    /* pidfds: of the parent, signal 0 */
+		    T(pidfd_open, A(0) | A(1), 0, NULL, NULL, (uint64_t)parent, 0),
+		    T(pidfd_send_signal, A(0) | A(1) | A(3), 0, prep_pidfd, NULL, FD_SPARE, 0, 0, 0),
+		    T(pidfd_getfd, A(0) | A(1) | A(2), 0, prep_pidfd, NULL, FD_SPARE, FD_FILE, 0),
 		    T(execve, 0, 0, NULL, NULL, (uint64_t)"/nonexistent/t_highbits", (uint64_t)no_argv,
 		      (uint64_t)no_argv),
 		    T(wait4, A(0) | A(2), F_SIGN, prep_child, obs_status, (uint64_t)-1, B, 0, 0),
@@ -923,13 +969,21 @@ main(void)
 		    T(setrlimit, A(0), 0, NULL, NULL, RLIMIT_CORE, (uint64_t)&core_rl),
 		    T(prlimit64, A(0) | A(1), 0, NULL, NULL, 0, RLIMIT_NOFILE, 0, B),
 		    T(getrusage, A(0), 0, NULL, NULL, RUSAGE_SELF, B),
+		    T(getrusage, A(0), 0, NULL, NULL, RUSAGE_THREAD_, B),
 		    T(arch_prctl, A(0), 0, NULL, NULL, ARCH_GET_FS, B),
 		    T(arch_prctl, A(0), 0, NULL, NULL, ARCH_SET_FS, 0 /* fsbase: set below */),
 		    T(prctl, A(0), 0, NULL, obs_buf, PR_GET_NAME, B, 0, 0, 0),
+		    T(prctl, A(0), 0, NULL, obs_comm, PR_SET_NAME, (uint64_t)"hb-name", 0, 0, 0),
 		    T(set_tid_address, 0, F_PID, NULL, NULL, (uint64_t)&tid_word),
 		    T(set_robust_list, 0, 0, NULL, NULL, (uint64_t)&robust, 24),
 		    T(futex, A(1) | A(2), 0, NULL, NULL, (uint64_t)&futex_word, FUTEX_WAKE_, 1, 0, 0,
 		      0),
+		    /* futex: a WAIT_BITSET on a word that changed, a CMP_REQUEUE whose count is arg 3 */
+		    T(futex, A(1) | A(2) | A(5), 0, NULL, NULL, (uint64_t)&futex_word, 9, 12345, 0, 0,
+		      1),
+		    T(futex, A(1) | A(2) | A(3) | A(5), 0, NULL, NULL, (uint64_t)&futex_word, 4, 1, 1,
+		      (uint64_t)&futex_word, 0),
+		    T(get_robust_list, A(0), 0, NULL, NULL, 0, B, B + 8),
 		    T(rseq, A(1) | A(2) | A(3), 0, NULL, NULL, 0, 0, 0, 0),
 		    /* scheduling */
 		    T(sched_yield, 0, F_NOARG, NULL, NULL, 0),
@@ -947,7 +1001,11 @@ main(void)
 		    /* time */
 		    T(clock_gettime, A(0), 0, NULL, NULL, CLOCK_MONOTONIC, B),
 		    T(clock_getres, A(0), 0, NULL, NULL, CLOCK_MONOTONIC, B),
+		    T(clock_gettime, A(0), 0, NULL, NULL, CLOCK_THREAD_CPUTIME_ID, B),
+		    T(clock_getres, A(0), 0, NULL, NULL, CPUCLOCK_SELF_THREAD, B),
 		    T(clock_nanosleep, A(0) | A(1), 0, NULL, NULL, CLOCK_MONOTONIC, 0, (uint64_t)&ts0, 0),
+		    T(clock_nanosleep, A(0) | A(1), 0, NULL, NULL, CLOCK_THREAD_CPUTIME_ID, 0,
+		      (uint64_t)&ts0, 0),
 		    T(nanosleep, 0, 0, NULL, NULL, (uint64_t)&ts0, 0),
 		    T(gettimeofday, 0, 0, NULL, NULL, B, 0),
 		    T(time, 0, F_SIGN, NULL, NULL, 0),

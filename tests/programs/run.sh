@@ -85,6 +85,53 @@ same() {
 	rm -f "$W"/.g.* "$W"/.n.*
 }
 
+# same_prog PROGRAM ARG...: as same, for any host program (a real, usually
+# dynamically linked one): the same stdout, stderr and exit status in the guest
+# (cwd /data) and natively (cwd $W), and the native run must succeed, so that
+# a program broken on this host fails the case instead of matching itself.
+same_prog() {
+	local gs ns
+	(cd "$W" && $G "$@" >"$W/.g.out" 2>"$W/.g.err")
+	gs=$?
+	(cd "$W" && "$@" >"$W/.n.out" 2>"$W/.n.err")
+	ns=$?
+	echo "check: $* (guest status $gs, native $ns, $(wc -c <"$W/.n.out") bytes out)"
+	if [ "$ns" != 0 ]; then
+		head -20 "$W/.n.err"
+		fail "natively: status $ns for: $*"
+	fi
+	if ! cmp -s "$W/.g.out" "$W/.n.out"; then
+		diff "$W/.g.out" "$W/.n.out" | head -20
+		echo "guest stderr:"
+		head -20 "$W/.g.err"
+		fail "stdout differs for: $*"
+	fi
+	if ! cmp -s "$W/.g.err" "$W/.n.err"; then
+		diff "$W/.g.err" "$W/.n.err" | head -20
+		fail "stderr differs for: $*"
+	fi
+	[ "$gs" = "$ns" ] || fail "status $gs in the guest, $ns natively"
+	rm -f "$W"/.g.* "$W"/.n.*
+}
+
+# threads_in TRACE WHAT: fail unless the guest's --trace output TRACE shows a
+# clone or clone3 that returned a new task's id (a thread: these programs
+# never fork), so a program that quietly fell back to one thread is caught.
+threads_in() {
+	local n
+	n=$(grep -cE '^(\[pid [0-9]+\] )?clone3?\(.*\) = [1-9][0-9]*$' "$1")
+	echo "check: $2 made $n threads in the guest"
+	[ "$n" -gt 0 ] || fail "$2 ran without threads in the guest: $(grep -E 'clone3?\(' "$1" | head -3)"
+}
+
+# mkbig: $W/big, 4 MiB of text lines (200,000 of them, made by a fixed
+# generator): enough for sort --parallel to split the work between threads
+# (GNU sort does from 128 Ki lines) and for xz to cut four 1 MiB blocks.
+mkbig() {
+	awk 'BEGIN { x = 12345; for (i = 0; i < 200000; i++) { x = (x * 1103515245 + 12345) % 2147483648
+		printf "%010d %s %d\n", x, (i % 3 ? "alpha" : "beta"), i } }' >"$W/big"
+}
+
 # status WANT CMD...: run CMD, check its exit status; its stderr is in $W/.err.
 status() {
 	local want=$1 got
@@ -633,6 +680,49 @@ tty_restore)
 		$killed
 		$at_end
 	EOF
+	;;
+py_threads)
+	# python3's threading, concurrent.futures and queue (tests/programs/py_threads.py).
+	cp "$(dirname "$0")/py_threads.py" "$W/"
+	same_prog /usr/bin/python3 py_threads.py
+	;;
+xz_threads)
+	# xz -T4 compresses 4 MiB in 1 MiB blocks, one per thread, and
+	# decompresses them the same way. xz's threaded output depends only on the
+	# data and the options: the guest's stream must equal the native one and
+	# decompress natively, and the guest must decompress the native stream.
+	mkbig
+	XZ="/usr/bin/xz -1 -T4 --block-size=1MiB"
+	(cd "$W" && $UVK --trace="$W/.trace" -b "$W:/data" -w /data $XZ -c big >"$W/big.g.xz") ||
+		fail "xz -T4 failed in the guest"
+	threads_in "$W/.trace" "xz -T4 compressing"
+	$XZ -c "$W/big" >"$W/big.n.xz" || fail "xz -T4 failed natively"
+	echo "check: the guest's xz -T4 stream ($(wc -c <"$W/big.g.xz") bytes) equals the native one"
+	cmp "$W/big.g.xz" "$W/big.n.xz" || fail "the guest's compressed stream differs"
+	echo "check: the guest's stream decompresses natively to the input"
+	/usr/bin/xz -d -c "$W/big.g.xz" | cmp - "$W/big" || fail "native xz -d of the guest's stream"
+	(cd "$W" && $UVK --trace="$W/.trace" -b "$W:/data" -w /data /usr/bin/xz -T4 -d -c big.n.xz \
+		>"$W/big.g.out") || fail "xz -T4 -d failed in the guest"
+	threads_in "$W/.trace" "xz -T4 decompressing"
+	echo "check: the guest's xz -T4 -d gives back the input"
+	cmp "$W/big.g.out" "$W/big" || fail "the guest decompressed something else"
+	;;
+sort_parallel)
+	# GNU sort with 4 threads on 200,000 lines, whole lines (traced: it must
+	# really start threads in the guest) and by keys.
+	mkbig
+	(cd "$W" && $UVK --trace="$W/.trace" -b "$W:/data" -w /data /usr/bin/sort --parallel=4 big \
+		>"$W/.g.sorted") || fail "sort --parallel=4 failed in the guest"
+	threads_in "$W/.trace" "sort --parallel=4"
+	echo "check: sort --parallel=4 big, in the guest and natively"
+	/usr/bin/sort --parallel=4 "$W/big" | cmp - "$W/.g.sorted" || fail "sort output differs from native"
+	same_prog /usr/bin/sort --parallel=4 -t ' ' -k2,2 -k3,3nr big
+	;;
+node_digest)
+	# node: digests computed on the main thread, on libuv's thread pool (pbkdf2)
+	# and in a worker_threads Worker (tests/programs/node_digest.js).
+	cp "$(dirname "$0")/node_digest.js" "$W/"
+	same_prog /usr/bin/node node_digest.js
 	;;
 *)
 	fail "unknown case $CASE"

@@ -423,6 +423,7 @@ extern const struct gk_file_ops gk_dev_null_ops, gk_dev_zero_ops, gk_dev_full_op
 /* ---- synthfile.c: rendered files (/proc) and synthetic directories ---------------- */
 
 extern const struct gk_file_ops gk_synthfile_ops, gk_synthdir_ops;
+extern const struct gk_file_ops gk_synthcomm_ops; /* /proc/.../comm: rendered, and writable */
 
 /* ---- tmpfs_file.c: open files of /tmp ---------------------------------------------- */
 

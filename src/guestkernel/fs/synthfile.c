@@ -8,7 +8,9 @@
  * f->buf holds f->len bytes, charged to the kernel-heap budget while open
  * (f->kmem), and f->st is what fstat says. A directory's buffer is a run
  * of linux_dirent64 records whose d_off is the offset of the next one, so
- * the file position is a byte offset into it.
+ * the file position is a byte offset into it. A /proc comm file is the
+ * one kind written to: synth_proc.c's write renames its task (f->priv
+ * says which).
  *
  * Must not: render anything, or look at guest state.
  */
@@ -16,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fs.h"
+#include "synth_impl.h"
 
 /* linux_dirent64 records, as getdents64 returns them. */
 struct dirent64_hdr {
@@ -84,6 +86,8 @@ synth_release(struct gk_file *f)
 		gk_kmem_uncharge(f->k, f->kmem);
 	free(f->buf);
 	f->buf = NULL;
+	free(f->priv);
+	f->priv = NULL;
 }
 
 const struct gk_file_ops gk_synthfile_ops = {
@@ -110,6 +114,20 @@ const struct gk_file_ops gk_synthdir_ops = {
 	.stat = gk_file_stat_st,
 	.setattr = gk_file_no_setattr,
 	.getdents = synth_getdents,
+	.mmap = gk_file_no_mmap,
+	.release = synth_release,
+};
+
+const struct gk_file_ops gk_synthcomm_ops = {
+	.read = synth_read,
+	.write = gk_procfs_comm_write,
+	.poll = gk_file_poll_ready,
+	.ioctl = gk_file_no_ioctl,
+	.llseek = synth_llseek,
+	.setfl = gk_file_setfl,
+	.stat = synth_stat,
+	.setattr = gk_file_no_setattr,
+	.getdents = gk_file_no_getdents,
 	.mmap = gk_file_no_mmap,
 	.release = synth_release,
 };

@@ -1,6 +1,6 @@
 /*
  * ipc.h - inter-process objects that are files: epoll, eventfd, signalfd,
- * timerfd, and shared memory (SysV shm, memfd).
+ * timerfd, pidfd, and shared memory (SysV shm, memfd).
  *
  * Layer src/guestkernel/ipc, filled by the issues that add them (event
  * descriptors, shared memory). May include proc/, fs/, mm/ and kern/;
@@ -46,6 +46,12 @@ int gk_epoll_ctl(struct gk_file *epf, int op, struct gk_file *f, int fd, uint32_
 		 uint64_t data);
 int gk_epoll_collect(struct gk_file *epf, struct gk_epevent *out, int max, int commit);
 struct gk_waitq *gk_epoll_waitq(struct gk_file *epf);
+
+/* ---- pidfd.c: process descriptors ---------------------------------------------------- */
+
+extern const struct gk_file_ops gk_pidfd_ops;
+int gk_pidfd_new(struct gk_kernel *k, struct gk_tgroup *tg, int flags, struct gk_file **ret);
+struct gk_pidref *gk_pidfd_ref(const struct gk_file *f);
 
 /* anon.c: files with no name. */
 struct gk_file *gk_anon_file_new(struct gk_kernel *k, const struct gk_file_ops *ops, void *priv,

@@ -46,6 +46,7 @@ struct gk_proc;
 struct gk_kernel;
 struct gk_file;
 struct gk_hwatch;
+struct gk_pidref;
 
 /* gk_panic - a broken invariant of the guest kernel itself; never reachable from a guest. */
 void gk_panic(const char *fn, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
@@ -249,6 +250,46 @@ struct gk_pollreg {
 };
 
 /*
+ * Futexes (proc/futex.c). A futex is named by its key: the address space
+ * and virtual address of the word (private futexes, and shared ones in a
+ * private mapping, told apart by kind as Linux's FUT_OFF_MMSHARED does),
+ * or the guest-physical address of the word (a MAP_SHARED mapping: the
+ * same futex in every process that maps the page). A task waiting on one
+ * has its struct gk_futex_q on a chain of k->futex_hash, oldest first,
+ * for the whole of its sleep; the sleep itself is wait.c's (on no queue:
+ * a futex wake is gk_wake_task), and the record keeps what the woken call
+ * returns when it runs again (the restart model). Requeue moves records
+ * between keys keeping their order; a wake picks them by key and bitset.
+ */
+struct gk_futex_key {
+	const void *space; /* struct gk_vm for a virtual key, NULL for a physical one */
+	uint64_t addr;	   /* gva, or gpa */
+	int kind;	   /* GK_FUTEX_KEY_* (futex.c) */
+};
+
+struct gk_futex_q {
+	struct gk_futex_q *next, *prev; /* on its chain while state is GK_FQ_WAIT */
+	struct gk_proc *p;		/* the waiting task */
+	struct gk_futex_key key;	/* what it waits on */
+	struct gk_futex_key key2;	/* FUTEX_WAIT_REQUEUE_PI: the PI futex it may move to */
+	uint64_t uaddr;			/* gva of the PI word it waits to own, in p's space */
+	uint32_t bitset;
+	int state;  /* GK_FQ_NONE, GK_FQ_WAIT, GK_FQ_DONE (result says what the call returns) */
+	int result;
+	int pi;	    /* waits to own a PI futex (FUTEX_LOCK_PI, or requeued onto one) */
+	int rqpi;   /* FUTEX_WAIT_REQUEUE_PI, not requeued yet */
+	struct gk_proc *pi_owner; /* pi: the task that owns the lock now */
+};
+
+enum { GK_FQ_NONE, GK_FQ_WAIT, GK_FQ_DONE };
+
+#define GK_FUTEX_HASH 256 /* chains of k->futex_hash */
+
+struct gk_futex_chain {
+	struct gk_futex_q *first, *last;
+};
+
+/*
  * Task states. A task blocked in a syscall keeps the call (sys_nr,
  * sys_args) and runs it again from the start when woken: handlers that
  * would block return gk_block() or gk_wait_commit(), which record the
@@ -328,6 +369,7 @@ struct gk_tgroup {
 	struct gk_sigpend shared;
 	int nsigq; /* queued entries, shared and every task's own together */
 	struct gk_waitq sig_wq; /* signalfd readers and pollers: woken (POLLIN) when a signal is queued */
+	struct gk_pidref *pidref; /* what its pidfds hold (proc/pidref.c), NULL before the first */
 
 	struct rlimit rlim[RLIM_NLIMITS];
 
@@ -341,7 +383,6 @@ struct gk_tgroup {
 
 	/* The image (exec.c), as /proc shows it. */
 	char *exe;				/* guest path of the running image */
-	char comm[16];				/* the name prctl(PR_SET_NAME) and /proc show */
 	uint64_t arg_start, env_start, env_end; /* gva of the argv and envp strings */
 };
 
@@ -410,6 +451,14 @@ struct gk_proc {
 	uint64_t fault_err;	 /* the error code (page faults: user, write, fetch, protection) */
 
 	uint64_t clear_tid; /* clear_child_tid: zeroed (and woken) when the task exits */
+
+	/* futex (proc/futex.c): */
+	struct gk_futex_q futex; /* the futex a blocked futex call waits on */
+	uint64_t robust_list;	 /* set_robust_list's head, walked when the task exits or execs */
+
+	/* taskproc: what Linux keeps per thread, not per process. */
+	char comm[16];	 /* the name prctl(PR_SET_NAME), /proc/PID/task/TID/comm and exec set */
+	uint64_t cpu_ns; /* time this task spent running guest code (tg->cpu_ns sums them) */
 };
 
 struct gk_kstats {
@@ -498,6 +547,8 @@ struct gk_kernel {
 	 * in a poll that gets no task (epoll, poll's first look).
 	 */
 	struct gk_proc *sys_task;
+	/* Tasks waiting on futexes (proc/futex.c), by a hash of the key. */
+	struct gk_futex_chain futex_hash[GK_FUTEX_HASH];
 };
 
 uint64_t gk_now_ns(clockid_t clk);

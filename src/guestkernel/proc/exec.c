@@ -442,11 +442,12 @@ do_exec(struct gk_proc *p, const char *gpath, char *const *argv, char *const *en
 	}
 	/*
 	 * Past every check: the other threads of the process die and p
-	 * becomes its leader, and its clear_child_tid word is forgotten
-	 * (Linux's de_thread and exec_mm_release).
+	 * becomes its leader (Linux's de_thread); then what exit does to
+	 * futexes happens to the old image: robust list, PI locks,
+	 * clear_child_tid (exec_mm_release).
 	 */
 	gk_dethread(p);
-	p->clear_tid = 0;
+	gk_futex_exec(p);
 	gk_task_vm_set(p, vm);
 	if (fdt) {
 		gk_fdt_free(p->fdt);
@@ -461,7 +462,7 @@ do_exec(struct gk_proc *p, const char *gpath, char *const *argv, char *const *en
 	p->tg->env_end = args[2];
 	free(p->tg->exe);
 	p->tg->exe = strdup(path.gpath);
-	snprintf(p->tg->comm, sizeof(p->tg->comm), "%s", strrchr(path.gpath, '/') + 1);
+	snprintf(p->comm, sizeof(p->comm), "%s", strrchr(path.gpath, '/') + 1);
 	memset(&p->regs, 0, sizeof(p->regs));
 	p->regs.rip = entry;
 	p->regs.rsp = sp;

@@ -111,7 +111,7 @@ copy_fp(struct gk_proc *c, struct gk_proc *p)
 /*
  * A new thread of p's process: it shares what clone_flags name (at least
  * the address space and the handlers) and starts where p is, with p's
- * mask and no alternate stack (Linux clears it for CLONE_VM without
+ * mask and name and no alternate stack (Linux clears it for CLONE_VM without
  * CLONE_VFORK: the stack it named is not the thread's).
  */
 static struct gk_proc *
@@ -135,6 +135,7 @@ new_thread(struct gk_proc *p, uint64_t clone_flags, int *ret_err)
 	c->regs = p->regs;
 	c->regs.rax = 0;
 	c->sigmask = p->sigmask;
+	memcpy(c->comm, p->comm, sizeof(c->comm)); /* a thread starts with its creator's name */
 	return c;
 }
 
@@ -161,7 +162,7 @@ gk_proc_fork(struct gk_proc *p, uint64_t clone_flags, int *ret_err)
 		copy_fp(c, p);
 	c->regs = p->regs;
 	c->regs.rax = 0;
-	memcpy(c->tg->comm, p->tg->comm, sizeof(c->tg->comm));
+	memcpy(c->comm, p->comm, sizeof(c->comm));
 	c->tg->arg_start = p->tg->arg_start;
 	c->tg->env_start = p->tg->env_start;
 	c->tg->env_end = p->tg->env_end;

@@ -165,15 +165,15 @@ gk_vfork_release(struct gk_proc *child)
 /*
  * What a dying task gives back of its own: its sleep and what its blocked
  * call claimed, a vfork parent it holds, the signals sent to it alone, and
- * its clear_child_tid word (zeroed when another task may look at it, as
- * Linux's mm_release does for pthread_join). Its references to the shared
+ * its futexes (gk_futex_exit: its robust list, the PI locks it owns, its
+ * clear_child_tid word zeroed and woken when another task may look at it,
+ * as Linux's mm_release does for pthread_join). Its references to the shared
  * objects stay until it is freed.
  */
 static void
 task_detach(struct gk_proc *t)
 {
 	struct gk_proc *o;
-	uint32_t zero = 0;
 
 	t->insys = 0;
 	gk_wait_finish(t);
@@ -190,9 +190,8 @@ task_detach(struct gk_proc *t)
 		t->tg->nsigq--;
 	}
 	t->pend.set = 0;
-	if (t->clear_tid && t->vm && t->vm->refs > 1)
-		gk_copyout(t, t->clear_tid, &zero, sizeof(zero));
-	t->clear_tid = 0;
+	/* Its futexes, while it has its address space: robust list, PI locks, clear_child_tid. */
+	gk_futex_exit(t);
 }
 
 /*
@@ -300,6 +299,7 @@ gk_proc_release(struct gk_proc *p)
 	tg->ptimers = NULL;
 	if (orphan_zombie && k->init && k->init->tg != tg)
 		gk_waitq_wake(&k->init->tg->child_wq, 0);
+	gk_pidref_exit(tg);
 	autoreap = gk_sig_child_exit(gk_tg_leader(tg));
 	if (tg->parent)
 		gk_waitq_wake(&tg->parent->child_wq, 0);
@@ -334,6 +334,7 @@ gk_proc_free(struct gk_proc *p)
 			break;
 		}
 	}
+	gk_futex_exit(p);
 	gk_sys_undo(p);
 	gk_wait_free(p);
 	gk_task_vm_set(p, NULL);
@@ -342,6 +343,7 @@ gk_proc_free(struct gk_proc *p)
 	gk_sighand_unref(p->sighand);
 	free(p->fp);
 	if (!tg->tasks) {
+		gk_pidref_detach(tg);
 		gk_waitq_fini(&tg->child_wq);
 		gk_waitq_fini(&tg->sig_wq);
 		gk_sig_flush(p);

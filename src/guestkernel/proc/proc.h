@@ -34,6 +34,25 @@ void gk_vfork_release(struct gk_proc *child);
  */
 struct gk_proc *gk_proc_fork(struct gk_proc *p, uint64_t clone_flags, int *ret_err);
 
+/* ---- pidref.c: a process as its pidfds name it, past its reaping ---------------------- */
+
+/*
+ * Held by the thread group (tg->pidref, one reference) and by each pidfd
+ * file (one each). tg is NULL once the group is reaped.
+ */
+struct gk_pidref {
+	int refs;
+	struct gk_kernel *k;
+	struct gk_tgroup *tg; /* the process, NULL once reaped */
+	int gpid;	      /* its pid, for /proc fdinfo and messages */
+	int exited;	      /* it has exited (a zombie or gone): POLLIN */
+	struct gk_waitq wq;   /* pollers: woken at exit (POLLIN) and reap (POLLHUP) */
+};
+struct gk_pidref *gk_pidref_get(struct gk_kernel *k, struct gk_tgroup *tg);
+void gk_pidref_put(struct gk_pidref *r);
+void gk_pidref_exit(struct gk_tgroup *tg);
+void gk_pidref_detach(struct gk_tgroup *tg);
+
 /* ---- task.c: shared objects, lazy FPU state ------------------------------------------- */
 
 struct gk_fs_ctx *gk_fsctx_new(struct gk_dentry *cwd, mode_t umask_);
@@ -68,6 +87,32 @@ int gk_timeout_abs(struct gk_proc *p, uint64_t deadline);
 uint64_t gk_timers_run(struct gk_kernel *k, uint64_t now);
 void gk_timers_exec(struct gk_proc *p);
 void gk_cpu_account(struct gk_proc *p, uint64_t ns);
+int gk_cpu_clock(struct gk_proc *p, clockid_t c, int gettime, uint64_t *ret_ns, uint64_t *ret_res,
+		 int *ret_self);
+
+/* ---- futex.c, futex_pi.c: futex words, robust lists ------------------------------------ */
+
+/*
+ * The restart classes of Linux a futex call can end in when a signal
+ * handler interrupts it (gk_futex_interrupt): run again under SA_RESTART
+ * or -EINTR, and run again whatever the handler's flags.
+ */
+#define GK_ERESTARTSYS	  512
+#define GK_ERESTARTNOINTR 513
+
+long gk_futex_wait(struct gk_proc *p, uint64_t uaddr, int shared, uint32_t val, uint32_t bitset);
+long gk_futex_wake(struct gk_proc *p, uint64_t uaddr, int shared, int nr, uint32_t bitset);
+long gk_futex_requeue(struct gk_proc *p, uint64_t uaddr, int shared, uint64_t uaddr2, int nr_wake,
+		      int nr_requeue, const uint32_t *cmpval, int requeue_pi);
+long gk_futex_wake_op(struct gk_proc *p, uint64_t uaddr, int shared, uint64_t uaddr2, int nr_wake,
+		      int nr_wake2, uint32_t encoded);
+long gk_futex_lock_pi(struct gk_proc *p, uint64_t uaddr, int shared, int trylock);
+long gk_futex_unlock_pi(struct gk_proc *p, uint64_t uaddr, int shared);
+long gk_futex_wait_requeue_pi(struct gk_proc *p, uint64_t uaddr, int shared, uint32_t val,
+			      uint64_t uaddr2);
+long gk_futex_interrupt(struct gk_proc *p);
+void gk_futex_exit(struct gk_proc *p);
+void gk_futex_exec(struct gk_proc *p);
 
 
 #endif /* UVK_GUESTKERNEL_PROC_H */

@@ -146,6 +146,7 @@ gk_sig_interrupted(struct gk_proc *p)
 {
 	int sig = gk_sig_deliverable(p);
 	const struct gk_sigaction *act;
+	long futex;
 
 	if (!sig)
 		return 0;
@@ -164,10 +165,18 @@ gk_sig_interrupted(struct gk_proc *p)
 		return 1;
 	}
 	p->insys = 0;
+	futex = p->sys_nr == __NR_futex ? gk_futex_interrupt(p) : 0;
 	if (p->io_done) {
 		/* A pipe write that moved some bytes returns their count (signal(7)). */
 		p->regs.rax = p->io_done;
 		p->io_done = 0;
+	} else if (futex == -GK_ERESTARTNOINTR ||
+		   (futex == -GK_ERESTARTSYS && (act->flags & SA_RESTART))) {
+		/* futex(): woken or timed out meanwhile, or restarted as Linux does (futex.c). */
+		p->regs.rax = p->sys_nr;
+		p->regs.rip -= 2;
+	} else if (p->sys_nr == __NR_futex) {
+		p->regs.rax = (uint64_t)(futex == -GK_ERESTARTSYS ? -EINTR : futex);
 	} else if ((act->flags & SA_RESTART) && restartable(p->sys_nr)) {
 		p->regs.rax = p->sys_nr;
 		p->regs.rip -= 2; /* back onto the syscall instruction */

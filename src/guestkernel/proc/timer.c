@@ -10,7 +10,8 @@
  * by at most one tick of the run loop, and an idle guest costs no CPU.
  *
  * ITIMER_VIRTUAL and ITIMER_PROF count the time the process spends running
- * guest code (gk_cpu_account), the only CPU time the guest kernel can see.
+ * guest code (gk_cpu_account), the only CPU time the guest kernel can see;
+ * each task counts its own too, which its CPU clock reads (gk_cpu_clock).
  *
  * Must not: decode syscall arguments (sys_time.c does).
  */
@@ -211,13 +212,82 @@ cpu_timer(struct gk_proc *p, uint64_t *left, uint64_t interval, uint64_t ns, int
 	gk_sig_kill(p, sig, SI_KERNEL, 0);
 }
 
-/* gk_cpu_account - p ran guest code for ns: its CPU time and CPU timers advance. */
+/*
+ * gk_cpu_account - task p ran guest code for ns: its CPU time and its
+ * process's advance (the process's keeps what its exited tasks ran), and
+ * so do the process's CPU timers.
+ */
 void
 gk_cpu_account(struct gk_proc *p, uint64_t ns)
 {
+	p->cpu_ns += ns;
 	p->tg->cpu_ns += ns;
 	cpu_timer(p, &p->tg->it_virt_left, p->tg->it_virt_interval, ns, SIGVTALRM);
 	cpu_timer(p, &p->tg->it_prof_left, p->tg->it_prof_interval, ns, SIGPROF);
+}
+
+/*
+ * CPU-time clocks as Linux encodes them in a negative clockid (and as
+ * libcs build them: pthread_getcpuclockid, clock_getcpuclockid): the pid
+ * complemented, shifted left by 3; bit 2 says a thread's clock (the pid is
+ * a tid then); the low two bits the kind, PROF, VIRT or SCHED, or 3 for a
+ * clock descriptor (CLOCKFD, a dynamic clock uvk has none of). Pid 0 is
+ * the caller, or the caller's process.
+ */
+#define CPUCLOCK_PERTHREAD 4
+#define CPUCLOCK_KIND	   3
+#define CPUCLOCK_SCHED	   2
+#define CPUCLOCK_FD	   3
+
+/*
+ * gk_cpu_clock - read CPU clock c (CLOCK_PROCESS_CPUTIME_ID,
+ * CLOCK_THREAD_CPUTIME_ID or a negative clockid) for p: the CPU time it
+ * names in *ret_ns and its resolution in *ret_res (either may be NULL),
+ * and in *ret_self whether it is the caller's own thread clock. A process
+ * clock may name any process, zombies too; a thread clock only a task of
+ * p's process, as Linux's pid_for_clock; gettime says clock_gettime
+ * asks, which also takes p's own tid for its process. Returns 0, or
+ * -EINVAL for a clock that names nothing it may read, or a descriptor.
+ */
+int
+gk_cpu_clock(struct gk_proc *p, clockid_t c, int gettime, uint64_t *ret_ns, uint64_t *ret_res,
+	     int *ret_self)
+{
+	uint32_t id = (uint32_t)c;
+	struct gk_proc *t = NULL;
+	int pid, thread;
+
+	if (c == CLOCK_PROCESS_CPUTIME_ID)
+		id = (~0u << 3) | CPUCLOCK_SCHED;
+	else if (c == CLOCK_THREAD_CPUTIME_ID)
+		id = (~0u << 3) | CPUCLOCK_PERTHREAD | CPUCLOCK_SCHED;
+	else if (c >= 0)
+		return -EINVAL;
+	if ((id & CPUCLOCK_KIND) == CPUCLOCK_FD)
+		return -EINVAL;
+	thread = (id & CPUCLOCK_PERTHREAD) != 0;
+	pid = (int)~(id >> 3 | 0xe0000000u); /* the complement of a 29-bit field, sign-filled */
+	if (pid == 0) {
+		t = p;
+	} else if (thread) {
+		/* A task that exited alone is gone; a dead leader stays until the reap. */
+		for (t = p->tg->tasks; t; t = t->tg_next)
+			if (t->tid == pid && (t->state != GK_P_DEAD || gk_is_leader(t)))
+				break;
+	} else if (gettime && pid == p->tid) {
+		t = p;
+	} else {
+		t = gk_proc_find(p->k, pid);
+	}
+	if (!t)
+		return -EINVAL;
+	if (ret_ns)
+		*ret_ns = thread ? t->cpu_ns : t->tg->cpu_ns;
+	if (ret_res)
+		*ret_res = (id & CPUCLOCK_KIND) == CPUCLOCK_SCHED ? 1 : GK_TICK_NS;
+	if (ret_self)
+		*ret_self = thread && t == p;
+	return 0;
 }
 
 /* gk_timers_exec - execve: POSIX timers are deleted; interval timers live on. */

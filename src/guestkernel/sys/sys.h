@@ -29,6 +29,10 @@ void gk_syscall(struct gk_proc *p, uint64_t nr, const uint64_t *a);
 void gk_trace_enter(struct gk_proc *p, uint64_t nr, const uint64_t *a);
 void gk_trace_exit(struct gk_proc *p, uint64_t nr, const uint64_t *a, long ret);
 
+/* sys_clone.c: the process a pidfd descriptor names (waitid's P_PIDFD). */
+struct gk_pidref;
+int gk_sys_pidfd_get(struct gk_proc *p, int fd, struct gk_pidref **ret_r, int *ret_flags);
+
 /* The handlers, one a syscall, in the sys_*.c files. */
 #define GK_SYS(name) long gk_sys_##name(struct gk_proc *p, const struct gk_args *a)
 #include "sysdecl.h"

@@ -1,13 +1,13 @@
 /*
- * sys_misc.c - clocks, uname, randomness, sysinfo, scheduling, futex.
+ * sys_misc.c - clocks, uname, randomness, sysinfo, scheduling.
  *
  * Layer src/guestkernel/sys. Argument checking; the host's clocks and random
  * source answer directly (the guest has no vDSO, so every clock read is a
- * syscall). One thread a process: a futex wait can only wait forever.
+ * syscall), except the CPU clocks, getrusage and times, which read the guest
+ * CPU time the kernel measures (proc/timer.c). futex is sys_futex.c's.
  * Sleeping and timers are in sys_time.c, poll and select in sys_poll.c.
  */
 #include <errno.h>
-#include <linux/futex.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/random.h>
@@ -23,16 +23,32 @@
 static int
 valid_clock(clockid_t c)
 {
-	return c == CLOCK_REALTIME || c == CLOCK_MONOTONIC || c == CLOCK_PROCESS_CPUTIME_ID ||
-	       c == CLOCK_THREAD_CPUTIME_ID || c == CLOCK_MONOTONIC_RAW ||
+	return c == CLOCK_REALTIME || c == CLOCK_MONOTONIC || c == CLOCK_MONOTONIC_RAW ||
 	       c == CLOCK_REALTIME_COARSE || c == CLOCK_MONOTONIC_COARSE || c == CLOCK_BOOTTIME;
+}
+
+/*
+ * CPU clocks: the process's and the calling thread's, and the negative
+ * clockids that name a process's or a thread's (gk_cpu_clock). They count
+ * the guest CPU time the guest kernel measured, never the tracer's own.
+ */
+static int
+cpu_clock(clockid_t c)
+{
+	return c < 0 || c == CLOCK_PROCESS_CPUTIME_ID || c == CLOCK_THREAD_CPUTIME_ID;
 }
 
 GK_SYS(clock_gettime)
 {
 	struct timespec ts;
 	clockid_t c = gk_arg_int(a, 0);
+	uint64_t ns;
+	int err;
 
+	if (cpu_clock(c)) {
+		err = gk_cpu_clock(p, c, 1, &ns, NULL, NULL);
+		return err < 0 ? err : gk_timespec_out(p, gk_arg_ptr(a, 1), ns);
+	}
 	if (!valid_clock(c))
 		return -EINVAL;
 	clock_gettime(c, &ts);
@@ -43,7 +59,16 @@ GK_SYS(clock_getres)
 {
 	struct timespec ts;
 	clockid_t c = gk_arg_int(a, 0);
+	uint64_t res;
+	int err;
 
+	if (cpu_clock(c)) {
+		/* glibc's clock_getcpuclockid asks with a NULL buffer whether the clock exists. */
+		err = gk_cpu_clock(p, c, 0, NULL, &res, NULL);
+		if (err < 0 || !gk_arg_ptr(a, 1))
+			return err;
+		return gk_timespec_out(p, gk_arg_ptr(a, 1), res);
+	}
 	if (!valid_clock(c))
 		return -EINVAL;
 	clock_getres(c, &ts);
@@ -262,7 +287,8 @@ GK_SYS(getrusage)
 		return -EINVAL;
 	memset(&ru, 0, sizeof(ru));
 	if (who == RUSAGE_SELF || who == RUSAGE_THREAD) {
-		uint64_t ns = gk_now_ns(CLOCK_MONOTONIC) - p->tg->start_ns;
+		/* The guest CPU time the kernel measured, all of it user time; maxrss the process's. */
+		uint64_t ns = who == RUSAGE_THREAD ? p->cpu_ns : p->tg->cpu_ns;
 
 		ru.ru_utime.tv_sec = (time_t)(ns / 1000000000ULL);
 		ru.ru_utime.tv_usec = (suseconds_t)(ns / 1000 % 1000000);
@@ -276,37 +302,10 @@ GK_SYS(times)
 	uint64_t ticks = (gk_now_ns(CLOCK_MONOTONIC) - p->k->boot_ns) / 10000000ULL;
 	struct tms t = {0};
 
-	t.tms_utime = (clock_t)((gk_now_ns(CLOCK_MONOTONIC) - p->tg->start_ns) / 10000000ULL);
+	t.tms_utime = (clock_t)(p->tg->cpu_ns / 10000000ULL); /* guest CPU time, in USER_HZ ticks */
 	if (gk_arg_ptr(a, 0) && gk_copyout(p, gk_arg_ptr(a, 0), &t, sizeof(t)) < 0)
 		return -EFAULT;
 	return (long)ticks;
-}
-
-/* futex: with one thread a wait on an unchanged word would never end. */
-GK_SYS(futex)
-{
-	int op = gk_arg_int(a, 1) & FUTEX_CMD_MASK;
-	uint64_t uaddr = gk_arg_ptr(a, 0);
-	uint32_t v;
-
-	switch (op) {
-	case FUTEX_WAKE:
-	case FUTEX_WAKE_OP:
-		/* The key of the word, as Linux makes it: aligned, in user space. */
-		if (uaddr & 3)
-			return -EINVAL;
-		return uaddr < GK_TASK_SIZE ? 0 : -EFAULT;
-	case FUTEX_WAIT:
-	case FUTEX_WAIT_BITSET:
-		if (uaddr & 3)
-			return -EINVAL;
-		if (gk_copyin(p, &v, uaddr, 4) < 0)
-			return -EFAULT;
-		if (v != gk_arg_uint(a, 2))
-			return -EAGAIN;
-		return gk_arg_ptr(a, 3) ? -ETIMEDOUT : -EDEADLK;
-	}
-	return -ENOSYS;
 }
 
 /* The calls libc start-up probes and copes without: rseq and its kind. */

@@ -64,11 +64,6 @@ GK_SYS(set_tid_address)
 	return p->tid;
 }
 
-GK_SYS(set_robust_list)
-{
-	return gk_arg_size(a, 1) == 24 ? 0 : -EINVAL;
-}
-
 GK_SYS(getpid)
 {
 	return p->tg->gpid;
@@ -282,10 +277,10 @@ GK_SYS(prctl)
 		if (gk_strncpyin(p, name, arg2, sizeof(name)) == -EFAULT)
 			return -EFAULT;
 		name[15] = '\0';
-		memcpy(p->tg->comm, name, sizeof(name));
+		memcpy(p->comm, name, sizeof(name));
 		return 0;
 	case PR_GET_NAME:
-		return gk_copyout(p, arg2, p->tg->comm, sizeof(p->tg->comm));
+		return gk_copyout(p, arg2, p->comm, sizeof(p->comm));
 	case PR_GET_DUMPABLE:
 		return 1;
 	case PR_SET_DUMPABLE:

@@ -1,12 +1,11 @@
 /*
- * sys_task.c - syscalls on processes and pipes: fork, vfork, clone, wait4,
- * waitid, process groups and sessions, pipe, pipe2.
+ * sys_task.c - syscalls on processes and pipes: wait4, waitid, process
+ * groups and sessions, pipe, pipe2. (fork, vfork, clone, clone3 and the
+ * pidfd calls are in sys_clone.c.)
  *
- * Layer src/guestkernel/sys. Argument checking; the mechanism is in fork.c,
- * proc.c and pipe.c. clone shares the address space, descriptor table,
- * root/cwd/umask and signal handlers as its flags say (fork.c), and with
- * CLONE_THREAD makes a thread of the caller's process. Every thread of a
- * process waits for the process's children.
+ * Layer src/guestkernel/sys. Argument checking; the mechanism is in
+ * proc.c and pipe.c. Every thread of a process waits for the process's
+ * children.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,74 +16,6 @@
 #include <sys/wait.h>
 
 #include "sys.h"
-
-/*
- * clone: a new process sharing with p what the flags name, or a new
- * thread of p's (CLONE_THREAD). Linux's own EINVAL combinations come
- * first (copy_process: root or not, the same answer). The result is the
- * child's tid, which for a new process is its pid.
- */
-static long
-do_clone(struct gk_proc *p, uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid,
-	 uint64_t tls)
-{
-	const uint64_t ok = 0xff | CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_FS | CLONE_SIGHAND |
-			    CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
-			    CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED;
-	struct gk_proc *c;
-	int err, pid;
-
-	if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS) ||
-	    (flags & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS))
-		return -EINVAL;
-	if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
-		return -EINVAL;
-	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
-		return -EINVAL;
-	if (flags & ~ok)
-		return -EINVAL;
-	/* Linux sets the TLS as arch_prctl(ARCH_SET_FS) would: EPERM past TASK_SIZE_MAX. */
-	if ((flags & CLONE_SETTLS) && tls >= GK_TASK_SIZE)
-		return -EPERM;
-	c = gk_proc_fork(p, flags, &err);
-	if (!c)
-		return err;
-	pid = c->tid;
-	if (newsp)
-		c->regs.rsp = newsp;
-	if (flags & CLONE_SETTLS)
-		c->regs.fs_base = tls;
-	if (flags & CLONE_CHILD_CLEARTID)
-		c->clear_tid = ctid;
-	if (!(flags & CLONE_THREAD))
-		c->tg->exit_signal = (int)(flags & 0xff);
-	if (flags & CLONE_CHILD_SETTID)
-		gk_copyout(c, ctid, &pid, sizeof(pid));
-	if (flags & CLONE_PARENT_SETTID)
-		gk_copyout(p, ptid, &pid, sizeof(pid));
-	return pid;
-}
-
-GK_SYS(fork)
-{
-	return do_clone(p, SIGCHLD, 0, 0, 0, 0);
-}
-
-GK_SYS(vfork)
-{
-	return do_clone(p, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
-}
-
-/*
- * x86-64 order: flags, newsp, parent_tid, child_tid, tls. flags is unsigned
- * long, but Linux keeps only its low 32 bits (lower_32_bits in the legacy
- * clone path), so a high half is ignored, not EINVAL.
- */
-GK_SYS(clone)
-{
-	return do_clone(p, (uint32_t)gk_arg_ulong(a, 0), gk_arg_ulong(a, 1), gk_arg_ptr(a, 2),
-			gk_arg_ptr(a, 3), gk_arg_ulong(a, 4));
-}
 
 /* Does child c of p match wait4's pid argument? */
 static int
@@ -178,9 +109,14 @@ struct wait_siginfo {
 	uint8_t rest[100];
 };
 
+#define K_P_PIDFD     3		/* waitid's idtype for a pidfd (Linux 5.4) */
+#define K_WAIT_EAGAIN 0x10000000 /* internal: WNOHANG came from an O_NONBLOCK pidfd */
+
 GK_SYS(waitid)
 {
 	int idtype = gk_arg_int(a, 0), id = gk_arg_int(a, 1), options = gk_arg_int(a, 3), pid;
+	int fflags = 0;
+	struct gk_pidref *r;
 	struct wait_siginfo si;
 	struct rusage ru;
 	struct gk_proc *c;
@@ -205,11 +141,30 @@ GK_SYS(waitid)
 			return -EINVAL;
 		pid = id ? -id : 0;
 		break;
+	case K_P_PIDFD:
+		/*
+		 * The child the pidfd names (one reaped is none: -ECHILD); a
+		 * non-blocking pidfd makes the call WNOHANG, -EAGAIN if the
+		 * child has nothing to report (kernel_waitid).
+		 */
+		if (id < 0)
+			return -EINVAL;
+		ret = gk_sys_pidfd_get(p, id, &r, &fflags);
+		if (ret < 0)
+			return ret;
+		if (!r->tg)
+			return -ECHILD;
+		pid = r->tg->gpid;
+		if ((fflags & O_NONBLOCK) && !(options & WNOHANG))
+			options |= WNOHANG | K_WAIT_EAGAIN;
+		break;
 	default:
 		return -EINVAL;
 	}
 	memset(&si, 0, sizeof(si));
 	c = find_zombie(p, pid, options, &ret);
+	if (!c && ret == 0 && (options & K_WAIT_EAGAIN))
+		return -EAGAIN;
 	if (!c) {
 		if (ret == 0 && gk_arg_ptr(a, 2) && gk_copyout(p, gk_arg_ptr(a, 2), &si, sizeof(si)) < 0)
 			return -EFAULT;

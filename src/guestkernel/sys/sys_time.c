@@ -79,12 +79,24 @@ GK_SYS(nanosleep)
 	return sleep_for(p, CLOCK_MONOTONIC, 0, gk_arg_ptr(a, 0));
 }
 
+/*
+ * clock_nanosleep: on the wall and monotonic clocks. Not on CPU clocks,
+ * which Linux sleeps on but uvk does not (-EOPNOTSUPP, what Linux says of
+ * CLOCK_THREAD_CPUTIME_ID), except that a clock naming nothing, and the
+ * caller's own thread clock, are -EINVAL as on Linux.
+ */
 GK_SYS(clock_nanosleep)
 {
 	clockid_t c = gk_arg_int(a, 0);
+	int err, self;
 
+	if (c < 0) {
+		err = gk_cpu_clock(p, c, 0, NULL, NULL, &self);
+		return err < 0 ? err : self ? -EINVAL : -EOPNOTSUPP;
+	}
 	if (c != CLOCK_REALTIME && c != CLOCK_MONOTONIC && c != CLOCK_BOOTTIME)
-		return c == CLOCK_PROCESS_CPUTIME_ID ? -EOPNOTSUPP : -EINVAL;
+		return c == CLOCK_PROCESS_CPUTIME_ID || c == CLOCK_THREAD_CPUTIME_ID ? -EOPNOTSUPP
+										       : -EINVAL;
 	/* flags is int; Linux acts on TIMER_ABSTIME and ignores every other bit. */
 	return sleep_for(p, c, gk_arg_int(a, 1), gk_arg_ptr(a, 2));
 }

@@ -180,7 +180,7 @@ const struct gk_syscall gk_systab[GK_NSYSCALLS] = {
     [__NR_epoll_pwait] = {"epoll_pwait", gk_sys_epoll_pwait, "fpddpu"},
     [__NR_epoll_pwait2] = {"epoll_pwait2", gk_sys_epoll_pwait2, "fpdppu"},
     [__NR_set_robust_list] = {"set_robust_list", gk_sys_set_robust_list, "pu"},
-    [__NR_get_robust_list] = {"get_robust_list", NULL, "dpp"},
+    [__NR_get_robust_list] = {"get_robust_list", gk_sys_get_robust_list, "dpp"},
     [__NR_utimensat] = {"utimensat", gk_sys_utimensat, "fspx"},
     [__NR_dup3] = {"dup3", gk_sys_dup3, "ffx"},
     [__NR_pipe2] = {"pipe2", gk_sys_pipe2, "px"},
@@ -218,7 +218,10 @@ const struct gk_syscall gk_systab[GK_NSYSCALLS] = {
     [__NR_syncfs] = {"syncfs", gk_sys_syncfs, "f"},
     [__NR_vfork] = {"vfork", gk_sys_vfork, ""},
     [__NR_clone] = {"clone", gk_sys_clone, "xpppx"},
-    [__NR_clone3] = {"clone3", NULL, "pu"},
+    [__NR_clone3] = {"clone3", gk_sys_clone3, "pu"},
+    [__NR_pidfd_open] = {"pidfd_open", gk_sys_pidfd_open, "dx"},
+    [__NR_pidfd_send_signal] = {"pidfd_send_signal", gk_sys_pidfd_send_signal, "fdpx"},
+    [__NR_pidfd_getfd] = {"pidfd_getfd", gk_sys_pidfd_getfd, "ffx"},
 };
 
 /*

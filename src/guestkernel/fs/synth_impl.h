@@ -1,0 +1,57 @@
+/*
+ * synth_impl.h - what synth.c (the glue and /dev) and synth_proc.c (/proc)
+ * share: a looked-up node and the growing text buffer files are rendered
+ * into.
+ *
+ * Layer src/guestkernel/fs: not for other folders (they see fs.h).
+ */
+#ifndef GK_FS_SYNTH_IMPL_H
+#define GK_FS_SYNTH_IMPL_H
+
+#include "fs.h"
+
+/* Which directory a node lists (render_dir, gk_procfs_render). */
+enum synth_dir {
+	SD_TOP = 0, /* /dev, /proc */
+	SD_PID,	    /* /proc/PID: the process of a task */
+	SD_FD,	    /* /proc/PID/fd, /proc/PID/task/TID/fd */
+	SD_TASKS,   /* /proc/PID/task: every task of the process */
+	SD_TID,	    /* /proc/PID/task/TID: one task */
+};
+
+struct synth_node {
+	mode_t mode;
+	const struct gk_file_ops *fops; /* character devices, and writable /proc files */
+	dev_t rdev;
+	char link[GK_PATH_MAX]; /* symlinks */
+	struct gk_file *fdfile; /* /proc/PID/fd/N: the open file itself (borrowed) */
+	enum synth_dir dir;	/* a directory: what it lists */
+	/*
+	 * /proc/ID/... and /proc/PID/task/TID/...: the task whose files they
+	 * are (borrowed: the node lives for one call). whole says the process
+	 * is shown (/proc/ID), not the task alone (task/TID): stat sums the
+	 * CPU time of every task then, as Linux's do_task_stat(whole).
+	 */
+	struct gk_proc *task;
+	int whole;
+	const char *name; /* last component */
+};
+
+/* A growing text buffer; out of memory, it stops growing and says so (oom). */
+struct gk_sbuf {
+	char *s;
+	size_t len, cap;
+	int oom;
+};
+
+void gk_sb_printf(struct gk_sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void gk_sb_dirent(struct gk_sbuf *b, const char *name, unsigned type, uint64_t ino);
+
+/* synth_proc.c */
+int gk_procfs_lookup(struct gk_proc *p, char **c, int n, int follow, struct synth_node *nd);
+void gk_procfs_render(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b);
+int gk_procfs_comm_open(struct gk_proc *p, const struct synth_node *nd, struct gk_file *f);
+long gk_procfs_comm_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n,
+			  off_t off);
+
+#endif

@@ -1,0 +1,700 @@
+/*
+ * t_taskproc - what Linux keeps per thread, seen through /proc, prctl and
+ * the CPU clocks.
+ *
+ * Usage: t_taskproc            one thread (the program as it starts)
+ *        t_taskproc threads    a second thread too
+ *
+ * One thread:
+ *   proc(5): /proc/self/task lists the one task, its tid; /proc/thread-self
+ *     is a link to PID/task/TID; task/TID/stat says the tid, the name, the
+ *     parent, group and session and num_threads 1 (field 20); task/TID/status
+ *     says Name, Tgid = pid, Pid = tid, Threads: 1; /proc/TID, the tid of
+ *     the caller's task, is found; task/NOTATID, task/+TID, task/0TID are
+ *     not; status's SigBlk, SigPnd (the thread's: raise), ShdPnd (the
+ *     process's: kill) and SigIgn masks;
+ *   prctl(2) PR_SET_NAME shows in task/TID/comm, /proc/self/comm and
+ *     /proc/thread-self/comm (the caller is the leader); a write to
+ *     task/TID/comm renames the task: 15 bytes kept, a newline too, the
+ *     whole count returned (fs/proc/base.c's comm_write), pwrite is ESPIPE;
+ *     the same file inherited by a forked child is EINVAL there (not a
+ *     task of its process);
+ *   clock_gettime(2): CLOCK_THREAD_CPUTIME_ID and pthread_getcpuclockid's
+ *     clock of the calling thread advance while it computes, read the same
+ *     clock (between two reads of the other), and at most the process's;
+ *     their resolution is 1 ns (the SCHED kind), a PROF clock's coarser;
+ *     clock_getcpuclockid(getpid()) is a clock; a child process's thread
+ *     clock is EINVAL (another process's thread), its process clock is
+ *     readable until it is reaped, then EINVAL (for clock_getres too,
+ *     which glibc's clock_getcpuclockid asks); a clockid of the CLOCKFD
+ *     kind is EINVAL; clock_nanosleep(2) on CLOCK_THREAD_CPUTIME_ID is
+ *     EOPNOTSUPP and on the caller's own thread clock EINVAL
+ *     (kernel/time/posix-cpu-timers.c);
+ *   getrusage(2): RUSAGE_THREAD's time advances while the thread computes
+ *     and is at most RUSAGE_SELF's read after it; neither, nor times(2),
+ *     counts a 200 ms sleep as CPU time (less than 100 ms of it).
+ *
+ * threads: a second thread B starts with its creator's name, renames
+ *   itself; /proc/self/task lists both tids, Threads: 2 and num_threads 2,
+ *   task/B/status says Pid B, Tgid the pid, B's name and B's signal mask
+ *   (SigBlk, not the main thread's), and /proc/B is found
+ *   though /proc does not list it; B's /proc/thread-self names B; the main
+ *   thread renames B through pthread_setname_np (task/B/comm) and B sees it
+ *   with PR_GET_NAME; B's CPU clock (pthread_getcpuclockid) stands still
+ *   while B sleeps and the main thread computes, and advances while B
+ *   computes and the main thread sleeps, while the main thread's own clock
+ *   advances less than B's then; B's RUSAGE_THREAD counts B's time.
+ *
+ * No upper bound on how long anything takes: the only bounds are CPU time
+ * against the wall time of a sleep.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/times.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guest.h"
+
+#define MS 1000000LL
+
+/* Linux's CPU clockids (include/linux/posix-timers.h), as the libcs build them. */
+#define CPU_PROCESS(pid)     ((clockid_t)((~(unsigned)(pid) << 3) | 2))
+#define CPU_THREAD(tid)	     ((clockid_t)((~(unsigned)(tid) << 3) | 6))
+#define CPU_THREAD_PROF(tid) ((clockid_t)((~(unsigned)(tid) << 3) | 4))
+#define CPU_CLOCKFD(fd)	     ((clockid_t)((~(unsigned)(fd) << 3) | 3))
+
+static long long
+ts_ns(const struct timespec *t)
+{
+	return t->tv_sec * 1000000000LL + t->tv_nsec;
+}
+
+/* A clock's reading in ns, -1 if it cannot be read (errno says why). */
+static long long
+clock_ns(clockid_t c)
+{
+	struct timespec t;
+
+	if (syscall(SYS_clock_gettime, c, &t) != 0)
+		return -1;
+	return ts_ns(&t);
+}
+
+static long long
+mono(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return ts_ns(&t);
+}
+
+/* Compute for wall-clock ms milliseconds (the CPU time it takes is what is measured). */
+static void
+compute(long long ms)
+{
+	volatile unsigned long x = 1;
+	long long end = mono() + ms * MS;
+	int i;
+
+	while (mono() < end)
+		for (i = 0; i < 100000; i++)
+			x = x * 6364136223846793005UL + 1442695040888963407UL;
+}
+
+static int
+gettid_(void)
+{
+	return (int)syscall(SYS_gettid);
+}
+
+/* The contents of a small file, NUL-terminated; its length or -1. */
+static long
+slurp(const char *path, char *buf, size_t size)
+{
+	long n, total = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while ((size_t)total < size - 1 && (n = read(fd, buf + total, size - 1 - total)) > 0)
+		total += n;
+	buf[total] = '\0';
+	close(fd);
+	return total;
+}
+
+/* The value of "Key:" in a status text, as a string (to its newline), or "" if absent. */
+static const char *
+status_field(const char *text, const char *key)
+{
+	static char val[128];
+	size_t kl = strlen(key);
+	const char *s = text;
+
+	val[0] = '\0';
+	while (s && *s) {
+		if (strncmp(s, key, kl) == 0 && s[kl] == ':') {
+			s += kl + 1;
+			while (*s == '\t' || *s == ' ')
+				s++;
+			snprintf(val, sizeof(val), "%.*s", (int)strcspn(s, "\n"), s);
+			return val;
+		}
+		s = strchr(s, '\n');
+		if (s)
+			s++;
+	}
+	return val;
+}
+
+/*
+ * Field n (1-based, n >= 3) of a stat line, as a number; the name (field
+ * 2) into name when asked. -1 when the line is not as proc(5) says.
+ */
+static long long
+stat_field(const char *line, int n, char *name, size_t size)
+{
+	const char *open = strchr(line, '('), *close = strrchr(line, ')'), *s;
+	int i;
+
+	if (!open || !close || close < open)
+		return -1;
+	if (name)
+		snprintf(name, size, "%.*s", (int)(close - open - 1), open + 1);
+	s = close + 1;
+	for (i = 3; i <= n; i++) {
+		while (*s == ' ')
+			s++;
+		if (!*s)
+			return -1;
+		if (i == n)
+			return *s >= '0' && *s <= '9' ? atoll(s) : (*s == '-' ? atoll(s) : *s);
+		s += strcspn(s, " ");
+	}
+	return -1;
+}
+
+/* The names in a directory other than . and .., joined by spaces, sorted as listed. */
+static int
+list_dir(const char *path, char *out, size_t size)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int n = 0;
+
+	out[0] = '\0';
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (n++)
+			strncat(out, " ", size - strlen(out) - 1);
+		strncat(out, e->d_name, size - strlen(out) - 1);
+	}
+	closedir(d);
+	return n;
+}
+
+/* Whether a directory lists name. */
+static int
+dir_has(const char *path, const char *name)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int found = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		found |= strcmp(e->d_name, name) == 0;
+	closedir(d);
+	return found;
+}
+
+static long long
+ru_ns(int who)
+{
+	struct rusage ru;
+
+	if (getrusage(who, &ru) != 0)
+		return -1;
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000LL +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000LL;
+}
+
+/* ---- one thread ---------------------------------------------------------------------- */
+
+static void
+check_proc_task(void)
+{
+	char path[128], buf[4096], want[128], name[32], list[256];
+	int pid = getpid(), tid = gettid_();
+	long n;
+
+	CHECK_EQ("the first thread's tid is the pid", tid, pid);
+	snprintf(want, sizeof(want), "%d", tid);
+	CHECK_EQ("/proc/self/task lists one task", list_dir("/proc/self/task", list, sizeof(list)),
+		 1);
+	CHECK_STR("... the caller's tid", list, want);
+	CHECK_EQ("/proc lists thread-self", dir_has("/proc", "thread-self"), 1);
+
+	n = readlink("/proc/thread-self", buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	snprintf(want, sizeof(want), "%d/task/%d", pid, tid);
+	CHECK_STR("readlink(/proc/thread-self) is PID/task/TID", buf, want);
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	if (CHECK_OK("read /proc/self/task/TID/stat", slurp(path, buf, sizeof(buf)))) {
+		CHECK_EQ("stat field 1 is the tid", atoi(buf), tid);
+		prctl(PR_GET_NAME, want);
+		stat_field(buf, 3, name, sizeof(name));
+		CHECK_STR("stat field 2 is the name", name, want);
+		CHECK_EQ("stat field 3 (state) is R", stat_field(buf, 3, NULL, 0), 'R');
+		CHECK_EQ("stat field 4 is the parent", stat_field(buf, 4, NULL, 0), getppid());
+		CHECK_EQ("stat field 5 is the process group", stat_field(buf, 5, NULL, 0),
+			 getpgrp());
+		CHECK_EQ("stat field 6 is the session", stat_field(buf, 6, NULL, 0), getsid(0));
+		CHECK_EQ("stat field 20 (num_threads) is 1", stat_field(buf, 20, NULL, 0), 1);
+		CHECK_TRUE("stat has 52 fields", stat_field(buf, 52, NULL, 0) >= 0, "got \"%s\"",
+			   buf);
+	}
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
+	if (CHECK_OK("read /proc/self/task/TID/status", slurp(path, buf, sizeof(buf)))) {
+		prctl(PR_GET_NAME, want);
+		CHECK_STR("status Name: is the name", status_field(buf, "Name"), want);
+		snprintf(want, sizeof(want), "%d", pid);
+		CHECK_STR("status Tgid: is the pid", status_field(buf, "Tgid"), want);
+		snprintf(want, sizeof(want), "%d", tid);
+		CHECK_STR("status Pid: is the tid", status_field(buf, "Pid"), want);
+		CHECK_STR("status Threads: is 1", status_field(buf, "Threads"), "1");
+	}
+	if (CHECK_OK("read /proc/self/status", slurp("/proc/self/status", buf, sizeof(buf))))
+		CHECK_STR("/proc/self/status Threads: is 1", status_field(buf, "Threads"), "1");
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	CHECK_OK("/proc/TID/status of the caller is there", slurp(path, buf, sizeof(buf)));
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", 999999999);
+	CHECK_ERR("/proc/self/task/999999999/stat is ENOENT", open(path, O_RDONLY), ENOENT);
+	snprintf(path, sizeof(path), "/proc/self/task/+%d/stat", tid);
+	CHECK_ERR("/proc/self/task/+TID/stat is ENOENT", open(path, O_RDONLY), ENOENT);
+	snprintf(path, sizeof(path), "/proc/self/task/0%d/stat", tid);
+	CHECK_ERR("/proc/self/task/0TID/stat is ENOENT", open(path, O_RDONLY), ENOENT);
+	CHECK_ERR("/proc/self/task/0 is ENOENT", open("/proc/self/task/0", O_RDONLY), ENOENT);
+}
+
+/* A status line's hex mask, -1 if absent. */
+static long long
+status_mask(const char *path, const char *key)
+{
+	char buf[4096];
+	const char *v;
+
+	if (slurp(path, buf, sizeof(buf)) < 0)
+		return -1;
+	v = status_field(buf, key);
+	return *v ? (long long)strtoull(v, NULL, 16) : -1;
+}
+
+static void
+check_status_signals(void)
+{
+	unsigned long long usr1 = 1ULL << (SIGUSR1 - 1), usr2 = 1ULL << (SIGUSR2 - 1);
+	sigset_t set, old;
+	char path[128];
+	int sig;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", gettid_());
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	signal(SIGPIPE, SIG_IGN);
+	raise(SIGUSR1);		 /* tgkill: the thread's own */
+	kill(getpid(), SIGUSR2); /* the process's */
+	CHECK_EQX("status SigBlk: has USR1 and USR2", status_mask(path, "SigBlk") & (usr1 | usr2),
+		  usr1 | usr2);
+	CHECK_EQX("status SigPnd: has USR1 (raise), not USR2",
+		  status_mask(path, "SigPnd") & (usr1 | usr2), usr1);
+	CHECK_EQX("status ShdPnd: has USR2 (kill), not USR1",
+		  status_mask(path, "ShdPnd") & (usr1 | usr2), usr2);
+	CHECK_EQX("status SigIgn: has PIPE", status_mask(path, "SigIgn") & (1ULL << (SIGPIPE - 1)),
+		  1ULL << (SIGPIPE - 1));
+	sigwait(&set, &sig);
+	sigwait(&set, &sig);
+	CHECK_EQX("status SigPnd and ShdPnd are clear once taken",
+		  (status_mask(path, "SigPnd") | status_mask(path, "ShdPnd")) & (usr1 | usr2), 0);
+	signal(SIGPIPE, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+static void
+check_comm(void)
+{
+	char path[128], buf[64], name[32];
+	int tid = gettid_(), fd, st;
+	pid_t c;
+
+	CHECK_EQ("prctl(PR_SET_NAME, tp-one)", prctl(PR_SET_NAME, "tp-one"), 0);
+	snprintf(path, sizeof(path), "/proc/self/task/%d/comm", tid);
+	slurp(path, buf, sizeof(buf));
+	CHECK_STR("task/TID/comm shows it", buf, "tp-one\n");
+	slurp("/proc/self/comm", buf, sizeof(buf));
+	CHECK_STR("/proc/self/comm shows it", buf, "tp-one\n");
+	slurp("/proc/thread-self/comm", buf, sizeof(buf));
+	CHECK_STR("/proc/thread-self/comm shows it", buf, "tp-one\n");
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (!CHECK_OK("open task/TID/comm for writing", fd))
+		return;
+	CHECK_EQ("write 27 bytes to comm: 27", write(fd, "written-name-longer-than-15", 27), 27);
+	prctl(PR_GET_NAME, name);
+	CHECK_STR("PR_GET_NAME has the first 15", name, "written-name-lo");
+	CHECK_EQ("write \"nl\\n\" to comm", write(fd, "nl\n", 3), 3);
+	slurp(path, buf, sizeof(buf));
+	CHECK_STR("the newline is part of the name", buf, "nl\n\n");
+	CHECK_ERR("pwrite to comm is ESPIPE", pwrite(fd, "x", 1, 0), ESPIPE);
+
+	c = fork();
+	if (c == 0) {
+		/* Not a task of the child's process: Linux's comm_write says EINVAL. */
+		_exit(write(fd, "child", 5) == -1 && errno == EINVAL ? 0 : 1);
+	}
+	CHECK_TRUE("a forked child's write to its parent's comm is EINVAL",
+		   c > 0 && waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		   "child status %#x", c > 0 ? st : -1);
+	prctl(PR_GET_NAME, name);
+	CHECK_STR("... and the name stays", name, "nl\n");
+	close(fd);
+	prctl(PR_SET_NAME, "t_taskproc");
+}
+
+static void
+check_clocks(void)
+{
+	struct timespec res;
+	clockid_t cid = 0, pcid = 0;
+	long long a, b, c, d, pr;
+	int tid = gettid_(), pfd[2], st;
+	char x;
+	pid_t ch;
+
+	CHECK_EQ("pthread_getcpuclockid(pthread_self())",
+		 pthread_getcpuclockid(pthread_self(), &cid), 0);
+	CHECK_EQ("... is the thread's clock as Linux encodes it", cid, CPU_THREAD(tid));
+	a = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	CHECK_OK("clock_gettime(CLOCK_THREAD_CPUTIME_ID)", a);
+	compute(30);
+	b = clock_ns(cid);
+	CHECK_OK("clock_gettime(pthread_getcpuclockid's clock)", b);
+	c = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	pr = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	d = clock_ns(CPU_THREAD(0));
+	CHECK_TRUE("the thread clock advanced while computing", c > a, "from %lld to %lld", a, c);
+	CHECK_TRUE("the two name one clock: thread <= pthread clock <= thread", a <= b && b <= c,
+		   "%lld, %lld, %lld", a, b, c);
+	CHECK_TRUE("thread clock <= process clock", c <= pr, "thread %lld, process %lld", c, pr);
+	CHECK_TRUE("clockid of tid 0 is the caller's thread clock", d >= c, "%lld after %lld", d,
+		   c);
+
+	res.tv_sec = res.tv_nsec = -1;
+	CHECK_EQ("clock_getres(pthread clock)", syscall(SYS_clock_getres, cid, &res), 0);
+	CHECK_EQ("... is 1 ns", ts_ns(&res), 1);
+	res.tv_sec = res.tv_nsec = -1;
+	CHECK_EQ("clock_getres(CLOCK_THREAD_CPUTIME_ID)",
+		 syscall(SYS_clock_getres, CLOCK_THREAD_CPUTIME_ID, &res), 0);
+	CHECK_EQ("... is 1 ns", ts_ns(&res), 1);
+	res.tv_sec = res.tv_nsec = -1;
+	CHECK_EQ("clock_getres(the thread's PROF clock)",
+		 syscall(SYS_clock_getres, CPU_THREAD_PROF(tid), &res), 0);
+	CHECK_TRUE("... is a tick: (1 ns, 10 ms]", ts_ns(&res) > 1 && ts_ns(&res) <= 10 * MS,
+		   "got %lld ns", ts_ns(&res));
+	CHECK_EQ("clock_getres(a thread clock, NULL)", syscall(SYS_clock_getres, cid, NULL), 0);
+	CHECK_EQ("clock_getcpuclockid(getpid())", clock_getcpuclockid(getpid(), &pcid), 0);
+	CHECK_OK("clock_gettime(clock_getcpuclockid's clock)", clock_ns(pcid));
+	CHECK_ERR("a clockid of the CLOCKFD kind is EINVAL", clock_ns(CPU_CLOCKFD(0)), EINVAL);
+	CHECK_ERR("clock kind 3 of a thread (7) is EINVAL",
+		  clock_ns((clockid_t)((~(unsigned)tid << 3) | 7)), EINVAL);
+	res.tv_sec = 0;
+	res.tv_nsec = 1;
+	CHECK_ERR("clock_nanosleep(CLOCK_THREAD_CPUTIME_ID) is EOPNOTSUPP",
+		  syscall(SYS_clock_nanosleep, CLOCK_THREAD_CPUTIME_ID, 0, &res, NULL), EOPNOTSUPP);
+	CHECK_ERR("clock_nanosleep(own thread clock) is EINVAL",
+		  syscall(SYS_clock_nanosleep, cid, 0, &res, NULL), EINVAL);
+
+	/* Another process: its process clock is readable, its thread clock is not ours. */
+	if (!CHECK_OK("pipe", pipe(pfd)))
+		return;
+	ch = fork();
+	if (ch == 0) {
+		close(pfd[1]);
+		_exit(read(pfd[0], &x, 1) == 0 ? 0 : 1);
+	}
+	close(pfd[0]);
+	CHECK_OK("a child's process clock is readable", clock_ns(CPU_PROCESS(ch)));
+	CHECK_ERR("a child's thread clock is EINVAL", clock_ns(CPU_THREAD(ch)), EINVAL);
+	CHECK_ERR("clock_getres of a child's thread clock is EINVAL",
+		  syscall(SYS_clock_getres, CPU_THREAD(ch), &res), EINVAL);
+	CHECK_ERR("clock_nanosleep on a child's thread clock is EINVAL",
+		  syscall(SYS_clock_nanosleep, CPU_THREAD(ch), 0, &res, NULL), EINVAL);
+	close(pfd[1]);
+	CHECK_TRUE("the child ends", waitpid(ch, &st, 0) == ch && WIFEXITED(st), "status %#x", st);
+	CHECK_ERR("a reaped child's process clock is EINVAL", clock_ns(CPU_PROCESS(ch)), EINVAL);
+	CHECK_ERR("clock_getres of a reaped child's process clock is EINVAL",
+		  syscall(SYS_clock_getres, CPU_PROCESS(ch), NULL), EINVAL);
+}
+
+static void
+check_rusage(void)
+{
+	struct timespec ts = {0, 200 * MS};
+	long long t0, t1, s1, s0, w0, w1;
+	struct tms tm;
+	clock_t k0, k1;
+
+	t0 = ru_ns(RUSAGE_THREAD);
+	CHECK_OK("getrusage(RUSAGE_THREAD)", t0);
+	compute(30);
+	t1 = ru_ns(RUSAGE_THREAD);
+	s1 = ru_ns(RUSAGE_SELF);
+	CHECK_TRUE("RUSAGE_THREAD advanced while computing", t1 > t0, "from %lld to %lld ns", t0,
+		   t1);
+	CHECK_TRUE("RUSAGE_THREAD <= RUSAGE_SELF read after it", t1 <= s1, "thread %lld, self %lld",
+		   t1, s1);
+
+	/* A sleep is not CPU time: 200 ms of it cost less than 100 ms. */
+	s0 = ru_ns(RUSAGE_SELF);
+	times(&tm);
+	k0 = tm.tms_utime + tm.tms_stime;
+	w0 = mono();
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+	w1 = mono();
+	s1 = ru_ns(RUSAGE_SELF);
+	times(&tm);
+	k1 = tm.tms_utime + tm.tms_stime;
+	CHECK_TRUE("the sleep lasted 200 ms", w1 - w0 >= 200 * MS, "%lld ns", w1 - w0);
+	CHECK_TRUE("RUSAGE_SELF grew by less than 100 ms over it", s1 - s0 < 100 * MS,
+		   "grew %lld ns", s1 - s0);
+	CHECK_TRUE("times() grew by less than 100 ms over it",
+		   (k1 - k0) * 1000LL / sysconf(_SC_CLK_TCK) < 100, "grew %ld ticks",
+		   (long)(k1 - k0));
+}
+
+/* ---- two threads --------------------------------------------------------------------- */
+
+/* What B and the main thread tell each other. */
+static struct {
+	int go[2], done[2]; /* pipes: main -> B commands, B -> main answers */
+	int tid;
+	char first_name[16], renamed[16], self_link[64];
+	long long rusage_before, rusage_after;
+} bs;
+
+/* One byte from fd, blocking (B and main wait so: asleep, no CPU). */
+static char
+get(int fd)
+{
+	char c = 0;
+
+	while (read(fd, &c, 1) < 0 && errno == EINTR)
+		;
+	return c;
+}
+
+static void
+put(int fd, char c)
+{
+	while (write(fd, &c, 1) < 0 && errno == EINTR)
+		;
+}
+
+static void *
+thread_b(void *arg)
+{
+	long n;
+	char cmd;
+
+	sigset_t usr2;
+
+	(void)arg;
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &usr2, NULL); /* B's mask alone: status shows it per task */
+	bs.tid = gettid_();
+	prctl(PR_GET_NAME, bs.first_name);
+	prctl(PR_SET_NAME, "tp-b");
+	n = readlink("/proc/thread-self", bs.self_link, sizeof(bs.self_link) - 1);
+	bs.self_link[n > 0 ? n : 0] = '\0';
+	put(bs.done[1], 'r');
+	while ((cmd = get(bs.go[0])) != 'q') {
+		if (cmd == 'n') {
+			prctl(PR_GET_NAME, bs.renamed);
+		} else if (cmd == 'c') {
+			bs.rusage_before = ru_ns(RUSAGE_THREAD);
+			compute(60);
+			bs.rusage_after = ru_ns(RUSAGE_THREAD);
+		}
+		put(bs.done[1], cmd);
+	}
+	return NULL;
+}
+
+/* B's state letter from its stat file, 0 if unreadable. */
+static int
+b_state(void)
+{
+	char path[64], buf[1024];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", bs.tid);
+	if (slurp(path, buf, sizeof(buf)) < 0)
+		return 0;
+	return (int)stat_field(buf, 3, NULL, 0);
+}
+
+/* Wait until B is asleep in its read (a blocked thread spends no CPU). */
+static int
+b_asleep(void)
+{
+	struct timespec ts = {0, 1 * MS};
+	int i;
+
+	for (i = 0; i < 10000; i++) {
+		if (b_state() == 'S')
+			return 1;
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+static void
+check_threads(void)
+{
+	char path[128], buf[4096], want[128], list[256], name[32];
+	int pid = getpid(), err;
+	long long b0, b1, m0, m1, b2, b3;
+	clockid_t bc;
+	pthread_t b;
+
+	prctl(PR_SET_NAME, "tp-main");
+	if (!CHECK_OK("pipes", pipe(bs.go) | pipe(bs.done)))
+		return;
+	err = pthread_create(&b, NULL, thread_b, NULL);
+	if (!CHECK_EQ("pthread_create", err, 0))
+		return;
+	CHECK_EQ("B is ready", get(bs.done[0]), 'r');
+	CHECK_STR("B started with its creator's name", bs.first_name, "tp-main");
+	snprintf(want, sizeof(want), "%d/task/%d", pid, bs.tid);
+	CHECK_STR("B's /proc/thread-self is PID/task/B", bs.self_link, want);
+
+	CHECK_EQ("/proc/self/task lists two tasks", list_dir("/proc/self/task", list, sizeof(list)),
+		 2);
+	snprintf(want, sizeof(want), "%d", pid);
+	CHECK_EQ("... the main thread", dir_has("/proc/self/task", want), 1);
+	snprintf(want, sizeof(want), "%d", bs.tid);
+	CHECK_EQ("... and B", dir_has("/proc/self/task", want), 1);
+	CHECK_EQ("/proc does not list B", dir_has("/proc", want), 0);
+	slurp("/proc/self/status", buf, sizeof(buf));
+	CHECK_STR("/proc/self/status Threads: 2", status_field(buf, "Threads"), "2");
+	CHECK_STR("/proc/self/status Name: is the leader's", status_field(buf, "Name"), "tp-main");
+	slurp("/proc/self/stat", buf, sizeof(buf));
+	CHECK_EQ("/proc/self/stat num_threads 2", stat_field(buf, 20, NULL, 0), 2);
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", bs.tid);
+	if (CHECK_OK("read task/B/status", slurp(path, buf, sizeof(buf)))) {
+		CHECK_STR("task/B/status Name: tp-b", status_field(buf, "Name"), "tp-b");
+		snprintf(want, sizeof(want), "%d", bs.tid);
+		CHECK_STR("task/B/status Pid: is B's tid", status_field(buf, "Pid"), want);
+		snprintf(want, sizeof(want), "%d", pid);
+		CHECK_STR("task/B/status Tgid: is the pid", status_field(buf, "Tgid"), want);
+		CHECK_STR("task/B/status Threads: 2", status_field(buf, "Threads"), "2");
+	}
+	CHECK_EQX("task/B/status SigBlk: has USR2, B's mask",
+		  status_mask(path, "SigBlk") & (1ULL << (SIGUSR2 - 1)), 1ULL << (SIGUSR2 - 1));
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", pid);
+	CHECK_EQX("task/PID/status SigBlk: has not, the main thread's",
+		  status_mask(path, "SigBlk") & (1ULL << (SIGUSR2 - 1)), 0);
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", bs.tid);
+	if (CHECK_OK("read task/B/stat", slurp(path, buf, sizeof(buf)))) {
+		CHECK_EQ("task/B/stat field 1 is B's tid", atoi(buf), bs.tid);
+		stat_field(buf, 3, name, sizeof(name));
+		CHECK_STR("task/B/stat field 2 is B's name", name, "tp-b");
+		CHECK_EQ("task/B/stat field 20 is 2", stat_field(buf, 20, NULL, 0), 2);
+	}
+	snprintf(path, sizeof(path), "/proc/self/task/%d/comm", pid);
+	slurp(path, buf, sizeof(buf));
+	CHECK_STR("task/PID/comm is the main thread's", buf, "tp-main\n");
+	snprintf(path, sizeof(path), "/proc/%d/status", bs.tid);
+	if (CHECK_OK("/proc/B/status is there", slurp(path, buf, sizeof(buf))))
+		CHECK_STR("... and says B's name", status_field(buf, "Name"), "tp-b");
+
+	/* pthread_setname_np on another thread writes task/B/comm. */
+	CHECK_EQ("pthread_setname_np(B, tp-renamed)", pthread_setname_np(b, "tp-renamed"), 0);
+	put(bs.go[1], 'n');
+	get(bs.done[0]);
+	CHECK_STR("B's PR_GET_NAME sees it", bs.renamed, "tp-renamed");
+	CHECK_EQ("pthread_getname_np(B)", pthread_getname_np(b, name, sizeof(name)), 0);
+	CHECK_STR("... reads it back", name, "tp-renamed");
+	prctl(PR_GET_NAME, name);
+	CHECK_STR("the main thread keeps its own name", name, "tp-main");
+
+	/* CPU clocks: B's stands still while B sleeps, and moves while it computes. */
+	CHECK_EQ("pthread_getcpuclockid(B)", pthread_getcpuclockid(b, &bc), 0);
+	CHECK_TRUE("B is asleep in read", b_asleep(), "state %c", b_state());
+	b0 = clock_ns(bc);
+	m0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	compute(30);
+	m1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	b1 = clock_ns(bc);
+	CHECK_OK("B's clock is readable from the main thread", b0);
+	CHECK_TRUE("the main thread's clock advanced while it computed", m1 > m0, "%lld to %lld",
+		   m0, m1);
+	CHECK_EQ("B's clock stood still while B slept", b1, b0);
+
+	m0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	put(bs.go[1], 'c');
+	get(bs.done[0]);
+	m1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	b2 = clock_ns(bc);
+	CHECK_TRUE("B's clock advanced while B computed", b2 > b1, "%lld to %lld", b1, b2);
+	CHECK_TRUE("the main thread's advanced less, waiting", m1 - m0 < b2 - b1,
+		   "main %lld ns, B %lld ns", m1 - m0, b2 - b1);
+	CHECK_TRUE("B's RUSAGE_THREAD counted B's computing", bs.rusage_after > bs.rusage_before,
+		   "%lld to %lld", bs.rusage_before, bs.rusage_after);
+	b3 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	CHECK_TRUE("the process clock holds both threads' time", b3 >= m1 + b2,
+		   "process %lld, main %lld + B %lld", b3, m1, b2);
+
+	put(bs.go[1], 'q');
+	CHECK_EQ("pthread_join(B)", pthread_join(b, NULL), 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	int threads = argc > 1 && strcmp(argv[1], "threads") == 0;
+
+	guest_begin("t_taskproc", threads ? "two threads: /proc/self/task, comm, CPU clocks"
+					  : "/proc/self/task, comm, CPU clocks, RUSAGE_THREAD");
+	prctl(PR_SET_NAME, "t_taskproc");
+	if (threads) {
+		check_threads();
+	} else {
+		check_proc_task();
+		check_status_signals();
+		check_comm();
+		check_clocks();
+		check_rusage();
+	}
+	return guest_end();
+}
