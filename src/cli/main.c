@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,8 @@ usage(FILE *o)
 	    "Run an unmodified static x86-64 Linux PROGRAM in a user-space virtual kernel.\n"
 	    "\n"
 	    "  -m, --memory SIZE      guest RAM (suffix K, M or G; default 512M)\n"
+	    "  -c, --cpus N           virtual CPUs, each a tracer thread pinned to one of\n"
+	    "                         uvk's host CPUs (default 1)\n"
 	    "  -r, --root DIR         host directory that is the guest's / (read-only; default /)\n"
 	    "  -b, --bind HOST[:GUEST]  a writable host directory, at GUEST (default: same path)\n"
 	    "  -w, --workdir DIR      the guest's working directory (default: the current\n"
@@ -221,11 +224,34 @@ print_confinement(const struct confinement *c, int nbinds)
 
 enum { OPT_TRACE = 256, OPT_STATS, OPT_VERSION, OPT_NO_CONFINE };
 
+/*
+ * The host CPU of each vCPU: the CPUs of uvk's own affinity mask in order
+ * (taskset and cgroups limit uvk as users expect), round robin when there
+ * are more vCPUs than CPUs. One vCPU is not pinned: it runs where the host
+ * puts it, as before there were several.
+ */
+static void
+map_cpus(struct gk_config *cfg)
+{
+	int allowed[64], n = 0, i;
+	cpu_set_t set;
+
+	if (cfg->ncpus < 1)
+		cfg->ncpus = 1;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		for (i = 0; i < CPU_SETSIZE && n < 64; i++)
+			if (CPU_ISSET(i, &set))
+				allowed[n++] = i;
+	for (i = 0; i < cfg->ncpus; i++)
+		cfg->cpu_map[i] = cfg->ncpus > 1 && n ? allowed[i % n] : -1;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"memory", required_argument, NULL, 'm'},
+	    {"cpus", required_argument, NULL, 'c'},
 	    {"root", required_argument, NULL, 'r'},
 	    {"bind", required_argument, NULL, 'b'},
 	    {"workdir", required_argument, NULL, 'w'},
@@ -252,8 +278,17 @@ main(int argc, char **argv)
 		return GK_EXIT_INTERNAL; /* and no stderr to say so, most likely */
 	cfg.std_closed = (unsigned)closed;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:m:r:b:w:E:u:ih", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:m:c:r:b:w:E:u:ih", opts, NULL)) != -1) {
 		switch (c) {
+		case 'c': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+
+			if (*end || end == optarg || n < 1 || n > 64)
+				return bad_usage("invalid number of CPUs '%s' (1 to 64)", optarg);
+			cfg.ncpus = (int)n;
+			break;
+		}
 		case 'm':
 			cfg.memory = parse_size(optarg);
 			if (cfg.memory < (4ULL << 20))
@@ -342,6 +377,7 @@ main(int argc, char **argv)
 	}
 	cfg.argv = argv + optind;
 	cfg.envp = env.v;
+	map_cpus(&cfg);
 	/* The root, and what the guest kernel reads of the host itself (synth.c). */
 	conf.read[0] = cfg.root;
 	i = 1;

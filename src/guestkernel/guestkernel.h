@@ -45,6 +45,13 @@ struct gk_config {
 	 */
 	int (*confine)(void *arg);
 	void *confine_arg;
+	/*
+	 * Virtual CPUs: one tracer thread each, the first the caller's (0 or
+	 * 1: one). cpu_map[i] is the host CPU vCPU i and the host threads it
+	 * traces are pinned to, -1 for none.
+	 */
+	int ncpus;
+	int cpu_map[64];
 };
 
 /*

@@ -216,7 +216,7 @@ gk_run(const struct gk_config *cfg)
 
 	if (!k)
 		return GK_EXIT_INTERNAL;
-	k->epfd = -1;
+	k->epfd = k->kick_fd = -1;
 	gk_console_note_ignored(k);
 	signal(SIGPIPE, SIG_IGN);
 	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
@@ -284,6 +284,11 @@ gk_run(const struct gk_config *cfg)
 		fprintf(stderr, "uvk: cannot confine the tracer: %s\n", strerror(-err));
 		goto out;
 	}
+	if ((err = gk_cpus_init(k, cfg->ncpus, cfg->cpu_map)) < 0) {
+		fprintf(stderr, "uvk: cannot start %d virtual CPUs: %s\n", cfg->ncpus,
+			strerror(-err));
+		goto out;
+	}
 	err = find_program(p, cfg->argv[0], cfg->envp, prog);
 	if (err == 0)
 		err = gk_exec(p, prog, cfg->argv, cfg->envp);
@@ -332,6 +337,7 @@ gk_run(const struct gk_config *cfg)
 				sigabbrev_np(WTERMSIG(p->tg->wstatus)));
 	}
 out:
+	gk_cpus_fini(k);
 	gk_console_fini(k);
 	procs_free(k);
 	if (k->trace)

@@ -10,6 +10,8 @@
 
 #include "../sys/sys.h"
 
+int gk_cpus_init(struct gk_kernel *k, int ncpus, const int *cpu_map);
+void gk_cpus_fini(struct gk_kernel *k);
 int gk_sched_run(struct gk_kernel *k);
 
 #endif /* UVK_GUESTKERNEL_ENTRY_H */

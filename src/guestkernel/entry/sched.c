@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <semaphore.h>
 #include <time.h>
 
 #include "entry.h"
@@ -193,8 +194,9 @@ host_loadable(struct gk_proc *p)
  * of the host for p's vmspace is p's death (SIGKILL), not the guest's.
  */
 static void
-run_proc(struct gk_proc *p)
+run_task(struct gk_proc *p)
 {
+	struct gk_kernel *k = p->k;
 	uint64_t last_gva = UINT64_MAX, t0;
 	struct uvk_trap t;
 	int repeats = 0, err;
@@ -210,13 +212,25 @@ run_proc(struct gk_proc *p)
 			return;
 		if (!host_loadable(p))
 			return;
-		if (gk_task_fp_load(p) < 0) {
+		err = gk_task_fp_load(p);
+		if (err == -EBUSY)
+			return; /* its FPU state is another vCPU's: that one runs it */
+		if (err < 0) {
 			gk_proc_kill(p, SIGKILL, "no memory to switch FPU state");
 			return;
 		}
 		t0 = gk_now_ns(CLOCK_MONOTONIC);
+		/* Guest code runs without the kernel lock; other vCPUs run the kernel meanwhile. */
+		p->in_guest = 1;
+		gk_bkl_unlock(k);
 		err = uvk_vmspace_run(p->vm->vms, &p->regs, &t);
+		gk_bkl_lock(k);
+		p->in_guest = 0;
 		gk_cpu_account(p, gk_now_ns(CLOCK_MONOTONIC) - t0);
+		if (p->tg->exited || p->state != GK_P_RUN) {
+			/* Killed meanwhile by another vCPU: what it trapped for is moot. */
+			return;
+		}
 		if (err < 0) {
 			/*
 			 * The host refused something for this vmspace (a register
@@ -271,29 +285,92 @@ run_proc(struct gk_proc *p)
 	}
 }
 
-/* The first runnable process from start on, wrapping around; NULL if none. */
-static struct gk_proc *
-pick(struct gk_kernel *k, struct gk_proc *start)
+/*
+ * May vCPU c run p now: runnable, not running elsewhere, and its FPU
+ * state not held by another vCPU's host thread?
+ */
+static int
+pickable(const struct gk_cpu *c, const struct gk_proc *p)
 {
-	struct gk_proc *p;
+	return runnable(p) && p->on_cpu < 0 && (p->fp_cpu < 0 || p->fp_cpu == c->id);
+}
+
+/* The first task c may run, from c's round-robin point on, wrapping; NULL if none. */
+static struct gk_proc *
+pick(struct gk_cpu *c)
+{
+	struct gk_proc *p, *start = c->rr ? c->rr : c->k->procs;
 
 	for (p = start; p; p = p->next)
-		if (runnable(p))
+		if (pickable(c, p))
 			return p;
-	for (p = k->procs; p && p != start; p = p->next)
-		if (runnable(p))
+	for (p = c->k->procs; p && p != start; p = p->next)
+		if (pickable(c, p))
 			return p;
 	return NULL;
+}
+
+/* Is a vCPU other than c idle, and a task other than p waiting that it could run? */
+static int
+imbalance(const struct gk_cpu *c)
+{
+	const struct gk_kernel *k = c->k;
+	int i;
+
+	for (i = 0; i < k->ncpus; i++)
+		if (i != c->id && k->cpus[i].idle)
+			return 1;
+	return 0;
+}
+
+/*
+ * Run p on c until it blocks, stops, exits or its slice ends. p is c's
+ * until then (on_cpu); with several vCPUs a task preempted while another
+ * vCPU idles leaves its FPU state in its buffer, so that the idle one may
+ * take it (pickable).
+ */
+static void
+run_proc(struct gk_cpu *c, struct gk_proc *p)
+{
+	struct gk_kernel *k = c->k;
+
+	p->on_cpu = c->id;
+	c->cur = p;
+	k->running++;
+	run_task(p);
+	k->running--;
+	c->cur = NULL;
+	if (k->ncpus > 1 && runnable(p) && !p->insys && imbalance(c)) {
+		gk_task_fp_save(p);
+		p->on_cpu = -1;
+		gk_cpu_kick(p);
+	}
+	p->on_cpu = -1;
+	/* Round robin: c's next pick starts after p (gk_proc_free moves it if p goes). */
+	c->rr = p->next;
+}
+
+/* Any task of tg on a vCPU now? Its group cannot be released under it. */
+static int
+tg_on_cpu(const struct gk_tgroup *tg)
+{
+	const struct gk_proc *t;
+
+	for (t = tg->tasks; t; t = t->tg_next)
+		if (t->on_cpu >= 0)
+			return 1;
+	return 0;
 }
 
 /*
  * Release every process that exited (killed while asleep, say), free the
  * tasks that are done (threads that exited, the other tasks of a process
- * that did) and reap those whose parent does not wait. Returns where the
- * next pick starts: after, or the head of the table if after went away.
+ * that did) and reap those whose parent does not wait. A task still on a
+ * vCPU (another one's, running guest code when it died) is left for the
+ * pass after that vCPU let go of it.
  */
-static struct gk_proc *
-release_exited(struct gk_kernel *k, struct gk_proc *after)
+static void
+release_exited(struct gk_kernel *k)
 {
 	struct gk_proc *p;
 	int freed;
@@ -303,45 +380,51 @@ release_exited(struct gk_kernel *k, struct gk_proc *after)
 		for (p = k->procs; p; p = p->next) {
 			struct gk_tgroup *tg = p->tg;
 
-			if (tg->exited && !tg->released && gk_proc_release(p) &&
-			    gk_tg_leader(tg) != k->init) {
-				if (after && after->tg == tg)
-					after = NULL;
-				gk_tg_free_threads(tg);
-				gk_proc_free(gk_tg_leader(tg));
-				freed = 1;
-				break;
+			if (tg->exited && !tg->released) {
+				if (tg_on_cpu(tg))
+					continue;
+				if (gk_proc_release(p) && gk_tg_leader(tg) != k->init) {
+					gk_tg_free_threads(tg);
+					gk_proc_free(gk_tg_leader(tg));
+					freed = 1;
+					break;
+				}
 			}
-			if (p->state == GK_P_DEAD && !gk_is_leader(p)) {
-				if (after == p)
-					after = NULL;
+			if (p->state == GK_P_DEAD && !gk_is_leader(p) && p->on_cpu < 0) {
 				gk_proc_free(p);
 				freed = 1;
 				break;
 			}
-			if (tg->released && tg->ntasks > 1) {
-				if (after && after->tg == tg && !gk_is_leader(after))
-					after = NULL;
+			if (tg->released && tg->ntasks > 1 && !tg_on_cpu(tg)) {
 				gk_tg_free_threads(tg);
 				freed = 1;
 				break;
 			}
 		}
 	} while (freed);
-	return after ? after : k->procs;
 }
 
-/* Nothing to run: sleep on the host until the next timer, console input or host signal. */
+/* Nothing for c to run: sleep until something may be (see struct gk_cpu). */
 static int
-idle(struct gk_kernel *k, uint64_t next)
+idle(struct gk_cpu *c, uint64_t next)
 {
+	struct gk_kernel *k = c->k;
 	int64_t wait = -1;
 
-	if (k->init->tg->stopped) {
+	if (c->id != 0) {
+		/* vCPU 0 watches the host; the others wait for a kick. */
+		c->idle = 1;
+		if (!c->kicked && !k->shutdown)
+			pthread_cond_wait(&c->cv, &k->bkl);
+		c->idle = 0;
+		c->kicked = 0;
+		return 0;
+	}
+	if (k->init->tg->stopped && k->running == 0) {
 		gk_console_suspend(k);
 		return 0;
 	}
-	if (!next && !gk_console_idle_possible(k)) {
+	if (!next && !gk_console_idle_possible(k) && k->running == 0) {
 		fprintf(stderr, "uvk: every guest process is blocked: deadlock\n");
 		return -EDEADLK;
 	}
@@ -351,46 +434,170 @@ idle(struct gk_kernel *k, uint64_t next)
 		wait = next > now ? (int64_t)(next - now) : 0;
 	}
 	uvk_tick_start(0);
-	gk_console_check(k, wait);
+	c->idle = 1;
+	if (!c->kicked)
+		gk_console_check(k, wait); /* drops the kernel lock while it sleeps */
+	c->idle = 0;
+	c->kicked = 0;
 	uvk_tick_start(GK_TICK_NS);
 	return 0;
 }
 
+/* One vCPU's loop, with the kernel lock held: until pid 1 exits. */
+static int
+cpu_loop(struct gk_cpu *c)
+{
+	struct gk_kernel *k = c->k;
+	struct gk_proc *p;
+	uint64_t next;
+	int err = 0;
+
+	while (!k->shutdown) {
+		gk_console_signals(k);
+		next = gk_timers_run(k, gk_now_ns(CLOCK_MONOTONIC));
+		gk_console_check(k, 0);
+		release_exited(k);
+		if (k->init->tg->exited) {
+			/* Killed while asleep (a host signal) is not a deadlock either. */
+			k->shutdown = 1;
+			gk_cpu_kick_all(k);
+			break;
+		}
+		c->kicked = 0;
+		p = pick(c);
+		if (!p) {
+			err = idle(c, next);
+			if (err < 0) {
+				k->shutdown = 1;
+				gk_cpu_kick_all(k);
+				break;
+			}
+			continue;
+		}
+		run_proc(c, p);
+	}
+	return err;
+}
+
 /*
- * gk_sched_run - run the guest until pid 1 exits. Returns 0, -EDEADLK if
- * every process is blocked with nothing left to wake them, or a negative
- * errno if the tick could not start. One vmspace failing on the host is
- * not an error here: it kills that guest process (run_proc).
+ * A vCPU beyond the first: its own tracer thread. It makes its vCPU at
+ * once (pinned), so that it exists before the first vmspace does, and then
+ * waits for the kernel lock, which vCPU 0 holds until it first runs guest
+ * code (or shuts down).
+ */
+static void *
+cpu_thread(void *arg)
+{
+	struct gk_cpu *c = arg;
+	struct gk_kernel *k = c->k;
+
+	c->vcpu = uvk_vcpu_create(k->cfg->cpu_map[c->id]);
+	c->start_err = c->vcpu ? 0 : -errno;
+	sem_post(&c->ready);
+	if (!c->vcpu)
+		return NULL;
+	gk_bkl_lock(k);
+	if (!k->shutdown && uvk_tick_start(GK_TICK_NS) == 0)
+		cpu_loop(c);
+	gk_bkl_unlock(k);
+	uvk_tick_start(0);
+	return NULL;
+}
+
+/*
+ * gk_cpus_init - the vCPUs: the calling thread becomes vCPU 0 and takes
+ * the kernel lock, which it keeps through boot; each other vCPU is a
+ * thread of its own, pinned to cfg->cpu_map. Call it before the first
+ * vmspace is made (a vCPU made later cannot run processes that exist
+ * already). Returns 0 or a negative errno (the vCPUs made so far are
+ * undone by gk_cpus_fini).
+ */
+int
+gk_cpus_init(struct gk_kernel *k, int ncpus, const int *cpu_map)
+{
+	int i, err = 0;
+
+	if (ncpus < 1)
+		ncpus = 1;
+	if (ncpus > GK_NCPU_MAX)
+		return -EINVAL;
+	k->cpus = calloc((size_t)ncpus, sizeof(*k->cpus));
+	if (!k->cpus)
+		return -ENOMEM;
+	k->ncpus = ncpus;
+	pthread_mutex_init(&k->bkl, NULL);
+	for (i = 0; i < ncpus; i++) {
+		k->cpus[i].k = k;
+		k->cpus[i].id = i;
+		pthread_cond_init(&k->cpus[i].cv, NULL);
+		sem_init(&k->cpus[i].ready, 0, 0);
+	}
+	if (ncpus > 1) {
+		k->cpus[0].vcpu = uvk_vcpu_create(cpu_map[0]);
+		if (!k->cpus[0].vcpu)
+			return -errno;
+	}
+	gk_bkl_lock(k);
+	for (i = 1; i < ncpus; i++) {
+		err = -pthread_create(&k->cpus[i].thread, NULL, cpu_thread, &k->cpus[i]);
+		if (err < 0)
+			return err;
+		k->cpus[i].started = 1;
+		sem_wait(&k->cpus[i].ready);
+		if (k->cpus[i].start_err < 0)
+			return k->cpus[i].start_err;
+	}
+	return 0;
+}
+
+/*
+ * gk_cpus_fini - stop every vCPU thread (they leave their loops once
+ * k->shutdown is set) and wait for them; with the kernel lock held by the
+ * caller, as gk_cpus_init and gk_sched_run leave it.
+ */
+void
+gk_cpus_fini(struct gk_kernel *k)
+{
+	int i;
+
+	if (!k->cpus)
+		return;
+	k->shutdown = 1;
+	gk_cpu_kick_all(k);
+	for (i = 1; i < k->ncpus; i++)
+		pthread_cond_signal(&k->cpus[i].cv);
+	gk_bkl_unlock(k);
+	for (i = 1; i < k->ncpus; i++)
+		if (k->cpus[i].started)
+			pthread_join(k->cpus[i].thread, NULL);
+	for (i = 0; i < k->ncpus; i++) {
+		pthread_cond_destroy(&k->cpus[i].cv);
+		sem_destroy(&k->cpus[i].ready);
+		uvk_vcpu_free(k->cpus[i].vcpu);
+	}
+	free(k->cpus);
+	k->cpus = NULL;
+}
+
+/*
+ * gk_sched_run - run the guest on every vCPU until pid 1 exits: the
+ * caller's thread is vCPU 0 (gk_cpus_init), holding the kernel lock, and
+ * still holds it on return (gk_cpus_fini stops the others). Returns 0,
+ * -EDEADLK if every task is blocked with nothing left to wake them, or a
+ * negative errno if the tick could not start. One vmspace failing on the
+ * host is not an error here: it kills that guest process (run_proc).
  */
 int
 gk_sched_run(struct gk_kernel *k)
 {
-	struct gk_proc *p, *start = k->init;
-	uint64_t next;
 	int err;
 
 	err = uvk_tick_start(GK_TICK_NS);
 	if (err < 0)
 		return err;
-	while (!k->init->tg->exited) {
-		gk_console_signals(k);
-		next = gk_timers_run(k, gk_now_ns(CLOCK_MONOTONIC));
-		gk_console_check(k, 0);
-		start = release_exited(k, start);
-		if (k->init->tg->exited)
-			break; /* killed while asleep (a host signal): not a deadlock */
-		p = pick(k, start);
-		if (!p) {
-			err = idle(k, next);
-			if (err < 0)
-				break;
-			continue;
-		}
-		run_proc(p);
-		/* Round robin: the next pick starts after p. */
-		start = p->next ? p->next : k->procs;
-		start = release_exited(k, start);
-	}
+	err = cpu_loop(&k->cpus[0]);
+	k->shutdown = 1;
+	gk_cpu_kick_all(k);
 	uvk_tick_start(0);
 	return err < 0 ? err : 0;
 }

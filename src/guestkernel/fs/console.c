@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <time.h>
@@ -64,6 +65,7 @@ struct gk_hwatch {
 };
 
 #define SIGPIPE_TOKEN 0 /* the epoll data of the signal pipe; watches have gen >= 1 */
+#define KICK_TOKEN    1 /* ... of k->kick_fd, which wakes vCPU 0 (kern/cpu.c) */
 
 static void
 host_handler(int sig)
@@ -99,6 +101,10 @@ gk_console_init(struct gk_kernel *k)
 		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = SIGPIPE_TOKEN};
 
 		if (epoll_ctl(k->epfd, EPOLL_CTL_ADD, sig_pipe[0], &ev) < 0)
+			return -errno;
+		k->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		ev.data.u64 = KICK_TOKEN;
+		if (k->kick_fd < 0 || epoll_ctl(k->epfd, EPOLL_CTL_ADD, k->kick_fd, &ev) < 0)
 			return -errno;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -166,6 +172,9 @@ gk_console_fini(struct gk_kernel *k)
 	if (k->epfd >= 0)
 		close(k->epfd);
 	k->epfd = -1;
+	if (k->kick_fd >= 0)
+		close(k->kick_fd);
+	k->kick_fd = -1;
 	restore_tty(k);
 	if (sig_pipe[0] < 0)
 		return;
@@ -358,9 +367,15 @@ gk_console_check(struct gk_kernel *k, int64_t timeout_ns)
 	if (timeout_ns != 0) {
 		struct pollfd pfd = {.fd = k->epfd, .events = POLLIN};
 
+		int r;
+
 		ts.tv_sec = (time_t)(timeout_ns / 1000000000LL);
 		ts.tv_nsec = (long)(timeout_ns % 1000000000LL);
-		if (ppoll(&pfd, 1, timeout_ns > 0 ? &ts : NULL, NULL) <= 0)
+		/* Asleep: other vCPUs run the kernel meanwhile (a kick wakes us, KICK_TOKEN). */
+		gk_bkl_unlock(k);
+		r = ppoll(&pfd, 1, timeout_ns > 0 ? &ts : NULL, NULL);
+		gk_bkl_lock(k);
+		if (r <= 0)
 			return;
 	}
 	do {
@@ -370,6 +385,11 @@ gk_console_check(struct gk_kernel *k, int64_t timeout_ns)
 
 			if (d == SIGPIPE_TOKEN) {
 				while (read(sig_pipe[0], buf, sizeof(buf)) > 0)
+					;
+				continue;
+			}
+			if (d == KICK_TOKEN) {
+				while (read(k->kick_fd, buf, sizeof(buf)) > 0)
 					;
 				continue;
 			}

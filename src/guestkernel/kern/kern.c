@@ -35,10 +35,15 @@ gk_now_ns(clockid_t clk)
 void
 gk_proc_exit(struct gk_proc *p, int wstatus)
 {
+	struct gk_proc *t;
+
 	if (p->tg->exited)
 		return;
 	p->tg->exited = 1;
 	p->tg->wstatus = wstatus;
+	/* Its tasks in guest code on other vCPUs come back to die. */
+	for (t = p->tg->tasks; t; t = t->tg_next)
+		gk_cpu_interrupt(t);
 }
 
 /* gk_proc_kill - p dies of sig; why (may be NULL) is said on stderr. */

@@ -18,6 +18,8 @@
 #define UVK_GUESTKERNEL_KERN_H
 
 #include <limits.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -313,6 +315,7 @@ void gk_sys_undo(struct gk_proc *p);
 #define GK_EBLOCK 1024 /* internal: -GK_EBLOCK from a handler means "blocked" */
 #define GK_TICK_NS 4000000ULL /* the time slice: guest code is interrupted this often */
 #define GK_NPROC  256  /* the guest's task limit (threads count): fork or clone beyond it is -EAGAIN */
+#define GK_NCPU_MAX 64 /* virtual CPUs at most (the library's UVK_VCPU_MAX) */
 
 /*
  * What clone() may share between tasks: each is a refcounted object, held
@@ -452,6 +455,16 @@ struct gk_proc {
 
 	uint64_t clear_tid; /* clear_child_tid: zeroed (and woken) when the task exits */
 
+	/*
+	 * Where the task runs (cpu.c; the big kernel lock guards these):
+	 * on_cpu the vCPU running it now, in the kernel or in guest code
+	 * (in_guest, the lock dropped), -1 when it is not running; fp_cpu the
+	 * vCPU whose host thread holds its live FPU state, -1 when fp holds
+	 * it or it has none yet. A task whose state is live on one vCPU runs
+	 * only there until it is saved (proc/task.c).
+	 */
+	int on_cpu, in_guest, fp_cpu;
+
 	/* futex (proc/futex.c): */
 	struct gk_futex_q futex; /* the futex a blocked futex call waits on */
 	uint64_t robust_list;	 /* set_robust_list's head, walked when the task exits or execs */
@@ -480,6 +493,28 @@ struct gk_ktimer {
 	uint64_t when; /* CLOCK_MONOTONIC ns, 0: disarmed */
 	void (*fire)(struct gk_ktimer *t, uint64_t now);
 	struct gk_ktimer *next, **pprev; /* on k->ktimers while armed */
+};
+
+/*
+ * A virtual CPU (cpu.c): one tracer thread, which runs tasks through its
+ * own host thread in each vmspace (the library's struct uvk_vcpu). An idle
+ * vCPU sleeps: vCPU 0 on the host epoll set (console.c), which also
+ * watches timers and host descriptors, the others on their condition
+ * variable; gk_cpu_kick wakes one for a task that became runnable.
+ */
+struct uvk_vcpu;
+struct gk_cpu {
+	struct gk_kernel *k;
+	int id;
+	struct uvk_vcpu *vcpu;
+	pthread_t thread;
+	pthread_cond_t cv;   /* an idle vCPU but 0 waits here, under the kernel lock */
+	int idle;	     /* asleep in idle: a runnable task for it needs a kick */
+	int kicked;	     /* a kick came while it was not yet asleep */
+	struct gk_proc *cur; /* the task it runs now, NULL when between tasks */
+	struct gk_proc *rr;  /* where its next pick starts (round robin) */
+	sem_t ready;	     /* its thread made its vCPU (gk_cpus_init waits) */
+	int start_err, started;
 };
 
 struct gk_kernel {
@@ -549,6 +584,20 @@ struct gk_kernel {
 	struct gk_proc *sys_task;
 	/* Tasks waiting on futexes (proc/futex.c), by a hash of the key. */
 	struct gk_futex_chain futex_hash[GK_FUTEX_HASH];
+
+	/*
+	 * The big kernel lock (cpu.c): held by a vCPU whenever it runs kernel
+	 * code, dropped while it runs guest code or sleeps idle. It guards all
+	 * of the kernel's state (every field of every kernel object, and the
+	 * fields above); with one vCPU it is never taken. Host calls that may
+	 * sleep (the idle wait) drop it.
+	 */
+	pthread_mutex_t bkl;
+	int ncpus;
+	struct gk_cpu *cpus; /* ncpus of them */
+	int kick_fd;	     /* an eventfd in the host epoll set: wakes vCPU 0 from its idle wait */
+	int running;	     /* tasks inside a run on some vCPU (on_cpu >= 0) */
+	int shutdown;	     /* pid 1 exited: every vCPU leaves its loop */
 };
 
 uint64_t gk_now_ns(clockid_t clk);
@@ -557,6 +606,13 @@ void gk_proc_exit(struct gk_proc *p, int wstatus);
 #define gk_tg_leader(tg) ((tg)->tasks)
 #define gk_is_leader(p)	 ((p) == (p)->tg->tasks)
 void gk_proc_kill(struct gk_proc *p, int sig, const char *why);
+
+/* cpu.c: virtual CPUs and the big kernel lock (see struct gk_cpu). */
+void gk_bkl_lock(struct gk_kernel *k);
+void gk_bkl_unlock(struct gk_kernel *k);
+void gk_cpu_kick(struct gk_proc *p);
+void gk_cpu_interrupt(struct gk_proc *p);
+void gk_cpu_kick_all(struct gk_kernel *k);
 
 /* ktimer.c: kernel timers (see struct gk_ktimer). */
 void gk_ktimer_arm(struct gk_kernel *k, struct gk_ktimer *t, uint64_t when);

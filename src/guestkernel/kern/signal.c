@@ -137,6 +137,10 @@ notify_parent(struct gk_proc *p, int code, int status)
 void
 gk_sig_stop(struct gk_proc *p, int sig)
 {
+	struct gk_proc *t;
+
+	for (t = p->tg->tasks; t; t = t->tg_next)
+		gk_cpu_interrupt(t);
 	p->tg->stopped = 1;
 	p->tg->stop_sig = sig;
 	p->tg->report_stop = 1;
@@ -148,9 +152,14 @@ gk_sig_stop(struct gk_proc *p, int sig)
 void
 gk_sig_continue(struct gk_proc *p)
 {
+	struct gk_proc *t;
+
 	if (!p->tg->stopped)
 		return;
 	p->tg->stopped = 0;
+	for (t = p->tg->tasks; t; t = t->tg_next)
+		if (t->state == GK_P_RUN)
+			gk_cpu_kick(t);
 	p->tg->report_cont = 1;
 	p->tg->report_stop = 0;
 	notify_parent(p, CLD_CONTINUED, SIGCONT);
@@ -180,6 +189,8 @@ wake_taker(struct gk_tgroup *tg, uint64_t bit)
 		if (wants(w, bit)) {
 			if (w->state == GK_P_SLEEP)
 				gk_wake_task(w);
+			else
+				gk_cpu_interrupt(w);
 			return;
 		}
 	}
@@ -256,6 +267,8 @@ post(struct gk_proc *t, const struct gk_siginfo *si, int to_task)
 	if (to_task) {
 		if (t->state == GK_P_SLEEP && wants(t, bit))
 			gk_wake_task(t);
+		else if (wants(t, bit))
+			gk_cpu_interrupt(t);
 	} else {
 		wake_taker(tg, bit);
 	}

@@ -164,6 +164,7 @@ gk_wake_task(struct gk_proc *p)
 	if (p->state == GK_P_SLEEP) {
 		p->state = GK_P_RUN;
 		gk_wait_finish(p);
+		gk_cpu_kick(p);
 	} else if (p->wait.list) {
 		p->wait.woken = 1;
 	}
@@ -206,6 +207,7 @@ gk_waitq_wake(struct gk_waitq *q, short key)
 		woke = t->wait.wake_next;
 		t->wait.wake_next = NULL;
 		gk_wait_finish(t);
+		gk_cpu_kick(t);
 	}
 }
 

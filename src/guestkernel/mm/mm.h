@@ -128,7 +128,8 @@ struct gk_vm {
 	uint64_t stack_max; /* RLIMIT_STACK: the stack VMA never grows below top - max */
 	uint64_t pages;	    /* resident pages */
 	int max_map_count;  /* VMAs it may have: vm.max_map_count (GK_MAX_MAP_COUNT, or its parent's) */
-	struct gk_proc *fp_owner; /* the task whose FPU state the vmspace holds (proc/task.c) */
+	/* Per vCPU, the task whose FPU state that vCPU's host thread in the vmspace holds (proc/task.c). */
+	struct gk_proc *fp_owner[GK_NCPU_MAX];
 };
 
 /* vm.max_map_count's default: VMAs a process may have (mmap, mprotect, munmap: ENOMEM past it). */

@@ -88,27 +88,6 @@ share_or_copy(struct gk_proc *c, struct gk_proc *p, uint64_t clone_flags)
 }
 
 /*
- * The child's FPU state starts as ours, which p's vmspace holds (p is
- * running): the kernel's buffer carries it across.
- */
-static void
-copy_fp(struct gk_proc *c, struct gk_proc *p)
-{
-	struct uvk_fpstate *fp = p->k->fp_scratch;
-
-	if (gk_task_fp_load(p) == 0 && uvk_vmspace_get_fpstate(p->vm->vms, fp) == 0)
-		uvk_vmspace_set_fpstate(c->vm->vms, fp);
-}
-
-/*
- * gk_proc_fork - a child of p, a new process, sharing with p what
- * clone_flags say (CLONE_VM, CLONE_FILES, CLONE_FS, CLONE_SIGHAND) and
- * with CLONE_VFORK suspending p until the child execs or exits. The
- * caller has checked the combination. Returns the child or NULL with
- * *ret_err set: -EAGAIN (process limit, or the host refused a vmspace),
- * -ENOMEM.
- */
-/*
  * A new thread of p's process: it shares what clone_flags name (at least
  * the address space and the handlers) and starts where p is, with p's
  * mask and name and no alternate stack (Linux clears it for CLONE_VM without
@@ -159,7 +138,7 @@ gk_proc_fork(struct gk_proc *p, uint64_t clone_flags, int *ret_err)
 		goto out_free;
 	}
 	if (!(clone_flags & CLONE_VM))
-		copy_fp(c, p);
+		gk_task_fp_fork(p, c);
 	c->regs = p->regs;
 	c->regs.rax = 0;
 	memcpy(c->comm, p->comm, sizeof(c->comm));

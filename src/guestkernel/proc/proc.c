@@ -78,6 +78,7 @@ gk_proc_alloc(struct gk_kernel *k, struct gk_proc *parent)
 	tg->pgid = parent ? parent->tg->pgid : tg->gpid;
 	tg->sid = parent ? parent->tg->sid : tg->gpid;
 	p->state = GK_P_RUN;
+	p->on_cpu = p->fp_cpu = -1;
 	tg->exit_signal = SIGCHLD;
 	tg->start_ns = gk_now_ns(CLOCK_MONOTONIC);
 	p->next = k->procs;
@@ -107,6 +108,7 @@ gk_thread_alloc(struct gk_proc *p)
 	t->tg = p->tg;
 	t->tid = alloc_pid(k);
 	t->state = GK_P_RUN;
+	t->on_cpu = t->fp_cpu = -1;
 	for (tt = &p->tg->tasks; *tt; tt = &(*tt)->tg_next)
 		;
 	*tt = t;
@@ -157,8 +159,10 @@ gk_vfork_release(struct gk_proc *child)
 	if (parent->vfork_child == child) {
 		parent->vfork_child = NULL;
 		/* Our FPU state, set aside while the child used our vmspace, loads when we run. */
-		if (parent->state == GK_P_VFORK)
+		if (parent->state == GK_P_VFORK) {
 			parent->state = GK_P_RUN;
+			gk_cpu_kick(parent);
+		}
 	}
 }
 
@@ -320,6 +324,10 @@ gk_proc_free(struct gk_proc *p)
 	if (!p)
 		return;
 	tg = p->tg;
+	/* A vCPU's round-robin point moves past p. */
+	for (int i = 0; p->k->cpus && i < p->k->ncpus; i++)
+		if (p->k->cpus[i].rr == p)
+			p->k->cpus[i].rr = p->next;
 	for (pp = &p->k->procs; *pp; pp = &(*pp)->next) {
 		if (*pp == p) {
 			*pp = p->next;

@@ -65,6 +65,8 @@ struct gk_sighand *gk_sighand_ref(struct gk_sighand *sh);
 void gk_sighand_unref(struct gk_sighand *sh);
 int gk_task_fp_share(struct gk_proc *p, struct gk_proc *c);
 int gk_task_fp_load(struct gk_proc *p);
+int gk_task_fp_save(struct gk_proc *p);
+void gk_task_fp_fork(struct gk_proc *p, struct gk_proc *c);
 void gk_task_vm_set(struct gk_proc *p, struct gk_vm *vm);
 
 /* ---- signal.c, sigframe.c: delivering and returning from signals ------------------- */

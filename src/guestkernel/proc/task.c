@@ -108,11 +108,18 @@ fp_buf(struct gk_proc *p)
 	return p->fp;
 }
 
+/* The vCPU p's kernel code runs on: the one running it, 0 outside the run loop. */
+static int
+cpu_of(const struct gk_proc *p)
+{
+	return p->on_cpu >= 0 ? p->on_cpu : 0;
+}
+
 /*
  * gk_task_fp_share - c is about to run in p's vm (CLONE_VM): c starts with
- * p's FPU state, which is the live one, so c becomes the vm's owner and
- * p's state is kept aside until p runs again. Returns 0 or -ENOMEM (both
- * then have the buffer a later swap needs).
+ * a copy of p's FPU state, which p's vCPU holds (p is running), kept in
+ * c's buffer until c first runs, on whichever vCPU. Returns 0 or -ENOMEM
+ * (both then have the buffer a later swap needs).
  */
 int
 gk_task_fp_share(struct gk_proc *p, struct gk_proc *c)
@@ -123,61 +130,126 @@ gk_task_fp_share(struct gk_proc *p, struct gk_proc *c)
 		return -ENOMEM;
 	if (gk_task_fp_load(p) < 0)
 		return -ENOMEM;
-	if (uvk_vmspace_get_fpstate(vm->vms, p->fp) < 0)
-		p->fp->len = 0;
-	p->fp_saved = 1;
-	c->fp_saved = 0;
-	vm->fp_owner = c;
+	if (uvk_vmspace_get_fpstate(vm->vms, c->fp) < 0)
+		c->fp->len = 0;
+	c->fp_saved = 1;
+	c->fp_cpu = -1;
 	return 0;
 }
 
 /*
- * gk_task_fp_load - make p's FPU state the one p's vmspace holds: the
- * previous owner's goes into its buffer, p's comes out of its own.
- * Returns 0, or -ENOMEM if the previous owner has no buffer (a task that
- * shares its vm always has one, see gk_task_fp_share).
+ * gk_task_fp_load - make p's FPU state the one p's vCPU's host thread in
+ * its vmspace holds: the previous owner's goes into its buffer, p's comes
+ * out of its own. Returns 0, -ENOMEM if the previous owner has no buffer
+ * (a task that shares its vm always has one, see gk_task_fp_share), or
+ * -EBUSY if p's state is live on another vCPU (the scheduler never runs
+ * p here then).
  */
 int
 gk_task_fp_load(struct gk_proc *p)
 {
 	struct gk_vm *vm = p->vm;
-	struct gk_proc *o = vm->fp_owner;
+	int cpu = cpu_of(p);
+	struct gk_proc *o = vm->fp_owner[cpu];
 
 	if (o == p)
 		return 0;
+	if (p->fp_cpu >= 0 && p->fp_cpu != cpu && vm->fp_owner[p->fp_cpu] == p)
+		return -EBUSY;
 	if (o) {
 		if (!fp_buf(o))
 			return -ENOMEM;
 		if (uvk_vmspace_get_fpstate(vm->vms, o->fp) < 0)
 			o->fp->len = 0;
 		o->fp_saved = 1;
+		o->fp_cpu = -1;
 	}
 	if (p->fp_saved && p->fp && p->fp->len)
 		uvk_vmspace_set_fpstate(vm->vms, p->fp);
 	p->fp_saved = 0;
-	vm->fp_owner = p;
+	p->fp_cpu = cpu;
+	vm->fp_owner[cpu] = p;
 	return 0;
+}
+
+/*
+ * gk_task_fp_save - p leaves its vCPU and may run on another next (several
+ * vCPUs): its live state goes into its buffer now, while the host thread
+ * that holds it is the caller's. Returns 0 or -ENOMEM (p then stays bound
+ * to this vCPU, which is still correct).
+ */
+int
+gk_task_fp_save(struct gk_proc *p)
+{
+	struct gk_vm *vm = p->vm;
+	int cpu = cpu_of(p);
+
+	if (!vm || vm->fp_owner[cpu] != p)
+		return 0;
+	if (!fp_buf(p))
+		return -ENOMEM;
+	if (uvk_vmspace_get_fpstate(vm->vms, p->fp) < 0)
+		p->fp->len = 0;
+	p->fp_saved = 1;
+	p->fp_cpu = -1;
+	vm->fp_owner[cpu] = NULL;
+	return 0;
+}
+
+/*
+ * gk_task_fp_fork - c, p's child in a vmspace of its own, starts with p's
+ * FPU state. With one vCPU it goes straight into c's vmspace (c owns it
+ * there); with several it waits in c's buffer for c's first run, on
+ * whichever vCPU that is. Best effort: on failure c starts with the
+ * state the host gave its process.
+ */
+void
+gk_task_fp_fork(struct gk_proc *p, struct gk_proc *c)
+{
+	struct uvk_fpstate *fp = p->k->fp_scratch;
+	int i;
+
+	if (gk_task_fp_load(p) < 0 || uvk_vmspace_get_fpstate(p->vm->vms, fp) < 0)
+		return;
+	if (p->k->ncpus <= 1) {
+		uvk_vmspace_set_fpstate(c->vm->vms, fp);
+		return;
+	}
+	if (!fp_buf(c))
+		return;
+	memcpy(c->fp, fp, sizeof(*fp));
+	c->fp_saved = 1;
+	c->fp_cpu = -1;
+	for (i = 0; i < GK_NCPU_MAX; i++)
+		if (c->vm->fp_owner[i] == c)
+			c->vm->fp_owner[i] = NULL;
 }
 
 /*
  * gk_task_vm_set - p leaves its vm (exit, exec) for vm (NULL: none), which
  * p's reference moves into. The state the old vmspace holds for p is
- * lost with it; a new vm's holds p's from the start. Not for joining a
- * shared vm: that is gk_vm_ref() and gk_task_fp_share().
+ * lost with it; a new vm's holds p's from the start, on p's vCPU. Not for
+ * joining a shared vm: that is gk_vm_ref() and gk_task_fp_share().
  */
 void
 gk_task_vm_set(struct gk_proc *p, struct gk_vm *vm)
 {
 	struct gk_vm *old = p->vm;
+	int i;
 
-	if (old && old->fp_owner == p)
-		old->fp_owner = NULL;
+	if (old)
+		for (i = 0; i < GK_NCPU_MAX; i++)
+			if (old->fp_owner[i] == p)
+				old->fp_owner[i] = NULL;
 	p->vm = vm;
 	p->fp_saved = 0;
-	if (vm && !vm->fp_owner)
-		vm->fp_owner = p;
+	p->fp_cpu = -1;
+	if (vm && !vm->fp_owner[cpu_of(p)]) {
+		vm->fp_owner[cpu_of(p)] = p;
+		p->fp_cpu = cpu_of(p);
+	}
 	if (!vm || vm->refs == 1) {
-		/* Alone in its vmspace (a vfork child that exec'd): no buffer needed. */
+		/* Alone in its vmspace (a vfork child that exec'd): no buffer needed yet. */
 		free(p->fp);
 		p->fp = NULL;
 	}

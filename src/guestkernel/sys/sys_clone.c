@@ -215,6 +215,7 @@ do_clone(struct gk_proc *p, const struct clone_req *r)
 		gk_copyout(c, r->child_tid, &pid, sizeof(pid));
 	if (fl & CLONE_PARENT_SETTID)
 		gk_copyout(p, r->parent_tid, &pid, sizeof(pid));
+	gk_cpu_kick(c);
 	return pid;
 }
 
