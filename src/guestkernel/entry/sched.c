@@ -310,6 +310,22 @@ pick(struct gk_cpu *c)
 	return NULL;
 }
 
+/*
+ * Nothing for c: a runnable task whose FPU state another vCPU holds must
+ * have that vCPU awake (gk_cpu_kick did it when the task woke; this makes
+ * sure, should the wake have come while that vCPU was on its way to sleep).
+ */
+static void
+kick_stranded(struct gk_cpu *c)
+{
+	struct gk_proc *p;
+
+	for (p = c->k->procs; p; p = p->next)
+		if (runnable(p) && p->on_cpu < 0 && p->fp_cpu >= 0 && p->fp_cpu != c->id &&
+		    c->k->cpus[p->fp_cpu].idle)
+			gk_cpu_kick(p);
+}
+
 /* Is a vCPU other than c idle, and a task other than p waiting that it could run? */
 static int
 imbalance(const struct gk_cpu *c)
@@ -412,10 +428,22 @@ idle(struct gk_cpu *c, uint64_t next)
 	int64_t wait = -1;
 
 	if (c->id != 0) {
-		/* vCPU 0 watches the host; the others wait for a kick. */
+		/*
+		 * vCPU 0 watches the host; the others wait for a kick, or for
+		 * the next timer: one armed on this vCPU after vCPU 0 went to
+		 * sleep is not in vCPU 0's timeout.
+		 */
 		c->idle = 1;
-		if (!c->kicked && !k->shutdown)
-			pthread_cond_wait(&c->cv, &k->bkl);
+		if (!c->kicked && !k->shutdown) {
+			if (next) {
+				struct timespec ts = {.tv_sec = (time_t)(next / 1000000000ULL),
+						      .tv_nsec = (long)(next % 1000000000ULL)};
+
+				pthread_cond_timedwait(&c->cv, &k->bkl, &ts);
+			} else {
+				pthread_cond_wait(&c->cv, &k->bkl);
+			}
+		}
 		c->idle = 0;
 		c->kicked = 0;
 		return 0;
@@ -465,6 +493,8 @@ cpu_loop(struct gk_cpu *c)
 		}
 		c->kicked = 0;
 		p = pick(c);
+		if (!p && k->ncpus > 1)
+			kick_stranded(c);
 		if (!p) {
 			err = idle(c, next);
 			if (err < 0) {
@@ -515,6 +545,7 @@ cpu_thread(void *arg)
 int
 gk_cpus_init(struct gk_kernel *k, int ncpus, const int *cpu_map)
 {
+	pthread_condattr_t ca;
 	int i, err = 0;
 
 	if (ncpus < 1)
@@ -526,10 +557,13 @@ gk_cpus_init(struct gk_kernel *k, int ncpus, const int *cpu_map)
 		return -ENOMEM;
 	k->ncpus = ncpus;
 	pthread_mutex_init(&k->bkl, NULL);
+	/* Idle waits time out on CLOCK_MONOTONIC, the clock timers are kept in. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	for (i = 0; i < ncpus; i++) {
 		k->cpus[i].k = k;
 		k->cpus[i].id = i;
-		pthread_cond_init(&k->cpus[i].cv, NULL);
+		pthread_cond_init(&k->cpus[i].cv, &ca);
 		sem_init(&k->cpus[i].ready, 0, 0);
 	}
 	if (ncpus > 1) {
