@@ -292,7 +292,8 @@ run_task(struct gk_proc *p)
 static int
 pickable(const struct gk_cpu *c, const struct gk_proc *p)
 {
-	return runnable(p) && p->on_cpu < 0 && (p->fp_cpu < 0 || p->fp_cpu == c->id);
+	return runnable(p) && p->on_cpu < 0 && (p->fp_cpu < 0 || p->fp_cpu == c->id) &&
+	       (c->k->ncpus <= 1 || (p->cpus_allowed & (1ULL << c->id)));
 }
 
 /* The first task c may run, from c's round-robin point on, wrapping; NULL if none. */
@@ -326,6 +327,22 @@ kick_stranded(struct gk_cpu *c)
 			gk_cpu_kick(p);
 }
 
+/*
+ * Runnable tasks whose FPU state c holds but whose affinity no longer
+ * allows c (sched_setaffinity on a task that was not running): c lets go
+ * of the state, so that a vCPU they may run on can take them.
+ */
+static void
+release_disallowed(struct gk_cpu *c)
+{
+	struct gk_proc *p;
+
+	for (p = c->k->procs; p; p = p->next)
+		if (p->fp_cpu == c->id && p->on_cpu < 0 && runnable(p) &&
+		    !(p->cpus_allowed & (1ULL << c->id)) && gk_task_fp_save(p) == 0)
+			gk_cpu_kick(p);
+}
+
 /* Is a vCPU other than c idle, and a task other than p waiting that it could run? */
 static int
 imbalance(const struct gk_cpu *c)
@@ -356,7 +373,8 @@ run_proc(struct gk_cpu *c, struct gk_proc *p)
 	run_task(p);
 	k->running--;
 	c->cur = NULL;
-	if (k->ncpus > 1 && runnable(p) && !p->insys && imbalance(c)) {
+	if (k->ncpus > 1 && runnable(p) && !p->insys &&
+	    (imbalance(c) || !(p->cpus_allowed & (1ULL << c->id)))) {
 		gk_task_fp_save(p);
 		p->on_cpu = -1;
 		gk_cpu_kick(p);
@@ -492,6 +510,8 @@ cpu_loop(struct gk_cpu *c)
 			break;
 		}
 		c->kicked = 0;
+		if (k->ncpus > 1)
+			release_disallowed(c);
 		p = pick(c);
 		if (!p && k->ncpus > 1)
 			kick_stranded(c);

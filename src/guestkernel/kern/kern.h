@@ -464,6 +464,7 @@ struct gk_proc {
 	 * only there until it is saved (proc/task.c).
 	 */
 	int on_cpu, in_guest, fp_cpu;
+	uint64_t cpus_allowed; /* sched_setaffinity: bit i, vCPU i may run it */
 
 	/* futex (proc/futex.c): */
 	struct gk_futex_q futex; /* the futex a blocked futex call waits on */

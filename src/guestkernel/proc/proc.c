@@ -79,6 +79,7 @@ gk_proc_alloc(struct gk_kernel *k, struct gk_proc *parent)
 	tg->sid = parent ? parent->tg->sid : tg->gpid;
 	p->state = GK_P_RUN;
 	p->on_cpu = p->fp_cpu = -1;
+	p->cpus_allowed = parent ? parent->cpus_allowed : ~0ULL;
 	tg->exit_signal = SIGCHLD;
 	tg->start_ns = gk_now_ns(CLOCK_MONOTONIC);
 	p->next = k->procs;
@@ -109,6 +110,7 @@ gk_thread_alloc(struct gk_proc *p)
 	t->tid = alloc_pid(k);
 	t->state = GK_P_RUN;
 	t->on_cpu = t->fp_cpu = -1;
+	t->cpus_allowed = p->cpus_allowed;
 	for (tt = &p->tg->tasks; *tt; tt = &(*tt)->tg_next)
 		;
 	*tt = t;

@@ -173,18 +173,18 @@ gk_task_fp_load(struct gk_proc *p)
 }
 
 /*
- * gk_task_fp_save - p leaves its vCPU and may run on another next (several
- * vCPUs): its live state goes into its buffer now, while the host thread
- * that holds it is the caller's. Returns 0 or -ENOMEM (p then stays bound
- * to this vCPU, which is still correct).
+ * gk_task_fp_save - p may run on another vCPU next (several vCPUs): its
+ * live state goes into its buffer now. The caller must be the vCPU that
+ * holds it (p->fp_cpu): only its host thread has it. Returns 0 or -ENOMEM
+ * (p then stays bound to that vCPU, which is still correct).
  */
 int
 gk_task_fp_save(struct gk_proc *p)
 {
 	struct gk_vm *vm = p->vm;
-	int cpu = cpu_of(p);
+	int cpu = p->fp_cpu;
 
-	if (!vm || vm->fp_owner[cpu] != p)
+	if (!vm || cpu < 0 || vm->fp_owner[cpu] != p)
 		return 0;
 	if (!fp_buf(p))
 		return -ENOMEM;

@@ -235,26 +235,49 @@ GK_SYS(sched_get_priority_min)
 										: -EINVAL;
 }
 
+/* The task sched_*affinity names: the caller for 0, else any thread of the guest's. */
+static struct gk_proc *
+affinity_target(struct gk_proc *p, int tid)
+{
+	struct gk_proc *t = tid == 0 ? p : tid > 0 ? gk_task_find(p->k, tid) : NULL;
+
+	return t && t->state != GK_P_DEAD && t->state != GK_P_ZOMBIE ? t : NULL;
+}
+
+/* The vCPUs the guest has: bits 0 .. ncpus-1. */
+static uint64_t
+online_mask(const struct gk_kernel *k)
+{
+	int n = k->ncpus > 1 ? k->ncpus : 1;
+
+	return n >= 64 ? ~0ULL : (1ULL << n) - 1;
+}
+
+/* sched_getaffinity: the task's mask among the vCPUs (at most 64: 8 bytes, as Linux's size). */
 GK_SYS(sched_getaffinity)
 {
-	uint64_t mask = 1;
-
 	unsigned int len = gk_arg_uint(a, 1);
+	struct gk_proc *t;
+	uint64_t mask;
 
 	if (len < sizeof(mask) || (len & 7))
 		return -EINVAL;
+	t = affinity_target(p, gk_arg_int(a, 0));
+	if (!t)
+		return -ESRCH;
+	mask = t->cpus_allowed & online_mask(p->k);
 	if (gk_copyout(p, gk_arg_ptr(a, 2), &mask, sizeof(mask)) < 0)
 		return -EFAULT;
 	return sizeof(mask);
 }
 
-/* getcpu: the guest has one CPU, CPU 0, on node 0; the cache argument is unused, as on Linux. */
+/* getcpu: the vCPU the caller runs on, node 0; the cache argument is unused, as on Linux. */
 GK_SYS(getcpu)
 {
-	uint32_t zero = 0;
+	uint32_t cpu = p->on_cpu > 0 ? (uint32_t)p->on_cpu : 0, zero = 0;
 	uint64_t ucpu = gk_arg_ptr(a, 0), unode = gk_arg_ptr(a, 1);
 
-	if (ucpu && gk_copyout(p, ucpu, &zero, sizeof(zero)) < 0)
+	if (ucpu && gk_copyout(p, ucpu, &cpu, sizeof(cpu)) < 0)
 		return -EFAULT;
 	if (unode && gk_copyout(p, unode, &zero, sizeof(zero)) < 0)
 		return -EFAULT;
@@ -262,20 +285,31 @@ GK_SYS(getcpu)
 }
 
 /*
- * sched_setaffinity: the guest has one CPU, CPU 0. The mask is read as
- * Linux does (at most the kernel's mask size, the rest taken as clear); the
- * target must exist and the mask must allow CPU 0.
+ * sched_setaffinity: the vCPUs a thread may run on. The mask is read as
+ * Linux does (at most the kernel's mask size, the rest taken as clear);
+ * it must name an online vCPU (EINVAL). The caller moves at once if its
+ * vCPU is no longer allowed: it gives up the CPU, and its FPU state goes
+ * with it.
  */
 GK_SYS(sched_setaffinity)
 {
 	unsigned int len = gk_arg_uint(a, 1);
 	uint64_t mask = 0;
+	struct gk_proc *t;
 
-	if (len >= sizeof(mask) && gk_copyin(p, &mask, gk_arg_ptr(a, 2), sizeof(mask)) < 0)
+	if (len > sizeof(mask))
+		len = sizeof(mask);
+	if (len && gk_copyin(p, &mask, gk_arg_ptr(a, 2), len) < 0)
 		return -EFAULT;
-	if (gk_arg_int(a, 0) < 0 || !sched_target_ok(p, gk_arg_int(a, 0)))
+	t = gk_arg_int(a, 0) < 0 ? NULL : affinity_target(p, gk_arg_int(a, 0));
+	if (!t)
 		return -ESRCH;
-	return mask & 1 ? 0 : -EINVAL;
+	if (!(mask & online_mask(p->k)))
+		return -EINVAL;
+	t->cpus_allowed = mask;
+	if (t == p && p->on_cpu >= 0 && !(mask & (1ULL << p->on_cpu)))
+		p->resched = 1;
+	return 0;
 }
 
 GK_SYS(getrusage)
