@@ -43,7 +43,11 @@
  *   with PR_GET_NAME; B's CPU clock (pthread_getcpuclockid) stands still
  *   while B sleeps and the main thread computes, and advances while B
  *   computes and the main thread sleeps, while the main thread's own clock
- *   advances less than B's then; B's RUSAGE_THREAD counts B's time.
+ *   advances less than B's then; B's RUSAGE_THREAD counts B's time. Then
+ *   the main thread calls pthread_exit and a third thread C sees it stay,
+ *   a zombie (stat and status Z, still listed, Threads: 2, its thread
+ *   clock readable, /proc/self/cmdline and maps empty, exe and cwd ENOENT),
+ *   and ends the program.
  *
  * No upper bound on how long anything takes: the only bounds are CPU time
  * against the wall time of a sleep.
@@ -254,6 +258,15 @@ check_proc_task(void)
 	snprintf(want, sizeof(want), "%d/task/%d", pid, tid);
 	CHECK_STR("readlink(/proc/thread-self) is PID/task/TID", buf, want);
 
+	snprintf(path, sizeof(path), "/proc/self/task/%d", tid);
+	CHECK_TRUE("task/TID lists comm, stat, status, fd, exe",
+		   dir_has(path, "comm") == 1 && dir_has(path, "stat") == 1 &&
+		       dir_has(path, "status") == 1 && dir_has(path, "fd") == 1 &&
+		       dir_has(path, "exe") == 1,
+		   "%d %d %d %d %d", dir_has(path, "comm"), dir_has(path, "stat"),
+		   dir_has(path, "status"), dir_has(path, "fd"), dir_has(path, "exe"));
+	CHECK_EQ("task/TID does not list task", dir_has(path, "task"), 0);
+	CHECK_EQ("/proc/self lists task", dir_has("/proc/self", "task"), 1);
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
 	if (CHECK_OK("read /proc/self/task/TID/stat", slurp(path, buf, sizeof(buf)))) {
 		CHECK_EQ("stat field 1 is the tid", atoi(buf), tid);
@@ -679,6 +692,74 @@ check_threads(void)
 	CHECK_EQ("pthread_join(B)", pthread_join(b, NULL), 0);
 }
 
+/* ---- the leader gone ------------------------------------------------------------------ */
+
+static int leader_pid;
+
+/* The state letter of task tid of this process, 0 if unreadable. */
+static int
+task_state(int tid)
+{
+	char path[64], buf[1024];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	if (slurp(path, buf, sizeof(buf)) < 0)
+		return 0;
+	return (int)stat_field(buf, 3, NULL, 0);
+}
+
+/*
+ * C, once the main thread has called pthread_exit: the leader stays a
+ * zombie in the listing until the process ends; C ends the program.
+ */
+static void *
+thread_c(void *arg)
+{
+	struct timespec ts = {0, 1 * MS};
+	char buf[4096], want[64], list[256];
+	int i, tid = gettid_();
+	long n;
+
+	(void)arg;
+	for (i = 0; i < 10000 && task_state(leader_pid) != 'Z'; i++)
+		nanosleep(&ts, NULL);
+	CHECK_EQ("the leader that called pthread_exit is a zombie (stat Z)", task_state(leader_pid),
+		 'Z');
+	slurp("/proc/self/status", buf, sizeof(buf));
+	CHECK_EQ("/proc/self/status State: Z, the leader's", status_field(buf, "State")[0], 'Z');
+	CHECK_STR("/proc/self/status Threads: 2, the zombie leader counted",
+		  status_field(buf, "Threads"), "2");
+	CHECK_EQ("/proc/self/task still lists the leader and C",
+		 list_dir("/proc/self/task", list, sizeof(list)), 2);
+	n = readlink("/proc/thread-self", buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	snprintf(want, sizeof(want), "%d/task/%d", leader_pid, tid);
+	CHECK_STR("C's /proc/thread-self is PID/task/C", buf, want);
+	CHECK_EQ("/proc/self/cmdline is empty (the leader has no memory)",
+		 slurp("/proc/self/cmdline", buf, sizeof(buf)), 0);
+	CHECK_EQ("/proc/self/maps is empty", slurp("/proc/self/maps", buf, sizeof(buf)), 0);
+	snprintf(want, sizeof(want), "/proc/self/task/%d/maps", tid);
+	CHECK_TRUE("C's own maps are not", slurp(want, buf, sizeof(buf)) > 0, "empty");
+	CHECK_ERR("readlink(/proc/self/exe) is ENOENT", readlink("/proc/self/exe", buf, 64),
+		  ENOENT);
+	CHECK_ERR("readlink(/proc/self/cwd) is ENOENT", readlink("/proc/self/cwd", buf, 64),
+		  ENOENT);
+	CHECK_OK("the zombie leader's thread clock is readable", clock_ns(CPU_THREAD(leader_pid)));
+	CHECK_OK("C's own thread clock is readable", clock_ns(CLOCK_THREAD_CPUTIME_ID));
+	exit(guest_end());
+}
+
+static void
+leader_exits(void)
+{
+	pthread_t c;
+
+	leader_pid = getpid();
+	if (!CHECK_EQ("pthread_create(C)", pthread_create(&c, NULL, thread_c, NULL), 0))
+		return;
+	pthread_exit(NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -689,6 +770,7 @@ main(int argc, char **argv)
 	prctl(PR_SET_NAME, "t_taskproc");
 	if (threads) {
 		check_threads();
+		leader_exits(); /* returns only if C could not start */
 	} else {
 		check_proc_task();
 		check_status_signals();

@@ -136,6 +136,17 @@ shown(const struct gk_proc *t)
 	return t->state != GK_P_DEAD || gk_is_leader(t);
 }
 
+/*
+ * Whether task t has exited (a dead leader still shown): like Linux's
+ * zombie, it has no memory, files or cwd left to show, whatever of them
+ * the kernel has yet to free.
+ */
+static int
+exited(const struct gk_proc *t)
+{
+	return t->state == GK_P_DEAD || t->state == GK_P_ZOMBIE;
+}
+
 /* The task of p's process whose tid is id, or NULL. */
 static struct gk_proc *
 group_task(struct gk_proc *p, long id)
@@ -172,11 +183,11 @@ lookup_entry(char **c, int n, struct synth_node *nd)
 	if (strcmp(c[0], "exe") == 0 || strcmp(c[0], "cwd") == 0) {
 		if (n > 1)
 			return -ENOTDIR;
+		if (exited(t) || !t->fs)
+			return -ENOENT; /* Linux's proc_exe_link, proc_cwd_link: no mm, no fs */
 		nd->mode = S_IFLNK | 0777;
 		if (c[0][0] == 'e') {
 			snprintf(nd->link, sizeof(nd->link), "%s", t->tg->exe ? t->tg->exe : "");
-		} else if (!t->fs) {
-			return -ENOENT; /* a task that exited has no cwd left */
 		} else if (gk_dentry_path(t->fs->cwd, nd->link, sizeof(nd->link) - 10) >= 0 &&
 			   t->fs->cwd->dead) {
 			strcat(nd->link, " (deleted)"); /* as Linux's d_path says it */
@@ -184,15 +195,13 @@ lookup_entry(char **c, int n, struct synth_node *nd)
 		return 0;
 	}
 	if (strcmp(c[0], "fd") == 0) {
-		if (!t->fdt)
-			return -ENOENT;
 		if (n == 1) {
 			nd->mode = S_IFDIR | 0500;
 			nd->dir = SD_FD;
 			return 0;
 		}
 		fd = name_to_int(c[1]);
-		if (n > 2 || fd < 0 || fd >= GK_NFD || !(f = t->fdt->f[fd]))
+		if (n > 2 || fd < 0 || fd >= GK_NFD || exited(t) || !t->fdt || !(f = t->fdt->f[fd]))
 			return -ENOENT;
 		nd->mode = S_IFLNK | 0700;
 		nd->fdfile = f;
@@ -341,7 +350,7 @@ render_dir(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 		}
 		break;
 	case SD_FD:
-		for (fd = 0; t->fdt && fd < GK_NFD; fd++) {
+		for (fd = 0; !exited(t) && t->fdt && fd < GK_NFD; fd++) {
 			if (!t->fdt->f[fd])
 				continue;
 			snprintf(num, sizeof(num), "%d", fd);
@@ -529,7 +538,7 @@ render_file(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 		uint64_t from = name[0] == 'c' ? t->tg->arg_start : t->tg->env_start;
 		uint64_t to = name[0] == 'c' ? t->tg->env_start : t->tg->env_end;
 
-		if (!t->vm || to < from)
+		if (exited(t) || !t->vm || to < from)
 			return; /* an exited task's memory is gone: empty, as Linux */
 		b->s = malloc(to - from + 1);
 		if (!b->s) {
@@ -538,6 +547,8 @@ render_file(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 		}
 		b->len = gk_copyin(nd->task, b->s, from, to - from) == 0 ? to - from : 0;
 	} else if (strcmp(name, "maps") == 0) {
+		if (exited(t))
+			return;
 		b->s = gk_proc_maps(nd->task, &b->len);
 		b->oom = !b->s;
 	} else if (strcmp(name, "stat") == 0) {
