@@ -30,6 +30,12 @@
  *     kind is EINVAL; clock_nanosleep(2) on CLOCK_THREAD_CPUTIME_ID is
  *     EOPNOTSUPP and on the caller's own thread clock EINVAL
  *     (kernel/time/posix-cpu-timers.c);
+ *   timer_create(2) on CLOCK_PROCESS_CPUTIME_ID does not fire during a
+ *     200 ms sleep and fires once the process computed 50 ms, periodically
+ *     too; on pthread_getcpuclockid's clock once the thread computed
+ *     20 ms, and at once for TIMER_ABSTIME at a time already past; on a
+ *     child's thread clock EINVAL, on a CLOCKFD id (a dynamic clock)
+ *     EOPNOTSUPP, as clock_nanosleep on one;
  *   getrusage(2): RUSAGE_THREAD's time advances while the thread computes
  *     and is at most RUSAGE_SELF's read after it; neither, nor times(2),
  *     counts a 200 ms sleep as CPU time (less than 100 ms of it).
@@ -42,7 +48,8 @@
  *   thread renames B through pthread_setname_np (task/B/comm) and B sees it
  *   with PR_GET_NAME; B's CPU clock (pthread_getcpuclockid) stands still
  *   while B sleeps and the main thread computes, and advances while B
- *   computes and the main thread sleeps, while the main thread's own clock
+ *   computes and the main thread sleeps (a 20 ms timer on it fires then,
+ *   not before), while the main thread's own clock
  *   advances less than B's then; B's RUSAGE_THREAD counts B's time. Then
  *   the main thread calls pthread_exit and a third thread C sees it stay,
  *   a zombie (stat and status Z, still listed, Threads: 2, its thread
@@ -399,6 +406,7 @@ check_clocks(void)
 	clockid_t cid = 0, pcid = 0;
 	long long a, b, c, d, pr;
 	int tid = gettid_(), pfd[2], st;
+	timer_t tm;
 	char x;
 	pid_t ch;
 
@@ -444,6 +452,8 @@ check_clocks(void)
 		  syscall(SYS_clock_nanosleep, CLOCK_THREAD_CPUTIME_ID, 0, &res, NULL), EOPNOTSUPP);
 	CHECK_ERR("clock_nanosleep(own thread clock) is EINVAL",
 		  syscall(SYS_clock_nanosleep, cid, 0, &res, NULL), EINVAL);
+	CHECK_ERR("clock_nanosleep on a CLOCKFD clockid is EOPNOTSUPP",
+		  syscall(SYS_clock_nanosleep, CPU_CLOCKFD(0), 0, &res, NULL), EOPNOTSUPP);
 
 	/* Another process: its process clock is readable, its thread clock is not ours. */
 	if (!CHECK_OK("pipe", pipe(pfd)))
@@ -460,11 +470,102 @@ check_clocks(void)
 		  syscall(SYS_clock_getres, CPU_THREAD(ch), &res), EINVAL);
 	CHECK_ERR("clock_nanosleep on a child's thread clock is EINVAL",
 		  syscall(SYS_clock_nanosleep, CPU_THREAD(ch), 0, &res, NULL), EINVAL);
+	CHECK_ERR("timer_create on a child's thread clock is EINVAL",
+		  timer_create(CPU_THREAD(ch), NULL, &tm), EINVAL);
 	close(pfd[1]);
 	CHECK_TRUE("the child ends", waitpid(ch, &st, 0) == ch && WIFEXITED(st), "status %#x", st);
 	CHECK_ERR("a reaped child's process clock is EINVAL", clock_ns(CPU_PROCESS(ch)), EINVAL);
 	CHECK_ERR("clock_getres of a reaped child's process clock is EINVAL",
 		  syscall(SYS_clock_getres, CPU_PROCESS(ch), NULL), EINVAL);
+}
+
+static volatile sig_atomic_t fired[2]; /* SIGUSR1, SIGUSR2 */
+
+static void
+on_timer(int sig)
+{
+	fired[sig == SIGUSR2]++;
+}
+
+/* Compute until fired[i] reaches n, or 30 s of wall time pass (a timer that never fires). */
+static void
+compute_until(int i, int n)
+{
+	long long end = mono() + 30000 * MS;
+
+	while (fired[i] < n && mono() < end)
+		compute(1);
+}
+
+static void
+check_cpu_timers(void)
+{
+	struct itimerspec its = {{0, 0}, {0, 50 * MS}}, cur;
+	struct timespec ts = {0, 200 * MS};
+	struct sigevent ev;
+	long long t0;
+	clockid_t cid;
+	timer_t pt, tt;
+
+	signal(SIGUSR1, on_timer);
+	signal(SIGUSR2, on_timer);
+	memset(&ev, 0, sizeof(ev));
+	ev.sigev_notify = SIGEV_SIGNAL;
+	ev.sigev_signo = SIGUSR1;
+	if (!CHECK_EQ("timer_create(CLOCK_PROCESS_CPUTIME_ID)",
+		      timer_create(CLOCK_PROCESS_CPUTIME_ID, &ev, &pt), 0))
+		return;
+	t0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	CHECK_EQ("timer_settime 50 ms of process CPU time", timer_settime(pt, 0, &its, NULL), 0);
+	CHECK_EQ("timer_gettime", timer_gettime(pt, &cur), 0);
+	CHECK_TRUE("... says (0, 50 ms] left",
+		   ts_ns(&cur.it_value) > 0 && ts_ns(&cur.it_value) <= 50 * MS, "%lld ns",
+		   ts_ns(&cur.it_value));
+	nanosleep(&ts, NULL);
+	CHECK_EQ("it did not fire during a 200 ms sleep", fired[0], 0);
+	compute_until(0, 1);
+	CHECK_EQ("it fired once the process had computed", fired[0], 1);
+	CHECK_TRUE("... at 50 ms of CPU time or later",
+		   clock_ns(CLOCK_PROCESS_CPUTIME_ID) >= t0 + 50 * MS, "%lld ns after arming",
+		   clock_ns(CLOCK_PROCESS_CPUTIME_ID) - t0);
+	timer_gettime(pt, &cur);
+	CHECK_EQ("a one-shot timer that fired is disarmed", ts_ns(&cur.it_value), 0);
+
+	/* Periodic, every 10 ms of CPU time: three expiries. */
+	its.it_value.tv_nsec = its.it_interval.tv_nsec = 10 * MS;
+	timer_settime(pt, 0, &its, NULL);
+	compute_until(0, 4);
+	CHECK_TRUE("a periodic process CPU timer fires again", fired[0] >= 4, "%d signals",
+		   (int)fired[0]);
+	timer_delete(pt);
+
+	pthread_getcpuclockid(pthread_self(), &cid);
+	ev.sigev_signo = SIGUSR2;
+	if (!CHECK_EQ("timer_create(pthread_getcpuclockid's clock)", timer_create(cid, &ev, &tt),
+		      0))
+		return;
+	t0 = clock_ns(cid);
+	its.it_interval.tv_nsec = 0;
+	its.it_value.tv_nsec = 20 * MS;
+	CHECK_EQ("timer_settime 20 ms of thread CPU time", timer_settime(tt, 0, &its, NULL), 0);
+	compute_until(1, 1);
+	CHECK_EQ("it fired once the thread had computed", fired[1], 1);
+	CHECK_TRUE("... at 20 ms of its CPU time or later", clock_ns(cid) >= t0 + 20 * MS,
+		   "%lld ns after arming", clock_ns(cid) - t0);
+	/* TIMER_ABSTIME: a reading of the clock itself; one already past fires at once. */
+	its.it_value.tv_sec = 0;
+	its.it_value.tv_nsec = 1;
+	CHECK_EQ("timer_settime TIMER_ABSTIME at 1 ns of thread CPU time",
+		 timer_settime(tt, TIMER_ABSTIME, &its, NULL), 0);
+	compute_until(1, 2);
+	CHECK_EQ("... fires", fired[1], 2);
+	timer_delete(tt);
+	CHECK_ERR("timer_create on a CLOCKFD clockid is EOPNOTSUPP",
+		  timer_create(CPU_CLOCKFD(0), &ev, &tt), EOPNOTSUPP);
+	CHECK_ERR("timer_create on a thread clock of kind 3 is EINVAL",
+		  timer_create((clockid_t)((~(unsigned)gettid_() << 3) | 7), &ev, &tt), EINVAL);
+	signal(SIGUSR1, SIG_DFL);
+	signal(SIGUSR2, SIG_DFL);
 }
 
 static void
@@ -554,8 +655,12 @@ thread_b(void *arg)
 		if (cmd == 'n') {
 			prctl(PR_GET_NAME, bs.renamed);
 		} else if (cmd == 'c') {
+			long long start = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+
+			/* 60 ms of B's own CPU time, however long that takes. */
 			bs.rusage_before = ru_ns(RUSAGE_THREAD);
-			compute(60);
+			while (clock_ns(CLOCK_THREAD_CPUTIME_ID) < start + 60 * MS)
+				compute(1);
 			bs.rusage_after = ru_ns(RUSAGE_THREAD);
 		}
 		put(bs.done[1], cmd);
@@ -596,7 +701,10 @@ check_threads(void)
 	char path[128], buf[4096], want[128], list[256], name[32];
 	int pid = getpid(), err;
 	long long b0, b1, m0, m1, b2, b3;
+	struct itimerspec its = {{0, 0}, {0, 20 * MS}};
+	struct sigevent ev;
 	clockid_t bc;
+	timer_t bt;
 	pthread_t b;
 
 	prctl(PR_SET_NAME, "tp-main");
@@ -664,6 +772,13 @@ check_threads(void)
 	/* CPU clocks: B's stands still while B sleeps, and moves while it computes. */
 	CHECK_EQ("pthread_getcpuclockid(B)", pthread_getcpuclockid(b, &bc), 0);
 	CHECK_TRUE("B is asleep in read", b_asleep(), "state %c", b_state());
+	/* A timer on B's clock: 20 ms of B's CPU time, whoever else computes. */
+	signal(SIGUSR1, on_timer);
+	memset(&ev, 0, sizeof(ev));
+	ev.sigev_notify = SIGEV_SIGNAL;
+	ev.sigev_signo = SIGUSR1;
+	CHECK_EQ("timer_create(B's clock)", timer_create(bc, &ev, &bt), 0);
+	CHECK_EQ("timer_settime 20 ms", timer_settime(bt, 0, &its, NULL), 0);
 	b0 = clock_ns(bc);
 	m0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	compute(30);
@@ -673,6 +788,7 @@ check_threads(void)
 	CHECK_TRUE("the main thread's clock advanced while it computed", m1 > m0, "%lld to %lld",
 		   m0, m1);
 	CHECK_EQ("B's clock stood still while B slept", b1, b0);
+	CHECK_EQ("the timer on B's clock did not fire while the main thread computed", fired[0], 0);
 
 	m0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	put(bs.go[1], 'c');
@@ -680,6 +796,9 @@ check_threads(void)
 	m1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	b2 = clock_ns(bc);
 	CHECK_TRUE("B's clock advanced while B computed", b2 > b1, "%lld to %lld", b1, b2);
+	CHECK_EQ("the timer on B's clock fired while B computed 60 ms", fired[0], 1);
+	timer_delete(bt);
+	signal(SIGUSR1, SIG_DFL);
 	CHECK_TRUE("the main thread's advanced less, waiting", m1 - m0 < b2 - b1,
 		   "main %lld ns, B %lld ns", m1 - m0, b2 - b1);
 	CHECK_TRUE("B's RUSAGE_THREAD counted B's computing", bs.rusage_after > bs.rusage_before,
@@ -776,6 +895,7 @@ main(int argc, char **argv)
 		check_status_signals();
 		check_comm();
 		check_clocks();
+		check_cpu_timers();
 		check_rusage();
 	}
 	return guest_end();

@@ -141,7 +141,12 @@ struct gk_ptimer {
 	int last_overrun;  /* timer_getoverrun: at the last delivery */
 	int realtime;	   /* CLOCK_REALTIME: gettime reports against that clock */
 	int tid;	   /* SIGEV_THREAD_ID: the thread of the process its signal goes to, 0: the process */
+	/* taskproc: a CPU-time timer counts its process's or a thread's CPU time (next is in it). */
+	int cpu; /* 0, GK_PTIMER_CPU_PROCESS or GK_PTIMER_CPU_THREAD */
+	int cpu_tid;
 };
+#define GK_PTIMER_CPU_PROCESS 1
+#define GK_PTIMER_CPU_THREAD  2
 
 #define GK_NTIMERS 32
 #define GK_SIGQ_MAX 1024 /* queued real-time signals a process may hold */

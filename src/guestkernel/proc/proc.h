@@ -89,6 +89,8 @@ void gk_timers_exec(struct gk_proc *p);
 void gk_cpu_account(struct gk_proc *p, uint64_t ns);
 int gk_cpu_clock(struct gk_proc *p, clockid_t c, int gettime, uint64_t *ret_ns, uint64_t *ret_res,
 		 int *ret_self);
+int gk_ptimer_clock(struct gk_proc *p, struct gk_ptimer *t, clockid_t c);
+uint64_t gk_ptimer_now(struct gk_proc *p, const struct gk_ptimer *t);
 
 /* ---- futex.c, futex_pi.c: futex words, robust lists ------------------------------------ */
 

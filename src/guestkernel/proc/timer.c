@@ -161,7 +161,7 @@ gk_timers_run(struct gk_kernel *k, uint64_t now)
 		for (i = 0; p->tg->ptimers && i < GK_NTIMERS; i++) {
 			struct gk_ptimer *t = &p->tg->ptimers[i];
 
-			if (!t->used || !t->next)
+			if (!t->used || !t->next || t->cpu) /* CPU timers: gk_cpu_account's */
 				continue;
 			if (t->next <= now) {
 				missed = 0;
@@ -212,19 +212,6 @@ cpu_timer(struct gk_proc *p, uint64_t *left, uint64_t interval, uint64_t ns, int
 	gk_sig_kill(p, sig, SI_KERNEL, 0);
 }
 
-/*
- * gk_cpu_account - task p ran guest code for ns: its CPU time and its
- * process's advance (the process's keeps what its exited tasks ran), and
- * so do the process's CPU timers.
- */
-void
-gk_cpu_account(struct gk_proc *p, uint64_t ns)
-{
-	p->cpu_ns += ns;
-	p->tg->cpu_ns += ns;
-	cpu_timer(p, &p->tg->it_virt_left, p->tg->it_virt_interval, ns, SIGVTALRM);
-	cpu_timer(p, &p->tg->it_prof_left, p->tg->it_prof_interval, ns, SIGPROF);
-}
 
 /*
  * CPU-time clocks as Linux encodes them in a negative clockid (and as
@@ -240,18 +227,13 @@ gk_cpu_account(struct gk_proc *p, uint64_t ns)
 #define CPUCLOCK_FD	   3
 
 /*
- * gk_cpu_clock - read CPU clock c (CLOCK_PROCESS_CPUTIME_ID,
- * CLOCK_THREAD_CPUTIME_ID or a negative clockid) for p: the CPU time it
- * names in *ret_ns and its resolution in *ret_res (either may be NULL),
- * and in *ret_self whether it is the caller's own thread clock. A process
- * clock may name any process, zombies too; a thread clock only a task of
- * p's process, as Linux's pid_for_clock; gettime says clock_gettime
- * asks, which also takes p's own tid for its process. Returns 0, or
- * -EINVAL for a clock that names nothing it may read, or a descriptor.
+ * The task clock c of p names (a CPU clock: see gk_cpu_clock) in *ret_t,
+ * whether it is that task's own clock (else its process's) in
+ * *ret_thread, and its kind in *ret_kind. 0 or -EINVAL.
  */
-int
-gk_cpu_clock(struct gk_proc *p, clockid_t c, int gettime, uint64_t *ret_ns, uint64_t *ret_res,
-	     int *ret_self)
+static int
+cpu_clock_task(struct gk_proc *p, clockid_t c, int gettime, struct gk_proc **ret_t,
+	       int *ret_thread, int *ret_kind)
 {
 	uint32_t id = (uint32_t)c;
 	struct gk_proc *t = NULL;
@@ -281,13 +263,124 @@ gk_cpu_clock(struct gk_proc *p, clockid_t c, int gettime, uint64_t *ret_ns, uint
 	}
 	if (!t)
 		return -EINVAL;
+	*ret_t = t;
+	*ret_thread = thread;
+	*ret_kind = (int)(id & CPUCLOCK_KIND);
+	return 0;
+}
+
+/*
+ * gk_cpu_clock - read CPU clock c (CLOCK_PROCESS_CPUTIME_ID,
+ * CLOCK_THREAD_CPUTIME_ID or a negative clockid) for p: the CPU time it
+ * names in *ret_ns and its resolution in *ret_res (either may be NULL),
+ * and in *ret_self whether it is the caller's own thread clock. A process
+ * clock may name any process, zombies too; a thread clock only a task of
+ * p's process, as Linux's pid_for_clock; gettime says clock_gettime
+ * asks, which also takes p's own tid for its process. Returns 0, or
+ * -EINVAL for a clock that names nothing it may read, or a descriptor.
+ */
+int
+gk_cpu_clock(struct gk_proc *p, clockid_t c, int gettime, uint64_t *ret_ns, uint64_t *ret_res,
+	     int *ret_self)
+{
+	struct gk_proc *t;
+	int thread, kind, err = cpu_clock_task(p, c, gettime, &t, &thread, &kind);
+
+	if (err < 0)
+		return err;
 	if (ret_ns)
 		*ret_ns = thread ? t->cpu_ns : t->tg->cpu_ns;
 	if (ret_res)
-		*ret_res = (id & CPUCLOCK_KIND) == CPUCLOCK_SCHED ? 1 : GK_TICK_NS;
+		*ret_res = kind == CPUCLOCK_SCHED ? 1 : GK_TICK_NS;
 	if (ret_self)
 		*ret_self = thread && t == p;
 	return 0;
+}
+
+/*
+ * gk_ptimer_clock - a new POSIX timer t of p counts clock c: a CPU clock
+ * (its process's, or a thread's of it) or, for any other c, the
+ * monotonic time the caller checked c for. Returns 0, or -EINVAL for a
+ * CPU clock that names nothing, or another process (Linux allows that;
+ * uvk counts a timer only in the process that owns it).
+ */
+int
+gk_ptimer_clock(struct gk_proc *p, struct gk_ptimer *t, clockid_t c)
+{
+	struct gk_proc *on;
+	int thread, kind, err;
+
+	if (c >= 0 && c != CLOCK_PROCESS_CPUTIME_ID && c != CLOCK_THREAD_CPUTIME_ID)
+		return 0;
+	err = cpu_clock_task(p, c, 0, &on, &thread, &kind);
+	if (err < 0)
+		return err;
+	if (on->tg != p->tg)
+		return -EINVAL;
+	t->cpu = thread ? GK_PTIMER_CPU_THREAD : GK_PTIMER_CPU_PROCESS;
+	t->cpu_tid = on->tid;
+	return 0;
+}
+
+/*
+ * gk_ptimer_now - what timer t of p's clock reads now: CLOCK_MONOTONIC,
+ * or the CPU time it counts (0 for a thread that is gone: it never fires).
+ */
+uint64_t
+gk_ptimer_now(struct gk_proc *p, const struct gk_ptimer *t)
+{
+	struct gk_proc *u;
+
+	if (t->cpu == GK_PTIMER_CPU_PROCESS)
+		return p->tg->cpu_ns;
+	if (t->cpu == GK_PTIMER_CPU_THREAD) {
+		for (u = p->tg->tasks; u; u = u->tg_next)
+			if (u->tid == t->cpu_tid && u->state != GK_P_DEAD)
+				return u->cpu_ns;
+		return 0;
+	}
+	return gk_now_ns(CLOCK_MONOTONIC);
+}
+
+/* p ran: the CPU-time POSIX timers of its process whose clock moved fire when due. */
+static void
+cpu_ptimers(struct gk_proc *p)
+{
+	struct gk_ptimer *t;
+	uint64_t now;
+	int i, missed;
+
+	for (i = 0; i < GK_NTIMERS; i++) {
+		t = &p->tg->ptimers[i];
+		if (!t->used || !t->next || !t->cpu)
+			continue;
+		if (t->cpu == GK_PTIMER_CPU_THREAD && t->cpu_tid != p->tid)
+			continue;
+		now = t->cpu == GK_PTIMER_CPU_THREAD ? p->cpu_ns : p->tg->cpu_ns;
+		if (now < t->next)
+			continue;
+		missed = 0;
+		t->next = rearm(t->next, t->interval, now, &missed);
+		fire_ptimer(p, i, t);
+		if (missed && t->notify == SIGEV_SIGNAL)
+			t->overrun = t->overrun + missed < 0 ? INT32_MAX : t->overrun + missed;
+	}
+}
+
+/*
+ * gk_cpu_account - task p ran guest code for ns: its CPU time and its
+ * process's advance (the process's keeps what its exited tasks ran), and
+ * so do the process's CPU timers.
+ */
+void
+gk_cpu_account(struct gk_proc *p, uint64_t ns)
+{
+	p->cpu_ns += ns;
+	p->tg->cpu_ns += ns;
+	cpu_timer(p, &p->tg->it_virt_left, p->tg->it_virt_interval, ns, SIGVTALRM);
+	cpu_timer(p, &p->tg->it_prof_left, p->tg->it_prof_interval, ns, SIGPROF);
+	if (p->tg->ptimers)
+		cpu_ptimers(p);
 }
 
 /* gk_timers_exec - execve: POSIX timers are deleted; interval timers live on. */
