@@ -38,7 +38,10 @@
  *     EOPNOTSUPP, as clock_nanosleep on one;
  *   getrusage(2): RUSAGE_THREAD's time advances while the thread computes
  *     and is at most RUSAGE_SELF's read after it; neither, nor times(2),
- *     counts a 200 ms sleep as CPU time (less than 100 ms of it).
+ *     counts a 200 ms sleep as CPU time (less than 100 ms of it); wait4(2)
+ *     and waitid(2) report a child's CPU time with that of the children it
+ *     waited for, and RUSAGE_CHILDREN and times()'s children's time grow
+ *     by it once it is reaped.
  *
  * threads: a second thread B starts with its creator's name, renames
  *   itself; /proc/self/task lists both tids, Threads: 2 and num_threads 2,
@@ -568,6 +571,77 @@ check_cpu_timers(void)
 	signal(SIGUSR2, SIG_DFL);
 }
 
+/* Compute until the calling thread's own CPU clock advanced ms milliseconds. */
+static void
+compute_cpu(long long ms)
+{
+	long long start = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+
+	while (clock_ns(CLOCK_THREAD_CPUTIME_ID) < start + ms * MS)
+		compute(1);
+}
+
+static long long
+tv_sum(const struct rusage *ru)
+{
+	return (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000000LL +
+	       (ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) * 1000LL;
+}
+
+/*
+ * A child that computes 20 ms after waiting for a grandchild that computed
+ * 30: its wait4 rusage holds both (RUSAGE_BOTH), and the parent's
+ * RUSAGE_CHILDREN and times()'s children's time grow by that once it is
+ * reaped (wait_task_zombie); waitid's rusage says the same.
+ */
+static void
+check_children(void)
+{
+	long long c0, c1;
+	struct rusage ru;
+	struct tms tm0, tm1;
+	int st, i;
+	pid_t ch;
+
+	for (i = 0; i < 2; i++) {
+		c0 = ru_ns(RUSAGE_CHILDREN);
+		times(&tm0);
+		ch = fork();
+		if (ch == 0) {
+			pid_t g = fork();
+
+			if (g == 0) {
+				compute_cpu(30);
+				_exit(0);
+			}
+			waitpid(g, NULL, 0);
+			compute_cpu(20);
+			_exit(0);
+		}
+		memset(&ru, 0, sizeof(ru));
+		if (i == 0) {
+			CHECK_EQ("wait4 with a rusage", wait4(ch, &st, 0, &ru), ch);
+			CHECK_TRUE("wait4's rusage holds the child's 20 ms and its child's 30 ms",
+				   tv_sum(&ru) >= 50 * MS, "%lld ns", tv_sum(&ru));
+		} else {
+			siginfo_t si;
+
+			CHECK_EQ("waitid with a rusage",
+				 syscall(SYS_waitid, P_PID, ch, &si, WEXITED, &ru), 0);
+			CHECK_TRUE("waitid's rusage holds the child's and its child's 50 ms",
+				   tv_sum(&ru) >= 50 * MS, "%lld ns", tv_sum(&ru));
+		}
+		c1 = ru_ns(RUSAGE_CHILDREN);
+		times(&tm1);
+		CHECK_TRUE("RUSAGE_CHILDREN grew by at least that", c1 - c0 >= tv_sum(&ru),
+			   "grew %lld ns, the child's rusage %lld ns", c1 - c0, tv_sum(&ru));
+		CHECK_TRUE("times() children's time grew",
+			   tm1.tms_cutime + tm1.tms_cstime > tm0.tms_cutime + tm0.tms_cstime,
+			   "%ld to %ld ticks", (long)(tm0.tms_cutime + tm0.tms_cstime),
+			   (long)(tm1.tms_cutime + tm1.tms_cstime));
+	}
+}
+
 static void
 check_rusage(void)
 {
@@ -897,6 +971,7 @@ main(int argc, char **argv)
 		check_clocks();
 		check_cpu_timers();
 		check_rusage();
+		check_children();
 	}
 	return guest_end();
 }

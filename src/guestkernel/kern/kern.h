@@ -383,6 +383,7 @@ struct gk_tgroup {
 	uint64_t it_virt_left, it_virt_interval; /* ITIMER_VIRTUAL/PROF: guest CPU ns */
 	uint64_t it_prof_left, it_prof_interval;
 	uint64_t cpu_ns; /* time spent running guest code */
+	uint64_t cchild_ns; /* taskproc: CPU time of the children it waited for, theirs included */
 	uint64_t start_ns;
 	struct gk_ptimer *ptimers; /* GK_NTIMERS of them once timer_create is called */
 

@@ -383,6 +383,43 @@ gk_cpu_account(struct gk_proc *p, uint64_t ns)
 		cpu_ptimers(p);
 }
 
+/*
+ * gk_cpu_rusage - getrusage's view of p into ru: who is RUSAGE_SELF (p's
+ * process), RUSAGE_THREAD (p alone), RUSAGE_CHILDREN (the children its
+ * process waited for, and theirs) or GK_RUSAGE_BOTH (self and children,
+ * what wait4 reports of a child). All CPU time is user time: the guest
+ * kernel sees no system time of its own.
+ */
+void
+gk_cpu_rusage(const struct gk_proc *p, int who, struct rusage *ru)
+{
+	uint64_t ns = 0;
+
+	memset(ru, 0, sizeof(*ru));
+	if (who == RUSAGE_THREAD)
+		ns = p->cpu_ns;
+	if (who == RUSAGE_SELF || who == GK_RUSAGE_BOTH)
+		ns += p->tg->cpu_ns;
+	if (who == RUSAGE_CHILDREN || who == GK_RUSAGE_BOTH)
+		ns += p->tg->cchild_ns;
+	ru->ru_utime.tv_sec = (time_t)(ns / 1000000000ULL);
+	ru->ru_utime.tv_usec = (suseconds_t)(ns / 1000 % 1000000);
+	/* The process's own: the pages it holds now, the best peak the kernel knows. */
+	if (who != RUSAGE_CHILDREN && p->vm)
+		ru->ru_maxrss = (long)(p->vm->pages * GK_PAGE / 1024);
+}
+
+/*
+ * gk_cpu_reaped - p's process waited for child c (a zombie it now reaps):
+ * c's CPU time and that of the children c waited for become p's
+ * children's, as Linux's wait_task_zombie adds them to cutime.
+ */
+void
+gk_cpu_reaped(struct gk_proc *p, const struct gk_proc *c)
+{
+	p->tg->cchild_ns += c->tg->cpu_ns + c->tg->cchild_ns;
+}
+
 /* gk_timers_exec - execve: POSIX timers are deleted; interval timers live on. */
 void
 gk_timers_exec(struct gk_proc *p)
