@@ -11,13 +11,14 @@
  *     parent, group and session and num_threads 1 (field 20); task/TID/status
  *     says Name, Tgid = pid, Pid = tid, Threads: 1; /proc/TID, the tid of
  *     the caller's task, is found; task/NOTATID, task/+TID, task/0TID are
- *     not; status's SigBlk, SigPnd (the thread's: raise), ShdPnd (the
- *     process's: kill) and SigIgn masks;
- *   prctl(2) PR_SET_NAME shows in task/TID/comm, /proc/self/comm and
- *     /proc/thread-self/comm (the caller is the leader); a write to
- *     task/TID/comm renames the task: 15 bytes kept, a newline too, the
- *     whole count returned (fs/proc/base.c's comm_write), pwrite is ESPIPE;
- *     the same file inherited by a forked child is EINVAL there (not a
+ *     not; another process (a forked child) is listed in /proc, its stat,
+ *     status, task/, cmdline and exe describe it, its comm is EINVAL to
+ *     write, and /proc/PID goes when it is reaped; /proc/stat has the cpu
+ *     line and the boot time (procps's ps needs it); status's SigBlk, SigPnd (the thread's: raise),
+ * ShdPnd (the process's: kill) and SigIgn masks; prctl(2) PR_SET_NAME shows in task/TID/comm,
+ * /proc/self/comm and /proc/thread-self/comm (the caller is the leader); a write to task/TID/comm
+ * renames the task: 15 bytes kept, a newline too, the whole count returned (fs/proc/base.c's
+ * comm_write), pwrite is ESPIPE; the same file inherited by a forked child is EINVAL there (not a
  *     task of its process);
  *   clock_gettime(2): CLOCK_THREAD_CPUTIME_ID and pthread_getcpuclockid's
  *     clock of the calling thread advance while it computes, read the same
@@ -327,6 +328,87 @@ status_mask(const char *path, const char *key)
 		return -1;
 	v = status_field(buf, key);
 	return *v ? (long long)strtoull(v, NULL, 16) : -1;
+}
+
+/*
+ * Another process, a forked child asleep in read: /proc lists it and its
+ * files describe it (as procps's ps reads them), but its comm is not ours
+ * to write.
+ */
+static void
+check_other_process(void)
+{
+	char path[128], buf[4096], mine[4096], want[64], name[32], exe[256];
+	int pfd[2], fd, st, i;
+	long n;
+	pid_t ch;
+
+	if (!CHECK_OK("pipe", pipe(pfd)))
+		return;
+	prctl(PR_GET_NAME, name);
+	ch = fork();
+	if (ch == 0) {
+		char x;
+
+		close(pfd[1]);
+		prctl(PR_SET_NAME, "tp-child");
+		_exit(read(pfd[0], &x, 1) == 0 ? 0 : 1);
+	}
+	close(pfd[0]);
+	snprintf(want, sizeof(want), "%d", ch);
+	CHECK_EQ("/proc lists the child", dir_has("/proc", want), 1);
+	snprintf(path, sizeof(path), "/proc/%d/stat", ch);
+	/* Until the child has renamed itself and gone to sleep in its read. */
+	for (i = 0; i < 10000; i++) {
+		if (slurp(path, buf, sizeof(buf)) > 0 && stat_field(buf, 3, NULL, 0) == 'S' &&
+		    strstr(buf, "(tp-child)"))
+			break;
+		usleep(1000);
+	}
+	CHECK_EQ("its stat: pid", atoi(buf), ch);
+	stat_field(buf, 3, name, sizeof(name));
+	CHECK_STR("its stat: name", name, "tp-child");
+	CHECK_EQ("its stat: asleep (S)", stat_field(buf, 3, NULL, 0), 'S');
+	CHECK_EQ("its stat: parent", stat_field(buf, 4, NULL, 0), getpid());
+	snprintf(path, sizeof(path), "/proc/%d/status", ch);
+	slurp(path, buf, sizeof(buf));
+	CHECK_STR("its status: Pid", status_field(buf, "Pid"), want);
+	snprintf(path, sizeof(path), "/proc/%d/task", ch);
+	CHECK_EQ("its task/ lists its one task", dir_has(path, want), 1);
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", ch);
+	n = slurp(path, buf, sizeof(buf));
+	CHECK_TRUE("its cmdline is ours (forked)",
+		   n > 0 && n == slurp("/proc/self/cmdline", mine, sizeof(mine)) &&
+		       memcmp(buf, mine, (size_t)n) == 0,
+		   "%ld bytes", n);
+	snprintf(path, sizeof(path), "/proc/%d/exe", ch);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	n = readlink("/proc/self/exe", mine, sizeof(mine) - 1);
+	mine[n > 0 ? n : 0] = '\0';
+	CHECK_STR("its exe is ours", exe, mine);
+	snprintf(path, sizeof(path), "/proc/%d/comm", ch);
+	fd = open(path, O_WRONLY);
+	if (CHECK_OK("open its comm for writing", fd)) {
+		CHECK_ERR("a write to another process's comm is EINVAL", write(fd, "x", 1), EINVAL);
+		close(fd);
+	}
+	close(pfd[1]);
+	CHECK_TRUE("the child ends", waitpid(ch, &st, 0) == ch && WIFEXITED(st), "status %#x", st);
+	snprintf(path, sizeof(path), "/proc/%d/stat", ch);
+	CHECK_ERR("a reaped child's /proc/PID is gone", open(path, O_RDONLY), ENOENT);
+
+	/* /proc/stat: what ps needs of it, the boot time. */
+	if (CHECK_OK("read /proc/stat", slurp("/proc/stat", buf, sizeof(buf)))) {
+		const char *bt = strstr(buf, "\nbtime ");
+		long long btime = bt ? atoll(bt + 7) : -1;
+
+		CHECK_TRUE("/proc/stat starts with the cpu line", strncmp(buf, "cpu ", 4) == 0,
+			   "\"%.20s\"", buf);
+		CHECK_TRUE("/proc/stat btime is a time before now",
+			   btime > 0 && btime <= time(NULL), "btime %lld, now %lld", btime,
+			   (long long)time(NULL));
+	}
 }
 
 static void
@@ -967,6 +1049,7 @@ main(int argc, char **argv)
 	} else {
 		check_proc_task();
 		check_status_signals();
+		check_other_process();
 		check_comm();
 		check_clocks();
 		check_cpu_timers();
