@@ -13,7 +13,8 @@
  *     the caller's task, is found; task/NOTATID, task/+TID, task/0TID are
  *     not; another process (a forked child) is listed in /proc, its stat,
  *     status, task/, cmdline and exe describe it, its comm is EINVAL to
- *     write, and /proc/PID goes when it is reaped; /proc/stat has the cpu
+ *     write, and /proc/PID goes when it is reaped; sysinfo(2) counts its
+ *     task; /proc/stat has the cpu
  *     line and the boot time (procps's ps needs it); status's SigBlk, SigPnd (the thread's: raise),
  * ShdPnd (the process's: kill) and SigIgn masks; prctl(2) PR_SET_NAME shows in task/TID/comm,
  * /proc/self/comm and /proc/thread-self/comm (the caller is the leader); a write to task/TID/comm
@@ -72,6 +73,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/times.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -339,6 +341,7 @@ static void
 check_other_process(void)
 {
 	char path[128], buf[4096], mine[4096], want[64], name[32], exe[256];
+	struct sysinfo si;
 	int pfd[2], fd, st, i;
 	long n;
 	pid_t ch;
@@ -357,6 +360,8 @@ check_other_process(void)
 	close(pfd[0]);
 	snprintf(want, sizeof(want), "%d", ch);
 	CHECK_EQ("/proc lists the child", dir_has("/proc", want), 1);
+	CHECK_TRUE("sysinfo counts the child's task and ours", sysinfo(&si) == 0 && si.procs >= 2,
+		   "procs %u", (unsigned)si.procs);
 	snprintf(path, sizeof(path), "/proc/%d/stat", ch);
 	/* Until the child has renamed itself and gone to sleep in its read. */
 	for (i = 0; i < 10000; i++) {

@@ -150,7 +150,7 @@ GK_SYS(sysinfo)
 	si.uptime = (long)((gk_now_ns(CLOCK_MONOTONIC) - k->boot_ns) / 1000000000ULL);
 	si.totalram = k->pa->npages;
 	si.freeram = k->pa->nfree;
-	si.procs = 1;
+	si.procs = (unsigned short)k->nprocs; /* tasks, as Linux's nr_threads */
 	si.mem_unit = GK_PAGE;
 	return gk_copyout(p, gk_arg_ptr(a, 0), &si, sizeof(si));
 }
