@@ -1,43 +1,48 @@
 /*
- * t_taskproc - what Linux keeps per thread, seen through /proc, prctl and
- * the CPU clocks.
+ * t_taskproc - what Linux keeps per thread, and per process, seen through
+ * /proc, prctl, the CPU clocks and timers, and getrusage.
  *
  * Usage: t_taskproc            one thread (the program as it starts)
- *        t_taskproc threads    a second thread too
+ *        t_taskproc threads    more threads
  *
  * One thread:
  *   proc(5): /proc/self/task lists the one task, its tid; /proc/thread-self
- *     is a link to PID/task/TID; task/TID/stat says the tid, the name, the
- *     parent, group and session and num_threads 1 (field 20); task/TID/status
- *     says Name, Tgid = pid, Pid = tid, Threads: 1; /proc/TID, the tid of
- *     the caller's task, is found; task/NOTATID, task/+TID, task/0TID are
- *     not; another process (a forked child) is listed in /proc, its stat,
- *     status, task/, cmdline and exe describe it, its comm is EINVAL to
- *     write, and /proc/PID goes when it is reaped; sysinfo(2) counts its
- *     task; /proc/stat has the cpu
- *     line and the boot time (procps's ps needs it); status's SigBlk, SigPnd (the thread's: raise),
- * ShdPnd (the process's: kill) and SigIgn masks; prctl(2) PR_SET_NAME shows in task/TID/comm,
- * /proc/self/comm and /proc/thread-self/comm (the caller is the leader); a write to task/TID/comm
- * renames the task: 15 bytes kept, a newline too, the whole count returned (fs/proc/base.c's
- * comm_write), pwrite is ESPIPE; the same file inherited by a forked child is EINVAL there (not a
- *     task of its process);
+ *     is a link to PID/task/TID; task/TID lists its files, not task/;
+ *     task/TID/stat says the tid, the name, the parent, group and session
+ *     and num_threads 1 (field 20) in 52 fields; task/TID/status says
+ *     Name, Tgid = pid, Pid = tid, Threads: 1; /proc/TID, the tid of the
+ *     caller's task, is found; task/NOTATID, task/+TID, task/0TID are not;
+ *     status's SigBlk, SigPnd (the thread's: raise), ShdPnd (the
+ *     process's: kill) and SigIgn masks;
+ *   another process (a forked child) is listed in /proc, its stat, status,
+ *     task/, cmdline and exe describe it, its comm is EINVAL to write, and
+ *     /proc/PID goes when it is reaped; sysinfo(2) counts its task;
+ *     /proc/stat has the cpu line and the boot time (procps's ps needs
+ *     it); getloadavg(3) reads /proc/loadavg; /proc/self/statm has 7
+ *     fields, size >= resident > 0;
+ *   prctl(2) PR_SET_NAME shows in task/TID/comm, /proc/self/comm and
+ *     /proc/thread-self/comm (the caller is the leader); a write to
+ *     task/TID/comm renames the task: 15 bytes kept, a newline too, the
+ *     whole count returned (fs/proc/base.c's comm_write), pwrite is
+ *     ESPIPE; the same file inherited by a forked child is EINVAL there
+ *     (not a task of its process);
  *   clock_gettime(2): CLOCK_THREAD_CPUTIME_ID and pthread_getcpuclockid's
- *     clock of the calling thread advance while it computes, read the same
- *     clock (between two reads of the other), and at most the process's;
- *     their resolution is 1 ns (the SCHED kind), a PROF clock's coarser;
- *     clock_getcpuclockid(getpid()) is a clock; a child process's thread
- *     clock is EINVAL (another process's thread), its process clock is
- *     readable until it is reaped, then EINVAL (for clock_getres too,
- *     which glibc's clock_getcpuclockid asks); a clockid of the CLOCKFD
- *     kind is EINVAL; clock_nanosleep(2) on CLOCK_THREAD_CPUTIME_ID is
- *     EOPNOTSUPP and on the caller's own thread clock EINVAL
- *     (kernel/time/posix-cpu-timers.c);
+ *     clock of the calling thread advance while it computes, read the
+ *     same clock (between two reads of the other), and at most the
+ *     process's; their resolution is 1 ns (the SCHED kind), a PROF
+ *     clock's coarser; clock_getcpuclockid(getpid()) is a clock; a child
+ *     process's thread clock is EINVAL (another process's thread), its
+ *     process clock is readable until it is reaped, then EINVAL (for
+ *     clock_getres too, which glibc's clock_getcpuclockid asks); a clockid
+ *     of the CLOCKFD kind is EINVAL; clock_nanosleep(2) on
+ *     CLOCK_THREAD_CPUTIME_ID is EOPNOTSUPP, on a CLOCKFD id too, and on
+ *     the caller's own thread clock EINVAL (kernel/time/posix-cpu-timers.c);
  *   timer_create(2) on CLOCK_PROCESS_CPUTIME_ID does not fire during a
  *     200 ms sleep and fires once the process computed 50 ms, periodically
  *     too; on pthread_getcpuclockid's clock once the thread computed
  *     20 ms, and at once for TIMER_ABSTIME at a time already past; on a
  *     child's thread clock EINVAL, on a CLOCKFD id (a dynamic clock)
- *     EOPNOTSUPP, as clock_nanosleep on one;
+ *     EOPNOTSUPP;
  *   getrusage(2): RUSAGE_THREAD's time advances while the thread computes
  *     and is at most RUSAGE_SELF's read after it; neither, nor times(2),
  *     counts a 200 ms sleep as CPU time (less than 100 ms of it); wait4(2)
@@ -48,18 +53,18 @@
  * threads: a second thread B starts with its creator's name, renames
  *   itself; /proc/self/task lists both tids, Threads: 2 and num_threads 2,
  *   task/B/status says Pid B, Tgid the pid, B's name and B's signal mask
- *   (SigBlk, not the main thread's), and /proc/B is found
- *   though /proc does not list it; B's /proc/thread-self names B; the main
- *   thread renames B through pthread_setname_np (task/B/comm) and B sees it
- *   with PR_GET_NAME; B's CPU clock (pthread_getcpuclockid) stands still
- *   while B sleeps and the main thread computes, and advances while B
- *   computes and the main thread sleeps (a 20 ms timer on it fires then,
- *   not before), while the main thread's own clock
- *   advances less than B's then; B's RUSAGE_THREAD counts B's time. Then
- *   the main thread calls pthread_exit and a third thread C sees it stay,
- *   a zombie (stat and status Z, still listed, Threads: 2, its thread
- *   clock readable, /proc/self/cmdline and maps empty, exe and cwd ENOENT),
- *   and ends the program.
+ *   (SigBlk, not the main thread's), and /proc/B is found though /proc
+ *   does not list it; B's /proc/thread-self names B; the main thread
+ *   renames B through pthread_setname_np (task/B/comm) and B sees it with
+ *   PR_GET_NAME; B's CPU clock (pthread_getcpuclockid) stands still while
+ *   B sleeps and the main thread computes, and advances while B computes
+ *   and the main thread sleeps (a 20 ms timer on it fires then, not
+ *   before), while the main thread's own clock advances less than B's
+ *   then; B's RUSAGE_THREAD counts B's time. Then the main thread calls
+ *   pthread_exit and a third thread C sees it stay, a zombie (stat and
+ *   status Z, still listed, Threads: 2, its thread clock readable,
+ *   /proc/self/cmdline and maps empty, exe and cwd ENOENT), and ends the
+ *   program.
  *
  * No upper bound on how long anything takes: the only bounds are CPU time
  * against the wall time of a sleep.
@@ -403,6 +408,24 @@ check_other_process(void)
 	snprintf(path, sizeof(path), "/proc/%d/stat", ch);
 	CHECK_ERR("a reaped child's /proc/PID is gone", open(path, O_RDONLY), ENOENT);
 
+	/* getloadavg(3) reads /proc/loadavg. */
+	{
+		double la[3] = {-1, -1, -1};
+
+		CHECK_EQ("getloadavg gives 3 averages", getloadavg(la, 3), 3);
+		CHECK_TRUE("... none negative", la[0] >= 0 && la[1] >= 0 && la[2] >= 0, "%f %f %f",
+			   la[0], la[1], la[2]);
+	}
+	/* statm: 7 numbers of pages, the size at least the resident set, which is some. */
+	if (CHECK_OK("read /proc/self/statm", slurp("/proc/self/statm", buf, sizeof(buf)))) {
+		long long f[7] = {-1, -1, -1, -1, -1, -1, -1};
+		int got = sscanf(buf, "%lld %lld %lld %lld %lld %lld %lld", &f[0], &f[1], &f[2],
+				 &f[3], &f[4], &f[5], &f[6]);
+
+		CHECK_EQ("statm has 7 fields", got, 7);
+		CHECK_TRUE("statm size >= resident > 0", f[0] >= f[1] && f[1] > 0,
+			   "size %lld resident %lld", f[0], f[1]);
+	}
 	/* /proc/stat: what ps needs of it, the boot time. */
 	if (CHECK_OK("read /proc/stat", slurp("/proc/stat", buf, sizeof(buf)))) {
 		const char *bt = strstr(buf, "\nbtime ");

@@ -7,9 +7,9 @@
  * open, as seq_file gives for small files):
  *
  *   /proc  self -> PID, thread-self -> PID/task/TID, cpuinfo, meminfo,
- *          uptime, version, mounts, stat,
- *          PID/{exe,cwd,fd/N,task/,cmdline,stat,status,maps,environ,comm},
- *          PID/task/TID/{exe,cwd,fd/N,cmdline,stat,status,maps,environ,comm}
+ *          uptime, version, mounts, stat, loadavg,
+ *          PID/{exe,cwd,fd/N,task/,cmdline,stat,status,statm,maps,environ,comm},
+ *          PID/task/TID/{exe,cwd,fd/N,cmdline,stat,status,statm,maps,environ,comm}
  *
  * Every guest process is there, zombies too (the guest is one user, who
  * may look at all of them): its pid listed, and the tid of each of its
@@ -31,9 +31,10 @@
 
 #include "synth_impl.h"
 
-static const char proc_top[][8] = {"cpuinfo", "meminfo", "uptime", "version", "mounts", "stat"};
+static const char proc_top[][8] = {"cpuinfo", "meminfo", "uptime", "version",
+				   "mounts",  "stat",	 "loadavg"};
 /* The files of a process and of a task; comm alone is writable. */
-static const char proc_pid[][8] = {"cmdline", "stat", "status", "maps", "environ", "comm"};
+static const char proc_pid[][8] = {"cmdline", "stat", "status", "maps", "environ", "comm", "statm"};
 
 /* ---- the text buffer ------------------------------------------------------------------ */
 
@@ -423,6 +424,15 @@ render_file(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 			     (unsigned long long)(k->pa->npages * kb),
 			     (unsigned long long)(k->pa->nfree * kb),
 			     (unsigned long long)(k->pa->nfree * kb));
+	} else if (strcmp(name, "loadavg") == 0) {
+		/* No load average is kept: 0; then runnable/all tasks and the last pid given. */
+		const struct gk_proc *t;
+		int running = 0;
+
+		for (t = k->procs; t; t = t->next)
+			running += t->state == GK_P_RUN;
+		gk_sb_printf(b, "0.00 0.00 0.00 %d/%d %d\n", running, k->nprocs,
+			     k->next_pid > 1 ? k->next_pid - 1 : 1);
 	} else if (strcmp(name, "uptime") == 0) {
 		gk_sb_printf(b, "%llu.%02llu 0.00\n", (unsigned long long)(up / 1000000000ULL),
 			     (unsigned long long)(up / 10000000ULL % 100));

@@ -1,6 +1,6 @@
 /*
  * synth_task.c - the files of a process and of a task in /proc: stat,
- * status, comm, cmdline, environ, maps; and writing comm.
+ * status, statm, comm, cmdline, environ, maps; and writing comm.
  *
  * Layer src/guestkernel/fs, under synth_proc.c, which finds the task a
  * path names (nd->task) and calls here for its files. /proc/ID/stat is
@@ -145,6 +145,33 @@ render_status(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 		     (unsigned long long)cgt);
 }
 
+/*
+ * /proc/ID/statm: in pages, the mapped size, the resident pages, shared
+ * (file-backed pages are not counted apart: 0), text (executable
+ * mappings), lib 0, data (private writable mappings and the stack), dt 0.
+ */
+static void
+render_statm(const struct gk_proc *t, struct gk_sbuf *b)
+{
+	uint64_t size = 0, text = 0, data = 0, len;
+	const struct gk_vm *vm = synth_exited(t) ? NULL : t->vm;
+	int i;
+
+	for (i = 0; vm && i < vm->nvma; i++) {
+		const struct gk_vma *v = &vm->vma[i];
+
+		len = (v->end - v->start) / GK_PAGE;
+		size += len;
+		if (v->prot & PROT_EXEC)
+			text += len;
+		else if ((v->prot & PROT_WRITE) && !(v->flags & GK_VMA_SHARED))
+			data += len;
+	}
+	gk_sb_printf(b, "%llu %llu 0 %llu 0 %llu 0\n", (unsigned long long)size,
+		     (unsigned long long)(vm ? vm->pages : 0), (unsigned long long)text,
+		     (unsigned long long)data);
+}
+
 /* gk_procfs_task_render - the text of a file of /proc/ID or task/TID into b. */
 void
 gk_procfs_task_render(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
@@ -165,6 +192,8 @@ gk_procfs_task_render(struct gk_proc *p, const struct synth_node *nd, struct gk_
 			return;
 		}
 		b->len = gk_copyin(nd->task, b->s, from, to - from) == 0 ? to - from : 0;
+	} else if (strcmp(name, "statm") == 0) {
+		render_statm(t, b);
 	} else if (strcmp(name, "maps") == 0) {
 		if (synth_exited(t))
 			return;
