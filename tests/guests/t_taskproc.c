@@ -4,6 +4,7 @@
  *
  * Usage: t_taskproc            one thread (the program as it starts)
  *        t_taskproc threads    more threads
+ *        t_taskproc rlimit     RLIMIT_CPU (about 3 s of CPU time)
  *
  * One thread:
  *   proc(5): /proc/self/task lists the one task, its tid; /proc/thread-self
@@ -65,6 +66,13 @@
  *   status Z, still listed, Threads: 2, its thread clock readable,
  *   /proc/self/cmdline and maps empty, exe and cwd ENOENT), and ends the
  *   program.
+ *
+ * rlimit: setrlimit(2) RLIMIT_CPU in a child that computes: soft 1 s,
+ *   hard 2 s, SIGXCPU caught: it comes, the soft limit then reads 2
+ *   (Linux moves it a second on), and SIGKILL ends the child at the hard
+ *   limit; soft 1 s alone: SIGXCPU's default action ends it. (Not checked:
+ *   how much CPU time the child had then. Linux samples it by the tick and
+ *   its rusage can say much less than the limit on a loaded machine.)
  *
  * No upper bound on how long anything takes: the only bounds are CPU time
  * against the wall time of a sleep.
@@ -1063,10 +1071,103 @@ leader_exits(void)
 	pthread_exit(NULL);
 }
 
+/* ---- RLIMIT_CPU ----------------------------------------------------------------------- */
+
+static int xcpu_pipe = -1;
+
+static void
+on_xcpu(int sig)
+{
+	char c = 'x';
+
+	(void)sig;
+	write(xcpu_pipe, &c, 1);
+}
+
+/*
+ * A child with RLIMIT_CPU soft/hard (seconds) that computes until it dies:
+ * with catch, SIGXCPU is caught and the child says each one on the pipe,
+ * and once the soft limit it then reads. Returns the child's wait status,
+ * the bytes it sent in out.
+ */
+static int
+cpu_limited_child(rlim_t soft, rlim_t hard, int catch, char *out, size_t size)
+{
+	int pfd[2], st = -1;
+	size_t got = 0;
+	long n;
+	pid_t ch;
+
+	if (pipe(pfd) != 0)
+		return -1;
+	ch = fork();
+	if (ch == 0) {
+		struct rlimit rl = {soft, hard};
+		int said = 0;
+
+		close(pfd[0]);
+		xcpu_pipe = pfd[1];
+		if (catch)
+			signal(SIGXCPU, on_xcpu);
+		long long give_up = mono() + 20000 * MS; /* a limit never enforced: exit 4 */
+
+		if (setrlimit(RLIMIT_CPU, &rl) != 0)
+			_exit(3);
+		while (mono() < give_up) {
+			compute(1);
+			if (catch && !said && getrlimit(RLIMIT_CPU, &rl) == 0 &&
+			    rl.rlim_cur != soft) {
+				char line[32];
+				int len = snprintf(line, sizeof(line), "soft %llu;",
+						   (unsigned long long)rl.rlim_cur);
+
+				write(pfd[1], line, (size_t)len);
+				said = 1;
+			}
+		}
+		_exit(4);
+	}
+	close(pfd[1]);
+	while (got < size - 1 && (n = read(pfd[0], out + got, size - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	close(pfd[0]);
+	waitpid(ch, &st, 0);
+	return st;
+}
+
+static void
+check_rlimit_cpu(void)
+{
+	char out[256];
+	int st;
+
+	/* Soft 1 s, hard 2 s, caught: SIGXCPU, the soft limit moves to 2, SIGKILL at 2. */
+	st = cpu_limited_child(1, 2, 1, out, sizeof(out));
+	CHECK_TRUE("RLIMIT_CPU 1/2: the child caught SIGXCPU", strchr(out, 'x') != NULL,
+		   "said \"%s\"", out);
+	CHECK_TRUE("... and its soft limit then read 2", strstr(out, "soft 2;") != NULL,
+		   "said \"%s\"", out);
+	CHECK_TRUE("... then SIGKILL at the hard limit", WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+		   "status %#x", st);
+
+	/* Soft 1 s, no hard limit, SIGXCPU at its default: the child dies of it. */
+	st = cpu_limited_child(1, RLIM_INFINITY, 0, out, sizeof(out));
+	CHECK_TRUE("RLIMIT_CPU 1/unlimited: SIGXCPU (default) ends the child",
+		   WIFSIGNALED(st) && WTERMSIG(st) == SIGXCPU, "status %#x", st);
+}
+
 int
 main(int argc, char **argv)
 {
 	int threads = argc > 1 && strcmp(argv[1], "threads") == 0;
+
+	if (argc > 1 && strcmp(argv[1], "rlimit") == 0) {
+		guest_begin("t_taskproc",
+			    "RLIMIT_CPU: SIGXCPU at the soft limit, SIGKILL at the hard");
+		check_rlimit_cpu();
+		return guest_end();
+	}
 
 	guest_begin("t_taskproc", threads ? "two threads: /proc/self/task, comm, CPU clocks"
 					  : "/proc/self/task, comm, CPU clocks, RUSAGE_THREAD");

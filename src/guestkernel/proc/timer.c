@@ -12,6 +12,8 @@
  * ITIMER_VIRTUAL and ITIMER_PROF count the time the process spends running
  * guest code (gk_cpu_account), the only CPU time the guest kernel can see;
  * each task counts its own too, which its CPU clock reads (gk_cpu_clock).
+ * The same accounting fires the POSIX timers on CPU clocks and enforces
+ * RLIMIT_CPU.
  *
  * Must not: decode syscall arguments (sys_time.c does).
  */
@@ -212,7 +214,6 @@ cpu_timer(struct gk_proc *p, uint64_t *left, uint64_t interval, uint64_t ns, int
 	gk_sig_kill(p, sig, SI_KERNEL, 0);
 }
 
-
 /*
  * CPU-time clocks as Linux encodes them in a negative clockid (and as
  * libcs build them: pthread_getcpuclockid, clock_getcpuclockid): the pid
@@ -368,9 +369,32 @@ cpu_ptimers(struct gk_proc *p)
 }
 
 /*
+ * RLIMIT_CPU, in seconds of the process's CPU time, as Linux's
+ * check_process_timers: at the hard limit SIGKILL; at the soft limit
+ * SIGXCPU, and the soft limit moves a second on, so that it comes again
+ * every second until the hard limit.
+ */
+static void
+cpu_rlimit(struct gk_proc *p)
+{
+	struct rlimit *rl = &p->tg->rlim[RLIMIT_CPU];
+	uint64_t secs = p->tg->cpu_ns / 1000000000ULL;
+
+	if (rl->rlim_max != RLIM_INFINITY && secs >= rl->rlim_max) {
+		gk_sig_kill(p, SIGKILL, SI_KERNEL, 0);
+		return;
+	}
+	if (secs >= rl->rlim_cur) {
+		gk_sig_kill(p, SIGXCPU, SI_KERNEL, 0);
+		rl->rlim_cur++;
+	}
+}
+
+/*
  * gk_cpu_account - task p ran guest code for ns: its CPU time and its
- * process's advance (the process's keeps what its exited tasks ran), and
- * so do the process's CPU timers.
+ * process's advance (the process's keeps what its exited tasks ran); the
+ * process's CPU interval timers, the POSIX timers on those clocks and
+ * RLIMIT_CPU act on it.
  */
 void
 gk_cpu_account(struct gk_proc *p, uint64_t ns)
@@ -381,6 +405,8 @@ gk_cpu_account(struct gk_proc *p, uint64_t ns)
 	cpu_timer(p, &p->tg->it_prof_left, p->tg->it_prof_interval, ns, SIGPROF);
 	if (p->tg->ptimers)
 		cpu_ptimers(p);
+	if (p->tg->rlim[RLIMIT_CPU].rlim_cur != RLIM_INFINITY)
+		cpu_rlimit(p);
 }
 
 /*
