@@ -41,7 +41,7 @@ signalfd
 fifo
 futex futex_threads
 clone3 pidfd clone3_thread
-taskproc taskproc-threads"
+taskproc taskproc-threads taskproc-rlimit"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -799,6 +799,11 @@ taskproc)
 
 taskproc-threads)
     guest -- "$prog" threads
+    passed t_taskproc && result=0
+    ;;
+
+taskproc-rlimit)
+    guest -- "$prog" rlimit
     passed t_taskproc && result=0
     ;;
 esac

@@ -1014,6 +1014,7 @@ main(void)
 		    T(setitimer, A(0), 0, NULL, NULL, ITIMER_REAL, (uint64_t)&itv0, B),
 		    T(alarm, A(0), 0, NULL, NULL, 0),
 		    T(timer_create, A(0), 0, NULL, obs_status, CLOCK_MONOTONIC, 0, B),
+		    T(timer_create, A(0), 0, NULL, obs_status, CLOCK_PROCESS_CPUTIME_ID, 0, B),
 		    T(timer_create, A(0), 0, NULL, obs_status, CLOCK_MONOTONIC, (uint64_t)&sevp, B),
 		    T(timer_settime, A(0) | A(1), 0, prep_timer, NULL, 0, 0, (uint64_t)&its0, B),
 		    T(timer_gettime, A(0), 0, prep_timer, NULL, 0, B),

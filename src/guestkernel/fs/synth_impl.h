@@ -44,12 +44,47 @@ struct gk_sbuf {
 	int oom;
 };
 
+#define USER_HZ_NS 10000000ULL /* clock ticks of /proc files: USER_HZ is 100 */
+
+/*
+ * Whether /proc shows task t: a task that has not exited, or the leader,
+ * which stays (a zombie) until its process is reaped, as on Linux. A task
+ * that exited alone is on its group's list only until the run loop frees
+ * it.
+ */
+static inline int
+synth_shown(const struct gk_proc *t)
+{
+	return t->state != GK_P_DEAD || gk_is_leader(t);
+}
+
+/*
+ * Whether task t has exited (a dead leader still shown): like Linux's
+ * zombie, it has no memory, files or cwd left to show, whatever of them
+ * the kernel has yet to free.
+ */
+static inline int
+synth_exited(const struct gk_proc *t)
+{
+	return t->state == GK_P_DEAD || t->state == GK_P_ZOMBIE;
+}
+
+/* ns as clock ticks. */
+static inline uint64_t
+synth_ticks(uint64_t ns)
+{
+	return ns / USER_HZ_NS;
+}
+
 void gk_sb_printf(struct gk_sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void gk_sb_dirent(struct gk_sbuf *b, const char *name, unsigned type, uint64_t ino);
 
-/* synth_proc.c */
+/* synth_proc.c: /proc's names, its own files, its directories */
 int gk_procfs_lookup(struct gk_proc *p, char **c, int n, int follow, struct synth_node *nd);
 void gk_procfs_render(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b);
+
+/* synth_task.c: the files of a process and of a task */
+void gk_procfs_task_render(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b);
 int gk_procfs_comm_open(struct gk_proc *p, const struct synth_node *nd, struct gk_file *f);
 long gk_procfs_comm_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n,
 			  off_t off);

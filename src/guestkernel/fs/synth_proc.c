@@ -1,19 +1,22 @@
 /*
- * synth_proc.c - /proc: its names and what its files say.
+ * synth_proc.c - /proc: its names, its directories and its own files
+ * (synth_task.c renders those of a process and a task).
  *
  * Layer src/guestkernel/fs, under synth.c, which hands /proc paths here
  * split into components and opens what this renders (one snapshot per
  * open, as seq_file gives for small files):
  *
- *   /proc  self -> PID, thread-self -> PID/task/TID, cpuinfo, meminfo, uptime,
- *          version, mounts, PID/{exe,cwd,fd/N,task/,cmdline,stat,status,maps,environ,comm},
- *          PID/task/TID/{exe,cwd,fd/N,cmdline,stat,status,maps,environ,comm}
+ *   /proc  self -> PID, thread-self -> PID/task/TID, cpuinfo, meminfo,
+ *          uptime, version, mounts, stat, loadavg,
+ *          PID/{exe,cwd,fd/N,task/,cmdline,stat,status,statm,maps,environ,comm},
+ *          PID/task/TID/{exe,cwd,fd/N,cmdline,stat,status,statm,maps,environ,comm}
  *
- * Only the caller's own process is there: its pid, listed, and the tid of
- * each of its tasks, found though not listed (as Linux finds /proc/TID).
- * /proc/ID shows the process through task ID (the leader, for the pid);
- * task/TID shows task TID alone: its name, state, tid and CPU time. comm
- * is the one writable file: a task may rename any task of its process, as
+ * Every guest process is there, zombies too (the guest is one user, who
+ * may look at all of them): its pid listed, and the tid of each of its
+ * tasks found though not listed (as Linux finds /proc/TID). /proc/ID
+ * shows the process through task ID (the leader, for the pid); task/TID
+ * shows task TID alone: its name, state, tid and CPU time. comm is the one
+ * writable file: a task may rename any task of its own process, as
  * pthread_setname_np does through /proc/self/task/TID/comm.
  *
  * Must not: open host files other than /proc/cpuinfo of the host, which it
@@ -24,17 +27,14 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/sysmacros.h>
 #include <time.h>
 
 #include "synth_impl.h"
 
-#define USER_HZ_NS 10000000ULL /* clock ticks of /proc/PID/stat: USER_HZ is 100 */
-
-static const char proc_top[][8] = {"cpuinfo", "meminfo", "uptime", "version", "mounts"};
+static const char proc_top[][8] = {"cpuinfo", "meminfo", "uptime", "version",
+				   "mounts",  "stat",	 "loadavg"};
 /* The files of a process and of a task; comm alone is writable. */
-static const char proc_pid[][8] = {"cmdline", "stat", "status", "maps", "environ", "comm"};
+static const char proc_pid[][8] = {"cmdline", "stat", "status", "maps", "environ", "comm", "statm"};
 
 /* ---- the text buffer ------------------------------------------------------------------ */
 
@@ -124,18 +124,6 @@ name_to_int(const char *s)
 	return v;
 }
 
-/*
- * Whether /proc shows task t: a task that has not exited, or the leader,
- * which stays (a zombie) until its process is reaped, as on Linux. A task
- * that exited alone is on its group's list only until the run loop frees
- * it.
- */
-static int
-shown(const struct gk_proc *t)
-{
-	return t->state != GK_P_DEAD || gk_is_leader(t);
-}
-
 /* The task of p's process whose tid is id, or NULL. */
 static struct gk_proc *
 group_task(struct gk_proc *p, long id)
@@ -143,21 +131,31 @@ group_task(struct gk_proc *p, long id)
 	struct gk_proc *t;
 
 	for (t = p->tg->tasks; t; t = t->tg_next)
-		if (t->tid == id && shown(t))
+		if (t->tid == id && synth_shown(t))
 			return t;
 	return NULL;
 }
 
-/* The tasks of t's process that /proc shows (task/, Threads:, num_threads). */
-static int
-count_tasks(const struct gk_proc *t)
+/* The task whose tid is id, p's own first (the common case), or NULL. */
+static struct gk_proc *
+find_task(struct gk_proc *p, long id)
 {
-	const struct gk_proc *u;
-	int n = 0;
+	struct gk_proc *t = group_task(p, id);
 
-	for (u = t->tg->tasks; u; u = u->tg_next)
-		n += shown(u);
-	return n;
+	if (t)
+		return t;
+	for (t = p->k->procs; t; t = t->next)
+		if (t->tid == id && synth_shown(t))
+			return t;
+	return NULL;
+}
+
+static int
+cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
 }
 
 /* What is under /proc/ID or /proc/PID/task/TID, c[0..n) (n >= 1), for nd->task. */
@@ -172,11 +170,11 @@ lookup_entry(char **c, int n, struct synth_node *nd)
 	if (strcmp(c[0], "exe") == 0 || strcmp(c[0], "cwd") == 0) {
 		if (n > 1)
 			return -ENOTDIR;
+		if (synth_exited(t) || !t->fs)
+			return -ENOENT; /* Linux's proc_exe_link, proc_cwd_link: no mm, no fs */
 		nd->mode = S_IFLNK | 0777;
 		if (c[0][0] == 'e') {
 			snprintf(nd->link, sizeof(nd->link), "%s", t->tg->exe ? t->tg->exe : "");
-		} else if (!t->fs) {
-			return -ENOENT; /* a task that exited has no cwd left */
 		} else if (gk_dentry_path(t->fs->cwd, nd->link, sizeof(nd->link) - 10) >= 0 &&
 			   t->fs->cwd->dead) {
 			strcat(nd->link, " (deleted)"); /* as Linux's d_path says it */
@@ -184,15 +182,14 @@ lookup_entry(char **c, int n, struct synth_node *nd)
 		return 0;
 	}
 	if (strcmp(c[0], "fd") == 0) {
-		if (!t->fdt)
-			return -ENOENT;
 		if (n == 1) {
 			nd->mode = S_IFDIR | 0500;
 			nd->dir = SD_FD;
 			return 0;
 		}
 		fd = name_to_int(c[1]);
-		if (n > 2 || fd < 0 || fd >= GK_NFD || !(f = t->fdt->f[fd]))
+		if (n > 2 || fd < 0 || fd >= GK_NFD || synth_exited(t) || !t->fdt ||
+		    !(f = t->fdt->f[fd]))
 			return -ENOENT;
 		nd->mode = S_IFLNK | 0700;
 		nd->fdfile = f;
@@ -216,11 +213,11 @@ lookup_entry(char **c, int n, struct synth_node *nd)
 	return -ENOENT;
 }
 
-/* /proc/ID/..., c[0] the id: a task of the caller's process, or nothing. */
+/* /proc/ID/..., c[0] the id of a task. */
 static int
 lookup_id(struct gk_proc *p, char **c, int n, struct synth_node *nd)
 {
-	nd->task = group_task(p, name_to_int(c[0]));
+	nd->task = find_task(p, name_to_int(c[0]));
 	nd->whole = 1;
 	if (!nd->task)
 		return -ENOENT;
@@ -236,8 +233,8 @@ lookup_id(struct gk_proc *p, char **c, int n, struct synth_node *nd)
 		nd->dir = SD_TASKS;
 		return 0;
 	}
-	/* task/TID: a task of the same process (the caller's: no other is shown). */
-	nd->task = group_task(p, name_to_int(c[2]));
+	/* task/TID: a task of the same process. */
+	nd->task = group_task(nd->task, name_to_int(c[2]));
 	nd->whole = 0;
 	if (!nd->task)
 		return -ENOENT;
@@ -307,20 +304,27 @@ static void
 render_dir(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 {
 	const struct gk_proc *t = nd->task, *u;
+	int fd, j, n, pids[GK_NPROC];
 	char num[32];
 	size_t i;
-	int fd;
 
 	gk_sb_dirent(b, ".", DT_DIR, 1);
 	gk_sb_dirent(b, "..", DT_DIR, 2);
 	switch (nd->dir) {
 	case SD_TOP:
-		snprintf(num, sizeof(num), "%d", p->tg->gpid);
 		gk_sb_dirent(b, "self", DT_LNK, 3);
 		gk_sb_dirent(b, "thread-self", DT_LNK, 8);
-		gk_sb_dirent(b, num, DT_DIR, 4);
 		for (i = 0; i < sizeof(proc_top) / sizeof(proc_top[0]); i++)
 			gk_sb_dirent(b, proc_top[i], DT_REG, 10 + i);
+		/* Every process by its leader, in pid order as Linux lists them. */
+		for (u = p->k->procs, n = 0; u && n < GK_NPROC; u = u->next)
+			if (gk_is_leader(u))
+				pids[n++] = u->tid;
+		qsort(pids, (size_t)n, sizeof(pids[0]), cmp_int);
+		for (j = 0; j < n; j++) {
+			snprintf(num, sizeof(num), "%d", pids[j]);
+			gk_sb_dirent(b, num, DT_DIR, 1000 + (uint64_t)pids[j]);
+		}
 		break;
 	case SD_PID:
 	case SD_TID:
@@ -334,14 +338,14 @@ render_dir(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 		break;
 	case SD_TASKS:
 		for (u = t->tg->tasks; u; u = u->tg_next) {
-			if (!shown(u))
+			if (!synth_shown(u))
 				continue;
 			snprintf(num, sizeof(num), "%d", u->tid);
 			gk_sb_dirent(b, num, DT_DIR, 1000 + (uint64_t)u->tid);
 		}
 		break;
 	case SD_FD:
-		for (fd = 0; t->fdt && fd < GK_NFD; fd++) {
+		for (fd = 0; !synth_exited(t) && t->fdt && fd < GK_NFD; fd++) {
 			if (!t->fdt->f[fd])
 				continue;
 			snprintf(num, sizeof(num), "%d", fd);
@@ -370,133 +374,42 @@ render_cpuinfo(struct gk_sbuf *b)
 	fclose(f);
 }
 
-/* gk_proc_maps - /proc/PID/maps of p, malloc'd; NULL if out of memory. */
-char *
-gk_proc_maps(struct gk_proc *p, size_t *ret_len)
-{
-	struct gk_sbuf b = {0};
-	struct gk_vm *vm = p->vm;
-	int i;
-
-	gk_sb_printf(&b, "%s", "");
-	for (i = 0; vm && i < vm->nvma; i++) {
-		const struct gk_vma *v = &vm->vma[i];
-		const char *name = "";
-
-		if (v->file)
-			name = v->file->gpath;
-		else if (v->flags & GK_VMA_HEAP)
-			name = "[heap]";
-		else if (v->flags & GK_VMA_GROWSDOWN)
-			name = "[stack]";
-		gk_sb_printf(
-		    &b, "%012llx-%012llx %c%c%c%c %08llx %02x:%02x %-10llu %s%s\n",
-		    (unsigned long long)v->start, (unsigned long long)v->end,
-		    (v->prot & PROT_READ) ? 'r' : '-', (v->prot & PROT_WRITE) ? 'w' : '-',
-		    (v->prot & PROT_EXEC) ? 'x' : '-', (v->flags & GK_VMA_SHARED) ? 's' : 'p',
-		    (unsigned long long)(v->file ? v->foff : 0), v->file ? major(v->file->dev) : 0,
-		    v->file ? minor(v->file->dev) : 0,
-		    (unsigned long long)(v->file ? v->file->ino : 0), *name ? "    " : "", name);
-	}
-	if (b.oom) {
-		free(b.s);
-		return NULL;
-	}
-	*ret_len = b.len;
-	return b.s;
-}
-
-/* A task's state as stat's one letter and status's word (fs/proc/array.c's table). */
-static const char *
-task_state(const struct gk_proc *t)
-{
-	if (t->tg->stopped && t->state != GK_P_ZOMBIE)
-		return "T (stopped)";
-	switch (t->state) {
-	case GK_P_RUN:
-		return "R (running)";
-	case GK_P_SLEEP:
-		return "S (sleeping)";
-	case GK_P_VFORK:
-		return "D (disk sleep)"; /* Linux's vfork parent waits uninterruptibly */
-	default:
-		return "Z (zombie)";
-	}
-}
-
-static uint64_t
-ticks(uint64_t ns)
-{
-	return ns / USER_HZ_NS;
-}
-
 /*
- * /proc/ID/stat and task/TID/stat: proc(5)'s 52 fields. The whole process
- * (nd->whole) counts every task's CPU time; a task alone, its own.
+ * /proc/stat, the kernel's: one CPU whose user time is the guest CPU time
+ * of every task there is (the tasks that were reaped are not counted), the
+ * rest of the uptime idle, the boot time (procps's ps needs btime) and
+ * the task counts.
  */
 static void
-render_stat(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
+render_kstat(struct gk_proc *p, struct gk_sbuf *b)
 {
-	const struct gk_proc *t = nd->task;
-	const struct gk_tgroup *tg = t->tg;
-	uint64_t cpu = nd->whole ? tg->cpu_ns : t->cpu_ns;
-	uint64_t pages = t->vm ? t->vm->pages : 0;
-	uint64_t arg_end = tg->env_start;
-
-	gk_sb_printf(b,
-		     "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %llu 0 0 0 20 0 %d 0 %llu %llu %llu",
-		     t->tid, t->comm, task_state(t)[0], tg->gppid, tg->pgid, tg->sid,
-		     (unsigned long long)ticks(cpu), count_tasks(t),
-		     (unsigned long long)ticks(tg->start_ns - p->k->boot_ns),
-		     (unsigned long long)(pages * GK_PAGE), (unsigned long long)pages);
-	/* rsslim, the code and stack words, signals (status has them), wchan..policy: 0. */
-	gk_sb_printf(b, " %llu 0 0 0 0 0 0 0 0 0 0 0 0 %d 0 0 0 0 0 0 0 0 0",
-		     (unsigned long long)tg->rlim[RLIMIT_RSS].rlim_cur,
-		     nd->whole || gk_is_leader(t) ? tg->exit_signal : -1);
-	gk_sb_printf(b, " %llu %llu %llu %llu 0\n", (unsigned long long)tg->arg_start,
-		     (unsigned long long)arg_end, (unsigned long long)tg->env_start,
-		     (unsigned long long)tg->env_end);
-}
-
-/* /proc/ID/status and task/TID/status: the task's name, state and ids, its process's counts. */
-static void
-render_status(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
-{
-	const struct gk_proc *t = nd->task;
-	const struct gk_tgroup *tg = t->tg;
 	struct gk_kernel *k = p->k;
-	uint64_t ign = 0, cgt = 0, kb = GK_PAGE / 1024;
-	int i;
+	uint64_t user = 0, up = synth_ticks(gk_now_ns(CLOCK_MONOTONIC) - k->boot_ns), idle;
+	const struct gk_proc *t;
+	int running = 0, blocked = 0, i;
 
-	for (i = 1; t->sighand && i < GK_NSIG; i++) {
-		uint64_t h = t->sighand->action[i].handler;
-
-		if (h == (uint64_t)(uintptr_t)SIG_IGN)
-			ign |= gk_sigbit(i);
-		else if (h != (uint64_t)(uintptr_t)SIG_DFL)
-			cgt |= gk_sigbit(i);
+	for (t = k->procs; t; t = t->next) {
+		user += t->cpu_ns;
+		running += t->state == GK_P_RUN;
+		blocked += t->state == GK_P_VFORK;
 	}
-	gk_sb_printf(b, "Name:\t%s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n",
-		     t->comm, t->fs ? (unsigned)t->fs->umask : 0u, task_state(t), tg->gpid, t->tid);
-	gk_sb_printf(b, "PPid:\t%d\nTracerPid:\t0\nUid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\n",
-		     tg->gppid, k->uid, k->uid, k->uid, k->uid, k->gid, k->gid, k->gid, k->gid);
-	gk_sb_printf(b, "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", tg->gpid, t->tid,
-		     tg->pgid, tg->sid);
-	gk_sb_printf(b, "VmRSS:\t%8llu kB\nThreads:\t%d\n",
-		     (unsigned long long)((t->vm ? t->vm->pages : 0) * kb), count_tasks(t));
-	gk_sb_printf(b, "SigPnd:\t%016llx\nShdPnd:\t%016llx\n", (unsigned long long)t->pend.set,
-		     (unsigned long long)tg->shared.set);
-	gk_sb_printf(b, "SigBlk:\t%016llx\nSigIgn:\t%016llx\nSigCgt:\t%016llx\n",
-		     (unsigned long long)t->sigmask, (unsigned long long)ign,
-		     (unsigned long long)cgt);
+	user = synth_ticks(user);
+	idle = up > user ? up - user : 0;
+	for (i = 0; i < 2; i++)
+		gk_sb_printf(b, "%s %llu 0 0 %llu 0 0 0 0 0 0\n", i ? "cpu0" : "cpu ",
+			     (unsigned long long)user, (unsigned long long)idle);
+	gk_sb_printf(b, "intr 0\nctxt 0\nbtime %llu\nprocesses %d\nprocs_running %d\n",
+		     (unsigned long long)(k->boot_realtime_ns / 1000000000ULL), k->next_pid,
+		     running);
+	gk_sb_printf(b, "procs_blocked %d\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n", blocked);
 }
 
+/* A file of /proc itself. */
 static void
 render_file(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 {
 	struct gk_kernel *k = p->k;
 	const char *name = nd->name;
-	const struct gk_proc *t = nd->task;
 	uint64_t kb = GK_PAGE / 1024, up = gk_now_ns(CLOCK_MONOTONIC) - k->boot_ns;
 	size_t i;
 
@@ -511,6 +424,15 @@ render_file(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 			     (unsigned long long)(k->pa->npages * kb),
 			     (unsigned long long)(k->pa->nfree * kb),
 			     (unsigned long long)(k->pa->nfree * kb));
+	} else if (strcmp(name, "loadavg") == 0) {
+		/* No load average is kept: 0; then runnable/all tasks and the last pid given. */
+		const struct gk_proc *t;
+		int running = 0;
+
+		for (t = k->procs; t; t = t->next)
+			running += t->state == GK_P_RUN;
+		gk_sb_printf(b, "0.00 0.00 0.00 %d/%d %d\n", running, k->nprocs,
+			     k->next_pid > 1 ? k->next_pid - 1 : 1);
 	} else if (strcmp(name, "uptime") == 0) {
 		gk_sb_printf(b, "%llu.%02llu 0.00\n", (unsigned long long)(up / 1000000000ULL),
 			     (unsigned long long)(up / 10000000ULL % 100));
@@ -524,28 +446,8 @@ render_file(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 			gk_sb_printf(b, "%s %s %s %s 0 0\n", fs[m->kind], m->gpath, fs[m->kind],
 				     m->writable ? "rw" : "ro");
 		}
-	} else if (strcmp(name, "cmdline") == 0 || strcmp(name, "environ") == 0) {
-		/* Read from the process's memory, as Linux does: what the program made of it. */
-		uint64_t from = name[0] == 'c' ? t->tg->arg_start : t->tg->env_start;
-		uint64_t to = name[0] == 'c' ? t->tg->env_start : t->tg->env_end;
-
-		if (!t->vm || to < from)
-			return; /* an exited task's memory is gone: empty, as Linux */
-		b->s = malloc(to - from + 1);
-		if (!b->s) {
-			b->oom = 1;
-			return;
-		}
-		b->len = gk_copyin(nd->task, b->s, from, to - from) == 0 ? to - from : 0;
-	} else if (strcmp(name, "maps") == 0) {
-		b->s = gk_proc_maps(nd->task, &b->len);
-		b->oom = !b->s;
 	} else if (strcmp(name, "stat") == 0) {
-		render_stat(p, nd, b);
-	} else if (strcmp(name, "status") == 0) {
-		render_status(p, nd, b);
-	} else if (strcmp(name, "comm") == 0) {
-		gk_sb_printf(b, "%s\n", t->comm);
+		render_kstat(p, b);
 	}
 }
 
@@ -555,68 +457,8 @@ gk_procfs_render(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf 
 {
 	if (S_ISDIR(nd->mode))
 		render_dir(p, nd, b);
+	else if (S_ISREG(nd->mode) && nd->task)
+		gk_procfs_task_render(p, nd, b);
 	else if (S_ISREG(nd->mode))
 		render_file(p, nd, b);
-}
-
-/* ---- comm, the writable file ---------------------------------------------------------- */
-
-/* Whose comm an open comm file renames: looked up again at each write. */
-struct comm_target {
-	int tid;
-};
-
-/* gk_procfs_comm_open - f, a new comm file of nd->task, remembers the task. 0 or -ENOMEM. */
-int
-gk_procfs_comm_open(struct gk_proc *p, const struct synth_node *nd, struct gk_file *f)
-{
-	struct comm_target *ct = malloc(sizeof(*ct));
-
-	(void)p;
-	if (!ct)
-		return -ENOMEM;
-	ct->tid = nd->task->tid;
-	f->priv = ct;
-	return 0;
-}
-
-/*
- * gk_procfs_comm_write - a write to /proc/ID/comm or task/TID/comm names
- * that task: the first 15 bytes, whatever they are (a newline stays, as
- * on Linux), and the whole count is returned. A task of another process
- * (the file was inherited across fork) is -EINVAL, a task that is gone
- * -ESRCH; there is no position (-ESPIPE for pwrite). The task is found
- * by tid at each write, so it must not be kept past its life: a tid that
- * was freed and given to a new task names that one instead (Linux holds
- * the struct pid and says -ESRCH; tids come back only after a wrap of
- * the pid space).
- */
-long
-gk_procfs_comm_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n,
-		     off_t off)
-{
-	const struct comm_target *ct = f->priv;
-	char name[16] = {0};
-	size_t total = 0, got = 0, m;
-	struct gk_proc *t;
-	int i;
-
-	if (off >= 0)
-		return -ESPIPE;
-	for (t = p->k->procs; t; t = t->next)
-		if (t->tid == ct->tid && shown(t))
-			break;
-	if (!t)
-		return -ESRCH;
-	if (t->tg != p->tg)
-		return -EINVAL;
-	for (i = 0; i < n; i++) {
-		m = iov[i].iov_len < sizeof(name) - 1 - got ? iov[i].iov_len
-							    : sizeof(name) - 1 - got;
-		memcpy(name + got, iov[i].iov_base, m);
-		got += m;
-		total += iov[i].iov_len;
-	}
-	memcpy(t->comm, name, sizeof(name));
-	return (long)total;
 }

@@ -143,7 +143,12 @@ struct gk_ptimer {
 	int last_overrun;  /* timer_getoverrun: at the last delivery */
 	int realtime;	   /* CLOCK_REALTIME: gettime reports against that clock */
 	int tid;	   /* SIGEV_THREAD_ID: the thread of the process its signal goes to, 0: the process */
+	/* taskproc: a CPU-time timer counts its process's or a thread's CPU time (next is in it). */
+	int cpu; /* 0, GK_PTIMER_CPU_PROCESS or GK_PTIMER_CPU_THREAD */
+	int cpu_tid;
 };
+#define GK_PTIMER_CPU_PROCESS 1
+#define GK_PTIMER_CPU_THREAD  2
 
 #define GK_NTIMERS 32
 #define GK_SIGQ_MAX 1024 /* queued real-time signals a process may hold */
@@ -381,6 +386,7 @@ struct gk_tgroup {
 	uint64_t it_virt_left, it_virt_interval; /* ITIMER_VIRTUAL/PROF: guest CPU ns */
 	uint64_t it_prof_left, it_prof_interval;
 	uint64_t cpu_ns; /* time spent running guest code */
+	uint64_t cchild_ns; /* taskproc: CPU time of the children it waited for, theirs included */
 	uint64_t start_ns;
 	struct gk_ptimer *ptimers; /* GK_NTIMERS of them once timer_create is called */
 

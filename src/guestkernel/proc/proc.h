@@ -91,6 +91,11 @@ void gk_timers_exec(struct gk_proc *p);
 void gk_cpu_account(struct gk_proc *p, uint64_t ns);
 int gk_cpu_clock(struct gk_proc *p, clockid_t c, int gettime, uint64_t *ret_ns, uint64_t *ret_res,
 		 int *ret_self);
+int gk_ptimer_clock(struct gk_proc *p, struct gk_ptimer *t, clockid_t c);
+uint64_t gk_ptimer_now(struct gk_proc *p, const struct gk_ptimer *t);
+#define GK_RUSAGE_BOTH (-2) /* getrusage's self and children, as Linux's RUSAGE_BOTH */
+void gk_cpu_rusage(const struct gk_proc *p, int who, struct rusage *ru);
+void gk_cpu_reaped(struct gk_proc *p, const struct gk_proc *c);
 
 /* ---- futex.c, futex_pi.c: futex words, robust lists ------------------------------------ */
 

@@ -12,6 +12,8 @@
  * ITIMER_VIRTUAL and ITIMER_PROF count the time the process spends running
  * guest code (gk_cpu_account), the only CPU time the guest kernel can see;
  * each task counts its own too, which its CPU clock reads (gk_cpu_clock).
+ * The same accounting fires the POSIX timers on CPU clocks and enforces
+ * RLIMIT_CPU.
  *
  * Must not: decode syscall arguments (sys_time.c does).
  */
@@ -161,7 +163,7 @@ gk_timers_run(struct gk_kernel *k, uint64_t now)
 		for (i = 0; p->tg->ptimers && i < GK_NTIMERS; i++) {
 			struct gk_ptimer *t = &p->tg->ptimers[i];
 
-			if (!t->used || !t->next)
+			if (!t->used || !t->next || t->cpu) /* CPU timers: gk_cpu_account's */
 				continue;
 			if (t->next <= now) {
 				missed = 0;
@@ -213,20 +215,6 @@ cpu_timer(struct gk_proc *p, uint64_t *left, uint64_t interval, uint64_t ns, int
 }
 
 /*
- * gk_cpu_account - task p ran guest code for ns: its CPU time and its
- * process's advance (the process's keeps what its exited tasks ran), and
- * so do the process's CPU timers.
- */
-void
-gk_cpu_account(struct gk_proc *p, uint64_t ns)
-{
-	p->cpu_ns += ns;
-	p->tg->cpu_ns += ns;
-	cpu_timer(p, &p->tg->it_virt_left, p->tg->it_virt_interval, ns, SIGVTALRM);
-	cpu_timer(p, &p->tg->it_prof_left, p->tg->it_prof_interval, ns, SIGPROF);
-}
-
-/*
  * CPU-time clocks as Linux encodes them in a negative clockid (and as
  * libcs build them: pthread_getcpuclockid, clock_getcpuclockid): the pid
  * complemented, shifted left by 3; bit 2 says a thread's clock (the pid is
@@ -240,18 +228,13 @@ gk_cpu_account(struct gk_proc *p, uint64_t ns)
 #define CPUCLOCK_FD	   3
 
 /*
- * gk_cpu_clock - read CPU clock c (CLOCK_PROCESS_CPUTIME_ID,
- * CLOCK_THREAD_CPUTIME_ID or a negative clockid) for p: the CPU time it
- * names in *ret_ns and its resolution in *ret_res (either may be NULL),
- * and in *ret_self whether it is the caller's own thread clock. A process
- * clock may name any process, zombies too; a thread clock only a task of
- * p's process, as Linux's pid_for_clock; gettime says clock_gettime
- * asks, which also takes p's own tid for its process. Returns 0, or
- * -EINVAL for a clock that names nothing it may read, or a descriptor.
+ * The task clock c of p names (a CPU clock: see gk_cpu_clock) in *ret_t,
+ * whether it is that task's own clock (else its process's) in
+ * *ret_thread, and its kind in *ret_kind. 0 or -EINVAL.
  */
-int
-gk_cpu_clock(struct gk_proc *p, clockid_t c, int gettime, uint64_t *ret_ns, uint64_t *ret_res,
-	     int *ret_self)
+static int
+cpu_clock_task(struct gk_proc *p, clockid_t c, int gettime, struct gk_proc **ret_t,
+	       int *ret_thread, int *ret_kind)
 {
 	uint32_t id = (uint32_t)c;
 	struct gk_proc *t = NULL;
@@ -281,13 +264,186 @@ gk_cpu_clock(struct gk_proc *p, clockid_t c, int gettime, uint64_t *ret_ns, uint
 	}
 	if (!t)
 		return -EINVAL;
+	*ret_t = t;
+	*ret_thread = thread;
+	*ret_kind = (int)(id & CPUCLOCK_KIND);
+	return 0;
+}
+
+/*
+ * gk_cpu_clock - read CPU clock c (CLOCK_PROCESS_CPUTIME_ID,
+ * CLOCK_THREAD_CPUTIME_ID or a negative clockid) for p: the CPU time it
+ * names in *ret_ns and its resolution in *ret_res (either may be NULL),
+ * and in *ret_self whether it is the caller's own thread clock. A process
+ * clock may name any process, zombies too; a thread clock only a task of
+ * p's process, as Linux's pid_for_clock; gettime says clock_gettime
+ * asks, which also takes p's own tid for its process. Returns 0, or
+ * -EINVAL for a clock that names nothing it may read, or a descriptor.
+ */
+int
+gk_cpu_clock(struct gk_proc *p, clockid_t c, int gettime, uint64_t *ret_ns, uint64_t *ret_res,
+	     int *ret_self)
+{
+	struct gk_proc *t;
+	int thread, kind, err = cpu_clock_task(p, c, gettime, &t, &thread, &kind);
+
+	if (err < 0)
+		return err;
 	if (ret_ns)
 		*ret_ns = thread ? t->cpu_ns : t->tg->cpu_ns;
 	if (ret_res)
-		*ret_res = (id & CPUCLOCK_KIND) == CPUCLOCK_SCHED ? 1 : GK_TICK_NS;
+		*ret_res = kind == CPUCLOCK_SCHED ? 1 : GK_TICK_NS;
 	if (ret_self)
 		*ret_self = thread && t == p;
 	return 0;
+}
+
+/*
+ * gk_ptimer_clock - a new POSIX timer t of p counts clock c: a CPU clock
+ * (its process's, or a thread's of it) or, for any other c, the
+ * monotonic time the caller checked c for. Returns 0, or -EINVAL for a
+ * CPU clock that names nothing, or another process (Linux allows that;
+ * uvk counts a timer only in the process that owns it).
+ */
+int
+gk_ptimer_clock(struct gk_proc *p, struct gk_ptimer *t, clockid_t c)
+{
+	struct gk_proc *on;
+	int thread, kind, err;
+
+	if (c >= 0 && c != CLOCK_PROCESS_CPUTIME_ID && c != CLOCK_THREAD_CPUTIME_ID)
+		return 0;
+	err = cpu_clock_task(p, c, 0, &on, &thread, &kind);
+	if (err < 0)
+		return err;
+	if (on->tg != p->tg)
+		return -EINVAL;
+	t->cpu = thread ? GK_PTIMER_CPU_THREAD : GK_PTIMER_CPU_PROCESS;
+	t->cpu_tid = on->tid;
+	return 0;
+}
+
+/*
+ * gk_ptimer_now - what timer t of p's clock reads now: CLOCK_MONOTONIC,
+ * or the CPU time it counts (0 for a thread that is gone: it never fires).
+ */
+uint64_t
+gk_ptimer_now(struct gk_proc *p, const struct gk_ptimer *t)
+{
+	struct gk_proc *u;
+
+	if (t->cpu == GK_PTIMER_CPU_PROCESS)
+		return p->tg->cpu_ns;
+	if (t->cpu == GK_PTIMER_CPU_THREAD) {
+		for (u = p->tg->tasks; u; u = u->tg_next)
+			if (u->tid == t->cpu_tid && u->state != GK_P_DEAD)
+				return u->cpu_ns;
+		return 0;
+	}
+	return gk_now_ns(CLOCK_MONOTONIC);
+}
+
+/* p ran: the CPU-time POSIX timers of its process whose clock moved fire when due. */
+static void
+cpu_ptimers(struct gk_proc *p)
+{
+	struct gk_ptimer *t;
+	uint64_t now;
+	int i, missed;
+
+	for (i = 0; i < GK_NTIMERS; i++) {
+		t = &p->tg->ptimers[i];
+		if (!t->used || !t->next || !t->cpu)
+			continue;
+		if (t->cpu == GK_PTIMER_CPU_THREAD && t->cpu_tid != p->tid)
+			continue;
+		now = t->cpu == GK_PTIMER_CPU_THREAD ? p->cpu_ns : p->tg->cpu_ns;
+		if (now < t->next)
+			continue;
+		missed = 0;
+		t->next = rearm(t->next, t->interval, now, &missed);
+		fire_ptimer(p, i, t);
+		if (missed && t->notify == SIGEV_SIGNAL)
+			t->overrun = t->overrun + missed < 0 ? INT32_MAX : t->overrun + missed;
+	}
+}
+
+/*
+ * RLIMIT_CPU, in seconds of the process's CPU time, as Linux's
+ * check_process_timers: at the hard limit SIGKILL; at the soft limit
+ * SIGXCPU, and the soft limit moves a second on, so that it comes again
+ * every second until the hard limit.
+ */
+static void
+cpu_rlimit(struct gk_proc *p)
+{
+	struct rlimit *rl = &p->tg->rlim[RLIMIT_CPU];
+	uint64_t secs = p->tg->cpu_ns / 1000000000ULL;
+
+	if (rl->rlim_max != RLIM_INFINITY && secs >= rl->rlim_max) {
+		gk_sig_kill(p, SIGKILL, SI_KERNEL, 0);
+		return;
+	}
+	if (secs >= rl->rlim_cur) {
+		gk_sig_kill(p, SIGXCPU, SI_KERNEL, 0);
+		rl->rlim_cur++;
+	}
+}
+
+/*
+ * gk_cpu_account - task p ran guest code for ns: its CPU time and its
+ * process's advance (the process's keeps what its exited tasks ran); the
+ * process's CPU interval timers, the POSIX timers on those clocks and
+ * RLIMIT_CPU act on it.
+ */
+void
+gk_cpu_account(struct gk_proc *p, uint64_t ns)
+{
+	p->cpu_ns += ns;
+	p->tg->cpu_ns += ns;
+	cpu_timer(p, &p->tg->it_virt_left, p->tg->it_virt_interval, ns, SIGVTALRM);
+	cpu_timer(p, &p->tg->it_prof_left, p->tg->it_prof_interval, ns, SIGPROF);
+	if (p->tg->ptimers)
+		cpu_ptimers(p);
+	if (p->tg->rlim[RLIMIT_CPU].rlim_cur != RLIM_INFINITY)
+		cpu_rlimit(p);
+}
+
+/*
+ * gk_cpu_rusage - getrusage's view of p into ru: who is RUSAGE_SELF (p's
+ * process), RUSAGE_THREAD (p alone), RUSAGE_CHILDREN (the children its
+ * process waited for, and theirs) or GK_RUSAGE_BOTH (self and children,
+ * what wait4 reports of a child). All CPU time is user time: the guest
+ * kernel sees no system time of its own.
+ */
+void
+gk_cpu_rusage(const struct gk_proc *p, int who, struct rusage *ru)
+{
+	uint64_t ns = 0;
+
+	memset(ru, 0, sizeof(*ru));
+	if (who == RUSAGE_THREAD)
+		ns = p->cpu_ns;
+	if (who == RUSAGE_SELF || who == GK_RUSAGE_BOTH)
+		ns += p->tg->cpu_ns;
+	if (who == RUSAGE_CHILDREN || who == GK_RUSAGE_BOTH)
+		ns += p->tg->cchild_ns;
+	ru->ru_utime.tv_sec = (time_t)(ns / 1000000000ULL);
+	ru->ru_utime.tv_usec = (suseconds_t)(ns / 1000 % 1000000);
+	/* The process's own: the pages it holds now, the best peak the kernel knows. */
+	if (who != RUSAGE_CHILDREN && p->vm)
+		ru->ru_maxrss = (long)(p->vm->pages * GK_PAGE / 1024);
+}
+
+/*
+ * gk_cpu_reaped - p's process waited for child c (a zombie it now reaps):
+ * c's CPU time and that of the children c waited for become p's
+ * children's, as Linux's wait_task_zombie adds them to cutime.
+ */
+void
+gk_cpu_reaped(struct gk_proc *p, const struct gk_proc *c)
+{
+	p->tg->cchild_ns += c->tg->cpu_ns + c->tg->cchild_ns;
 }
 
 /* gk_timers_exec - execve: POSIX timers are deleted; interval timers live on. */

@@ -150,7 +150,7 @@ GK_SYS(sysinfo)
 	si.uptime = (long)((gk_now_ns(CLOCK_MONOTONIC) - k->boot_ns) / 1000000000ULL);
 	si.totalram = k->pa->npages;
 	si.freeram = k->pa->nfree;
-	si.procs = 1;
+	si.procs = (unsigned short)k->nprocs; /* tasks, as Linux's nr_threads */
 	si.mem_unit = GK_PAGE;
 	return gk_copyout(p, gk_arg_ptr(a, 0), &si, sizeof(si));
 }
@@ -319,15 +319,7 @@ GK_SYS(getrusage)
 
 	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD)
 		return -EINVAL;
-	memset(&ru, 0, sizeof(ru));
-	if (who == RUSAGE_SELF || who == RUSAGE_THREAD) {
-		/* The guest CPU time the kernel measured, all of it user time; maxrss the process's. */
-		uint64_t ns = who == RUSAGE_THREAD ? p->cpu_ns : p->tg->cpu_ns;
-
-		ru.ru_utime.tv_sec = (time_t)(ns / 1000000000ULL);
-		ru.ru_utime.tv_usec = (suseconds_t)(ns / 1000 % 1000000);
-		ru.ru_maxrss = (long)(p->vm->pages * GK_PAGE / 1024);
-	}
+	gk_cpu_rusage(p, who, &ru);
 	return gk_copyout(p, gk_arg_ptr(a, 1), &ru, sizeof(ru));
 }
 
@@ -336,7 +328,9 @@ GK_SYS(times)
 	uint64_t ticks = (gk_now_ns(CLOCK_MONOTONIC) - p->k->boot_ns) / 10000000ULL;
 	struct tms t = {0};
 
-	t.tms_utime = (clock_t)(p->tg->cpu_ns / 10000000ULL); /* guest CPU time, in USER_HZ ticks */
+	/* Guest CPU time, the process's and its waited-for children's, in USER_HZ ticks. */
+	t.tms_utime = (clock_t)(p->tg->cpu_ns / 10000000ULL);
+	t.tms_cutime = (clock_t)(p->tg->cchild_ns / 10000000ULL);
 	if (gk_arg_ptr(a, 0) && gk_copyout(p, gk_arg_ptr(a, 0), &t, sizeof(t)) < 0)
 		return -EFAULT;
 	return (long)ticks;

@@ -88,15 +88,17 @@ GK_SYS(wait4)
 	if (gk_arg_ptr(a, 1) && gk_copyout(p, gk_arg_ptr(a, 1), &st, sizeof(st)) < 0)
 		return -EFAULT;
 	if (gk_arg_ptr(a, 3)) {
-		memset(&ru, 0, sizeof(ru));
+		gk_cpu_rusage(c, GK_RUSAGE_BOTH, &ru); /* the child's and its children's */
 		if (gk_copyout(p, gk_arg_ptr(a, 3), &ru, sizeof(ru)) < 0)
 			return -EFAULT;
 	}
 	pid = c->tg->gpid;
-	if (c->state != GK_P_ZOMBIE)
+	if (c->state != GK_P_ZOMBIE) {
 		c->tg->report_stop = c->tg->report_cont = 0;
-	else
+	} else {
+		gk_cpu_reaped(p, c);
 		gk_proc_reap(c);
+	}
 	return pid;
 }
 
@@ -189,16 +191,18 @@ GK_SYS(waitid)
 	if (gk_arg_ptr(a, 2) && gk_copyout(p, gk_arg_ptr(a, 2), &si, sizeof(si)) < 0)
 		return -EFAULT;
 	if (gk_arg_ptr(a, 4)) {
-		memset(&ru, 0, sizeof(ru));
+		gk_cpu_rusage(c, GK_RUSAGE_BOTH, &ru); /* the child's and its children's */
 		if (gk_copyout(p, gk_arg_ptr(a, 4), &ru, sizeof(ru)) < 0)
 			return -EFAULT;
 	}
 	if (options & WNOWAIT)
 		return 0;
-	if (c->state != GK_P_ZOMBIE)
+	if (c->state != GK_P_ZOMBIE) {
 		c->tg->report_stop = c->tg->report_cont = 0;
-	else
+	} else {
+		gk_cpu_reaped(p, c);
 		gk_proc_reap(c);
+	}
 	return 0;
 }
 

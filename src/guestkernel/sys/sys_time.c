@@ -6,7 +6,9 @@
  * Layer src/guestkernel/sys. Argument checking and unit conversion; the timers
  * themselves are in timer.c. Guest times are kept as CLOCK_MONOTONIC
  * nanoseconds; an absolute CLOCK_REALTIME time is converted when it is set
- * (a later jump of the host's wall clock does not move it).
+ * (a later jump of the host's wall clock does not move it). A POSIX timer
+ * on a CPU clock keeps its expiry as a reading of that clock, which the
+ * CPU accounting advances (gk_cpu_account).
  *
  * Must not: sleep on the host. A sleeping guest process sleeps in the guest
  * kernel (gk_block) and the others run.
@@ -21,6 +23,18 @@
 #include "sys.h"
 
 #define NS 1000000000ULL
+
+/*
+ * A clockid of the CLOCKFD kind (negative, low three bits 3) names a
+ * dynamic clock by descriptor; uvk has none. Linux's clock_posix_dynamic
+ * has no nsleep and no timer_create: those say -EOPNOTSUPP before any look
+ * at the descriptor (clock_gettime and clock_getres say -EINVAL).
+ */
+static int
+clockfd(clockid_t c)
+{
+	return c < 0 && (c & 7) == 3;
+}
 
 static uint64_t
 ts_ns(const struct timespec *ts)
@@ -83,13 +97,16 @@ GK_SYS(nanosleep)
  * clock_nanosleep: on the wall and monotonic clocks. Not on CPU clocks,
  * which Linux sleeps on but uvk does not (-EOPNOTSUPP, what Linux says of
  * CLOCK_THREAD_CPUTIME_ID), except that a clock naming nothing, and the
- * caller's own thread clock, are -EINVAL as on Linux.
+ * caller's own thread clock, are -EINVAL as on Linux (a CLOCKFD id,
+ * -EOPNOTSUPP).
  */
 GK_SYS(clock_nanosleep)
 {
 	clockid_t c = gk_arg_int(a, 0);
 	int err, self;
 
+	if (clockfd(c))
+		return -EOPNOTSUPP;
 	if (c < 0) {
 		err = gk_cpu_clock(p, c, 0, NULL, NULL, &self);
 		return err < 0 ? err : self ? -EINVAL : -EOPNOTSUPP;
@@ -250,8 +267,16 @@ GK_SYS(timer_create)
 	struct gk_ptimer *t;
 	int id;
 
-	if (c != CLOCK_REALTIME && c != CLOCK_MONOTONIC && c != CLOCK_BOOTTIME)
+	struct gk_ptimer cpu = {0};
+	int err;
+
+	if (clockfd(c))
+		return -EOPNOTSUPP;
+	if (c != CLOCK_REALTIME && c != CLOCK_MONOTONIC && c != CLOCK_BOOTTIME &&
+	    c != CLOCK_PROCESS_CPUTIME_ID && c != CLOCK_THREAD_CPUTIME_ID && c >= 0)
 		return -EINVAL;
+	if ((err = gk_ptimer_clock(p, &cpu, c)) < 0)
+		return err;
 	if (sevp) {
 		if (gk_copyin(p, &ev, sevp, sizeof(ev)) < 0)
 			return -EFAULT;
@@ -293,13 +318,15 @@ GK_SYS(timer_create)
 	t->value = ev.value;
 	t->realtime = c == CLOCK_REALTIME;
 	t->tid = sevp ? ev.tid : 0;
+	t->cpu = cpu.cpu;
+	t->cpu_tid = cpu.cpu_tid;
 	return 0;
 }
 
 static void
-ptimer_get(const struct gk_ptimer *t, struct k_itimerspec *v)
+ptimer_get(struct gk_proc *p, const struct gk_ptimer *t, struct k_itimerspec *v)
 {
-	uint64_t now = gk_now_ns(CLOCK_MONOTONIC);
+	uint64_t now = gk_ptimer_now(p, t);
 
 	v->value = ns_ts(t->next > now ? t->next - now : t->next ? 1 : 0);
 	v->interval = ns_ts(t->interval);
@@ -319,10 +346,12 @@ GK_SYS(timer_settime)
 		return -EFAULT;
 	if (!ts_valid(&v.value) || !ts_valid(&v.interval))
 		return -EINVAL;
-	ptimer_get(t, &old);
+	ptimer_get(p, t, &old);
 	value = ts_ns(&v.value);
 	if (!value)
 		t->next = 0;
+	else if (t->cpu) /* CPU time: an absolute value is a reading of the clock itself */
+		t->next = (flags & TIMER_ABSTIME) ? value : gk_ptimer_now(p, t) + value;
 	else if (flags & TIMER_ABSTIME)
 		t->next = abs_to_mono(t->realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC, value);
 	else
@@ -341,7 +370,7 @@ GK_SYS(timer_gettime)
 
 	if (!t)
 		return -EINVAL;
-	ptimer_get(t, &v);
+	ptimer_get(p, t, &v);
 	return gk_copyout(p, gk_arg_ptr(a, 1), &v, sizeof(v));
 }
 
