@@ -226,7 +226,9 @@ run_task(struct gk_proc *p)
 		err = uvk_vmspace_run(p->vm->vms, &p->regs, &t);
 		gk_bkl_lock(k);
 		p->in_guest = 0;
-		gk_cpu_account(p, gk_now_ns(CLOCK_MONOTONIC) - t0);
+		t0 = gk_now_ns(CLOCK_MONOTONIC) - t0;
+		gk_cpu_account(p, t0);
+		k->cpus[p->on_cpu].user_ns += t0;
 		if (p->tg->exited || p->state != GK_P_RUN) {
 			/* Killed meanwhile by another vCPU: what it trapped for is moot. */
 			return;

@@ -355,23 +355,71 @@ render_dir(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 	}
 }
 
-static void
-render_cpuinfo(struct gk_sbuf *b)
+/* The vCPUs the guest sees (1 in a kernel made without the run loop's). */
+static int
+synth_ncpus(const struct gk_kernel *k)
 {
-	char line[1024];
-	FILE *f = fopen("/proc/cpuinfo", "re");
+	return k->ncpus > 1 ? k->ncpus : 1;
+}
 
-	if (!f) {
-		gk_sb_printf(b, "processor\t: 0\nvendor_id\t: unknown\n\n");
-		return;
+/*
+ * /proc/cpuinfo: the host's first processor, once per vCPU, numbered as
+ * the guest's CPUs (one core each, one package), so that what counts
+ * processors or cores finds the guest's.
+ */
+static void
+render_cpuinfo(struct gk_kernel *k, struct gk_sbuf *b)
+{
+	static const char *const per_cpu[] = {"processor", "core id", "apicid", "initial apicid"};
+	static const char *const counts[] = {"siblings", "cpu cores"};
+	char line[1024], *block = NULL;
+	size_t len = 0, cap = 0;
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	int n = synth_ncpus(k), cpu;
+
+	while (f && fgets(line, sizeof(line), f) && line[0] != '\n') {
+		size_t l = strlen(line);
+
+		if (len + l + 1 > cap) {
+			char *nb = realloc(block, cap = (len + l + 1) * 2);
+
+			if (!nb)
+				break;
+			block = nb;
+		}
+		memcpy(block + len, line, l + 1);
+		len += l;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		if (line[0] == '\n')
-			break;
-		gk_sb_printf(b, "%s", line);
+	if (f)
+		fclose(f);
+	for (cpu = 0; cpu < n; cpu++) {
+		char *s = block, *nl;
+
+		if (!block) {
+			gk_sb_printf(b, "processor\t: %d\nvendor_id\t: unknown\n\n", cpu);
+			continue;
+		}
+		for (; s && *s; s = nl ? nl + 1 : NULL) {
+			size_t i, key = strcspn(s, "\t:");
+			int done = 0;
+
+			nl = strchr(s, '\n');
+			for (i = 0; i < sizeof(per_cpu) / sizeof(per_cpu[0]) && !done; i++)
+				if (key == strlen(per_cpu[i]) && !strncmp(s, per_cpu[i], key)) {
+					gk_sb_printf(b, "%.*s: %d\n", (int)(strcspn(s, ":")), s, cpu);
+					done = 1;
+				}
+			for (i = 0; i < sizeof(counts) / sizeof(counts[0]) && !done; i++)
+				if (key == strlen(counts[i]) && !strncmp(s, counts[i], key)) {
+					gk_sb_printf(b, "%.*s: %d\n", (int)(strcspn(s, ":")), s, n);
+					done = 1;
+				}
+			if (!done)
+				gk_sb_printf(b, "%.*s\n", (int)(nl ? (size_t)(nl - s) : strlen(s)), s);
+		}
+		gk_sb_printf(b, "\n");
 	}
-	gk_sb_printf(b, "\n");
-	fclose(f);
+	free(block);
 }
 
 /*
@@ -395,9 +443,24 @@ render_kstat(struct gk_proc *p, struct gk_sbuf *b)
 	}
 	user = synth_ticks(user);
 	idle = up > user ? up - user : 0;
-	for (i = 0; i < 2; i++)
-		gk_sb_printf(b, "%s %llu 0 0 %llu 0 0 0 0 0 0\n", i ? "cpu0" : "cpu ",
-			     (unsigned long long)user, (unsigned long long)idle);
+	if (k->cpus && k->ncpus > 1) {
+		/* Several vCPUs: the sum of the lines below. */
+		for (user = idle = 0, i = 0; i < k->ncpus; i++) {
+			uint64_t u = synth_ticks(k->cpus[i].user_ns);
+
+			user += u;
+			idle += up > u ? up - u : 0;
+		}
+	}
+	gk_sb_printf(b, "cpu  %llu 0 0 %llu 0 0 0 0 0 0\n", (unsigned long long)user,
+		     (unsigned long long)idle);
+	for (i = 0; i < synth_ncpus(k); i++) {
+		/* Each vCPU's own share once there are several; the whole with one. */
+		uint64_t u = k->cpus && k->ncpus > 1 ? synth_ticks(k->cpus[i].user_ns) : user;
+
+		gk_sb_printf(b, "cpu%d %llu 0 0 %llu 0 0 0 0 0 0\n", i, (unsigned long long)u,
+			     (unsigned long long)(up > u ? up - u : 0));
+	}
 	gk_sb_printf(b, "intr 0\nctxt 0\nbtime %llu\nprocesses %d\nprocs_running %d\n",
 		     (unsigned long long)(k->boot_realtime_ns / 1000000000ULL), k->next_pid,
 		     running);
@@ -414,7 +477,7 @@ render_file(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 	size_t i;
 
 	if (strcmp(name, "cpuinfo") == 0) {
-		render_cpuinfo(b);
+		render_cpuinfo(k, b);
 	} else if (strcmp(name, "meminfo") == 0) {
 		gk_sb_printf(b,
 			     "MemTotal:       %8llu kB\nMemFree:        %8llu kB\n"

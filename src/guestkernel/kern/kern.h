@@ -521,6 +521,7 @@ struct gk_cpu {
 	struct gk_proc *cur; /* the task it runs now, NULL when between tasks */
 	struct gk_proc *rr;  /* where its next pick starts (round robin) */
 	sem_t ready;	     /* its thread made its vCPU (gk_cpus_init waits) */
+	uint64_t user_ns;    /* guest code it ran (/proc/stat) */
 	int start_err, started;
 };
 
