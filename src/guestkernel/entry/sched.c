@@ -455,6 +455,8 @@ idle(struct gk_cpu *c, uint64_t next)
 		 */
 		c->idle = 1;
 		if (!c->kicked && !k->shutdown) {
+			/* No tick while asleep: an idle guest costs no CPU. */
+			uvk_tick_start(0);
 			if (next) {
 				struct timespec ts = {.tv_sec = (time_t)(next / 1000000000ULL),
 						      .tv_nsec = (long)(next % 1000000000ULL)};
@@ -463,6 +465,7 @@ idle(struct gk_cpu *c, uint64_t next)
 			} else {
 				pthread_cond_wait(&c->cv, &k->bkl);
 			}
+			uvk_tick_start(GK_TICK_NS);
 		}
 		c->idle = 0;
 		c->kicked = 0;
