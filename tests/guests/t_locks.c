@@ -21,7 +21,8 @@
  * not inherited by fork, kept across exec; shared by the threads of a
  * process; F_SETLKW waits and is woken, ends with EINTR on a signal (or is
  * restarted under SA_RESTART), and is EDEADLK when it would close a cycle
- * of two processes. OFD locks: owned by the open file description (another
+ * of two processes; eight waiters, two killed while they wait, the rest
+ * served one at a time. OFD locks: owned by the open file description (another
  * open of the same process conflicts, a forked child shares it), l_pid
  * must be 0, F_OFD_GETLK reports l_pid -1, they conflict with traditional
  * locks of the same process, go with the last descriptor of the
@@ -667,6 +668,85 @@ check_posix_wait(void)
 	close(fd);
 }
 
+/* How many of the n processes of kids /proc/locks lists as waiters now. */
+static int
+count_waiting(const pid_t *kids, int n)
+{
+	int i, w = 0;
+
+	for (i = 0; i < n; i++)
+		w += kids[i] > 0 && listed_waiting(kids[i]);
+	return w;
+}
+
+/* Wait, yielding, until want of them are listed; how many are at the end. */
+static int
+settle_waiting(const pid_t *kids, int n, int want)
+{
+	int i, w = 0;
+
+	for (i = 0; i < 20000 && (w = count_waiting(kids, n)) != want; i++)
+		sched_yield();
+	return w;
+}
+
+/*
+ * Eight processes wait for our lock; two are killed while they wait; the
+ * other six get it one after another once we let go, each holding it
+ * alone (a byte written while holding it, the next process's F_SETLK
+ * checked from inside).
+ */
+static void
+check_many_waiters(void)
+{
+	int fd = fresh(), out[2], i, got = 0, alone = 0, st;
+	pid_t kids[8];
+	char c;
+
+	lk(fd, F_SETLK, F_WRLCK, SEEK_SET, 0, 0);
+	if (pipe(out) < 0)
+		return;
+	for (i = 0; i < 8; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			int my = open(path, O_RDWR);
+			struct flock fl = mk(F_WRLCK, SEEK_SET, 0, 0);
+
+			if (my < 0 || fcntl(my, F_SETLKW, &fl) < 0)
+				_exit(1);
+			/* Alone: our own F_GETLK through a fresh open sees no other holder. */
+			fl = mk(F_WRLCK, SEEK_SET, 0, 0);
+			fcntl(my, F_GETLK, &fl);
+			c = fl.l_type == F_UNLCK ? 'a' : 'x';
+			write(out[1], &c, 1);
+			_exit(0);
+		}
+	}
+	close(out[1]);
+	CHECK_EQ("eight processes wait for our lock", settle_waiting(kids, 8, 8), 8);
+	kill(kids[0], SIGKILL);
+	kill(kids[5], SIGKILL);
+	waitpid(kids[0], &st, 0);
+	waitpid(kids[5], &st, 0);
+	kids[0] = kids[5] = 0;
+	/* Linux may wake and requeue the others as it takes a killed one out: settle. */
+	CHECK_EQ("two of them killed while they wait", settle_waiting(kids, 8, 6), 6);
+	lk(fd, F_SETLK, F_UNLCK, SEEK_SET, 0, 0);
+	while (read(out[0], &c, 1) == 1) {
+		got++;
+		alone += c == 'a';
+	}
+	close(out[0]);
+	for (i = 0; i < 8; i++)
+		if (kids[i] > 0)
+			waitpid(kids[i], &st, 0);
+	CHECK_EQ("the six others got it in turn", got, 6);
+	CHECK_EQ("each alone", alone, 6);
+	CHECK_EQ("nobody waits any more", count_waiting(kids, 8), 0);
+	CHECK_EQ("the lock is free at the end", peer_try(F_WRLCK, 0, 0), 0);
+	close(fd);
+}
+
 /* ---- OFD locks -------------------------------------------------------------------------- */
 
 static void
@@ -854,6 +934,7 @@ main(int argc, char **argv)
 	check_posix_basic();
 	check_posix_owner();
 	check_posix_wait();
+	check_many_waiters();
 	check_ofd();
 	check_flock();
 	check_proc_locks();
