@@ -28,7 +28,8 @@
  * locks of the same process, go with the last descriptor of the
  * description, not with the close of another. flock: shared and exclusive,
  * EWOULDBLOCK, owned by the description, independent of fcntl locks,
- * conversion not atomic, a blocked flock woken or ended by EINTR.
+ * conversion not atomic, a blocked flock woken or ended by EINTR. Both
+ * ends of a pipe, and every open of a FIFO, are one inode to lock.
  * /proc/locks shows the locks in Linux's format.
  */
 #include <errno.h>
@@ -862,6 +863,46 @@ check_flock(void)
 	close(b);
 }
 
+/* ---- pipes and FIFOs: both ends, and every open of a FIFO, are one inode ------------------ */
+
+static void
+check_pipes(void)
+{
+	int p[2], a, b;
+	struct peer pe;
+	char fifo[64];
+
+	if (!CHECK_OK("pipe", pipe(p)))
+		return;
+	CHECK_EQ("flock LOCK_EX on a pipe's read end", flock(p[0], LOCK_EX), 0);
+	CHECK_EQ("the write end is the same inode: LOCK_EX|LOCK_NB there is EWOULDBLOCK",
+		 flock(p[1], LOCK_EX | LOCK_NB) < 0 ? -errno : 0, -EWOULDBLOCK);
+	flock(p[0], LOCK_UN);
+	CHECK_EQ("F_SETLK F_RDLCK on the read end", lk(p[0], F_SETLK, F_RDLCK, SEEK_SET, 0, 0), 0);
+	CHECK_EQ("F_WRLCK on the read end: EBADF", lk(p[0], F_SETLK, F_WRLCK, SEEK_SET, 0, 0),
+		 -EBADF);
+	peer_start(&pe);
+	CHECK_EQ("another process's F_WRLCK on the write end is EAGAIN",
+		 peer_do(&pe, P_FCNTL, p[1], F_SETLK, 0, &FL(F_WRLCK, 0, 0), NULL), -EAGAIN);
+	peer_stop(&pe);
+	close(p[0]);
+	close(p[1]);
+
+	snprintf(fifo, sizeof(fifo), "/tmp/t_locks.fifo.%d", (int)getpid());
+	unlink(fifo);
+	if (!CHECK_OK("mkfifo in /tmp", mkfifo(fifo, 0600)))
+		return;
+	a = open(fifo, O_RDWR);
+	b = open(fifo, O_RDWR);
+	CHECK_EQ("flock LOCK_EX through one open of a FIFO", flock(a, LOCK_EX), 0);
+	CHECK_EQ("another open of it: LOCK_EX|LOCK_NB is EWOULDBLOCK",
+		 flock(b, LOCK_EX | LOCK_NB) < 0 ? -errno : 0, -EWOULDBLOCK);
+	close(a);
+	CHECK_EQ("free once the first is closed", flock(b, LOCK_EX | LOCK_NB), 0);
+	close(b);
+	unlink(fifo);
+}
+
 /* ---- /proc/locks ------------------------------------------------------------------------ */
 
 static void
@@ -937,6 +978,7 @@ main(int argc, char **argv)
 	check_many_waiters();
 	check_ofd();
 	check_flock();
+	check_pipes();
 	check_proc_locks();
 	unlink(path);
 	return guest_end();
