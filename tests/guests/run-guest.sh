@@ -41,7 +41,8 @@ signalfd
 fifo
 futex futex_threads
 clone3 pidfd clone3_thread
-taskproc taskproc-threads taskproc-rlimit"
+taskproc taskproc-threads taskproc-rlimit
+locks locks-bind"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -701,7 +702,7 @@ mremap)
     passed t_mremap && result=0
     ;;
 
-rename_cwd | rename_cwd-bind | dotdot | dotdot-bind)
+rename_cwd | rename_cwd-bind | dotdot | dotdot-bind | locks | locks-bind)
     # In the guest's /tmp, or in a fresh host directory given to uvk with
     # --bind at the same path (natively that directory itself); outside
     # /tmp, physical path (getcwd() is compared with it), owned by whoever

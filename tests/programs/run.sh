@@ -681,6 +681,40 @@ tty_restore)
 		$at_end
 	EOF
 	;;
+flock)
+	# util-linux flock(1) between guest processes, compared with the same
+	# script run natively, and with what flock(1) and flock(2) promise (the
+	# script checks itself: natively that proves the expectations): a holder
+	# (flock FILE -c CMD) makes flock -n from another process exit 1 (or
+	# -E's code), shared holders admit shared but not exclusive ones, a lock
+	# on a descriptor of the shell goes with flock -u, and a waiting flock
+	# gets the lock when it goes.
+	[ -x /usr/bin/flock ] || fail "no /usr/bin/flock (util-linux)"
+	cat >"$W/flock.sh" <<'EOS'
+body() {
+	: >lk
+	flock -n lk true; echo "free: $?"
+	flock lk -c 'flock -n lk true; echo "held, -n: $?"'; echo "holder: $?"
+	flock lk -c 'flock -E 7 -n lk true; echo "held, -E 7: $?"'
+	flock -s lk -c 'flock -s -n lk true; echo "shared, -s -n: $?"; flock -x -n lk true; echo "shared, -x -n: $?"'
+	exec 9>>lk
+	flock 9
+	flock -n lk true; echo "held on fd 9: $?"
+	flock -u 9
+	flock -n lk true; echo "released: $?"
+	flock 9
+	flock lk -c 'echo "the waiter ran"' &
+	flock -u 9
+	wait $!; echo "waiter: $?"
+}
+body >flock.out 2>&1
+cat flock.out
+printf '%s\n' "free: 0" "held, -n: 1" "holder: 0" "held, -E 7: 7" "shared, -s -n: 0" \
+	"shared, -x -n: 1" "held on fd 9: 1" "released: 0" "the waiter ran" "waiter: 0" |
+	cmp -s - flock.out || { echo "flock.sh: not what flock(1) promises" >&2; exit 1; }
+EOS
+	same_prog /bin/sh flock.sh
+	;;
 py_threads)
 	# python3's threading, concurrent.futures and queue (tests/programs/py_threads.py).
 	cp "$(dirname "$0")/py_threads.py" "$W/"

@@ -78,6 +78,7 @@ gk_file_unref(struct gk_file *f)
 		return;
 	while (f->watchers)
 		f->watchers->gone(f->watchers);
+	gk_lock_file_gone(f);
 	f->ops->release(f);
 	if (f->hfd >= 0) {
 		close(f->hfd);
@@ -146,12 +147,20 @@ gk_fdt_set_limit(struct gk_fdtable *fdt, uint64_t nofile)
 void
 gk_fdt_free(struct gk_fdtable *fdt)
 {
+	struct gk_kernel *k = NULL;
 	int i;
 
 	if (!fdt || --fdt->refs > 0)
 		return;
-	for (i = 0; i < GK_NFD; i++)
+	for (i = 0; i < GK_NFD; i++) {
+		if (!fdt->f[i])
+			continue;
+		k = fdt->f[i]->k;
+		gk_lock_close(fdt, fdt->f[i]); /* the process's locks go with its descriptors */
 		gk_file_unref(fdt->f[i]);
+	}
+	if (fdt->nlocks && k)
+		gk_lock_fdt_gone(k, fdt);
 	free(fdt);
 }
 
@@ -220,6 +229,8 @@ gk_fd_close(struct gk_fdtable *fdt, int fd)
 {
 	if (fd < 0 || fd >= GK_NFD || !fdt->f[fd])
 		return -EBADF;
+	/* fcntl(2): closing any descriptor of a file drops the process's locks on it. */
+	gk_lock_close(fdt, fdt->f[fd]);
 	gk_file_unref(fdt->f[fd]);
 	fdt->f[fd] = NULL;
 	fdt->cloexec[fd] = 0;

@@ -238,6 +238,10 @@ struct gk_file {
 	struct gk_pipe *pipe;	/* a pipe end: the pipe; flags say which end */
 	struct gk_dentry *dentry; /* a directory opened by name: its entry, for *at() */
 	void *priv;		/* ipc/ kinds (eventfd, timerfd, epoll): the object, freed by release */
+	/* lock.c: the inode its locks go on, worked out on first use; OFD and flock locks it owns. */
+	int lk_cls; /* 0: not yet; GK_LKEY_GUEST or GK_LKEY_HOST */
+	uint64_t lk_dev, lk_ino;
+	int nlocks;
 };
 
 struct gk_fdtable {
@@ -245,6 +249,7 @@ struct gk_fdtable {
 	struct gk_file *f[GK_NFD];
 	uint8_t cloexec[GK_NFD];
 	int limit; /* RLIMIT_NOFILE's soft limit (<= GK_NFD): no descriptor is installed at or past it */
+	int nlocks; /* traditional (POSIX) lock records it owns (lock.c): the process's locks */
 };
 
 /* mount.c */
@@ -451,6 +456,23 @@ long gk_pipe_set_size(struct gk_file *f, uint64_t arg);
 int gk_pipe_fifo_open(struct gk_proc *p, struct gk_pipe **slot, struct gk_tnode *n, int flags,
 		      const char *name, const struct stat *st, struct gk_file **ret);
 void gk_pipe_fifo_free(struct gk_pipe *pp);
+
+/* ---- lock.c: advisory file locks ----------------------------------------------------- */
+
+/* Lock records the whole guest may hold at once (ENOLCK past it, or past the kernel-heap budget). */
+#define GK_LOCKS_MAX 16384
+/* Whose numbers an inode key is: the guest kernel's own (tmpfs, pipes, /proc...) or the host's. */
+#define GK_LKEY_GUEST 1
+#define GK_LKEY_HOST  2
+
+struct flock;
+int gk_lock_test(struct gk_proc *p, struct gk_file *f, int ofd, struct flock *fl);
+long gk_lock_set(struct gk_proc *p, struct gk_file *f, int ofd, int wait, const struct flock *fl);
+long gk_lock_flock(struct gk_proc *p, struct gk_file *f, int type, int nb);
+void gk_lock_close(struct gk_fdtable *fdt, struct gk_file *f);
+void gk_lock_file_gone(struct gk_file *f);
+void gk_lock_fdt_gone(struct gk_kernel *k, struct gk_fdtable *fdt);
+char *gk_lock_proc_text(struct gk_kernel *k, size_t *ret_len);
 
 /* ---- console.c: uvk's terminal, host signals, waiting for input -------------------- */
 

@@ -7,7 +7,7 @@
  * open, as seq_file gives for small files):
  *
  *   /proc  self -> PID, thread-self -> PID/task/TID, cpuinfo, meminfo,
- *          uptime, version, mounts, stat, loadavg,
+ *          uptime, version, mounts, stat, loadavg, locks (fs/lock.c),
  *          PID/{exe,cwd,fd/N,task/,cmdline,stat,status,statm,maps,environ,comm},
  *          PID/task/TID/{exe,cwd,fd/N,cmdline,stat,status,statm,maps,environ,comm}
  *
@@ -32,7 +32,7 @@
 #include "synth_impl.h"
 
 static const char proc_top[][8] = {"cpuinfo", "meminfo", "uptime", "version",
-				   "mounts",  "stat",	 "loadavg"};
+				   "mounts",  "stat",	 "loadavg", "locks"};
 /* The files of a process and of a task; comm alone is writable. */
 static const char proc_pid[][8] = {"cmdline", "stat", "status", "maps", "environ", "comm", "statm"};
 
@@ -509,6 +509,9 @@ render_file(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 			gk_sb_printf(b, "%s %s %s %s 0 0\n", fs[m->kind], m->gpath, fs[m->kind],
 				     m->writable ? "rw" : "ro");
 		}
+	} else if (strcmp(name, "locks") == 0) {
+		b->s = gk_lock_proc_text(k, &b->len);
+		b->oom = !b->s;
 	} else if (strcmp(name, "stat") == 0) {
 		render_kstat(p, b);
 	}

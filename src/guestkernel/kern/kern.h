@@ -49,6 +49,7 @@ struct gk_kernel;
 struct gk_file;
 struct gk_hwatch;
 struct gk_pidref;
+struct gk_flctx;
 
 /* gk_panic - a broken invariant of the guest kernel itself; never reachable from a guest. */
 void gk_panic(const char *fn, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
@@ -297,6 +298,26 @@ struct gk_futex_chain {
 };
 
 /*
+ * File locks (fs/lock.c). A task asleep in fcntl(F_SETLKW, F_OFD_SETLKW)
+ * or flock keeps here what it waits for, valid while it sleeps in that
+ * call: the deadlock check follows waiting owners through it, and
+ * /proc/locks lists it. The owners are opaque here: a descriptor table
+ * for a traditional (POSIX) lock, an open file for OFD locks and flock.
+ */
+struct gk_lockwait {
+	const void *owner;   /* who would own the lock, NULL: not waiting */
+	const void *blocker; /* the owner of the first lock in the way */
+	int blocker_posix;   /* ... which is a traditional lock's owner (a descriptor table) */
+	int kind;	     /* fs/lock.c's GK_LK_* */
+	short type;	     /* F_RDLCK, F_WRLCK */
+	int64_t start, end;  /* the range asked for (flock: the whole file) */
+	uint64_t dev, ino;   /* the inode, as /proc/locks names it */
+	int cls;	     /* ... and whose numbers those are (fs/lock.c) */
+};
+
+#define GK_LOCK_HASH 64 /* chains of k->lock_hash */
+
+/*
  * Task states. A task blocked in a syscall keeps the call (sys_nr,
  * sys_args) and runs it again from the start when woken: handlers that
  * would block return gk_block() or gk_wait_commit(), which record the
@@ -479,6 +500,9 @@ struct gk_proc {
 	/* taskproc: what Linux keeps per thread, not per process. */
 	char comm[16];	 /* the name prctl(PR_SET_NAME), /proc/PID/task/TID/comm and exec set */
 	uint64_t cpu_ns; /* time this task spent running guest code (tg->cpu_ns sums them) */
+
+	/* locks: */
+	struct gk_lockwait lkw; /* a blocked lock call: what it waits for (fs/lock.c) */
 };
 
 struct gk_kstats {
@@ -606,6 +630,9 @@ struct gk_kernel {
 	int kick_fd;	     /* an eventfd in the host epoll set: wakes vCPU 0 from its idle wait */
 	int running;	     /* tasks inside a run on some vCPU (on_cpu >= 0) */
 	int shutdown;	     /* pid 1 exited: every vCPU leaves its loop */
+	/* Inodes with file locks (fs/lock.c), by a hash of the inode, and the lock records held. */
+	struct gk_flctx *lock_hash[GK_LOCK_HASH];
+	unsigned nlocks;
 };
 
 uint64_t gk_now_ns(clockid_t clk);

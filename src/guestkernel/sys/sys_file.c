@@ -394,21 +394,27 @@ GK_SYS(fcntl)
 		return 0;
 	}
 	case F_GETLK:
+	case F_OFD_GETLK: {
+		struct flock fl;
+		int err;
+
+		if (gk_copyin(p, &fl, argp, sizeof(fl)) < 0)
+			return -EFAULT;
+		err = gk_lock_test(p, f, cmd == F_OFD_GETLK, &fl);
+		if (err == 0 && gk_copyout(p, argp, &fl, sizeof(fl)) < 0)
+			return -EFAULT;
+		return err;
+	}
 	case F_SETLK:
 	case F_SETLKW:
-	case F_OFD_GETLK:
 	case F_OFD_SETLK:
 	case F_OFD_SETLKW: {
-		/* One guest process: every lock is granted; F_GETLK reports none. */
 		struct flock fl;
 
-		if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
-			if (gk_copyin(p, &fl, argp, sizeof(fl)) < 0)
-				return -EFAULT;
-			fl.l_type = F_UNLCK;
-			return gk_copyout(p, argp, &fl, sizeof(fl));
-		}
-		return 0;
+		if (gk_copyin(p, &fl, argp, sizeof(fl)) < 0)
+			return -EFAULT;
+		return gk_lock_set(p, f, cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW,
+				   cmd == F_SETLKW || cmd == F_OFD_SETLKW, &fl);
 	}
 	case F_GETPIPE_SZ:
 		return gk_pipe_get_size(f);
@@ -600,19 +606,22 @@ GK_SYS(fadvise64)
 }
 
 /*
- * flock: one guest process holds every lock it asks for; the command is
- * checked first (LOCK_MAND is accepted and ignored, as Linux), then the
- * descriptor.
+ * flock: the command is checked first (LOCK_MAND is accepted and ignored,
+ * as Linux), then the descriptor; the lock is fs/lock.c's.
  */
 GK_SYS(flock)
 {
 	unsigned int cmd = gk_arg_uint(a, 1), type = cmd & ~(unsigned int)LOCK_NB;
+	struct gk_file *f;
 
 	if (cmd & 32 /* LOCK_MAND */)
 		return 0;
 	if (type != LOCK_SH && type != LOCK_EX && type != LOCK_UN)
 		return -EINVAL;
-	return gk_fd_get_io(p, gk_arg_fd(a, 0)) ? 0 : -EBADF;
+	if (!(f = gk_fd_get_io(p, gk_arg_fd(a, 0))))
+		return -EBADF;
+	return gk_lock_flock(p, f, type == LOCK_SH ? F_RDLCK : type == LOCK_EX ? F_WRLCK : F_UNLCK,
+			     (cmd & LOCK_NB) != 0);
 }
 
 GK_SYS(syncfs)
