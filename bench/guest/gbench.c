@@ -402,7 +402,7 @@ static const struct {
 	{"readfile", row_readfile, 20000},
 	{"shell", row_shell, 100},
 	{"thread_create", row_thread_create, 20000},
-	{"futex_pingpong", row_futex_pingpong, 200000},
+	{"futex_pingpong", row_futex_pingpong, 100000},
 	{"mutex_uncontended", row_mutex_uncontended, 50000000},
 	{"mutex_contended", row_mutex_contended, 8000000},
 };

@@ -1,7 +1,8 @@
 #!/bin/bash
-# tests/programs/run.sh - the `programs` suite: real busybox applets run in the
-# guest and compared with the same command run natively, plus escape
-# attempts, bad input and exit statuses.
+# tests/programs/run.sh - the `programs` suite: real busybox applets and real
+# threaded programs (python3, xz, sort, node) run in the guest and compared
+# with the same command run natively, plus escape attempts, bad input and
+# exit statuses.
 #
 # Usage: run.sh UVK CASE      (BUSYBOX=/path overrides /bin/busybox)
 #        run.sh native CASE   (the tty_* cases only: the same steps run on the
