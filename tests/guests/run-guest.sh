@@ -12,7 +12,8 @@
 # CASE     what to run and expect, one of the names --list prints.
 # PROGRAM  the guest program for CASE (its glibc or musl build).
 # all DIR  runs every case with each build found in DIR (t_NAME-glibc,
-#          t_NAME-glibc-pie, t_NAME-musl) and prints a summary.
+#          t_NAME-glibc-pie, t_NAME-musl, and for the thread programs
+#          t_NAME-glibc-dyn and t_NAME-musl-dyn) and prints a summary.
 #
 # Environment:
 #   UVK_TEST_UNPRIV=1   run the program (and uvk) as uid/gid 65534 with no
@@ -42,7 +43,8 @@ fifo
 futex futex_threads
 clone3 pidfd clone3_thread
 taskproc taskproc-threads taskproc-rlimit
-locks locks-bind"
+locks locks-bind
+pthread_basic"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -65,7 +67,7 @@ prog=$3
 if [ "$case" = all ]; then
     pass=0 fail=0 failed=
     for c in $CASES; do
-        for v in glibc glibc-pie musl; do
+        for v in glibc glibc-pie musl glibc-dyn musl-dyn; do
             p=$prog/t_${c%%-*}-$v
             [ -x "$p" ] || continue
             if sh "$0" "$runner" "$c" "$p" >"${TMPDIR:-/tmp}/run-guest.$$" 2>&1; then
@@ -806,6 +808,11 @@ taskproc-threads)
 taskproc-rlimit)
     guest -- "$prog" rlimit
     passed t_taskproc && result=0
+    ;;
+
+pthread_basic)
+    guest -- "$prog"
+    passed "t_$case" && result=0
     ;;
 esac
 
