@@ -44,7 +44,7 @@ futex futex_threads
 clone3 pidfd clone3_thread
 taskproc taskproc-threads taskproc-rlimit
 locks locks-bind
-pthread_basic pthread_sync pthread_cancel pthread_signal"
+pthread_basic pthread_sync pthread_cancel pthread_signal pthread_exit"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -810,7 +810,8 @@ taskproc-rlimit)
     passed t_taskproc && result=0
     ;;
 
-pthread_basic | pthread_sync | pthread_cancel | pthread_signal)
+pthread_basic | pthread_sync | pthread_cancel | pthread_signal | pthread_exit)
+    # t_pthread_exit re-executes itself (/proc/self/exe) from a thread.
     guest -- "$prog"
     passed "t_$case" && result=0
     ;;
