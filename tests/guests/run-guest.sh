@@ -44,7 +44,7 @@ futex futex_threads
 clone3 pidfd clone3_thread
 taskproc taskproc-threads taskproc-rlimit
 locks locks-bind
-pthread_basic pthread_sync pthread_cancel pthread_signal pthread_exit"
+pthread_basic pthread_sync pthread_cancel pthread_signal pthread_exit pthread_proc pthread_bad"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -810,10 +810,21 @@ taskproc-rlimit)
     passed t_taskproc && result=0
     ;;
 
-pthread_basic | pthread_sync | pthread_cancel | pthread_signal | pthread_exit)
+pthread_basic | pthread_sync | pthread_cancel | pthread_signal | pthread_exit | pthread_proc)
     # t_pthread_exit re-executes itself (/proc/self/exe) from a thread.
     guest -- "$prog"
     passed "t_$case" && result=0
+    ;;
+
+pthread_bad)
+    # The thread bomb must meet the guest kernel's task limit (256) before
+    # its cap of 2000; natively root has no limit but the cap.
+    if [ "$runner" = native ]; then
+        guest -- "$prog"
+    else
+        guest -- "$prog" --expect-eagain
+    fi
+    passed t_pthread_bad && result=0
     ;;
 esac
 
