@@ -66,15 +66,18 @@ make_pipes(void)
 	return pipe(report) == 0 && pipe(go) == 0 && pipe(never) == 0 ? 0 : -1;
 }
 
+/* Close what is still open of the three pipes (an end already closed is -1). */
 static void
 close_pipes(void)
 {
-	close(report[0]);
-	close(report[1]);
-	close(go[0]);
-	close(go[1]);
-	close(never[0]);
-	close(never[1]);
+	int *ends[] = {report, go, never};
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		if (ends[i / 2][i % 2] >= 0)
+			close(ends[i / 2][i % 2]);
+		ends[i / 2][i % 2] = -1;
+	}
 }
 
 /* -- exit() from a thread -------------------------------------------------------- */
@@ -138,6 +141,7 @@ check_exit_from_thread(void)
 	      "exit(42) in a thread ends the process of 4 threads with status 42", "%s",
 	      wait_text(st));
 	close(report[1]);
+	report[1] = -1;
 	CHECK_EQ("exit() in a thread runs the atexit handlers",
 		 read(report[0], &c, 1) == 1 && c == 'A', 1);
 	close_pipes();
@@ -277,6 +281,10 @@ check_main_leaves(int raw)
 	}
 	if (!CHECK_OK("fork", pid))
 		return;
+	/* Only the child's ends stay open: a child that dies early is an EOF here, not a hang. */
+	close(report[1]);
+	close(go[0]);
+	report[1] = go[0] = -1;
 	memset(&s, 0, sizeof(s));
 	read_full(report[0], &s, sizeof(s));
 	snprintf(msg, sizeof(msg), "main thread gone by the %s: the other thread runs on", how);
