@@ -42,7 +42,8 @@ fifo
 futex futex_threads
 clone3 pidfd clone3_thread
 taskproc taskproc-threads taskproc-rlimit
-locks locks-bind"
+locks locks-bind
+unix_stream unix_dgram unix_scm"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -806,6 +807,11 @@ taskproc-threads)
 taskproc-rlimit)
     guest -- "$prog" rlimit
     passed t_taskproc && result=0
+    ;;
+
+unix_stream | unix_dgram | unix_scm)
+    guest -- "$prog"
+    passed "t_$case" && result=0
     ;;
 esac
 
