@@ -43,7 +43,7 @@ futex futex_threads
 clone3 pidfd clone3_thread
 taskproc taskproc-threads taskproc-rlimit
 locks locks-bind
-unix_stream unix_dgram unix_scm"
+unix_stream unix_stream-bind unix_dgram unix_scm"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -812,6 +812,17 @@ taskproc-rlimit)
 unix_stream | unix_dgram | unix_scm)
     guest -- "$prog"
     passed "t_$case" && result=0
+    ;;
+
+unix_stream-bind)
+    # Socket names in a writable host directory (--bind): socket inodes on
+    # the host, found again by inode.
+    bind=$(mktemp -d "$(dirname "$prog")/bind.XXXXXX") || die "mktemp failed"
+    bind=$(cd -P "$bind" && pwd -P)
+    chmod 755 "$bind"
+    [ $unpriv = 0 ] || chown "$uid:$gid" "$bind" || die "cannot chown $bind"
+    guest --bind "$bind" -- "$prog" "$bind"
+    passed t_unix_stream && result=0
     ;;
 esac
 

@@ -7,7 +7,10 @@
  * their errors, autobind, backlog, SO_PEERCRED across fork, options, a
  * forking echo server, a 1 MiB transfer, 10000 connections.
  *
- * Usage: t_unix_stream
+ * Usage: t_unix_stream [DIR]
+ *
+ * File names go in a fresh directory under DIR (default /tmp: the guest's
+ * tmpfs; a host directory given to uvk with --bind for the bind case).
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -52,7 +55,7 @@ struct ucred_ {
 	unsigned uid, gid;
 };
 
-static char dir[64];
+static char dir[80];
 static volatile int sigpipes;
 static volatile uintptr_t badp = 8; /* an address nothing maps */
 
@@ -697,11 +700,11 @@ check_many(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	guest_begin("t_unix_stream", "AF_UNIX stream sockets");
 	signal(SIGPIPE, on_pipe);
-	snprintf(dir, sizeof(dir), "/tmp/t_unix_stream.%d", getpid());
+	snprintf(dir, sizeof(dir), "%s/t_unix_stream.%d", argc > 1 ? argv[1] : "/tmp", getpid());
 	if (mkdir(dir, 0700) < 0) {
 		check(0, "mkdir the work directory", "errno %s", errname(errno));
 		return guest_end();
