@@ -9,6 +9,13 @@
  * SCM_CREDENTIALS with the caller's own credentials.
  *
  * Usage: t_unix_scm
+ *        t_unix_scm fill NPROC NPAIRS
+ *
+ * fill: NPROC processes at once each fill NPAIRS stream socket pairs with
+ * data and a datagram pair with messages of 253 descriptors each, until
+ * the sockets are full (EAGAIN) or the kernel's memory for them is spent
+ * (ENOBUFS, ENOMEM), then read the first pair back; run-guest.sh checks
+ * that the tracer's memory stayed bounded meanwhile (res_unixfill).
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -310,10 +317,96 @@ check_malformed(void)
 	close(sv[1]);
 }
 
+/* A stop of a fill: the socket is full, or the memory for sockets is spent. */
+static int
+fill_stop(int e)
+{
+	return e == EAGAIN || e == ENOBUFS || e == ENOMEM;
+}
+
+/* One filler: 0 if every stop was one fill_stop allows and the first pair reads back. */
+static int
+fill_one(int npairs)
+{
+	static unsigned char chunk[65536], got[65536];
+	int pairs[512][2], n, i, j, dg[2], fds[253];
+	long sent0 = 0, r, back = 0;
+
+	if (npairs > 512)
+		npairs = 512;
+	for (i = 0; i < 65536; i++)
+		chunk[i] = (unsigned char)(i * 13 + 1);
+	for (n = 0; n < npairs; n++) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pairs[n]) < 0) {
+			if (!fill_stop(errno) && errno != EMFILE && errno != ENFILE)
+				return 10;
+			break;
+		}
+		while ((r = write(pairs[n][0], chunk, sizeof(chunk))) > 0)
+			if (n == 0)
+				sent0 += r;
+		if (!fill_stop(errno))
+			return 11;
+	}
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, dg) == 0) {
+		for (j = 0; j < 253; j++)
+			fds[j] = 0;
+		for (j = 0; j < 100000 && send_fds(dg[0], fds, 253) == 1; j++)
+			;
+		if (!fill_stop(errno))
+			return 12;
+	}
+	/* The first pair gives back what went in, in order. */
+	while (n > 0 && back < sent0) {
+		r = read(pairs[0][1], got, sizeof(got));
+		if (r <= 0)
+			return 13;
+		for (i = 0; i < r; i++)
+			if (got[i] != chunk[(back + i) % 65536])
+				return 14;
+		back += r;
+	}
+	/* A filler that found the memory spent by the others at once moved nothing: fine. */
+	return 0;
+}
+
+static int
+fill(int nproc, int npairs)
+{
+	int go[2], i, st, bad = 0;
+	pid_t pid;
+	char c;
+
+	pipe(go);
+	for (i = 0; i < nproc; i++) {
+		pid = fork();
+		if (pid == 0) {
+			close(go[1]);
+			/* Start together, once every fork is done. */
+			if (read(go[0], &c, 1) != 0)
+				_exit(20);
+			_exit(fill_one(npairs));
+		}
+		if (pid < 0)
+			bad++;
+	}
+	close(go[0]);
+	close(go[1]);
+	while (wait(&st) > 0)
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			say("a filler ended with status %#x\n", st);
+			bad++;
+		}
+	CHECK_EQ("every filler stopped on EAGAIN, ENOBUFS or ENOMEM and read back", bad, 0);
+	return guest_end();
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	guest_begin("t_unix_scm", "descriptors and credentials over AF_UNIX sockets");
+	if (argc == 4 && strcmp(argv[1], "fill") == 0)
+		return fill(atoi(argv[2]), atoi(argv[3]));
 	signal(SIGPIPE, SIG_IGN);
 	check_pass_pipe();
 	check_limits();
