@@ -203,6 +203,28 @@ check_pass_pipe(void)
 	}
 	close(pf[0]);
 	close(sv[0]);
+
+	/*
+	 * A cycle: b's queue holds b itself and a pipe's write end, and every
+	 * descriptor is closed. Only the collector of in-flight sockets frees
+	 * it (Linux's unix_gc, which may run a moment later: poll waits up to
+	 * 10 s), and then the pipe's reader sees end of file.
+	 */
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	pipe(pf);
+	{
+		int fds[2] = {pf[1], sv[1]};
+		struct pollfd p = {pf[0], POLLIN, 0};
+		char b;
+
+		CHECK_EQ("send a socket's own descriptor to it", send_fds(sv[0], fds, 2), 1);
+		close(pf[1]);
+		close(sv[1]);
+		close(sv[0]);
+		CHECK_EQ("the cycle is collected: the pipe's writer goes", poll(&p, 1, 10000), 1);
+		CHECK_EQ("... end of file", read(pf[0], &b, 1), 0);
+	}
+	close(pf[0]);
 	(void)got;
 	(void)n;
 	(void)of;

@@ -153,6 +153,9 @@ void gk_sock_cred(struct gk_proc *p, struct gk_ucred *ret);
 /* unix.c, unix_io.c: AF_UNIX. */
 extern const struct gk_proto_ops gk_unix_ops;
 
+/* unix_gc.c: what the kernel's teardown calls once every process is gone. */
+void gk_net_fini(struct gk_kernel *k);
+
 /* scm.c: control messages. */
 int gk_scm_parse(struct gk_proc *p, const void *ctl, size_t len, struct gk_scm *ret);
 void gk_scm_drop(struct gk_kernel *k, struct gk_scm *scm);

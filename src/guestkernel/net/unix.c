@@ -588,6 +588,8 @@ static void
 u_release(struct gk_sock *s)
 {
 	gk_unix_close(s, 0);
+	/* A socket closing may leave others alive only through their own flight. */
+	gk_unix_gc(s->k);
 }
 
 static void

@@ -56,6 +56,10 @@ struct gk_unix {
 	struct gk_ucred peercred;     /* SO_PEERCRED */
 	int has_peercred;
 	struct gk_waitq wq; /* readers POLLIN, writers and connecters POLLOUT, pollers */
+	/* unix_gc.c: our file in flight (on k->unix_inflight while inflight > 0). */
+	int inflight; /* references to our file held by queued messages */
+	struct gk_unix *inf_next, *inf_prev;
+	int gc_cnt, gc_state; /* the collector's scratch */
 };
 
 static inline struct gk_unix *
@@ -74,6 +78,10 @@ long gk_unix_recvmsg(struct gk_proc *p, struct gk_sock *s, struct gk_msg *m);
 short gk_unix_poll(struct gk_sock *s, short events, struct gk_pollreg *reg);
 long gk_unix_inq(struct gk_sock *s);
 long gk_unix_outq(struct gk_sock *s);
+
+/* unix_gc.c */
+void gk_unix_flight(struct gk_kernel *k, const struct gk_scm *scm, int delta);
+void gk_unix_gc(struct gk_kernel *k);
 
 /* unix.c */
 int gk_unix_autobind(struct gk_sock *s);

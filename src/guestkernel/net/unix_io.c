@@ -99,6 +99,7 @@ gk_unix_skb_free(struct gk_kernel *k, struct gk_skb *skb)
 {
 	struct gk_sock *from = skb->from;
 
+	gk_unix_flight(k, &skb->scm, -1);
 	gk_scm_drop(k, &skb->scm);
 	if (skb->conn) {
 		gk_unix_close(skb->conn, 1);
@@ -166,12 +167,13 @@ pipe_err(struct gk_proc *p, const struct gk_msg *m, size_t moved)
 
 /* Hand the descriptors of the call to skb (it now holds them). */
 static void
-take_scm(struct gk_skb *skb, struct gk_msg *m)
+take_scm(struct gk_kernel *k, struct gk_skb *skb, struct gk_msg *m)
 {
 	skb->scm.nfd = m->scm.nfd;
 	skb->scm.fp = m->scm.fp;
 	m->scm.nfd = 0;
 	m->scm.fp = NULL;
+	gk_unix_flight(k, &skb->scm, 1);
 	if (m->scm.has_cred)
 		skb->scm.cred = m->scm.cred;
 }
@@ -218,7 +220,7 @@ stream_send(struct gk_proc *p, struct gk_sock *s, struct gk_msg *m)
 			return moved ? (long)moved : -ENOBUFS;
 		iov_get(m->iov, m->iovcnt, moved, skb->data, chunk);
 		if (moved == 0 || m->scm.nfd)
-			take_scm(skb, m);
+			take_scm(s->k, skb, m);
 		gk_unix_queue(peer, skb);
 		moved += chunk;
 	}
@@ -300,7 +302,7 @@ dgram_send(struct gk_proc *p, struct gk_sock *s, struct gk_msg *m)
 		goto out;
 	}
 	iov_get(m->iov, m->iovcnt, 0, skb->data, len);
-	take_scm(skb, m);
+	take_scm(s->k, skb, m);
 	gk_unix_queue(other, skb);
 	err = 0;
 out:
@@ -327,6 +329,7 @@ give_scm(struct gk_kernel *k, struct gk_skb *skb, struct gk_msg *m, int peek)
 	if (!skb->scm.nfd || m->scm.nfd)
 		return;
 	if (!peek) {
+		gk_unix_flight(k, &skb->scm, -1);
 		m->scm.nfd = skb->scm.nfd;
 		m->scm.fp = skb->scm.fp;
 		skb->scm.nfd = 0;
