@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -333,7 +334,24 @@ check_names(void)
 	len = sizeof(got);
 	getpeername(c, (struct sockaddr *)&got, &len);
 	CHECK_STR("the client's peer is the listener's name", got.sun_path, p1);
+	{
+		fd_set rs;
+		struct timeval tv0 = {0, 0};
+
+		FD_ZERO(&rs);
+		FD_SET(a, &rs);
+		CHECK_EQ("select: nothing to read yet", select(a + 1, &rs, NULL, NULL, &tv0), 0);
+	}
 	CHECK_EQ("client -> server", write(c, "ping", 4), 4);
+	{
+		fd_set rs;
+		struct timeval tv0 = {0, 0};
+
+		FD_ZERO(&rs);
+		FD_SET(a, &rs);
+		CHECK_EQ("select: the server's end is readable", select(a + 1, &rs, NULL, NULL, &tv0),
+			 1);
+	}
 	CHECK_EQ("server reads it", read(a, p3, sizeof(p3)), 4);
 	CHECK_EQ("server -> client", send(a, "pong", 4, 0), 4);
 	CHECK_EQ("client reads it", recv(c, p3, sizeof(p3), 0), 4);
@@ -391,12 +409,45 @@ check_names(void)
 			 poll(&pf, 1, 0) == 1 ? pf.revents : -1, POLLOUT | POLLHUP);
 	}
 	close(c);
+	/* connect(2) needs write permission on the socket file (root overrides it). */
+	chmod(p1, 0500);
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	errno = 0;
+	a = connect(c, (struct sockaddr *)&sun, mkaddr(&sun, p1, 0)) == 0 ? 0 : errno;
+	CHECK_EQ(geteuid() == 0 ? "root connects to a socket file of mode 0500"
+				: "connect to a socket file of mode 0500 is EACCES",
+		 a, geteuid() == 0 ? 0 : EACCES);
+	close(c);
 	close(l);
 	CHECK_TRUE("a closed socket's file stays", stat(p1, &st) == 0 && S_ISSOCK(st.st_mode),
 		   "errno %s", errname(errno));
 	unlink(p1);
 	unlink(p2);
 	unlink(p3);
+
+	/* A path of all 108 bytes of sun_path, no NUL: Linux ends it there (length 111). */
+	{
+		char longp[120];
+		size_t dl = strlen(dir) + 1;
+
+		memset(longp, 'L', sizeof(longp));
+		memcpy(longp, dir, dl - 1);
+		longp[dl - 1] = '/';
+		longp[108] = '\0';
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		memcpy(sun.sun_path, longp, 108);
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		CHECK_OK("bind a 108-byte path without a NUL", bind(fd, (struct sockaddr *)&sun, sizeof(sun)));
+		memset(&got, 0, sizeof(got));
+		len = sizeof(got);
+		CHECK_EQ("getsockname says length 111 (family + 108 + NUL)",
+			 getsockname(fd, (struct sockaddr *)&got, &len) == 0 ? (int)len : -1, 111);
+		CHECK_TRUE("the file has that name", access(longp, F_OK) == 0, "errno %s",
+			   errname(errno));
+		close(fd);
+		unlink(longp);
+	}
 
 	/* bind(2) ERRORS: a name in a directory we cannot write. */
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);

@@ -267,6 +267,21 @@ u_bind(struct gk_proc *p, struct gk_sock *s, const void *addr, unsigned len)
 }
 
 /*
+ * connect(2)'s write permission on a socket inode of /tmp, which the VFS
+ * does not check there (a non-root guest owns its tmpfs): the owner's,
+ * group's or others' w bit, as generic_permission picks it.
+ */
+static int
+may_write(const struct gk_kernel *k, const struct stat *st)
+{
+	if (st->st_uid == k->uid)
+		return (st->st_mode & S_IWUSR) != 0;
+	if (st->st_gid == k->gid)
+		return (st->st_mode & S_IWGRP) != 0;
+	return (st->st_mode & S_IWOTH) != 0;
+}
+
+/*
  * gk_unix_find - the socket named by addr (checked), of type type, for a
  * connect or a send (a new reference in *ret). -ECONNREFUSED (no socket
  * has the name, or the file is no socket), -EPROTOTYPE (another type),
@@ -299,6 +314,8 @@ gk_unix_find(struct gk_proc *p, const void *addr, unsigned len, int type, struct
 		err = gk_vfs_access(p, &gp, W_OK, 1);
 		if (err < 0)
 			return err;
+		if (gp.mnt->kind == GK_MNT_TMPFS && p->k->uid != 0 && !may_write(p->k, &st))
+			return -EACCES;
 		n = name_find(p->k, 0, 0, NULL, 0, st.st_dev, st.st_ino);
 	}
 	if (!n)
