@@ -809,7 +809,20 @@ taskproc-rlimit)
     passed t_taskproc && result=0
     ;;
 
-unix_stream | unix_dgram | unix_scm)
+unix_stream)
+    # Under uvk with --stats: its 10000 connections leave the tracer's
+    # descriptors and memory where they were (sockets hold no host
+    # descriptor).
+    if [ "$runner" = native ]; then
+        guest -- "$prog"
+        passed t_unix_stream && result=0
+    else
+        guest --stats -- "$prog"
+        passed t_unix_stream && bounded 512 16 && result=0
+    fi
+    ;;
+
+unix_dgram | unix_scm)
     guest -- "$prog"
     passed "t_$case" && result=0
     ;;

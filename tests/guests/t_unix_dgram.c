@@ -283,6 +283,26 @@ check_cred(void)
 	CHECK_EQ("... sets MSG_CTRUNC", m.msg_flags & MSG_CTRUNC, MSG_CTRUNC);
 	close(sv[0]);
 	close(sv[1]);
+
+	/* unix(7): a SO_PASSCRED socket sending unbound is autobound first. */
+	{
+		struct sockaddr_un to, from;
+		socklen_t tl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + 20), fl;
+		int r = socket(AF_UNIX, SOCK_DGRAM, 0), s = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+		memset(&to, 0, sizeof(to));
+		to.sun_family = AF_UNIX;
+		snprintf(to.sun_path + 1, 32, "t_unix_dgram.ac%05d", getpid() % 100000);
+		bind(r, (struct sockaddr *)&to, tl);
+		setsockopt(s, SOL_SOCKET, SO_PASSCRED, &(int){1}, sizeof(int));
+		CHECK_EQ("sendto from an unbound SO_PASSCRED socket",
+			 sendto(s, "a", 1, 0, (struct sockaddr *)&to, tl), 1);
+		fl = sizeof(from);
+		recvfrom(r, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		CHECK_EQ("comes from its autobind name (length 8)", fl, 8);
+		close(r);
+		close(s);
+	}
 }
 
 static void
