@@ -110,6 +110,10 @@ check_boundaries(int type, const char *tn)
 	CHECK_EQ(what, recv(sv[1], buf, 1, MSG_TRUNC), 4);
 	snprintf(what, sizeof(what), "%s: the rest went with the message", tn);
 	CHECK_ERR(what, recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
+	snprintf(what, sizeof(what), "%s: write() of 0 bytes sends an empty message", tn);
+	CHECK_EQ(what, write(sv[0], "", 0), 0);
+	snprintf(what, sizeof(what), "%s: ... which a read gets as 0", tn);
+	CHECK_EQ(what, recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT), 0);
 	close(sv[0]);
 	close(sv[1]);
 }
