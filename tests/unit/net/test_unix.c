@@ -280,6 +280,49 @@ test_gc_cycle(void **state)
 	assert_null(f->k.unix_inflight);
 }
 
+/*
+ * A blocking connect to a listener whose queue is full (backlog 0 takes
+ * one request) sleeps; an accept makes room and wakes it, and its re-run
+ * connects.
+ */
+static void
+test_connect_waits(void **state)
+{
+	struct fixture *f = *state;
+	struct gk_file *lf = sock_new(f, SOCK_STREAM), *c1 = sock_new(f, SOCK_STREAM),
+		       *c2 = sock_new(f, SOCK_STREAM);
+	struct gk_sock *l = gk_sock_of(lf), *s1 = gk_sock_of(c1), *s2 = gk_sock_of(c2), *acc;
+	struct {
+		sa_family_t fam;
+		char path[8];
+	} addr = {AF_UNIX, "\0lst"};
+	struct gk_file *af;
+
+	pair(f, SOCK_STREAM);
+	assert_int_equal(l->ops->bind(f->a, l, &addr, 2 + 4), 0);
+	assert_int_equal(l->ops->listen(l, 0), 0);
+	assert_int_equal(s1->ops->connect(f->b, s1, &addr, 2 + 4, 0), 0);
+	assert_int_equal(s2->ops->connect(f->b, s2, &addr, 2 + 4, 1), -EAGAIN);
+	assert_int_equal(s2->ops->connect(f->b, s2, &addr, 2 + 4, 0), -GK_EBLOCK);
+	assert_int_equal(f->b->state, GK_P_SLEEP);
+	assert_int_equal(gk_unix_ops.poll(l, POLLIN, NULL), POLLIN);
+	assert_int_equal(l->ops->accept(f->a, l, 1, &acc), 0);
+	assert_int_equal(f->b->state, GK_P_RUN); /* room: the connect runs again */
+	f->b->sys_rerun = 1;
+	assert_int_equal(s2->ops->connect(f->b, s2, &addr, 2 + 4, 0), 0);
+	f->b->sys_rerun = 0;
+	assert_int_equal(gk_sock_file(acc, 0, &af), 0);
+	gk_sock_unref(acc);
+	/* The listener closes with s2's connection not accepted: s2 sees ECONNRESET. */
+	gk_file_unref(lf);
+	assert_int_equal(s2->err, ECONNRESET);
+	assert_int_equal(s2->shut, GK_SHUT_RD | GK_SHUT_WR);
+	assert_int_equal(s1->err, 0);
+	gk_file_unref(af);
+	gk_file_unref(c1);
+	gk_file_unref(c2);
+}
+
 int
 main(void)
 {
@@ -288,6 +331,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_dgram_qlen, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_budget, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_gc_cycle, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_connect_waits, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
