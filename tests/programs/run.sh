@@ -441,6 +441,13 @@ PYEOF
 	cat "$W/.g.out"
 	[ "$gs" = 0 ] && [ "$ns" = 0 ] || { head -20 "$W/.g.err"; fail "status $gs in the guest, $ns natively"; }
 	cmp -s "$W/.g.out" "$W/.n.out" || { diff "$W/.g.out" "$W/.n.out"; fail "output differs"; }
+	# --trace decodes the family, the type and an abstract name.
+	(cd "$W" && $G --trace="$W/trace.txt" /usr/bin/python3 sock.py >/dev/null 2>&1)
+	for pat in 'socketpair(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0, ' \
+		'bind([0-9]*, {sa_family=AF_UNIX, sun_path=@"uvk-py-[0-9]*"}, [0-9]*) = 0' \
+		'sendto([0-9]*, "dgram", 5, 0, {sa_family=AF_UNIX, sun_path=@"uvk-py-'; do
+		grep -q "$pat" "$W/trace.txt" || fail "trace lacks: $pat"
+	done
 	;;
 idle)
 	# An idle guest sleeps on the host: a guest sleeping 1 s (a timer), and
