@@ -213,7 +213,8 @@ put_sockaddr(FILE *o, struct gk_proc *p, uint64_t gva, long len)
 	if (n > 2) {
 		fputs(buf[2] ? ", sun_path=\"" : ", sun_path=@\"", o);
 		for (i = buf[2] ? 2 : 3; i < n && (buf[i] || !buf[2]); i++)
-			fprintf(o, buf[i] >= 32 && buf[i] < 127 && buf[i] != '"' ? "%c" : "\\%o", buf[i]);
+			fprintf(o, buf[i] >= 32 && buf[i] < 127 && buf[i] != '"' ? "%c" : "\\%o",
+				buf[i]);
 		fputc('"', o);
 	}
 	fputc('}', o);
@@ -294,14 +295,17 @@ put_arg(FILE *o, struct gk_proc *p, char kind, const uint64_t *a, int i, long re
 		put_vector(o, p, v);
 		break;
 	case 'A':
-		fputs(v == AF_UNIX ? "AF_UNIX" : v == AF_INET ? "AF_INET" : v == AF_INET6 ? "AF_INET6" : "",
+		fputs(v == AF_UNIX    ? "AF_UNIX"
+		      : v == AF_INET  ? "AF_INET"
+		      : v == AF_INET6 ? "AF_INET6"
+				      : "",
 		      o);
 		if (v != AF_UNIX && v != AF_INET && v != AF_INET6)
 			fprintf(o, "%d", (int)v);
 		break;
 	case 'T':
-		fputs((v & 0xf) == SOCK_STREAM	  ? "SOCK_STREAM"
-		      : (v & 0xf) == SOCK_DGRAM	  ? "SOCK_DGRAM"
+		fputs((v & 0xf) == SOCK_STREAM	    ? "SOCK_STREAM"
+		      : (v & 0xf) == SOCK_DGRAM	    ? "SOCK_DGRAM"
 		      : (v & 0xf) == SOCK_SEQPACKET ? "SOCK_SEQPACKET"
 						    : "SOCK_?",
 		      o);
