@@ -260,13 +260,12 @@ do_open(struct gk_proc *p, int dirfd, uint64_t upath, int flags, mode_t mode)
 	int err, fd;
 
 	/* O_CREAT|O_EXCL never follows a last symlink (open(2)): it is EEXIST. */
-	err = gk_path_from_user(
-	    p, dirfd, upath,
-	    GK_LOOKUP_LAZY |
-		((flags & O_NOFOLLOW) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)
-		     ? 0
-		     : GK_LOOKUP_FOLLOW),
-	    &path, copy);
+	err = gk_path_from_user(p, dirfd, upath,
+				GK_LOOKUP_LAZY | ((flags & O_NOFOLLOW) ||
+						(flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)
+					    ? 0
+					    : GK_LOOKUP_FOLLOW),
+				&path, copy);
 	if (err < 0)
 		return err;
 	err = gk_vfs_open(p, &path, flags, mode, &f);
@@ -290,8 +289,7 @@ GK_SYS(openat)
 
 GK_SYS(creat)
 {
-	return do_open(p, AT_FDCWD, gk_arg_ptr(a, 0), O_CREAT | O_WRONLY | O_TRUNC,
-		       gk_arg_mode(a, 1));
+	return do_open(p, AT_FDCWD, gk_arg_ptr(a, 0), O_CREAT | O_WRONLY | O_TRUNC, gk_arg_mode(a, 1));
 }
 
 GK_SYS(close)
@@ -488,8 +486,7 @@ GK_SYS(ftruncate)
 		return -EINVAL;
 	if ((f->flags & O_ACCMODE) == O_RDONLY || f->isdir)
 		return -EINVAL;
-	return f->ops->setattr(f,
-			       &(struct gk_iattr){.what = GK_SET_SIZE, .size = gk_arg_long(a, 1)});
+	return f->ops->setattr(f, &(struct gk_iattr){.what = GK_SET_SIZE, .size = gk_arg_long(a, 1)});
 }
 
 GK_SYS(fsync)
@@ -507,8 +504,7 @@ GK_SYS(fsync)
  */
 GK_SYS(sendfile)
 {
-	struct gk_file *out = gk_fd_get_io(p, gk_arg_fd(a, 0)),
-		       *in = gk_fd_get_io(p, gk_arg_fd(a, 1));
+	struct gk_file *out = gk_fd_get_io(p, gk_arg_fd(a, 0)), *in = gk_fd_get_io(p, gk_arg_fd(a, 1));
 	uint64_t offp = gk_arg_ptr(a, 2);
 	size_t count = gk_arg_size(a, 3) < (1u << 20) ? gk_arg_size(a, 3) : (1u << 20);
 	char *buf;
@@ -563,8 +559,7 @@ GK_SYS(fchmod)
 
 	if (!f)
 		return -EBADF;
-	return f->ops->setattr(f,
-			       &(struct gk_iattr){.what = GK_SET_MODE, .mode = gk_arg_mode(a, 1)});
+	return f->ops->setattr(f, &(struct gk_iattr){.what = GK_SET_MODE, .mode = gk_arg_mode(a, 1)});
 }
 
 GK_SYS(fchown)
@@ -650,3 +645,5 @@ GK_SYS(sync_file_range)
 		return -EINVAL;
 	return (f->fmode & GK_FMODE_STREAM) ? -ESPIPE : 0;
 }
+
+
