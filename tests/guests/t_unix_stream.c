@@ -712,6 +712,39 @@ check_bulk(void)
 	close(sv[0]);
 }
 
+/* accept(2) with the descriptor table full: EMFILE, and the connection waits for a later accept. */
+static void
+check_emfile(void)
+{
+	int sv[2], l, c, a, fd, last = -1;
+	struct sockaddr_un sun;
+	socklen_t sl;
+	char name[40], b = 0;
+
+	snprintf(name, sizeof(name), "t_unix_stream.emfile.%d", getpid());
+	sl = mkaddr(&sun, name, 1);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	bind(l, (struct sockaddr *)&sun, sl);
+	listen(l, 4);
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	connect(c, (struct sockaddr *)&sun, sl);
+	write(c, "e", 1);
+	while ((fd = dup(0)) >= 0)
+		last = fd;
+	CHECK_ERR("accept with the table full is EMFILE", accept(l, NULL, NULL), EMFILE);
+	CHECK_ERR("socketpair with the table full is EMFILE", socketpair(AF_UNIX, SOCK_STREAM, 0, sv),
+		  EMFILE);
+	close(last);
+	a = accept(l, NULL, NULL);
+	CHECK_OK("then the connection is still there to accept", a);
+	CHECK_EQ("... with its byte", read(a, &b, 1), 1);
+	close(a);
+	for (fd = last - 1; fd > c; fd--)
+		close(fd);
+	close(c);
+	close(l);
+}
+
 /* 10000 connections made and closed: no descriptor stays behind. */
 static void
 check_many(void)
@@ -768,6 +801,7 @@ main(int argc, char **argv)
 	check_options();
 	check_fork();
 	check_bulk();
+	check_emfile();
 	check_many();
 	{
 		char p[100];

@@ -228,6 +228,11 @@ do_accept(struct gk_proc *p, int fd, uint64_t addr, uint64_t lenp, int flags)
 	err = gk_sock_fd(p, fd, &s);
 	if (err < 0)
 		return err;
+	/* A full table is EMFILE before the connection is taken, as Linux's get_unused_fd. */
+	for (nfd = 0; nfd < p->fdt->limit && p->fdt->f[nfd]; nfd++)
+		;
+	if (nfd >= p->fdt->limit)
+		return -EMFILE;
 	err = s->ops->accept(p, s, (s->file->flags & O_NONBLOCK) != 0, &ns);
 	if (err < 0)
 		return err;
