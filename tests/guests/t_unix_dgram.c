@@ -11,6 +11,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -25,6 +26,9 @@
 
 #include "guest.h"
 
+#ifndef SIOCOUTQ
+#define SIOCOUTQ 0x5411
+#endif
 #ifndef SO_PASSCRED
 #define SO_PASSCRED 16
 #endif
@@ -346,6 +350,32 @@ check_mmsg(void)
 	send(sv[0], "w", 1, 0);
 	CHECK_EQ("MSG_WAITFORONE returns after the first", recvmmsg(sv[1], mm, 4, MSG_WAITFORONE, NULL),
 		 1);
+	/*
+	 * A blocking recvmmsg waits for each of vlen messages: the child sends
+	 * one, waits until it was read (its SIOCOUTQ back to 0: the receiver
+	 * is past it and waiting for the next), then sends two more.
+	 */
+	{
+		pid_t pid = fork();
+		int st, q;
+
+		if (pid == 0) {
+			send(sv[0], "1", 1, 0);
+			do {
+				sched_yield();
+				if (ioctl(sv[0], SIOCOUTQ, &q) < 0)
+					_exit(1);
+			} while (q > 0);
+			send(sv[0], "22", 2, 0);
+			send(sv[0], "333", 3, 0);
+			_exit(0);
+		}
+		CHECK_EQ("a blocking recvmmsg of 3 waits for all 3", recvmmsg(sv[1], mm, 3, 0, NULL),
+			 3);
+		CHECK_TRUE("in order", mm[0].msg_len == 1 && mm[1].msg_len == 2 && mm[2].msg_len == 3,
+			   "lens %u %u %u", mm[0].msg_len, mm[1].msg_len, mm[2].msg_len);
+		CHECK_EQ("the sender ended well", waitpid(pid, &st, 0) == pid ? st : -1, 0);
+	}
 	{
 		struct timespec bad = {0, 2000000000L};
 

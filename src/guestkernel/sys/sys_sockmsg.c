@@ -317,16 +317,16 @@ GK_SYS(recvmsg)
 /*
  * sendmmsg(2), recvmmsg(2): up to vlen (at most UIO_MAXIOV) messages, each
  * one's length in its msg_len; the count done, or the first one's error.
- * A message after the first that would block ends the call with the
- * count instead (a blocked call here runs again from its start, which
- * would repeat the ones done). recvmmsg's timeout is checked (EINVAL,
- * EFAULT) and bounds nothing more than that.
+ * recvmmsg's timeout is checked (EINVAL, EFAULT) and bounds nothing more
+ * than that (Linux's looks only after each message, and a blocked
+ * receive never sees it: recvmmsg(2) BUGS).
  */
 static long
 do_mmsg(struct gk_proc *p, const struct gk_args *a, int recv)
 {
 	uint64_t vec = gk_arg_ptr(a, 1), tmo = recv ? gk_arg_ptr(a, 4) : 0;
 	unsigned int vlen = gk_arg_uint(a, 2), i;
+	int keep;
 	int flags = (int)gk_arg_uint(a, 3);
 	struct gk_sock *s;
 	struct ummsg mm;
@@ -345,7 +345,19 @@ do_mmsg(struct gk_proc *p, const struct gk_args *a, int recv)
 	}
 	if (vlen > UIO_MAXIOV_)
 		vlen = UIO_MAXIOV_;
-	for (i = 0; i < vlen; i++) {
+	/*
+	 * A blocking recvmmsg on a datagram or seqpacket socket waits for each
+	 * message, as Linux's: the ones received by earlier runs of the call
+	 * are its restart state (p->io_done, which a signal returns as the
+	 * count). A stream socket's receive keeps io_done for its bytes, so
+	 * there, and for sendmmsg, a message after the first that would block
+	 * ends the call with the count instead.
+	 */
+	keep = recv && s->type != SOCK_STREAM;
+	i = keep && p->sys_rerun ? (unsigned int)p->io_done : 0;
+	if (keep)
+		p->io_done = 0;
+	for (; i < vlen; i++) {
 		uint64_t at = vec + (uint64_t)i * sizeof(mm);
 
 		if (gk_copyin(p, &mm, at, sizeof(mm)) < 0) {
@@ -356,6 +368,10 @@ do_mmsg(struct gk_proc *p, const struct gk_args *a, int recv)
 			r = recv_msg(p, s, at, &mm.hdr, flags & ~MSG_WAITFORONE);
 		else
 			r = send_msg(p, s, &mm.hdr, flags);
+		if (r == -GK_EBLOCK && i > 0 && keep) {
+			p->io_done = i;
+			return r;
+		}
 		if (r == -GK_EBLOCK && i > 0)
 			gk_wake_task(p); /* not asleep after all: the call returns i */
 		if (r < 0)
