@@ -50,7 +50,7 @@ struct gk_file;
 struct gk_hwatch;
 struct gk_pidref;
 struct gk_flctx;
-struct gk_unix_name;
+struct gk_net;
 
 /* gk_panic - a broken invariant of the guest kernel itself; never reachable from a guest. */
 void gk_panic(const char *fn, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
@@ -578,11 +578,7 @@ struct gk_kernel {
 	uint64_t pipe_user_pages; /* pages of capacity of every pipe (pipe-user-pages-*) */
 	uint64_t pipe_next_ino;	  /* the next pipe's inode number (pipe.c), 0 before the first */
 	int pipe_caps;		  /* pipe.c: uvk's CAP_SYS_RESOURCE/ADMIN bits + 1, 0 until asked */
-	uint64_t sock_next_ino;		 /* the next socket's inode number, 0 before the first */
-	struct gk_unix_name *unix_names; /* AF_UNIX names bound now (net/unix.c) */
-	uint32_t unix_autobind;		 /* the next autobind name to try */
-	struct gk_unix *unix_inflight;	 /* AF_UNIX sockets with files in flight (net/unix_gc.c) */
-	int unix_gc_busy;		 /* the collector runs: a release inside it does not start it */
+	struct gk_net *net; /* unixsock: net/'s state (sockets), made with the first socket */
 	uint64_t tmpfs_inodes;	/* nodes of /tmp */
 	uint64_t tmpfs_lookups, tmpfs_probes; /* name lookups and entries compared (--stats) */
 	FILE *trace;

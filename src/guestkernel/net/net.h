@@ -137,6 +137,20 @@ struct gk_sock {
 #define GK_SHUT_RD 1
 #define GK_SHUT_WR 2
 
+/*
+ * What net/ keeps kernel-wide (k->net): made with the first socket,
+ * freed by gk_net_fini.
+ */
+struct gk_unix_name;
+struct gk_unix;
+struct gk_net {
+	uint64_t sock_next_ino;		 /* the next socket's inode number */
+	struct gk_unix_name *unix_names; /* AF_UNIX names bound now (unix.c) */
+	uint32_t unix_autobind;		 /* the next autobind name to try */
+	struct gk_unix *unix_inflight;	 /* AF_UNIX sockets with files in flight (unix_gc.c) */
+	int unix_gc_busy; /* the collector runs: a release inside it does not start it */
+};
+
 /* socket.c: the generic layer. */
 extern const struct gk_file_ops gk_sock_file_ops;
 int gk_sock_create(struct gk_kernel *k, int family, int type, int protocol, struct gk_sock **ret);
@@ -153,7 +167,7 @@ void gk_sock_cred(struct gk_proc *p, struct gk_ucred *ret);
 /* unix.c, unix_io.c: AF_UNIX. */
 extern const struct gk_proto_ops gk_unix_ops;
 
-/* unix_gc.c: what the kernel's teardown calls once every process is gone. */
+/* unix_gc.c: the kernel's teardown, once every process is gone: collect, free k->net. */
 void gk_net_fini(struct gk_kernel *k);
 
 /* scm.c: control messages. */

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -71,6 +72,13 @@ gk_sock_create(struct gk_kernel *k, int family, int type, int protocol, struct g
 			ops = families[i];
 	if (!ops)
 		return -EAFNOSUPPORT;
+	if (!k->net) {
+		/* Kernel-wide, not the guest's: not charged, freed at teardown. */
+		k->net = calloc(1, sizeof(*k->net));
+		if (!k->net)
+			return -ENOBUFS;
+		k->net->sock_next_ino = 0x20000;
+	}
 	s = gk_kzalloc(k, sizeof(*s));
 	if (!s)
 		return -ENOBUFS;
@@ -82,9 +90,7 @@ gk_sock_create(struct gk_kernel *k, int family, int type, int protocol, struct g
 	s->protocol = protocol;
 	s->sndbuf = GK_SOCK_BUF_DEF;
 	s->rcvbuf = GK_SOCK_BUF_DEF;
-	if (!k->sock_next_ino)
-		k->sock_next_ino = 0x20000;
-	s->ino = k->sock_next_ino++;
+	s->ino = k->net->sock_next_ino++;
 	err = ops->init(s, type, protocol);
 	if (err < 0) {
 		gk_kfree(k, s, sizeof(*s));

@@ -3,7 +3,7 @@
  *
  * Layer src/guestkernel/net, one family behind socket.c (gk_unix_ops);
  * the data path is unix_io.c. As Linux's af_unix: a name is abstract
- * (sun_path[0] == 0, bytes up to the address length, in k->unix_names)
+ * (sun_path[0] == 0, bytes up to the address length, in k->net->unix_names)
  * or a file: bind makes a socket inode (mknod S_IFSOCK through the VFS,
  * so tmpfs holds it and every error is the VFS's: ENOENT, ENOTDIR,
  * EACCES, EROFS, EEXIST which becomes EADDRINUSE), and connect finds the
@@ -59,7 +59,7 @@ unname(struct gk_sock *s)
 
 	if (!u->name)
 		return;
-	for (pp = &s->k->unix_names; *pp; pp = &(*pp)->next) {
+	for (pp = &s->k->net->unix_names; *pp; pp = &(*pp)->next) {
 		if (*pp == u->name) {
 			*pp = u->name->next;
 			break;
@@ -135,7 +135,7 @@ name_find(struct gk_kernel *k, int abstract, int type, const void *path, unsigne
 {
 	struct gk_unix_name *n;
 
-	for (n = k->unix_names; n; n = n->next) {
+	for (n = k->net->unix_names; n; n = n->next) {
 		struct gk_unix *u = gk_unix(n->s);
 
 		if (n->abstract != abstract || (abstract && n->s->type != type))
@@ -158,8 +158,8 @@ name_add(struct gk_sock *s, int abstract, dev_t dev, ino_t ino)
 	n->abstract = abstract;
 	n->dev = dev;
 	n->ino = ino;
-	n->next = s->k->unix_names;
-	s->k->unix_names = n;
+	n->next = s->k->net->unix_names;
+	s->k->net->unix_names = n;
 	gk_unix(s)->name = n;
 	return 0;
 }
@@ -180,13 +180,13 @@ gk_unix_autobind(struct gk_sock *s)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	for (i = 0; i < 0x100000; i++) {
-		uint32_t n = (s->k->unix_autobind + i) & 0xfffff;
+		uint32_t n = (s->k->net->unix_autobind + i) & 0xfffff;
 		char hex[8];
 
 		snprintf(hex, sizeof(hex), "%05x", n);
 		memcpy(sun.sun_path + 1, hex, 5);
 		if (!name_find(s->k, 1, s->type, &sun, SUN_OFF + 6, 0, 0)) {
-			s->k->unix_autobind = n + 1;
+			s->k->net->unix_autobind = n + 1;
 			memcpy(&u->addr, &sun, sizeof(sun));
 			u->addrlen = SUN_OFF + 6;
 			if (name_add(s, 1, 0, 0) < 0) {

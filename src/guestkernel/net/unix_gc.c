@@ -48,15 +48,15 @@ gk_unix_flight(struct gk_kernel *k, const struct gk_scm *scm, int delta)
 			continue;
 		if (delta > 0 && u->inflight++ == 0) {
 			u->inf_prev = NULL;
-			u->inf_next = k->unix_inflight;
-			if (k->unix_inflight)
-				k->unix_inflight->inf_prev = u;
-			k->unix_inflight = u;
+			u->inf_next = k->net->unix_inflight;
+			if (k->net->unix_inflight)
+				k->net->unix_inflight->inf_prev = u;
+			k->net->unix_inflight = u;
 		} else if (delta < 0 && --u->inflight == 0) {
 			if (u->inf_prev)
 				u->inf_prev->inf_next = u->inf_next;
 			else
-				k->unix_inflight = u->inf_next;
+				k->net->unix_inflight = u->inf_next;
 			if (u->inf_next)
 				u->inf_next->inf_prev = u->inf_prev;
 			u->inf_next = u->inf_prev = NULL;
@@ -110,29 +110,29 @@ gk_unix_gc(struct gk_kernel *k)
 	struct gk_unix *u, **work, **garbage;
 	int n = 0, nwork = 0, ngarbage = 0, i;
 
-	if (k->unix_gc_busy || !k->unix_inflight)
+	if (!k->net || k->net->unix_gc_busy || !k->net->unix_inflight)
 		return;
-	for (u = k->unix_inflight; u; u = u->inf_next)
+	for (u = k->net->unix_inflight; u; u = u->inf_next)
 		n++;
 	work = malloc((size_t)n * sizeof(*work));
 	garbage = malloc((size_t)n * sizeof(*garbage));
 	if (!work || !garbage)
 		goto out; /* out of memory: the next release tries again */
-	k->unix_gc_busy = 1;
-	for (u = k->unix_inflight; u; u = u->inf_next) {
+	k->net->unix_gc_busy = 1;
+	for (u = k->net->unix_inflight; u; u = u->inf_next) {
 		u->gc_state = u->s->file && u->s->file->refs == u->inflight ? GC_CAND : GC_NONE;
 		u->gc_cnt = u->inflight;
 	}
 	/* References from candidates' own queues do not make a candidate reachable. */
-	for (u = k->unix_inflight; u; u = u->inf_next)
+	for (u = k->net->unix_inflight; u; u = u->inf_next)
 		if (u->gc_state == GC_CAND)
 			scan(u, dec_cnt, NULL, NULL);
-	for (u = k->unix_inflight; u; u = u->inf_next)
+	for (u = k->net->unix_inflight; u; u = u->inf_next)
 		if (u->gc_state == GC_CAND && u->gc_cnt > 0)
 			reach(u, work, &nwork);
 	while (nwork > 0)
 		scan(work[--nwork], reach, work, &nwork);
-	for (u = k->unix_inflight; u; u = u->inf_next) {
+	for (u = k->net->unix_inflight; u; u = u->inf_next) {
 		if (u->gc_state == GC_CAND)
 			garbage[ngarbage++] = u;
 		u->gc_state = GC_NONE;
@@ -144,15 +144,17 @@ gk_unix_gc(struct gk_kernel *k)
 		gk_unix_purge(garbage[i]->s);
 	for (i = 0; i < ngarbage; i++)
 		gk_sock_unref(garbage[i]->s);
-	k->unix_gc_busy = 0;
+	k->net->unix_gc_busy = 0;
 out:
 	free(work);
 	free(garbage);
 }
 
-/* gk_net_fini - every process is gone: what is still in flight is garbage. */
+/* gk_net_fini - every process is gone: what is still in flight is garbage; k->net goes. */
 void
 gk_net_fini(struct gk_kernel *k)
 {
 	gk_unix_gc(k);
+	free(k->net);
+	k->net = NULL;
 }

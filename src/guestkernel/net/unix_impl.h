@@ -31,7 +31,7 @@ struct gk_skb {
 
 enum { GK_U_UNCONN, GK_U_LISTEN, GK_U_CONNECTED };
 
-/* A bound name (k->unix_names): an abstract one by its bytes, a file by its inode. */
+/* A bound name (k->net->unix_names): an abstract one by its bytes, a file by its inode. */
 struct gk_unix_name {
 	struct gk_unix_name *next;
 	struct gk_sock *s; /* not held: the socket takes its name off when it closes */
@@ -46,7 +46,7 @@ struct gk_unix {
 	struct gk_sock *peer; /* held: the other end (connected), the default destination (dgram) */
 	struct sockaddr_un addr;      /* bound (or, accepted, the listener's) address */
 	unsigned addrlen;	      /* 0: unbound */
-	struct gk_unix_name *name;    /* our entry in k->unix_names, or NULL */
+	struct gk_unix_name *name;    /* our entry in k->net->unix_names, or NULL */
 	struct gk_skb *qhead, *qtail; /* the receive queue */
 	size_t qbytes;		      /* unread bytes on it */
 	int qcount;		      /* messages on it */
@@ -56,7 +56,7 @@ struct gk_unix {
 	struct gk_ucred peercred;     /* SO_PEERCRED */
 	int has_peercred;
 	struct gk_waitq wq; /* readers POLLIN, writers and connecters POLLOUT, pollers */
-	/* unix_gc.c: our file in flight (on k->unix_inflight while inflight > 0). */
+	/* unix_gc.c: our file in flight (on k->net->unix_inflight while inflight > 0). */
 	int inflight; /* references to our file held by queued messages */
 	struct gk_unix *inf_next, *inf_prev;
 	int gc_cnt, gc_state; /* the collector's scratch */

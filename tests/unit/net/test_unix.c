@@ -84,7 +84,8 @@ teardown(void **state)
 	gk_file_unref(f->fb);
 	/* Both ends closed: every byte of the kernel heap went back. */
 	assert_int_equal(f->k.kmem, 0);
-	assert_null(f->k.unix_names);
+	assert_null(f->k.net->unix_names);
+	gk_net_fini(&f->k);
 	gk_wait_free(f->a);
 	gk_wait_free(f->b);
 	free(f->a);
@@ -269,15 +270,15 @@ test_gc_cycle(void **state)
 	/* fb's own file goes onto fb's queue. */
 	assert_int_equal(f->sa->ops->sendmsg(f->a, f->sa, &m), 1);
 	gk_scm_drop(&f->k, &m.scm);
-	assert_non_null(f->k.unix_inflight);
+	assert_non_null(f->k.net->unix_inflight);
 	gk_file_unref(f->fb);
 	f->fb = NULL;
 	assert_true(f->k.kmem > 0);
-	assert_non_null(f->k.unix_inflight); /* it lives on, in flight */
+	assert_non_null(f->k.net->unix_inflight); /* it lives on, in flight */
 	gk_file_unref(f->fa);
 	f->fa = NULL;
 	/* teardown checks the heap is all back */
-	assert_null(f->k.unix_inflight);
+	assert_null(f->k.net->unix_inflight);
 }
 
 /*
