@@ -35,6 +35,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -280,6 +281,89 @@ static void
 prep_alarm(void)
 {
 	setitimer(ITIMER_REAL, (struct itimerval *)&itv_short, NULL);
+}
+
+/* unixsock: sockets at FD_SPARE (and FD_SPARE + 1) for the socket calls. */
+#define FD_SPARE2 (FD_SPARE + 1)
+static struct {
+	uint16_t family;
+	char path[108];
+} sun_abs = {1 /* AF_UNIX */, "\0t_highbits.sock"};
+#define SUN_ABS_LEN (2 + 1 + 15)
+static int optlen_v = 4, one_v = 1, namelen_v = 110;
+static struct {
+	void *name;
+	int namelen, pad0;
+	void *iov;
+	size_t iovlen;
+	void *control;
+	size_t controllen;
+	int flags, pad1;
+	unsigned len, pad2;
+} smsg, rmsg;
+
+static void
+to_spare(int fd, int at)
+{
+	if (fd >= 0 && fd != at) {
+		dup2(fd, at);
+		close(fd);
+	}
+}
+
+/* A connected stream pair at FD_SPARE and FD_SPARE2. */
+static void
+prep_pair(void)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0) {
+		to_spare(sv[0], FD_SPARE);
+		to_spare(sv[1], FD_SPARE2);
+	}
+	smsg.iov = &iov1;
+	smsg.iovlen = 1;
+	rmsg = smsg;
+}
+
+/* The pair with 8 bytes waiting at FD_SPARE. */
+static void
+prep_pair_data(void)
+{
+	prep_pair();
+	write(FD_SPARE2, FILE_DATA, 8);
+}
+
+/* An unbound stream socket at FD_SPARE. */
+static void
+prep_sock(void)
+{
+	to_spare(socket(AF_UNIX, SOCK_STREAM, 0), FD_SPARE);
+}
+
+/* A stream socket at FD_SPARE bound to sun_abs. */
+static void
+prep_bound(void)
+{
+	prep_sock();
+	bind(FD_SPARE, (struct sockaddr *)&sun_abs, SUN_ABS_LEN);
+}
+
+/* A listener on sun_abs at FD_SPARE and an unconnected socket at FD_SPARE2. */
+static void
+prep_listener(void)
+{
+	prep_bound();
+	listen(FD_SPARE, 4);
+	to_spare(socket(AF_UNIX, SOCK_STREAM, 0), FD_SPARE2);
+}
+
+/* The listener with a connection waiting from FD_SPARE2. */
+static void
+prep_pending(void)
+{
+	prep_listener();
+	connect(FD_SPARE2, (struct sockaddr *)&sun_abs, SUN_ABS_LEN);
 }
 
 /* ---- observations (in the child) ---------------------------------------------- */
@@ -822,6 +906,33 @@ main(void)
 		    T(timerfd_settime, A(0) | A(1), 0, prep_timerfd, obs_timerfd_set, FD_SPARE, 0,
 		      (uint64_t)&its_set, (uint64_t)&its_old),
 		    T(timerfd_gettime, A(0), 0, prep_timerfd, NULL, FD_SPARE, (uint64_t)&its_old),
+		    /* unixsock: sockets (prep_pair and friends put them at FD_SPARE) */
+		    T(socket, A(0) | A(1) | A(2), 0, NULL, NULL, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0),
+		    T(socketpair, A(0) | A(1) | A(2), 0, NULL, obs_pipefds, AF_UNIX, SOCK_DGRAM, 0,
+		      (uint64_t)pipefds),
+		    T(bind, A(0) | A(2), 0, prep_sock, NULL, FD_SPARE, (uint64_t)&sun_abs, SUN_ABS_LEN),
+		    T(listen, A(0) | A(1), 0, prep_bound, NULL, FD_SPARE, 3),
+		    T(connect, A(0) | A(2), 0, prep_listener, NULL, FD_SPARE2, (uint64_t)&sun_abs,
+		      SUN_ABS_LEN),
+		    T(accept, A(0), 0, prep_pending, NULL, FD_SPARE, 0, 0),
+		    T(accept4, A(0) | A(3), 0, prep_pending, NULL, FD_SPARE, B, (uint64_t)&namelen_v,
+		      SOCK_CLOEXEC),
+		    T(shutdown, A(0) | A(1), 0, prep_pair, NULL, FD_SPARE, SHUT_WR),
+		    T(getsockname, A(0), 0, prep_bound, obs_buf, FD_SPARE, B, (uint64_t)&namelen_v),
+		    T(getpeername, A(0), 0, prep_pair, NULL, FD_SPARE, B, (uint64_t)&namelen_v),
+		    T(getsockopt, A(0) | A(1) | A(2), 0, prep_pair, obs_buf, FD_SPARE, SOL_SOCKET,
+		      SO_TYPE, B, (uint64_t)&optlen_v),
+		    T(setsockopt, A(0) | A(1) | A(2) | A(4), 0, prep_pair, NULL, FD_SPARE, SOL_SOCKET,
+		      SO_PASSCRED, (uint64_t)&one_v, 4),
+		    T(sendto, A(0) | A(3) | A(5), 0, prep_pair, NULL, FD_SPARE, B, 8, 0, 0, 0),
+		    T(recvfrom, A(0) | A(3) | A(5), 0, prep_pair_data, obs_buf, FD_SPARE, B, 64,
+		      MSG_DONTWAIT, 0, 0),
+		    T(sendmsg, A(0) | A(2), 0, prep_pair, NULL, FD_SPARE, (uint64_t)&smsg, 0),
+		    T(recvmsg, A(0) | A(2), 0, prep_pair_data, obs_buf, FD_SPARE, (uint64_t)&rmsg,
+		      MSG_DONTWAIT),
+		    T(sendmmsg, A(0) | A(2) | A(3), 0, prep_pair, NULL, FD_SPARE, (uint64_t)&smsg, 1, 0),
+		    T(recvmmsg, A(0) | A(2) | A(3), 0, prep_pair_data, obs_buf, FD_SPARE,
+		      (uint64_t)&rmsg, 1, MSG_DONTWAIT, 0),
 		    /* paths */
 		    T(stat, 0, 0, NULL, NULL, (uint64_t)s_file, B),
 		    T(lstat, 0, 0, NULL, NULL, (uint64_t)p_link, B),

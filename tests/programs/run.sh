@@ -406,6 +406,49 @@ sh_500)
 	} >"$W/many.sh"
 	same sh many.sh
 	;;
+py_socket)
+	# unixsock: Python's socket module on AF_UNIX (socketpair, shutdown,
+	# SCM_RIGHTS through sendmsg/recvmsg, an abstract datagram name), the
+	# guest's output compared with the native one's.
+	command -v python3 >/dev/null || fail "no python3 (apt-get install python3)"
+	cat >"$W/sock.py" <<'PYEOF'
+import array, os, socket
+a, b = socket.socketpair()
+a.sendall(b'hello')
+print(b.recv(5))
+b.shutdown(socket.SHUT_WR)
+print(a.recv(5))
+r, w = os.pipe()
+a.sendmsg([b'x'], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [w]))])
+msg, anc, flags, addr = b.recvmsg(1, socket.CMSG_SPACE(4))
+fd = array.array('i', anc[0][2])[0]
+os.write(fd, b'via passed fd')
+os.close(fd)
+os.close(w)
+print(msg, flags, os.read(r, 64))
+name = '\0uvk-py-%d' % os.getpid()
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(name)
+c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+c.sendto(b'dgram', name)
+print(s.recvfrom(64), s.getsockname() == name.encode())
+PYEOF
+	(cd "$W" && $G /usr/bin/python3 sock.py >"$W/.g.out" 2>"$W/.g.err")
+	gs=$?
+	(cd "$W" && python3 sock.py >"$W/.n.out" 2>"$W/.n.err")
+	ns=$?
+	echo "check: python3 sock.py (guest status $gs, native $ns)"
+	cat "$W/.g.out"
+	[ "$gs" = 0 ] && [ "$ns" = 0 ] || { head -20 "$W/.g.err"; fail "status $gs in the guest, $ns natively"; }
+	cmp -s "$W/.g.out" "$W/.n.out" || { diff "$W/.g.out" "$W/.n.out"; fail "output differs"; }
+	# --trace decodes the family, the type and an abstract name.
+	(cd "$W" && $G --trace="$W/trace.txt" /usr/bin/python3 sock.py >/dev/null 2>&1)
+	for pat in 'socketpair(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0, ' \
+		'bind([0-9]*, {sa_family=AF_UNIX, sun_path=@"uvk-py-[0-9]*"}, [0-9]*) = 0' \
+		'sendto([0-9]*, "dgram", 5, 0, {sa_family=AF_UNIX, sun_path=@"uvk-py-'; do
+		grep -q "$pat" "$W/trace.txt" || fail "trace lacks: $pat"
+	done
+	;;
 idle)
 	# An idle guest sleeps on the host: a guest sleeping 1 s (a timer), and
 	# one blocked 1 s reading uvk's stdin (a pipe with no data yet), each

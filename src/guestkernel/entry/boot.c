@@ -340,6 +340,7 @@ out:
 	gk_cpus_fini(k);
 	gk_console_fini(k);
 	procs_free(k);
+	gk_net_fini(k);
 	if (k->trace)
 		fflush(k->trace);
 	if (cfg->stats)

@@ -396,14 +396,14 @@ gk_vfs_mkdir(struct gk_proc *p, struct gk_path *path, mode_t mode)
  * gk_vfs_mknod - mknod(2): a regular file (type 0 or S_IFREG), a FIFO or a
  * socket node in /tmp. Device nodes are -EPERM, as for a user without
  * CAP_MKNOD (the guest has no devices to name); a directory is -EPERM and
- * another type -EINVAL, as may_mknod says. Writable host binds are
- * -EPERM for now; elsewhere -EROFS (or -EEXIST if the name exists).
+ * another type -EINVAL, as may_mknod says. Writable host binds take a
+ * socket node, the rest -EPERM for now; elsewhere -EROFS (or -EEXIST).
  */
 int
 gk_vfs_mknod(struct gk_proc *p, struct gk_path *path, mode_t mode, unsigned int dev)
 {
 	const char *base;
-	int fd;
+	int fd, err;
 
 	(void)dev; /* only a device node reads it */
 	if ((mode & S_IFMT) == 0)
@@ -426,8 +426,7 @@ gk_vfs_mknod(struct gk_proc *p, struct gk_path *path, mode_t mode, unsigned int 
 		struct stat st;
 
 		if (S_ISCHR(mode) || S_ISBLK(mode)) {
-			int err = gk_tmpfs_stat(p, path, &st);
-
+			err = gk_tmpfs_stat(p, path, &st);
 			return err == 0 ? -EEXIST : err == -ENOENT ? -EPERM : err;
 		}
 		return gk_tmpfs_mknod(p, path, mode);
@@ -435,8 +434,10 @@ gk_vfs_mknod(struct gk_proc *p, struct gk_path *path, mode_t mode, unsigned int 
 	fd = writable_parent(p, path, 1, &base);
 	if (fd < 0)
 		return fd;
+	/* A socket inode (net/'s AF_UNIX bind) is one on the host too; the rest -EPERM for now. */
+	err = !S_ISSOCK(mode) ? -EPERM : mknodat(fd, base, mode, 0) < 0 ? -errno : 0;
 	close(fd);
-	return -EPERM;
+	return err;
 }
 
 static int

@@ -50,6 +50,7 @@ struct gk_file;
 struct gk_hwatch;
 struct gk_pidref;
 struct gk_flctx;
+struct gk_net;
 
 /* gk_panic - a broken invariant of the guest kernel itself; never reachable from a guest. */
 void gk_panic(const char *fn, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
@@ -577,6 +578,7 @@ struct gk_kernel {
 	uint64_t pipe_user_pages; /* pages of capacity of every pipe (pipe-user-pages-*) */
 	uint64_t pipe_next_ino;	  /* the next pipe's inode number (pipe.c), 0 before the first */
 	int pipe_caps;		  /* pipe.c: uvk's CAP_SYS_RESOURCE/ADMIN bits + 1, 0 until asked */
+	struct gk_net *net; /* unixsock: net/'s state (sockets), made with the first socket */
 	uint64_t tmpfs_inodes;	/* nodes of /tmp */
 	uint64_t tmpfs_lookups, tmpfs_probes; /* name lookups and entries compared (--stats) */
 	FILE *trace;

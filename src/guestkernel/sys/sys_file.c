@@ -93,7 +93,8 @@ do_write(struct gk_proc *p, int fd, uint64_t buf, size_t len, off_t off)
 
 	if (!f)
 		return -EBADF;
-	if (len == 0)
+	/* A socket sends even 0 bytes (an empty datagram), as Linux's sock_write_iter. */
+	if (len == 0 && !gk_sock_of(f))
 		return (f->flags & O_ACCMODE) == O_RDONLY ? -EBADF : 0;
 	cnt = write_iov(p, seg, 1, iov, NIOV, &heap);
 	if (cnt < 0)
@@ -153,7 +154,7 @@ do_writev(struct gk_proc *p, int fd, uint64_t vec, unsigned long vlen, off_t off
 	}
 	for (i = 0; i < vlen; i++)
 		bytes += seg[i][1] < GK_IO_MAX ? seg[i][1] : GK_IO_MAX;
-	if (bytes == 0) {
+	if (bytes == 0 && !gk_sock_of(f)) {
 		r = (f->flags & O_ACCMODE) == O_RDONLY ? -EBADF : 0;
 		goto out_seg;
 	}

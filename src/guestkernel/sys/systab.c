@@ -7,7 +7,8 @@
  * Argument kinds (trace.c prints them): d int, u unsigned, x hex, p pointer,
  * f descriptor, s string, b buffer in (length next), B buffer out (length is
  * the result), o open flags, m mode, P prot, M mmap flags, F fcntl command,
- * S signal, a access mode, w lseek whence, v string vector.
+ * S signal, a access mode, w lseek whence, v string vector, A address family,
+ * T socket type, U socket address in (length next).
  */
 #include <errno.h>
 #include <string.h>
@@ -54,8 +55,8 @@ const struct gk_syscall gk_systab[GK_NSYSCALLS] = {
     [__NR_setitimer] = {"setitimer", gk_sys_setitimer, "dpp"},
     [__NR_getpid] = {"getpid", gk_sys_getpid, ""},
     [__NR_sendfile] = {"sendfile", gk_sys_sendfile, "ffpu"},
-    [__NR_socket] = {"socket", NULL, "ddd"},
-    [__NR_connect] = {"connect", NULL, "fpu"},
+    [__NR_socket] = {"socket", gk_sys_socket, "ATd"},
+    [__NR_connect] = {"connect", gk_sys_connect, "fUd"},
     [__NR_exit] = {"exit", gk_sys_exit, "d"},
     [__NR_wait4] = {"wait4", gk_sys_wait4, "dpdp"},
     [__NR_kill] = {"kill", gk_sys_kill, "dS"},
@@ -222,6 +223,22 @@ const struct gk_syscall gk_systab[GK_NSYSCALLS] = {
     [__NR_pidfd_open] = {"pidfd_open", gk_sys_pidfd_open, "dx"},
     [__NR_pidfd_send_signal] = {"pidfd_send_signal", gk_sys_pidfd_send_signal, "fdpx"},
     [__NR_pidfd_getfd] = {"pidfd_getfd", gk_sys_pidfd_getfd, "ffx"},
+    [__NR_accept] = {"accept", gk_sys_accept, "fpp"},
+    [__NR_sendto] = {"sendto", gk_sys_sendto, "fbuxUd"},
+    [__NR_recvfrom] = {"recvfrom", gk_sys_recvfrom, "fpuxpp"},
+    [__NR_sendmsg] = {"sendmsg", gk_sys_sendmsg, "fpx"},
+    [__NR_recvmsg] = {"recvmsg", gk_sys_recvmsg, "fpx"},
+    [__NR_shutdown] = {"shutdown", gk_sys_shutdown, "fd"},
+    [__NR_bind] = {"bind", gk_sys_bind, "fUd"},
+    [__NR_listen] = {"listen", gk_sys_listen, "fd"},
+    [__NR_getsockname] = {"getsockname", gk_sys_getsockname, "fpp"},
+    [__NR_getpeername] = {"getpeername", gk_sys_getpeername, "fpp"},
+    [__NR_socketpair] = {"socketpair", gk_sys_socketpair, "ATdp"},
+    [__NR_setsockopt] = {"setsockopt", gk_sys_setsockopt, "fddpd"},
+    [__NR_getsockopt] = {"getsockopt", gk_sys_getsockopt, "fddpp"},
+    [__NR_accept4] = {"accept4", gk_sys_accept4, "fppx"},
+    [__NR_recvmmsg] = {"recvmmsg", gk_sys_recvmmsg, "fpuxp"},
+    [__NR_sendmmsg] = {"sendmmsg", gk_sys_sendmmsg, "fpux"},
 };
 
 /*

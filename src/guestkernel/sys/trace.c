@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -191,6 +192,34 @@ put_vector(FILE *o, struct gk_proc *p, uint64_t gva)
 	fputc(']', o);
 }
 
+/* A socket address the guest passes in (bind, connect, sendto): AF_UNIX names decoded. */
+static void
+put_sockaddr(FILE *o, struct gk_proc *p, uint64_t gva, long len)
+{
+	unsigned char buf[112];
+	uint16_t fam;
+	long n = len < (long)sizeof(buf) ? len : (long)sizeof(buf), i;
+
+	if (len < 2 || gk_copyin(p, buf, gva, (size_t)n) < 0) {
+		fprintf(o, "%#llx", (unsigned long long)gva);
+		return;
+	}
+	memcpy(&fam, buf, sizeof(fam));
+	if (fam != AF_UNIX) {
+		fprintf(o, "{sa_family=%u}", fam);
+		return;
+	}
+	fputs("{sa_family=AF_UNIX", o);
+	if (n > 2) {
+		fputs(buf[2] ? ", sun_path=\"" : ", sun_path=@\"", o);
+		for (i = buf[2] ? 2 : 3; i < n && (buf[i] || !buf[2]); i++)
+			fprintf(o, buf[i] >= 32 && buf[i] < 127 && buf[i] != '"' ? "%c" : "\\%o",
+				buf[i]);
+		fputc('"', o);
+	}
+	fputc('}', o);
+}
+
 static void
 put_arg(FILE *o, struct gk_proc *p, char kind, const uint64_t *a, int i, long ret)
 {
@@ -264,6 +293,30 @@ put_arg(FILE *o, struct gk_proc *p, char kind, const uint64_t *a, int i, long re
 		break;
 	case 'v':
 		put_vector(o, p, v);
+		break;
+	case 'A':
+		fputs(v == AF_UNIX    ? "AF_UNIX"
+		      : v == AF_INET  ? "AF_INET"
+		      : v == AF_INET6 ? "AF_INET6"
+				      : "",
+		      o);
+		if (v != AF_UNIX && v != AF_INET && v != AF_INET6)
+			fprintf(o, "%d", (int)v);
+		break;
+	case 'T':
+		fputs((v & 0xf) == SOCK_STREAM	    ? "SOCK_STREAM"
+		      : (v & 0xf) == SOCK_DGRAM	    ? "SOCK_DGRAM"
+		      : (v & 0xf) == SOCK_SEQPACKET ? "SOCK_SEQPACKET"
+						    : "SOCK_?",
+		      o);
+		fprintf(o, "%s%s", (v & SOCK_NONBLOCK) ? "|SOCK_NONBLOCK" : "",
+			(v & SOCK_CLOEXEC) ? "|SOCK_CLOEXEC" : "");
+		break;
+	case 'U':
+		if (v == 0)
+			fputs("NULL", o);
+		else
+			put_sockaddr(o, p, v, (long)(int)a[i + 1]);
 		break;
 	case 'p':
 		if (v == 0)
