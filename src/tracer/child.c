@@ -39,12 +39,26 @@
 #define SEIZE_OPTIONS (PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE)
 
 /*
+ * ThreadSanitizer builds: the tool's fork() starts its background thread
+ * again in the child, which the sweep then unmaps under it (the child
+ * dies of it). The vmspace child needs nothing of the tool, so it is made
+ * with the raw system call, and what it runs is not instrumented.
+ */
+#ifdef __SANITIZE_THREAD__
+#define CHILD_NOSAN __attribute__((no_sanitize("thread")))
+#define CHILD_FORK() ((pid_t)syscall(SYS_fork))
+#else
+#define CHILD_NOSAN
+#define CHILD_FORK() fork()
+#endif
+
+/*
  * Forget the per-thread user memory the kernel would touch on our behalf:
  * glibc's rseq area (the kernel updates it on every return to user mode and
  * SIGSEGVs the thread when it has been unmapped) and the tid to clear on
  * exit. Both live in the tracer's TLS, which the sweep unmaps.
  */
-static void
+static void CHILD_NOSAN
 forget_thread_memory(void)
 {
 	void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
@@ -56,43 +70,46 @@ forget_thread_memory(void)
 	syscall(SYS_set_tid_address, NULL);
 }
 
-/* Runs in the forked child only: async-signal-safe calls, no return. */
-static void __attribute__((noreturn))
+/*
+ * Runs in the forked child only: raw system calls (the child of a
+ * multithreaded tracer may call nothing that takes a lock another thread
+ * held at the fork, nor anything a sanitizer intercepts), no return.
+ */
+static void __attribute__((noreturn)) CHILD_NOSAN
 child_main(const struct tracer_layout *lay, const struct sock_fprog *prog, int syncfd,
 	   pid_t parent)
 {
 	uint64_t base = lay->stub_base;
-	sigset_t none;
+	uint64_t none = 0;
 	char go;
 
 	/* Until the seize is done, a dying tracer must take us along. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(ECHILD);
-	if (read(syncfd, &go, 1) != 1)
-		_exit(ECHILD);
+	syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (syscall(SYS_getppid) != parent)
+		syscall(SYS_exit_group, ECHILD);
+	if (syscall(SYS_read, syncfd, &go, 1) != 1)
+		syscall(SYS_exit_group, ECHILD);
 	/* Out of the tracer's session: terminal signals are for the tracer. */
-	setsid();
-	if (dup2(lay->pmem_fd, TRACER_PMEM_FD) < 0)
-		_exit(errno);
+	syscall(SYS_setsid);
+	if (syscall(SYS_dup2, lay->pmem_fd, TRACER_PMEM_FD) < 0)
+		syscall(SYS_exit_group, errno);
 	for (int fd = 0; fd < TRACER_PMEM_FD; fd++)
-		close(fd);
+		syscall(SYS_close, fd);
 	if (syscall(SYS_close_range, TRACER_PMEM_FD + 1, ~0U, 0))
-		_exit(errno);
+		syscall(SYS_exit_group, errno);
 	if (syscall(SYS_mmap, base + TRACER_CODE_OFF, 4096, PROT_READ | PROT_EXEC,
 		    MAP_SHARED | MAP_FIXED_NOREPLACE, TRACER_PMEM_FD, lay->code_off) == -1)
-		_exit(errno);
+		syscall(SYS_exit_group, errno);
 	if (syscall(SYS_mmap, base + TRACER_CMD_OFF, TRACER_CMD_PAGES * 4096, PROT_READ,
 		    MAP_SHARED | MAP_FIXED_NOREPLACE, TRACER_PMEM_FD, lay->cmd_off) == -1)
-		_exit(errno);
+		syscall(SYS_exit_group, errno);
 	forget_thread_memory();
-	sigemptyset(&none);
-	if (sigprocmask(SIG_SETMASK, &none, NULL))
-		_exit(errno);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		_exit(errno);
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none)))
+		syscall(SYS_exit_group, errno);
+	if (syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		syscall(SYS_exit_group, errno);
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog))
-		_exit(errno);
+		syscall(SYS_exit_group, errno);
 	/* The sweep commands are in the command page: run them and trap. */
 	__asm__ volatile("mov %0, %%rbx\n\t"
 			 "mov $2, %%r12\n\t"
@@ -163,7 +180,7 @@ tracer_spawn(const struct tracer_layout *lay, struct tracer_child *ret)
 	lay->cmd_hva[1] = (struct tracer_cmd){ SYS_munmap, { stub_end, TRACER_TASK_TOP - stub_end } };
 	if (pipe2(sync, O_CLOEXEC))
 		return -errno;
-	c.pid = fork();
+	c.pid = CHILD_FORK();
 	if (c.pid < 0) {
 		rc = -errno;
 		goto out_close;
@@ -171,7 +188,12 @@ tracer_spawn(const struct tracer_layout *lay, struct tracer_child *ret)
 	if (c.pid == 0)
 		child_main(lay, &prog, sync[0], parent);
 	c.alive = true;
-	if (ptrace(PTRACE_SEIZE, c.pid, 0, SEIZE_OPTIONS)) {
+	/*
+	 * Not TRACECLONE yet: a thread the C library or a sanitizer runtime
+	 * starts in the child before it strips itself must not become a
+	 * tracee nobody waits for (its leader could never be reaped).
+	 */
+	if (ptrace(PTRACE_SEIZE, c.pid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD)) {
 		rc = -errno;
 		kill(c.pid, SIGKILL);
 		reap(&c);
@@ -205,6 +227,8 @@ tracer_spawn(const struct tracer_layout *lay, struct tracer_child *ret)
 		if (rc)
 			break;
 	}
+	if (!rc && ptrace(PTRACE_SETOPTIONS, c.pid, 0, SEIZE_OPTIONS))
+		rc = -errno;
 	if (!rc)
 		rc = tracer_fetch_regs(&c);
 	c.tmpl = c.regs;
@@ -287,8 +311,12 @@ tracer_make_spare(struct tracer_child *c, pid_t *ret_tid)
 		if (!rc && (stop.kind == TRACER_EXITED || stop.kind == TRACER_KILLED))
 			rc = -ESRCH;
 	} while (!rc && stop.kind == TRACER_SIGNAL && !tracer_resume(&t, TRACER_RESUME_CONT));
-	if (rc)
-		return rc;
+	if (rc) {
+		kill(t.pid, SIGKILL);
+		if (t.alive)
+			reap(&t);
+		return rc == -ESRCH ? rc : -EIO;
+	}
 	r = c->tmpl;
 	r.rip = c->stub_base + TRACER_CODE_OFF;
 	r.rbx = c->stub_base + TRACER_CMD_OFF + TRACER_CMD_PARK * sizeof(struct tracer_cmd);
@@ -297,8 +325,13 @@ tracer_make_spare(struct tracer_child *c, pid_t *ret_tid)
 	if (!rc && ptrace(PTRACE_DETACH, t.pid, 0, 0))
 		rc = -errno;
 	if (rc) {
-		/* it is ours and stopped, or gone: either way it must not stay */
+		/*
+		 * It is ours and stopped, or gone: either way it must not stay,
+		 * and a traced thread must be reaped by us (its leader cannot
+		 * be reaped before it). The process dies with it.
+		 */
 		kill(t.pid, SIGKILL);
+		reap(&t);
 		return -EIO;
 	}
 	*ret_tid = t.pid;
