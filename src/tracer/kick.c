@@ -16,6 +16,7 @@
  * loop treats an interrupt stop with nothing pending as spurious.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
@@ -46,7 +47,43 @@ forget_tid(void)
 	cached_tid = 0;
 }
 
-static void
+#ifdef __SANITIZE_THREAD__
+/*
+ * ThreadSanitizer builds (-Dtsan=true) only. The tool wraps every handler
+ * installed with sigaction() and runs an asynchronous signal's handler
+ * only when the thread next passes through a function it knows to block;
+ * a tracer thread spends the child's run in waitpid, restarted by
+ * SA_RESTART after each signal, so the kick would wait for the child's
+ * next stop -- forever, for a spinning guest. So the handler is installed
+ * with the raw system call, out of the tool's sight, and is not
+ * instrumented: it touches only this thread's two flags (which nothing
+ * else writes) and makes a raw ptrace call.
+ */
+#define KICK_NOSAN __attribute__((no_sanitize("thread")))
+#define KICK_PTRACE(req, pid) syscall(SYS_ptrace, (long)(req), (long)(pid), 0L, 0L)
+
+void uvk_kick_restorer(void);
+__asm__(".text\n"
+	".align 16\n"
+	".hidden uvk_kick_restorer\n"
+	"uvk_kick_restorer:\n\t"
+	"mov $15, %eax\n\t" /* rt_sigreturn */
+	"syscall\n");
+
+struct kernel_sigaction {
+	void (*handler)(int, siginfo_t *, void *);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
+#define SA_RESTORER_ 0x04000000
+#else
+#define KICK_NOSAN
+#define KICK_PTRACE(req, pid) ptrace((req), (pid), 0, 0)
+#endif
+
+static void KICK_NOSAN
 kick_handler(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
@@ -55,17 +92,25 @@ kick_handler(int sig, siginfo_t *si, void *uc)
 	if (si->si_code == SI_TIMER)
 		tick_pending = 1;
 	if (pid > 0)
-		ptrace(PTRACE_INTERRUPT, pid, 0, 0);
+		KICK_PTRACE(PTRACE_INTERRUPT, pid);
 	errno = saved;
 }
 
 static void
 kick_install(void)
 {
+#ifdef __SANITIZE_THREAD__
+	struct kernel_sigaction ksa = { .handler = kick_handler,
+					.flags = SA_SIGINFO | SA_RESTART | SA_RESTORER_,
+					.restorer = uvk_kick_restorer };
+
+	kick_init_rc = syscall(SYS_rt_sigaction, UVK_KICK_SIGNAL, &ksa, NULL, 8) ? -errno : 0;
+#else
 	struct sigaction sa = { .sa_sigaction = kick_handler, .sa_flags = SA_SIGINFO | SA_RESTART };
 
 	sigemptyset(&sa.sa_mask);
 	kick_init_rc = sigaction(UVK_KICK_SIGNAL, &sa, NULL) ? -errno : 0;
+#endif
 	if (!kick_init_rc)
 		kick_init_rc = -pthread_atfork(NULL, NULL, forget_tid);
 }

@@ -129,7 +129,7 @@ test_host_signals_dropped(void **state)
 
 struct kicker {
 	struct uvk_vmspace *vms;
-	volatile int stop;
+	int stop; /* atomic: the kicker reads it while the test sets it */
 };
 
 static void *
@@ -137,7 +137,7 @@ kicker_main(void *p)
 {
 	struct kicker *k = p;
 
-	while (!k->stop) {
+	while (!__atomic_load_n(&k->stop, __ATOMIC_ACQUIRE)) {
 		uvk_vmspace_interrupt(k->vms);
 		usleep(5000);
 	}
@@ -162,7 +162,7 @@ test_kick_from_thread(void **state)
 	assert_int_equal(t.interrupt.reason, UVK_INTR_KICK);
 	/* the spin goes on where it was interrupted */
 	assert_true(m.regs.rip > 0x400000 && m.regs.rip < 0x500000);
-	k.stop = 1;
+	__atomic_store_n(&k.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	mini_fini(&m);
 }
