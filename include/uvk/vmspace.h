@@ -213,7 +213,8 @@ int uvk_vcpu_id(const struct uvk_vcpu *vcpu);
  * at the first run (or any call) there. Any number of vCPUs may run one
  * vmspace at once. Threads: vcpu's own thread only (-EINVAL otherwise).
  * Returns as uvk_vmspace_run(), and -EAGAIN if vcpu has no host thread in
- * vms and vms has no spare to give it (see the top of this file).
+ * vms and vms has no spare to give it (see the top of this file), -EPERM if
+ * the host forbids seizing the spare (a ptrace policy, Yama's scope 2 or 3).
  * UVK_TRAP_EXIT is reported once to each vCPU that has a host thread in
  * the vmspace (-ESRCH afterwards).
  */

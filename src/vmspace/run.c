@@ -313,7 +313,7 @@ enter_locked(struct uvk_vcpu *v, struct uvk_vmspace *vms, struct vms_thread **re
 
 	if (!t && !vms->dead) {
 		rc = vms_thread_get(vms, v, &t);
-		if (rc == -EAGAIN || rc == -ENOMEM)
+		if (rc == -EAGAIN || rc == -ENOMEM || rc == -EPERM)
 			return rc;
 	}
 	if (!t || vms->dead || !t->child.alive)
@@ -396,15 +396,15 @@ uvk_vcpu_run(struct uvk_vcpu *v, struct uvk_vmspace *vms, struct uvk_regs *regs,
 		leave(v, vms);
 		return 0;
 	}
-	leave(v, vms);
+	/* still active: a kill elsewhere must not reap the thread under this fetch */
 	if (!t->child.regs_valid && (rc = tracer_fetch_regs(&t->child)))
-		goto fail_left;
+		goto fail;
+	leave(v, vms);
 	regs_from_host(&t->child.regs, regs);
 	return 0;
 fail:
 	tracer_running(0);
 	leave(v, vms);
-fail_left:
 	/*
 	 * Gone under us (-ESRCH: its death is reported now) or out of step
 	 * with us (-EIO now, its death at the next run): it dies either way.

@@ -68,7 +68,7 @@ vms_make_spare(struct uvk_vmspace *vms, struct vms_thread *t)
  * vms_thread_get - the calling vCPU v's host thread in vms, adopting the
  * spare if it has none yet (and parking the next spare through it). Returns
  * 0 with *ret set, -EAGAIN (no thread and no spare), -ESRCH (vms is dead),
- * or -ENOMEM.
+ * -EPERM (the host refuses the seize), or -ENOMEM.
  */
 int
 vms_thread_get(struct uvk_vmspace *vms, struct uvk_vcpu *v, struct vms_thread **ret)
@@ -103,6 +103,11 @@ vms_thread_get(struct uvk_vmspace *vms, struct uvk_vcpu *v, struct vms_thread **
 	rc = vcpu_cpus(v, &cpus);
 	if (!rc)
 		rc = tracer_adopt(vms->spare, &vms->like, &cpus, &t->child);
+	if (rc == -EPERM) {
+		/* the host forbids the seize: the spare is untouched, still parked */
+		free(t);
+		return -EPERM;
+	}
 	__atomic_store_n(&vms->spare, 0, __ATOMIC_RELAXED);
 	if (rc) {
 		free(t);
