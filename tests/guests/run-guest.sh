@@ -45,7 +45,9 @@ clone3 pidfd clone3_thread
 taskproc taskproc-threads taskproc-rlimit
 locks locks-bind
 pthread_basic pthread_sync pthread_cancel pthread_signal pthread_exit pthread_proc pthread_bad
-unix_stream unix_stream-bind unix_dgram unix_scm res_unixfill"
+unix_stream unix_stream-bind unix_dgram unix_scm res_unixfill
+smp_count smp_count2 smp_count4 smp_sum smp_sum4 smp_mm smp_mm4 smp_unmap smp_pingpong
+smp_affinity smp_affinity4"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -183,8 +185,8 @@ launch() {
 
 # guest [UVK-OPTION...] -- PROGRAM [ARG...] - run PROGRAM under uvk with the
 # options or, natively, without them: -E NAME=VALUE becomes env NAME=VALUE;
-# -m SIZE, which has no native counterpart, is dropped, and so is --bind DIR
-# (the same path on both sides: natively the host directory itself).
+# -m SIZE and -c N, which have no native counterpart, are dropped, and so is
+# --bind DIR (the same path on both sides: natively the host directory itself).
 guest() {
     if [ "$runner" = native ]; then
         n=$#
@@ -197,7 +199,7 @@ guest() {
             if [ $opts = 1 ]; then
                 case $a in
                 -E) ;;
-                -m | --bind) shift; i=$((i + 1)) ;;
+                -m | -c | --bind) shift; i=$((i + 1)) ;;
                 --) opts=0 ;;
                 *) set -- "$@" "$a" ;;
                 esac
@@ -868,6 +870,59 @@ unix_stream-bind)
     [ $unpriv = 0 ] || chown "$uid:$gid" "$bind" || die "cannot chown $bind"
     guest --bind "$bind" -- "$prog" "$bind"
     passed t_unix_stream && result=0
+    ;;
+
+# Several vCPUs (issue 11): each case names its vCPU count; natively the
+# host's CPUs run the same program. -c 4 on this 2-CPU machine oversubscribes.
+smp_count)
+    # No -c: the default setup runs it on uvk's default (1 vCPU), the cpus2
+    # setup on 2 (UVK_CPUS).
+    guest -- "$prog" count 2 500000
+    passed t_smp && result=0
+    ;;
+smp_count2)
+    guest -c 2 -- "$prog" count 2 1000000
+    passed t_smp && result=0
+    ;;
+smp_count4)
+    guest -c 4 -- "$prog" count 4 500000
+    passed t_smp && result=0
+    ;;
+smp_sum)
+    # 256 MiB of array in 1 GiB of guest RAM.
+    guest -m 1G -c 2 -- "$prog" sum 256 2
+    passed t_smp && result=0
+    ;;
+smp_sum4)
+    guest -m 1G -c 4 -- "$prog" sum 256 4
+    passed t_smp && result=0
+    ;;
+smp_mm)
+    guest -c 2 -- "$prog" mm 4 100
+    passed t_smp && result=0
+    ;;
+smp_mm4)
+    guest -c 4 -- "$prog" mm 4 100
+    passed t_smp && result=0
+    ;;
+smp_unmap)
+    guest -c 2 -- "$prog" unmap 1000
+    passed t_smp && result=0
+    ;;
+smp_pingpong)
+    guest -c 2 -- "$prog" pingpong 5000
+    passed t_smp && result=0
+    ;;
+smp_affinity | smp_affinity4)
+    # The CPU count the program must see: uvk's -c, natively the host's.
+    n=2
+    [ "$case" = smp_affinity ] || n=4
+    if [ "$runner" = native ]; then
+        n=$(nproc) || die "no nproc"
+        [ "$n" -ge 2 ] || die "the native run needs 2 CPUs to pin to the second, have $n"
+    fi
+    guest -c $n -- "$prog" affinity $n
+    passed t_smp && result=0
     ;;
 esac
 
