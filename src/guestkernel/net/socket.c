@@ -161,6 +161,16 @@ gk_sock_wait(struct gk_proc *p, struct gk_sock *s, struct gk_waitq *q, short eve
 
 /* ---- the socket as an open file -------------------------------------------------- */
 
+/* read(2) and write(2) on a socket: a message with no name, no control, no flags but O_NONBLOCK's. */
+static void
+file_msg(struct gk_msg *m, const struct gk_file *f, const struct iovec *iov, int n)
+{
+	memset(m, 0, sizeof(*m));
+	m->iov = iov;
+	m->iovcnt = n;
+	m->flags = (f->flags & O_NONBLOCK) ? MSG_DONTWAIT : 0;
+}
+
 static long
 sock_fread(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n, off_t off)
 {
@@ -168,10 +178,7 @@ sock_fread(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n,
 	struct gk_msg m;
 
 	(void)off;
-	memset(&m, 0, sizeof(m));
-	m.iov = iov;
-	m.iovcnt = n;
-	m.flags = (f->flags & O_NONBLOCK) ? MSG_DONTWAIT : 0;
+	file_msg(&m, f, iov, n);
 	return s->ops->recvmsg(p, s, &m);
 }
 
@@ -182,10 +189,7 @@ sock_fwrite(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n
 	struct gk_msg m;
 
 	(void)off;
-	memset(&m, 0, sizeof(m));
-	m.iov = iov;
-	m.iovcnt = n;
-	m.flags = (f->flags & O_NONBLOCK) ? MSG_DONTWAIT : 0;
+	file_msg(&m, f, iov, n);
 	return s->ops->sendmsg(p, s, &m);
 }
 
