@@ -281,7 +281,8 @@ int gk_dcache_prepare_move(struct gk_kernel *k, const char *to, struct gk_dentry
 void gk_dcache_move(struct gk_dentry *d, struct gk_dentry *np, const char *to);
 void gk_dcache_kill(struct gk_kernel *k, const char *gpath);
 
-/* vfs.c: operations on paths */
+/* vfs.c, vfs_change.c: operations on paths */
+int gk_host_parent_fd(struct gk_path *path, const char **ret_base);
 int gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode,
 		struct gk_file **ret);
 int gk_vfs_stat(struct gk_proc *p, struct gk_path *path, int follow, struct stat *st);
