@@ -299,6 +299,54 @@ int gk_vfs_utimens(struct gk_proc *p, struct gk_path *path, const struct timespe
 int gk_vfs_truncate(struct gk_proc *p, struct gk_path *path, off_t len);
 int gk_vfs_open_exec(struct gk_proc *p, struct gk_path *path, int *ret_hfd);
 
+/* ---- fsnotify.c: telling inotify watchers of changes --------------------------------- */
+
+/*
+ * gk_fsn_mark - an inotify watch's hold on an inode, seen by fs/: the
+ * watcher (ipc/inotify.c) embeds it and fills ops; fs/ calls ops->event
+ * for every change to (dev, ino) whose IN_* bit mask asks for, and
+ * ops->gone when the inode goes (the mark is off the table by then).
+ * mask holds inotify(7)'s IN_* events and flags (IN_EXCL_UNLINK).
+ */
+struct gk_fsn_mark;
+struct gk_fsn_mark_ops {
+	void (*event)(struct gk_fsn_mark *m, uint32_t mask, uint32_t cookie, const char *name,
+		      size_t len);
+	void (*gone)(struct gk_fsn_mark *m);
+};
+struct gk_fsn_mark {
+	struct gk_fsn_mark *next, *prev; /* chain of k->fsn_hash */
+	uint64_t dev, ino;
+	uint32_t mask;
+	const struct gk_fsn_mark_ops *ops;
+};
+
+/*
+ * What a change looks at before it acts (gk_fsn_look): the object's inode,
+ * if it exists, and its directory's, and its name. ok is 0 while nothing
+ * watches: then every hook below does nothing.
+ */
+struct gk_fsn_obj {
+	int ok, have, dir_ok, isdir;
+	uint64_t dev, ino, ddev, dino;
+	nlink_t nlink;
+	char name[256];
+};
+
+#define gk_fsn_active(k) ((k)->fsn_nmarks != 0)
+void gk_fsn_mark_add(struct gk_kernel *k, struct gk_fsn_mark *m);
+void gk_fsn_mark_del(struct gk_kernel *k, struct gk_fsn_mark *m);
+void gk_fsn_mark_changed(struct gk_kernel *k);
+void gk_fsn_look(struct gk_proc *p, struct gk_path *path, int follow, struct gk_fsn_obj *o);
+void gk_fsn_create(struct gk_proc *p, struct gk_fsn_obj *o, int isdir);
+void gk_fsn_remove(struct gk_proc *p, struct gk_fsn_obj *o);
+void gk_fsn_attrib(struct gk_proc *p, struct gk_fsn_obj *o, uint32_t mask);
+void gk_fsn_link(struct gk_proc *p, struct gk_fsn_obj *from, struct gk_fsn_obj *to);
+void gk_fsn_move(struct gk_proc *p, struct gk_fsn_obj *from, struct gk_fsn_obj *to, int exchange);
+void gk_fsn_file(struct gk_file *f, uint32_t mask);
+uint32_t gk_fsn_times_mask(const struct timespec *ts);
+uint32_t gk_fsn_setattr_mask(const struct gk_iattr *ia);
+
 /* ---- mapfile.c: the file behind a mapping (mm's struct gk_mapfile) ------------------- */
 
 /*
@@ -385,6 +433,7 @@ long gk_file_readv(struct gk_proc *p, struct gk_file *f, const struct iovec *iov
 long gk_file_writev(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n,
 		    off_t off);
 int gk_file_stat(struct gk_file *f, struct stat *st);
+int gk_file_setattr(struct gk_file *f, const struct gk_iattr *ia);
 long gk_file_getdents(struct gk_proc *p, struct gk_file *f, uint64_t gva, size_t len);
 long gk_file_ioctl(struct gk_proc *p, struct gk_file *f, unsigned int cmd, uint64_t arg);
 

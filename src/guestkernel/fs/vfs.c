@@ -21,6 +21,7 @@
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -182,13 +183,13 @@ host_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, struc
 }
 
 /*
- * gk_vfs_open - open path for the guest with open(2) flags. Returns 0 with
+ * vfs_open - the open itself (gk_vfs_open tells watchers). Returns 0 with
  * a new file (one reference, the caller's) in *ret, or a negative errno:
  * -EROFS for a write outside the writable mounts. A directory holds its
  * dentry, so that it stays a dirfd for the same directory after renames.
  */
-int
-gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, struct gk_file **ret)
+static int
+vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, struct gk_file **ret)
 {
 	struct gk_file *f;
 	int err;
@@ -215,7 +216,7 @@ gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, str
 	if (err == -ELOOP && path->lazy) {
 		/* A host symlink the lazy walk did not check: walk again and open what it names. */
 		err = gk_path_settle(p, path);
-		return err < 0 ? err : gk_vfs_open(p, path, flags, mode, ret);
+		return err < 0 ? err : vfs_open(p, path, flags, mode, ret);
 	}
 	if (err < 0)
 		return err;
@@ -227,6 +228,31 @@ gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, str
 		}
 	}
 	*ret = f;
+	return 0;
+}
+
+/*
+ * gk_vfs_open - open path for the guest with open(2) flags. Returns 0 with
+ * a new file (one reference, the caller's) in *ret, or a negative errno.
+ * Watchers (fsnotify.c) see IN_CREATE for a file O_CREAT made, IN_OPEN,
+ * and IN_MODIFY for an O_TRUNC of one that existed, in Linux's order.
+ */
+int
+gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, struct gk_file **ret)
+{
+	struct gk_fsn_obj o = {.ok = 0};
+	int err;
+
+	if ((flags & (O_CREAT | O_TRUNC)) && !(flags & O_PATH))
+		gk_fsn_look(p, path, !(flags & (O_NOFOLLOW | O_EXCL)), &o);
+	err = vfs_open(p, path, flags, mode, ret);
+	if (err < 0 || !gk_fsn_active(p->k) || (flags & O_PATH))
+		return err;
+	if ((flags & O_CREAT) && o.ok && !o.have)
+		gk_fsn_create(p, &o, 0);
+	gk_fsn_file(*ret, IN_OPEN);
+	if ((flags & O_TRUNC) && o.ok && o.have && !o.isdir)
+		gk_fsn_file(*ret, IN_MODIFY);
 	return 0;
 }
 

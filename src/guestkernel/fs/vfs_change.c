@@ -8,7 +8,8 @@
  * here, acted on through its parent opened beneath the mount
  * (gk_host_parent_fd) with *at() calls that never follow the last name.
  * Renames and removals tell the dentry cache (dcache.c), so cwds and
- * dirfds follow.
+ * dirfds follow; a change that succeeded is told to inotify watchers
+ * (fsnotify.c), at no cost while nothing watches.
  *
  * Must not: follow a host path given by the guest with plain open(2).
  */
@@ -16,6 +17,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -43,8 +45,8 @@ writable_parent(struct gk_proc *p, struct gk_path *path, int create, const char 
 	return gk_host_parent_fd(path, ret_base);
 }
 
-int
-gk_vfs_mkdir(struct gk_proc *p, struct gk_path *path, mode_t mode)
+static int
+change_mkdir(struct gk_proc *p, struct gk_path *path, mode_t mode)
 {
 	const char *base;
 	int fd, err = 0;
@@ -69,8 +71,8 @@ gk_vfs_mkdir(struct gk_proc *p, struct gk_path *path, mode_t mode)
  * another type -EINVAL, as may_mknod says. Writable host binds take a
  * socket node, the rest -EPERM for now; elsewhere -EROFS (or -EEXIST).
  */
-int
-gk_vfs_mknod(struct gk_proc *p, struct gk_path *path, mode_t mode, unsigned int dev)
+static int
+change_mknod(struct gk_proc *p, struct gk_path *path, mode_t mode, unsigned int dev)
 {
 	const char *base;
 	int fd, err;
@@ -158,11 +160,11 @@ fs_rename(struct gk_proc *p, struct gk_path *from, struct gk_path *to, unsigned 
 }
 
 /*
- * gk_vfs_unlink - unlink(2), or rmdir(2) when rmdir is set. A removed
+ * change_unlink - unlink(2), or rmdir(2) when rmdir is set. A removed
  * directory's dentry dies: a cwd there gets -ENOENT from getcwd.
  */
-int
-gk_vfs_unlink(struct gk_proc *p, struct gk_path *path, int rmdir)
+static int
+change_unlink(struct gk_proc *p, struct gk_path *path, int rmdir)
 {
 	int err;
 
@@ -181,12 +183,12 @@ gk_vfs_unlink(struct gk_proc *p, struct gk_path *path, int rmdir)
 }
 
 /*
- * gk_vfs_rename - renameat2(2). A renamed directory's dentry moves with it
+ * change_rename - renameat2(2). A renamed directory's dentry moves with it
  * (cwds and dirfds there see the new name); one replaced dies. The new
  * parent's dentry is made before the rename, so the move cannot fail after.
  */
-int
-gk_vfs_rename(struct gk_proc *p, struct gk_path *from, struct gk_path *to, unsigned flags)
+static int
+change_rename(struct gk_proc *p, struct gk_path *from, struct gk_path *to, unsigned flags)
 {
 	struct gk_dentry *d1, *d2 = NULL, *np1 = NULL, *np2 = NULL;
 	int err = 0;
@@ -216,8 +218,8 @@ out:
 	return err;
 }
 
-int
-gk_vfs_symlink(struct gk_proc *p, const char *target, struct gk_path *path)
+static int
+change_symlink(struct gk_proc *p, const char *target, struct gk_path *path)
 {
 	const char *base;
 	int fd, err = 0;
@@ -235,8 +237,8 @@ gk_vfs_symlink(struct gk_proc *p, const char *target, struct gk_path *path)
 	return err;
 }
 
-int
-gk_vfs_link(struct gk_proc *p, struct gk_path *from, struct gk_path *to)
+static int
+change_link(struct gk_proc *p, struct gk_path *from, struct gk_path *to)
 {
 	const char *b1, *b2;
 	int fd1, fd2, err = 0;
@@ -294,8 +296,8 @@ writable_target(struct gk_path *path, int follow, char *name)
 	return fd;
 }
 
-int
-gk_vfs_chmod(struct gk_proc *p, struct gk_path *path, mode_t mode, int follow)
+static int
+change_chmod(struct gk_proc *p, struct gk_path *path, mode_t mode, int follow)
 {
 	char name[64];
 	int fd, err = 0;
@@ -312,8 +314,8 @@ gk_vfs_chmod(struct gk_proc *p, struct gk_path *path, mode_t mode, int follow)
 	return err;
 }
 
-int
-gk_vfs_chown(struct gk_proc *p, struct gk_path *path, uid_t uid, gid_t gid, int follow)
+static int
+change_chown(struct gk_proc *p, struct gk_path *path, uid_t uid, gid_t gid, int follow)
 {
 	char name[64];
 	int fd, err = 0;
@@ -330,8 +332,8 @@ gk_vfs_chown(struct gk_proc *p, struct gk_path *path, uid_t uid, gid_t gid, int 
 	return err;
 }
 
-int
-gk_vfs_utimens(struct gk_proc *p, struct gk_path *path, const struct timespec *ts, int follow)
+static int
+change_utimens(struct gk_proc *p, struct gk_path *path, const struct timespec *ts, int follow)
 {
 	char name[64];
 	int fd, err = 0;
@@ -348,8 +350,8 @@ gk_vfs_utimens(struct gk_proc *p, struct gk_path *path, const struct timespec *t
 	return err;
 }
 
-int
-gk_vfs_truncate(struct gk_proc *p, struct gk_path *path, off_t len)
+static int
+change_truncate(struct gk_proc *p, struct gk_path *path, off_t len)
 {
 	char name[64];
 	int fd, err = 0;
@@ -363,5 +365,147 @@ gk_vfs_truncate(struct gk_proc *p, struct gk_path *path, off_t len)
 	if (truncate(name, len) < 0)
 		err = -errno;
 	close(fd);
+	return err;
+}
+
+/* ---- the operations, told to inotify watchers (fsnotify.c) ---------------------------- */
+
+int
+gk_vfs_mkdir(struct gk_proc *p, struct gk_path *path, mode_t mode)
+{
+	struct gk_fsn_obj o;
+	int err;
+
+	gk_fsn_look(p, path, 0, &o);
+	err = change_mkdir(p, path, mode);
+	if (err == 0)
+		gk_fsn_create(p, &o, 1);
+	return err;
+}
+
+int
+gk_vfs_mknod(struct gk_proc *p, struct gk_path *path, mode_t mode, unsigned int dev)
+{
+	struct gk_fsn_obj o;
+	int err;
+
+	gk_fsn_look(p, path, 0, &o);
+	err = change_mknod(p, path, mode, dev);
+	if (err == 0)
+		gk_fsn_create(p, &o, 0);
+	return err;
+}
+
+int
+gk_vfs_symlink(struct gk_proc *p, const char *target, struct gk_path *path)
+{
+	struct gk_fsn_obj o;
+	int err;
+
+	gk_fsn_look(p, path, 0, &o);
+	err = change_symlink(p, target, path);
+	if (err == 0)
+		gk_fsn_create(p, &o, 0);
+	return err;
+}
+
+/*
+ * gk_vfs_unlink - unlink(2), or rmdir(2) when rmdir is set. A removed
+ * directory's dentry dies: a cwd there gets -ENOENT from getcwd.
+ */
+int
+gk_vfs_unlink(struct gk_proc *p, struct gk_path *path, int rmdir)
+{
+	struct gk_fsn_obj o;
+	int err;
+
+	gk_fsn_look(p, path, 0, &o);
+	err = change_unlink(p, path, rmdir);
+	if (err == 0)
+		gk_fsn_remove(p, &o);
+	return err;
+}
+
+/*
+ * gk_vfs_rename - renameat2(2). A renamed directory's dentry moves with it
+ * (cwds and dirfds there see the new name); one replaced dies.
+ */
+int
+gk_vfs_rename(struct gk_proc *p, struct gk_path *from, struct gk_path *to, unsigned flags)
+{
+	struct gk_fsn_obj o1, o2;
+	int err;
+
+	gk_fsn_look(p, from, 0, &o1);
+	gk_fsn_look(p, to, 0, &o2);
+	err = change_rename(p, from, to, flags);
+	if (err == 0)
+		gk_fsn_move(p, &o1, &o2, (flags & RENAME_EXCHANGE) != 0);
+	return err;
+}
+
+int
+gk_vfs_link(struct gk_proc *p, struct gk_path *from, struct gk_path *to)
+{
+	struct gk_fsn_obj o1, o2;
+	int err;
+
+	gk_fsn_look(p, from, 0, &o1);
+	gk_fsn_look(p, to, 0, &o2);
+	err = change_link(p, from, to);
+	if (err == 0)
+		gk_fsn_link(p, &o1, &o2);
+	return err;
+}
+
+int
+gk_vfs_chmod(struct gk_proc *p, struct gk_path *path, mode_t mode, int follow)
+{
+	struct gk_fsn_obj o;
+	int err;
+
+	gk_fsn_look(p, path, follow, &o);
+	err = change_chmod(p, path, mode, follow);
+	if (err == 0)
+		gk_fsn_attrib(p, &o, IN_ATTRIB);
+	return err;
+}
+
+int
+gk_vfs_chown(struct gk_proc *p, struct gk_path *path, uid_t uid, gid_t gid, int follow)
+{
+	struct gk_fsn_obj o;
+	int err;
+
+	gk_fsn_look(p, path, follow, &o);
+	err = change_chown(p, path, uid, gid, follow);
+	if (err == 0)
+		gk_fsn_attrib(p, &o, IN_ATTRIB);
+	return err;
+}
+
+int
+gk_vfs_utimens(struct gk_proc *p, struct gk_path *path, const struct timespec *ts, int follow)
+{
+	struct gk_fsn_obj o;
+	int err;
+
+	gk_fsn_look(p, path, follow, &o);
+	err = change_utimens(p, path, ts, follow);
+	if (err == 0)
+		gk_fsn_attrib(p, &o, gk_fsn_times_mask(ts));
+	return err;
+}
+
+int
+gk_vfs_truncate(struct gk_proc *p, struct gk_path *path, off_t len)
+{
+	struct gk_fsn_obj o;
+	int err;
+
+	gk_fsn_look(p, path, 1, &o);
+	err = change_truncate(p, path, len);
+	if (err == 0)
+		gk_fsn_attrib(p, &o, IN_MODIFY);
 	return err;
 }

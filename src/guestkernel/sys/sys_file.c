@@ -486,7 +486,7 @@ GK_SYS(ftruncate)
 		return -EINVAL;
 	if ((f->flags & O_ACCMODE) == O_RDONLY || f->isdir)
 		return -EINVAL;
-	return f->ops->setattr(f, &(struct gk_iattr){.what = GK_SET_SIZE, .size = gk_arg_long(a, 1)});
+	return gk_file_setattr(f, &(struct gk_iattr){.what = GK_SET_SIZE, .size = gk_arg_long(a, 1)});
 }
 
 GK_SYS(fsync)
@@ -559,7 +559,7 @@ GK_SYS(fchmod)
 
 	if (!f)
 		return -EBADF;
-	return f->ops->setattr(f, &(struct gk_iattr){.what = GK_SET_MODE, .mode = gk_arg_mode(a, 1)});
+	return gk_file_setattr(f, &(struct gk_iattr){.what = GK_SET_MODE, .mode = gk_arg_mode(a, 1)});
 }
 
 GK_SYS(fchown)
@@ -568,7 +568,7 @@ GK_SYS(fchown)
 
 	if (!f)
 		return -EBADF;
-	return f->ops->setattr(f, &(struct gk_iattr){.what = GK_SET_OWNER,
+	return gk_file_setattr(f, &(struct gk_iattr){.what = GK_SET_OWNER,
 						     .uid = gk_arg_uid(a, 1),
 						     .gid = gk_arg_gid(a, 2)});
 }
