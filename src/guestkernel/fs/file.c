@@ -61,8 +61,11 @@ gk_file_new(struct gk_kernel *k, const struct gk_file_ops *ops, int hfd, int fla
 int
 gk_file_open_flags(int flags)
 {
+	/* O_PATH keeps only these (build_open_flags): musl's O_LARGEFILE goes too. */
+	if (flags & O_PATH)
+		return flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW);
 	flags &= ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC);
-	return (flags & O_PATH) ? flags : flags | GK_O_LARGEFILE;
+	return flags | GK_O_LARGEFILE;
 }
 
 struct gk_file *

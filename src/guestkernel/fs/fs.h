@@ -185,8 +185,12 @@ struct gk_iattr {
  *               (/dev/zero). 0 or -ENODEV, -ENOMEM...
  * release     - the last reference went: give back what the kind holds
  *               (the host descriptor is closed by gk_file_unref).
+ * fdinfo      - optional (NULL: nothing): the kind's own lines of
+ *               /proc/PID/fdinfo/N, after the common ones, as Linux's
+ *               show_fdinfo prints them (gk_sb_printf into b).
  */
 struct gk_file;
+struct gk_sbuf;
 struct gk_file_ops {
 	long (*read)(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n,
 		     off_t off);
@@ -201,6 +205,7 @@ struct gk_file_ops {
 	long (*getdents)(struct gk_proc *p, struct gk_file *f, uint64_t gva, size_t len);
 	int (*mmap)(struct gk_file *f, struct gk_mapfile **ret);
 	void (*release)(struct gk_file *f);
+	void (*fdinfo)(struct gk_file *f, struct gk_sbuf *b);
 };
 
 /* f->fmode: how the file may be used, whatever its kind (Linux's f_mode bits). */
@@ -370,6 +375,8 @@ int gk_synth_open(struct gk_proc *p, struct gk_path *path, int flags, struct gk_
 int gk_synth_stat(struct gk_proc *p, struct gk_path *path, int follow, struct stat *st);
 long gk_synth_readlink(struct gk_proc *p, struct gk_path *path, char *buf, size_t size);
 char *gk_proc_maps(struct gk_proc *p, size_t *ret_len);
+void gk_sb_printf(struct gk_sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+unsigned gk_fdinfo_sdev(dev_t dev);
 
 /* ---- tmpfs.c: the guest's /tmp in guest RAM ----------------------------------------- */
 

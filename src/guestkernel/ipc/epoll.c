@@ -237,6 +237,27 @@ ep_stat(struct gk_file *f, struct stat *st)
 	return 0;
 }
 
+/*
+ * /proc/PID/fdinfo/N: a tfd line an entry, in Linux's layout; the events
+ * show EPOLLERR|EPOLLHUP, which epoll_ctl always adds to what was asked.
+ */
+static void
+ep_fdinfo(struct gk_file *f, struct gk_sbuf *b)
+{
+	struct gk_epoll *ep = f->priv;
+	struct gk_epitem *it;
+	struct stat st;
+
+	for (it = ep->items; it; it = it->next) {
+		if (gk_file_stat(it->file, &st) < 0)
+			memset(&st, 0, sizeof(st));
+		gk_sb_printf(b, "tfd: %8d events: %8x data: %16llx  pos:%lld ino:%llx sdev:%x\n",
+			     it->fd, it->events | EPOLLERR | EPOLLHUP, (unsigned long long)it->data,
+			     (long long)it->file->pos, (unsigned long long)st.st_ino,
+			     gk_fdinfo_sdev(st.st_dev));
+	}
+}
+
 const struct gk_file_ops gk_epoll_ops = {
 	.read = gk_file_no_read,
 	.write = gk_file_no_write,
@@ -249,6 +270,7 @@ const struct gk_file_ops gk_epoll_ops = {
 	.getdents = gk_file_no_getdents,
 	.mmap = gk_file_no_mmap,
 	.release = ep_release,
+	.fdinfo = ep_fdinfo,
 };
 
 /*

@@ -31,6 +31,7 @@ struct gk_eventfd {
 	struct gk_kernel *k;
 	uint64_t count;
 	int semaphore;	   /* EFD_SEMAPHORE: a read takes 1 */
+	unsigned id;	   /* eventfd-id of fdinfo: the kernel's count of eventfds before it */
 	struct gk_waitq q; /* readers (POLLIN) and writers (POLLOUT) that wait, and pollers */
 };
 
@@ -143,6 +144,16 @@ efd_release(struct gk_file *f)
 	gk_kfree(e->k, e, sizeof(*e));
 }
 
+/* /proc/PID/fdinfo/N: the counter (%16llx, as Linux's), the id, the mode. */
+static void
+efd_fdinfo(struct gk_file *f, struct gk_sbuf *b)
+{
+	struct gk_eventfd *e = f->priv;
+
+	gk_sb_printf(b, "eventfd-count: %16llx\neventfd-id: %u\neventfd-semaphore: %d\n",
+		     (unsigned long long)e->count, e->id, e->semaphore);
+}
+
 const struct gk_file_ops gk_eventfd_ops = {
     .read = efd_read,
     .write = efd_write,
@@ -155,6 +166,7 @@ const struct gk_file_ops gk_eventfd_ops = {
     .getdents = gk_file_no_getdents,
     .mmap = gk_file_no_mmap,
     .release = efd_release,
+    .fdinfo = efd_fdinfo,
 };
 
 /*
@@ -174,6 +186,7 @@ gk_eventfd_new(struct gk_kernel *k, uint64_t count, int flags, struct gk_file **
 	e->k = k;
 	e->count = count;
 	e->semaphore = (flags & GK_EFD_SEMAPHORE) != 0;
+	e->id = k->eventfd_ids++;
 	f = gk_anon_file_new(k, &gk_eventfd_ops, e, flags, "anon_inode:[eventfd]");
 	if (!f) {
 		gk_kfree(k, e, sizeof(*e));

@@ -263,6 +263,22 @@ in_release(struct gk_file *f)
 	gk_kfree(in->k, in, sizeof(*in));
 }
 
+/*
+ * /proc/PID/fdinfo/N: a line a watch, newest first as Linux's mark list,
+ * without the file handle Linux adds when the file system exports them.
+ */
+static void
+in_fdinfo(struct gk_file *f, struct gk_sbuf *b)
+{
+	struct gk_inotify *in = f->priv;
+	struct watch *w;
+
+	for (w = in->watches; w; w = w->next)
+		gk_sb_printf(b, "inotify wd:%x ino:%llx sdev:%x mask:%x ignored_mask:0\n", w->wd,
+			     (unsigned long long)w->mark.ino, gk_fdinfo_sdev((dev_t)w->mark.dev),
+			     w->mark.mask);
+}
+
 const struct gk_file_ops gk_inotify_ops = {
     .read = in_read,
     .write = gk_file_no_write,
@@ -275,6 +291,7 @@ const struct gk_file_ops gk_inotify_ops = {
     .getdents = gk_file_no_getdents,
     .mmap = gk_file_no_mmap,
     .release = in_release,
+    .fdinfo = in_fdinfo,
 };
 
 /*

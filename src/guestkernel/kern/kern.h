@@ -648,6 +648,7 @@ struct gk_kernel {
 	uint32_t fsn_mask;
 	uint32_t fsn_cookie;
 	unsigned inotify_instances, inotify_watches; /* max_user_instances/watches (ipc/inotify.c) */
+	unsigned eventfd_ids; /* eventfds made so far: the next one's eventfd-id (fdinfo) */
 };
 
 uint64_t gk_now_ns(clockid_t clk);
