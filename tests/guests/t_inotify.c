@@ -18,7 +18,7 @@
  *     unlink (ATTRIB, DELETE_SELF, IGNORED on the file's own watch), with
  *     IN_ISDIR on directories, in the order Linux queues them, on a watch of
  *     the directory and of the file itself;
- *   - IN_ONESHOT, IN_MASK_ADD, a mask replaced without it;
+ *   - IN_ONESHOT, IN_MASK_ADD, a mask replaced without it; IN_EXCL_UNLINK;
  *   - coalescing of identical consecutive events, and none of others;
  *   - read(2): EINVAL when the buffer cannot hold the next event, names
  *     padded with NULs to a multiple of 16 bytes; FIONREAD; EAGAIN empty;
@@ -338,6 +338,32 @@ masks(void)
 	close(in);
 }
 
+/*
+ * IN_EXCL_UNLINK: no events for a child once it is unlinked (an open file
+ * written after its unlink); without it they still come, with the name.
+ */
+static void
+excl_unlink(void)
+{
+	int in = inotify_init1(IN_NONBLOCK), wd, fd;
+
+	mkfile("u", NULL);
+	wd = inotify_add_watch(in, dir, IN_MODIFY);
+	labels[wd] = "D";
+	fd = open(P("u"), O_WRONLY);
+	unlink(P("u"));
+	write(fd, "1", 1);
+	expect(in, "unlinked child, no IN_EXCL_UNLINK: still seen", "D:MODIFY:u");
+	inotify_add_watch(in, dir, IN_MODIFY | IN_EXCL_UNLINK);
+	write(fd, "2", 1);
+	expect(in, "unlinked child, IN_EXCL_UNLINK: nothing", "");
+	close(fd);
+	mkfile("u", "x");
+	expect(in, "a linked child, IN_EXCL_UNLINK: seen", "D:MODIFY:u");
+	unlink(P("u"));
+	close(in);
+}
+
 /* read(2) sizes, padding, FIONREAD, poll, select, epoll, a blocking read. */
 static void
 reading(void)
@@ -476,6 +502,8 @@ main(int argc, char **argv)
 	moves();
 	memset(labels, 0, sizeof(labels));
 	masks();
+	memset(labels, 0, sizeof(labels));
+	excl_unlink();
 	memset(labels, 0, sizeof(labels));
 	reading();
 	overflow();
