@@ -210,6 +210,12 @@ struct gk_file_ops {
 
 /* f->fmode: how the file may be used, whatever its kind (Linux's f_mode bits). */
 #define GK_FMODE_STREAM 1 /* no position: pread/pwrite, lseek, fadvise are -ESPIPE (pipes) */
+/* readv is one read of every segment, as Linux's read_iter (else one read a segment). */
+#define GK_FMODE_READ_ITER 2
+/* writev is one write a segment, as for a kind with no write_iter (else one of them all). */
+#define GK_FMODE_WRITE_LOOP 4
+/* A read or write of 0 bytes reaches the kind (else it is 0 at once): eventfd's -EINVAL. */
+#define GK_FMODE_ZERO_IO 8
 
 /*
  * gk_fwatch - something above fs/ that keeps a pointer to an open file

@@ -192,6 +192,12 @@ gk_eventfd_new(struct gk_kernel *k, uint64_t count, int flags, struct gk_file **
 		gk_kfree(k, e, sizeof(*e));
 		return -ENOMEM;
 	}
+	/*
+	 * Linux's eventfd has read_iter (a readv's 8 bytes may span segments)
+	 * but a plain write (writev writes each segment alone: 3 + 5 is
+	 * EINVAL), and no size is too small to reach it: 0 bytes is EINVAL.
+	 */
+	f->fmode |= GK_FMODE_READ_ITER | GK_FMODE_WRITE_LOOP | GK_FMODE_ZERO_IO;
 	*ret = f;
 	return 0;
 }
