@@ -364,6 +364,39 @@ excl_unlink(void)
 	close(in);
 }
 
+/*
+ * An open file unlinked: its inode lives until the last close, and only
+ * then comes IN_DELETE_SELF (and the watch's end); a dup and a forked
+ * child's copy keep it too.
+ */
+static void
+delete_open(void)
+{
+	int in = inotify_init1(IN_NONBLOCK), wd, fd, fd2;
+	pid_t pid;
+	int st;
+
+	mkfile("o", NULL);
+	fd = open(P("o"), O_RDONLY);
+	fd2 = open(P("o"), O_RDONLY);
+	wd = inotify_add_watch(in, P("o"), IN_ATTRIB | IN_DELETE_SELF | IN_CLOSE);
+	labels[wd] = "o";
+	unlink(P("o"));
+	expect(in, "unlink of an open file: IN_ATTRIB only", "o:ATTRIB");
+	close(fd);
+	expect(in, "one of two opens closed: no end yet", "o:CLOSE_NOWRITE");
+	pid = fork();
+	if (pid == 0) {
+		close(in);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	expect(in, "a child's copy closed at its exit: still not the last", "");
+	close(fd2);
+	expect(in, "the last close: DELETE_SELF, IGNORED", "o:CLOSE_NOWRITE o:DELETE_SELF o:IGNORED");
+	close(in);
+}
+
 /* read(2) sizes, padding, FIONREAD, poll, select, epoll, a blocking read. */
 static void
 reading(void)
@@ -504,6 +537,8 @@ main(int argc, char **argv)
 	masks();
 	memset(labels, 0, sizeof(labels));
 	excl_unlink();
+	memset(labels, 0, sizeof(labels));
+	delete_open();
 	memset(labels, 0, sizeof(labels));
 	reading();
 	overflow();

@@ -80,8 +80,10 @@ gk_file_unref(struct gk_file *f)
 {
 	if (!f || --f->refs > 0)
 		return;
-	if (gk_fsn_active(f->k))
+	if (gk_fsn_active(f->k)) {
 		gk_fsn_file(f, (f->flags & O_ACCMODE) != O_RDONLY ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
+		gk_fsn_closed(f);
+	}
 	while (f->watchers)
 		f->watchers->gone(f->watchers);
 	gk_lock_file_gone(f);

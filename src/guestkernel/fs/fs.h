@@ -329,6 +329,7 @@ struct gk_fsn_mark {
 	struct gk_fsn_mark *next, *prev; /* chain of k->fsn_hash */
 	uint64_t dev, ino;
 	uint32_t mask;
+	int unlinked; /* the inode lost its last link while open: it goes at the last close */
 	const struct gk_fsn_mark_ops *ops;
 };
 
@@ -355,6 +356,7 @@ void gk_fsn_attrib(struct gk_proc *p, struct gk_fsn_obj *o, uint32_t mask);
 void gk_fsn_link(struct gk_proc *p, struct gk_fsn_obj *from, struct gk_fsn_obj *to);
 void gk_fsn_move(struct gk_proc *p, struct gk_fsn_obj *from, struct gk_fsn_obj *to, int exchange);
 void gk_fsn_file(struct gk_file *f, uint32_t mask);
+void gk_fsn_closed(struct gk_file *f);
 uint32_t gk_fsn_times_mask(const struct timespec *ts);
 uint32_t gk_fsn_setattr_mask(const struct gk_iattr *ia);
 

@@ -15,9 +15,11 @@
  * mark exists. Events follow Linux's order for each operation (fsnotify.h):
  * the directory's event with the name, then the object's own; an unlink
  * that drops the last link gives IN_ATTRIB, IN_DELETE_SELF (and the marks
- * go, IN_IGNORED), then the directory's IN_DELETE. Linux holds an open
- * unlinked file's IN_DELETE_SELF until its last close; here it comes at the
- * unlink. Changes made on the host behind the guest's back are not seen.
+ * go, IN_IGNORED), then the directory's IN_DELETE. A watched file still
+ * open somewhere when its last link goes lives on, as Linux's inode does
+ * while a dentry reference holds it: its IN_DELETE_SELF comes at the last
+ * close of a guest file on it (gk_fsn_closed). A directory's comes at its
+ * rmdir. Changes made on the host behind the guest's back are not seen.
  *
  * Must not: call ipc/ (only through a mark's ops); act when nothing watches.
  */
@@ -120,6 +122,87 @@ self_gone(struct gk_kernel *k, uint64_t dev, uint64_t ino)
 	}
 }
 
+/* Some mark is on (dev, ino). */
+static struct gk_fsn_mark *
+marked(struct gk_kernel *k, uint64_t dev, uint64_t ino)
+{
+	struct gk_fsn_mark *m;
+
+	for (m = k->fsn_hash[bucket(dev, ino)]; m; m = m->next)
+		if (m->dev == dev && m->ino == ino)
+			return m;
+	return NULL;
+}
+
+/*
+ * An open file of a guest process other than skip is on (dev, ino), so an
+ * inode with no link left lives on. Asked only when a watched inode loses
+ * its last link or an open file of one closes: every descriptor table is
+ * looked through.
+ */
+static int
+open_elsewhere(struct gk_kernel *k, uint64_t dev, uint64_t ino, const struct gk_file *skip)
+{
+	struct gk_proc *t;
+	struct stat st;
+	int i;
+
+	for (t = k->procs; t; t = t->next) {
+		for (i = 0; t->fdt && i < GK_NFD; i++) {
+			struct gk_file *f = t->fdt->f[i];
+
+			if (!f || f == skip || !f->mnt ||
+			    (f->mnt->kind != GK_MNT_HOST && f->mnt->kind != GK_MNT_TMPFS))
+				continue;
+			if (f->ops->stat(f, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The inode (dev, ino) lost its last link: it is gone now, or, a file
+ * still open on it, at that file's last close (the marks say unlinked).
+ */
+static void
+last_link(struct gk_kernel *k, uint64_t dev, uint64_t ino, int isdir)
+{
+	struct gk_fsn_mark *m;
+
+	if (!marked(k, dev, ino))
+		return;
+	if (isdir || !open_elsewhere(k, dev, ino, NULL)) {
+		self_gone(k, dev, ino);
+		return;
+	}
+	for (m = k->fsn_hash[bucket(dev, ino)]; m; m = m->next)
+		if (m->dev == dev && m->ino == ino)
+			m->unlinked = 1;
+}
+
+/*
+ * gk_fsn_closed - f's last reference is going: if it was the last open
+ * file of a watched inode that lost its last link, the inode goes now
+ * (IN_DELETE_SELF, the marks' end).
+ */
+void
+gk_fsn_closed(struct gk_file *f)
+{
+	struct gk_kernel *k = f->k;
+	struct gk_fsn_mark *m;
+	struct stat st;
+
+	if (!gk_fsn_active(k) || !f->mnt ||
+	    (f->mnt->kind != GK_MNT_HOST && f->mnt->kind != GK_MNT_TMPFS))
+		return;
+	if (f->ops->stat(f, &st) < 0 || st.st_nlink != 0)
+		return;
+	m = marked(k, st.st_dev, st.st_ino);
+	if (m && m->unlinked && !open_elsewhere(k, st.st_dev, st.st_ino, f))
+		self_gone(k, st.st_dev, st.st_ino);
+}
+
 /* stat (follow) or lstat the absolute guest path gpath, walked afresh. */
 static int
 stat_gpath(struct gk_proc *p, const char *gpath, int follow, struct stat *st)
@@ -189,7 +272,8 @@ gk_fsn_create(struct gk_proc *p, struct gk_fsn_obj *o, int isdir)
 /*
  * gk_fsn_remove - o's name was unlinked or removed (rmdir): as Linux's
  * vfs_unlink, IN_ATTRIB (a link fewer) on a non-directory, IN_DELETE_SELF
- * and the marks' end when no link is left, IN_DELETE in the directory.
+ * and the marks' end when no link is left (or at the last close, when
+ * open), IN_DELETE in the directory.
  */
 void
 gk_fsn_remove(struct gk_proc *p, struct gk_fsn_obj *o)
@@ -199,7 +283,7 @@ gk_fsn_remove(struct gk_proc *p, struct gk_fsn_obj *o)
 	if (!o->isdir)
 		emit(p->k, o->dev, o->ino, IN_ATTRIB, 0, NULL, 0);
 	if (o->isdir || o->nlink <= 1)
-		self_gone(p->k, o->dev, o->ino);
+		last_link(p->k, o->dev, o->ino, o->isdir);
 	if (o->dir_ok)
 		emit(p->k, o->ddev, o->dino, IN_DELETE | (o->isdir ? IN_ISDIR : 0), 0, o->name, 0);
 }
@@ -258,7 +342,7 @@ gk_fsn_move(struct gk_proc *p, struct gk_fsn_obj *from, struct gk_fsn_obj *to, i
 		emit(k, to->dev, to->ino, IN_ATTRIB | (to->isdir ? IN_ISDIR : 0), 0, NULL, 0);
 	emit(k, from->dev, from->ino, IN_MOVE_SELF, 0, NULL, 0);
 	if (target && (to->isdir || to->nlink <= 1))
-		self_gone(k, to->dev, to->ino);
+		last_link(k, to->dev, to->ino, to->isdir);
 	if (exchange && to->have)
 		gk_fsn_move(p, to, from, 0);
 }
