@@ -326,7 +326,7 @@ struct gk_fsn_mark_ops {
 	void (*gone)(struct gk_fsn_mark *m);
 };
 struct gk_fsn_mark {
-	struct gk_fsn_mark *next, *prev; /* chain of k->fsn_hash */
+	struct gk_fsn_mark *next, *prev; /* chain of k->fsn->hash */
 	uint64_t dev, ino;
 	uint32_t mask;
 	int unlinked; /* the inode lost its last link while open: it goes at the last close */
@@ -345,8 +345,20 @@ struct gk_fsn_obj {
 	char name[256];
 };
 
-#define gk_fsn_active(k) ((k)->fsn_nmarks != 0)
-void gk_fsn_mark_add(struct gk_kernel *k, struct gk_fsn_mark *m);
+/*
+ * The marks (k->fsn, made with the first, freed with the last): by a hash
+ * of (dev, ino); mask is the union of theirs, cookie numbers renames.
+ */
+#define GK_FSN_HASH 64
+struct gk_fsnotify {
+	struct gk_fsn_mark *hash[GK_FSN_HASH];
+	unsigned nmarks;
+	uint32_t mask;
+	uint32_t cookie;
+};
+
+#define gk_fsn_active(k) ((k)->fsn != NULL)
+int gk_fsn_mark_add(struct gk_kernel *k, struct gk_fsn_mark *m);
 void gk_fsn_mark_del(struct gk_kernel *k, struct gk_fsn_mark *m);
 void gk_fsn_mark_changed(struct gk_kernel *k);
 void gk_fsn_look(struct gk_proc *p, struct gk_path *path, int follow, struct gk_fsn_obj *o);

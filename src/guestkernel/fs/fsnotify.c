@@ -5,7 +5,7 @@
  * file I/O (file.c) call the hooks here after a change succeeded; a hook
  * finds the marks on the inodes concerned and calls each mark's ops. fs/
  * never calls ipc/: the watcher hands its mark with an ops table in, as mm/
- * is handed struct gk_mapfile's. While no mark exists (k->fsn_nmarks 0)
+ * is handed struct gk_mapfile's. While no mark exists (k->fsn NULL)
  * every hook returns at once, before any lookup.
  *
  * An inode is named by (st_dev, st_ino) as fstat gives them, for tmpfs
@@ -37,19 +37,26 @@ bucket(uint64_t dev, uint64_t ino)
 	return (unsigned)(((ino ^ (dev << 32)) * 0x9e3779b97f4a7c15ULL) >> 58) % GK_FSN_HASH;
 }
 
-/* gk_fsn_mark_add - m (dev, ino, mask, ops filled) sees changes from now on. */
-void
+/* gk_fsn_mark_add - m (dev, ino, mask, ops filled) sees changes from now on. 0 or -ENOMEM. */
+int
 gk_fsn_mark_add(struct gk_kernel *k, struct gk_fsn_mark *m)
 {
 	unsigned b = bucket(m->dev, m->ino);
 
+	if (!k->fsn) {
+		k->fsn = gk_kzalloc(k, sizeof(*k->fsn));
+		if (!k->fsn)
+			return -ENOMEM;
+	}
+
 	m->prev = NULL;
-	m->next = k->fsn_hash[b];
+	m->next = k->fsn->hash[b];
 	if (m->next)
 		m->next->prev = m;
-	k->fsn_hash[b] = m;
-	k->fsn_nmarks++;
-	k->fsn_mask |= m->mask;
+	k->fsn->hash[b] = m;
+	k->fsn->nmarks++;
+	k->fsn->mask |= m->mask;
+	return 0;
 }
 
 /* gk_fsn_mark_changed - a mark's mask changed: the union is worked out again. */
@@ -61,9 +68,9 @@ gk_fsn_mark_changed(struct gk_kernel *k)
 	unsigned b;
 
 	for (b = 0; b < GK_FSN_HASH; b++)
-		for (m = k->fsn_hash[b]; m; m = m->next)
+		for (m = k->fsn->hash[b]; m; m = m->next)
 			mask |= m->mask;
-	k->fsn_mask = mask;
+	k->fsn->mask = mask;
 }
 
 /* gk_fsn_mark_del - m, on the table, sees nothing more. */
@@ -73,11 +80,16 @@ gk_fsn_mark_del(struct gk_kernel *k, struct gk_fsn_mark *m)
 	if (m->prev)
 		m->prev->next = m->next;
 	else
-		k->fsn_hash[bucket(m->dev, m->ino)] = m->next;
+		k->fsn->hash[bucket(m->dev, m->ino)] = m->next;
 	if (m->next)
 		m->next->prev = m->prev;
 	m->next = m->prev = NULL;
-	k->fsn_nmarks--;
+	if (--k->fsn->nmarks == 0) {
+		/* The last: the table goes, and every hook is off again. */
+		gk_kfree(k, k->fsn, sizeof(*k->fsn));
+		k->fsn = NULL;
+		return;
+	}
 	gk_fsn_mark_changed(k);
 }
 
@@ -94,7 +106,9 @@ emit(struct gk_kernel *k, uint64_t dev, uint64_t ino, uint32_t mask, uint32_t co
 	struct gk_fsn_mark *m, *next;
 	size_t len = name ? strlen(name) : 0;
 
-	for (m = k->fsn_hash[bucket(dev, ino)]; m; m = next) {
+	if (!k->fsn)
+		return; /* an earlier event of the operation ended the last mark (IN_ONESHOT) */
+	for (m = k->fsn->hash[bucket(dev, ino)]; m; m = next) {
 		next = m->next;
 		if (m->dev != dev || m->ino != ino || !(m->mask & mask & IN_ALL_EVENTS))
 			continue;
@@ -111,8 +125,8 @@ self_gone(struct gk_kernel *k, uint64_t dev, uint64_t ino)
 	struct gk_fsn_mark *m;
 
 	emit(k, dev, ino, IN_DELETE_SELF, 0, NULL, 0);
-	for (;;) {
-		for (m = k->fsn_hash[bucket(dev, ino)]; m; m = m->next)
+	while (k->fsn) {
+		for (m = k->fsn->hash[bucket(dev, ino)]; m; m = m->next)
 			if (m->dev == dev && m->ino == ino)
 				break;
 		if (!m)
@@ -128,7 +142,7 @@ marked(struct gk_kernel *k, uint64_t dev, uint64_t ino)
 {
 	struct gk_fsn_mark *m;
 
-	for (m = k->fsn_hash[bucket(dev, ino)]; m; m = m->next)
+	for (m = k->fsn ? k->fsn->hash[bucket(dev, ino)] : NULL; m; m = m->next)
 		if (m->dev == dev && m->ino == ino)
 			return m;
 	return NULL;
@@ -176,7 +190,7 @@ last_link(struct gk_kernel *k, uint64_t dev, uint64_t ino, int isdir)
 		self_gone(k, dev, ino);
 		return;
 	}
-	for (m = k->fsn_hash[bucket(dev, ino)]; m; m = m->next)
+	for (m = k->fsn->hash[bucket(dev, ino)]; m; m = m->next)
 		if (m->dev == dev && m->ino == ino)
 			m->unlinked = 1;
 }
@@ -325,13 +339,13 @@ gk_fsn_move(struct gk_proc *p, struct gk_fsn_obj *from, struct gk_fsn_obj *to, i
 	uint32_t cookie, isd;
 	int target;
 
-	if (!from->ok || !from->have)
+	if (!from->ok || !from->have || !k->fsn)
 		return;
 	if (to->have && to->dev == from->dev && to->ino == from->ino)
 		return; /* two links of one inode: rename(2) does nothing */
-	if (++k->fsn_cookie == 0)
-		k->fsn_cookie = 1;
-	cookie = k->fsn_cookie;
+	if (++k->fsn->cookie == 0)
+		k->fsn->cookie = 1;
+	cookie = k->fsn->cookie;
 	isd = from->isdir ? IN_ISDIR : 0;
 	if (from->dir_ok)
 		emit(k, from->ddev, from->dino, IN_MOVED_FROM | isd, cookie, from->name, 0);
@@ -362,7 +376,7 @@ gk_fsn_file(struct gk_file *f, uint32_t mask)
 	uint32_t isd;
 	int linked;
 
-	if (!gk_fsn_active(k) || !(k->fsn_mask & mask) || !f->mnt || (f->flags & O_PATH))
+	if (!gk_fsn_active(k) || !(k->fsn->mask & mask) || !f->mnt || (f->flags & O_PATH))
 		return;
 	if (f->mnt->kind != GK_MNT_HOST && f->mnt->kind != GK_MNT_TMPFS)
 		return;

@@ -377,10 +377,13 @@ gk_inotify_add(struct gk_file *f, uint64_t dev, uint64_t ino, uint32_t mask)
 	w->mark.ino = ino;
 	w->mark.mask = keep;
 	w->mark.ops = &watch_ops;
+	if (gk_fsn_mark_add(k, &w->mark) < 0) {
+		gk_kfree(k, w, sizeof(*w));
+		return -ENOMEM;
+	}
 	w->next = in->watches;
 	in->watches = w;
 	k->inotify_watches++;
-	gk_fsn_mark_add(k, &w->mark);
 	return wd;
 }
 

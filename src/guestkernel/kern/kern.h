@@ -51,7 +51,7 @@ struct gk_hwatch;
 struct gk_pidref;
 struct gk_flctx;
 struct gk_net;
-struct gk_fsn_mark;
+struct gk_fsnotify;
 
 /* gk_panic - a broken invariant of the guest kernel itself; never reachable from a guest. */
 void gk_panic(const char *fn, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
@@ -294,7 +294,6 @@ struct gk_futex_q {
 enum { GK_FQ_NONE, GK_FQ_WAIT, GK_FQ_DONE };
 
 #define GK_FUTEX_HASH 256 /* chains of k->futex_hash */
-#define GK_FSN_HASH   64  /* chains of k->fsn_hash (fs/fsnotify.c) */
 
 struct gk_futex_chain {
 	struct gk_futex_q *first, *last;
@@ -637,18 +636,9 @@ struct gk_kernel {
 	/* Inodes with file locks (fs/lock.c), by a hash of the inode, and the lock records held. */
 	struct gk_flctx *lock_hash[GK_LOCK_HASH];
 	unsigned nlocks;
-	/* inotify: */
-	/*
-	 * Watched inodes (fs/fsnotify.c): marks by a hash of (dev, ino);
-	 * fsn_nmarks 0 makes every hook return at once, fsn_mask is the
-	 * union of their masks. fsn_cookie numbers renames.
-	 */
-	struct gk_fsn_mark *fsn_hash[GK_FSN_HASH];
-	unsigned fsn_nmarks;
-	uint32_t fsn_mask;
-	uint32_t fsn_cookie;
-	unsigned inotify_instances, inotify_watches; /* max_user_instances/watches (ipc/inotify.c) */
-	unsigned eventfd_ids; /* eventfds made so far: the next one's eventfd-id (fdinfo) */
+	struct gk_fsnotify *fsn; /* watched inodes (fs/fsnotify.c), while any: hooks test it */
+	/* inotify instances and watches (ipc/inotify.c), eventfds made (eventfd-id, ipc/eventfd.c) */
+	unsigned inotify_instances, inotify_watches, eventfd_ids;
 };
 
 uint64_t gk_now_ns(clockid_t clk);
