@@ -47,7 +47,9 @@ locks locks-bind
 pthread_basic pthread_sync pthread_cancel pthread_signal pthread_exit pthread_proc pthread_bad
 unix_stream unix_stream-bind unix_dgram unix_scm res_unixfill
 smp_count smp_count2 smp_count4 smp_sum smp_sum4 smp_mm smp_mm4 smp_unmap smp_pingpong
-smp_affinity smp_affinity4"
+smp_affinity smp_affinity4
+inotify inotify-bind
+fdinfo"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -707,7 +709,7 @@ mremap)
     passed t_mremap && result=0
     ;;
 
-rename_cwd | rename_cwd-bind | dotdot | dotdot-bind | locks | locks-bind)
+rename_cwd | rename_cwd-bind | dotdot | dotdot-bind | locks | locks-bind | inotify | inotify-bind | fdinfo)
     # In the guest's /tmp, or in a fresh host directory given to uvk with
     # --bind at the same path (natively that directory itself); outside
     # /tmp, physical path (getcwd() is compared with it), owned by whoever

@@ -135,6 +135,50 @@ check_level_edge(void)
 	close(ep);
 }
 
+/*
+ * A wait for fewer events than are ready takes turns: Linux moves each
+ * level-triggered entry it reported to the end of its ready list, so three
+ * pipes ready in the order A, B, C come out A, B, C, A, B with maxevents 1
+ * (then 2: C, A). An edge-triggered entry reported leaves the list.
+ */
+static void
+check_turns(void)
+{
+	int a[2], b[2], c[2], ep = epoll_create1(0), i;
+	struct epoll_event ev[2];
+	char got[16] = "";
+
+	pipe2(a, O_NONBLOCK);
+	pipe2(b, O_NONBLOCK);
+	pipe2(c, O_NONBLOCK);
+	write(a[1], "x", 1);
+	write(b[1], "x", 1);
+	write(c[1], "x", 1);
+	add(ep, a[0], EPOLLIN, 'A');
+	add(ep, b[0], EPOLLIN, 'B');
+	add(ep, c[0], EPOLLIN | EPOLLET, 'C');
+	for (i = 0; i < 3; i++)
+		got[i] = epoll_wait(ep, ev, 1, 0) == 1 ? (char)ev[0].data.u64 : '-';
+	/* C was edge-triggered: gone after one report; A and B alternate. */
+	for (; i < 5; i++)
+		got[i] = epoll_wait(ep, ev, 1, 0) == 1 ? (char)ev[0].data.u64 : '-';
+	CHECK_STR("maxevents 1: ready entries take turns", got, "ABCAB");
+	write(c[1], "x", 1); /* a new edge: C is ready again, last in line */
+	got[0] = '\0';
+	i = epoll_wait(ep, ev, 2, 0);
+	if (i == 2)
+		snprintf(got, sizeof(got), "%c%c", (char)ev[0].data.u64, (char)ev[1].data.u64);
+	CHECK_STR("maxevents 2 after a new edge", got, "AB");
+	i = epoll_wait(ep, ev, 2, 0);
+	got[0] = '\0';
+	if (i >= 1)
+		snprintf(got, sizeof(got), "%c%c", (char)ev[0].data.u64,
+			 i == 2 ? (char)ev[1].data.u64 : '.');
+	CHECK_STR("then the new edge's turn", got, "CA");
+	close(a[0]), close(a[1]), close(b[0]), close(b[1]), close(c[0]), close(c[1]);
+	close(ep);
+}
+
 static void
 check_keys(void)
 {
@@ -478,6 +522,7 @@ main(int argc, char **argv)
 	signal(SIGALRM, on_alarm);
 	alarm(SAFETY_S);
 	check_level_edge();
+	check_turns();
 	check_keys();
 	check_nested();
 	check_depth();

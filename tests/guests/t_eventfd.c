@@ -253,6 +253,37 @@ check_fork_shared(void)
 	close(fd);
 }
 
+/*
+ * readv and writev as Linux's eventfd has them: read_iter (the 8 bytes may
+ * span iovecs), but a plain write (each iovec alone: 3 + 5 is EINVAL, 8 + 3
+ * writes 8), and 0 bytes read or written is EINVAL like any short size.
+ */
+static void
+check_vectors(void)
+{
+	int fd = efd(0, EFD_NONBLOCK_);
+	uint64_t v = 5, r = 0, two[2] = {1, 2};
+	char *b = (char *)&v, *rb = (char *)&r;
+	struct iovec w35[2] = {{b, 3}, {b + 3, 5}}, w88[2] = {{&two[0], 8}, {&two[1], 8}};
+	struct iovec w08[2] = {{b, 0}, {b, 8}}, w83[2] = {{b, 8}, {b, 3}};
+	struct iovec r44[2] = {{rb, 4}, {rb + 4, 4}}, r08[2] = {{rb, 0}, {rb, 8}};
+	struct iovec r22[2] = {{rb, 2}, {rb + 2, 2}};
+
+	CHECK_ERR("write of 0 bytes EINVAL", write(fd, &v, 0), EINVAL);
+	CHECK_ERR("read of 0 bytes EINVAL", read(fd, &v, 0), EINVAL);
+	CHECK_ERR("writev 3 + 5 EINVAL (a write an iovec)", writev(fd, w35, 2), EINVAL);
+	CHECK_ERR("writev 0 + 8 EINVAL", writev(fd, w08, 2), EINVAL);
+	CHECK_EQ("writev 8 + 8: both", writev(fd, w88, 2), 16);
+	CHECK_EQ("writev 8 + 3: the first", writev(fd, w83, 2), 8);
+	CHECK_EQ("readv 4 + 4: 8 bytes", readv(fd, r44, 2), 8);
+	CHECK_EQ("... the sum 1 + 2 + 5", (long)r, 8);
+	put(fd, 7);
+	CHECK_ERR("readv 2 + 2 EINVAL", readv(fd, r22, 2), EINVAL);
+	CHECK_EQ("readv 0 + 8: 8 bytes", readv(fd, r08, 2), 8);
+	CHECK_EQ("... the value", (long)r, 7);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -264,5 +295,6 @@ main(void)
 	check_identity();
 	check_blocking();
 	check_fork_shared();
+	check_vectors();
 	return guest_end();
 }

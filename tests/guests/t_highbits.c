@@ -33,6 +33,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -186,6 +187,19 @@ prep_timerfd(void)
 		dup2(fd, FD_SPARE);
 		close(fd);
 	}
+}
+
+/* FD_SPARE: an inotify instance watching p_file (wd 1). */
+static void
+prep_inotify(void)
+{
+	int fd = inotify_init1(0);
+
+	if (fd >= 0 && fd != FD_SPARE) {
+		dup2(fd, FD_SPARE);
+		close(fd);
+	}
+	inotify_add_watch(FD_SPARE, p_file, IN_ATTRIB);
 }
 
 static void
@@ -489,6 +503,27 @@ obs_timerfd(void)
 		link[n] = 0;
 		if (strcmp(link, "anon_inode:[timerfd]") == 0)
 			return 1 + 2 * (fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	}
+	return -2;
+}
+
+/* The inotify instance the call made: 1 if found, plus 2 if close-on-exec, 4 if non-blocking. */
+static long
+obs_inotify(void)
+{
+	char path[32], link[64];
+	ssize_t n;
+	int fd;
+
+	for (fd = 3; fd < FD_FILE; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0)
+			continue;
+		link[n] = 0;
+		if (strcmp(link, "anon_inode:inotify") == 0)
+			return 1 + 2 * (fcntl(fd, F_GETFD) & FD_CLOEXEC) +
+			       ((fcntl(fd, F_GETFL) & O_NONBLOCK) ? 4 : 0);
 	}
 	return -2;
 }
@@ -933,6 +968,12 @@ main(void)
 		    T(sendmmsg, A(0) | A(2) | A(3), 0, prep_pair, NULL, FD_SPARE, (uint64_t)&smsg, 1, 0),
 		    T(recvmmsg, A(0) | A(2) | A(3), 0, prep_pair_data, obs_buf, FD_SPARE,
 		      (uint64_t)&rmsg, 1, MSG_DONTWAIT, 0),
+		    /* inotify: FD_SPARE watches p_file as wd 1 (prep_inotify) */
+		    T(inotify_init, 0, 0, NULL, obs_inotify),
+		    T(inotify_init1, A(0), 0, NULL, obs_inotify, IN_CLOEXEC | IN_NONBLOCK),
+		    T(inotify_add_watch, A(0) | A(2), 0, prep_inotify, NULL, FD_SPARE,
+		      (uint64_t)p_file, IN_MODIFY | IN_MASK_ADD),
+		    T(inotify_rm_watch, A(0) | A(1), 0, prep_inotify, NULL, FD_SPARE, 1),
 		    /* paths */
 		    T(stat, 0, 0, NULL, NULL, (uint64_t)s_file, B),
 		    T(lstat, 0, 0, NULL, NULL, (uint64_t)p_link, B),

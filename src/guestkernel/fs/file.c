@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 #include "fs.h"
@@ -60,8 +61,11 @@ gk_file_new(struct gk_kernel *k, const struct gk_file_ops *ops, int hfd, int fla
 int
 gk_file_open_flags(int flags)
 {
+	/* O_PATH keeps only these (build_open_flags): musl's O_LARGEFILE goes too. */
+	if (flags & O_PATH)
+		return flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW);
 	flags &= ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC);
-	return (flags & O_PATH) ? flags : flags | GK_O_LARGEFILE;
+	return flags | GK_O_LARGEFILE;
 }
 
 struct gk_file *
@@ -76,6 +80,10 @@ gk_file_unref(struct gk_file *f)
 {
 	if (!f || --f->refs > 0)
 		return;
+	if (gk_fsn_active(f->k)) {
+		gk_fsn_file(f, (f->flags & O_ACCMODE) != O_RDONLY ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
+		gk_fsn_closed(f);
+	}
 	while (f->watchers)
 		f->watchers->gone(f->watchers);
 	gk_lock_file_gone(f);
@@ -288,9 +296,14 @@ gk_file_readv(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int
 {
 	if ((f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_PATH))
 		return -EBADF;
+	long r;
+
 	if (off >= 0 && (f->fmode & GK_FMODE_STREAM))
 		return -ESPIPE;
-	return f->ops->read(p, f, iov, n, off);
+	r = f->ops->read(p, f, iov, n, off);
+	if (r > 0 && gk_fsn_active(f->k))
+		gk_fsn_file(f, IN_ACCESS);
+	return r;
 }
 
 /* gk_file_writev - write host iovecs at off (or the position). Bytes written or -errno. */
@@ -299,9 +312,14 @@ gk_file_writev(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, in
 {
 	if ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_PATH))
 		return -EBADF;
+	long r;
+
 	if (off >= 0 && (f->fmode & GK_FMODE_STREAM))
 		return -ESPIPE;
-	return f->ops->write(p, f, iov, n, off);
+	r = f->ops->write(p, f, iov, n, off);
+	if (r > 0 && gk_fsn_active(f->k))
+		gk_fsn_file(f, IN_MODIFY);
+	return r;
 }
 
 /* gk_file_stat - fstat. Returns 0 or a negative errno. */
@@ -312,6 +330,20 @@ gk_file_stat(struct gk_file *f, struct stat *st)
 }
 
 /*
+ * gk_file_setattr - fchmod, fchown, futimens, ftruncate on f (the caller
+ * checked the descriptor), told to inotify watchers. 0 or -errno.
+ */
+int
+gk_file_setattr(struct gk_file *f, const struct gk_iattr *ia)
+{
+	int err = f->ops->setattr(f, ia);
+
+	if (err == 0 && gk_fsn_active(f->k))
+		gk_fsn_file(f, gk_fsn_setattr_mask(ia));
+	return err;
+}
+
+/*
  * gk_file_getdents - getdents64 into guest [gva, gva+len), at most 64 KiB a
  * call. Returns bytes stored, 0 at the end, -ENOTDIR, -EINVAL (buffer too
  * small), -EFAULT.
@@ -319,9 +351,14 @@ gk_file_stat(struct gk_file *f, struct stat *st)
 long
 gk_file_getdents(struct gk_proc *p, struct gk_file *f, uint64_t gva, size_t len)
 {
+	long r;
+
 	if (len > 65536)
 		len = 65536;
-	return f->ops->getdents(p, f, gva, len);
+	r = f->ops->getdents(p, f, gva, len);
+	if (r >= 0 && gk_fsn_active(f->k))
+		gk_fsn_file(f, IN_ACCESS); /* iterate_dir's, even at the end */
+	return r;
 }
 
 /* gk_file_ioctl - an ioctl the generic layer left to the file. */

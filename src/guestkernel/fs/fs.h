@@ -185,8 +185,12 @@ struct gk_iattr {
  *               (/dev/zero). 0 or -ENODEV, -ENOMEM...
  * release     - the last reference went: give back what the kind holds
  *               (the host descriptor is closed by gk_file_unref).
+ * fdinfo      - optional (NULL: nothing): the kind's own lines of
+ *               /proc/PID/fdinfo/N, after the common ones, as Linux's
+ *               show_fdinfo prints them (gk_sb_printf into b).
  */
 struct gk_file;
+struct gk_sbuf;
 struct gk_file_ops {
 	long (*read)(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n,
 		     off_t off);
@@ -201,10 +205,17 @@ struct gk_file_ops {
 	long (*getdents)(struct gk_proc *p, struct gk_file *f, uint64_t gva, size_t len);
 	int (*mmap)(struct gk_file *f, struct gk_mapfile **ret);
 	void (*release)(struct gk_file *f);
+	void (*fdinfo)(struct gk_file *f, struct gk_sbuf *b);
 };
 
 /* f->fmode: how the file may be used, whatever its kind (Linux's f_mode bits). */
 #define GK_FMODE_STREAM 1 /* no position: pread/pwrite, lseek, fadvise are -ESPIPE (pipes) */
+/* readv is one read of every segment, as Linux's read_iter (else one read a segment). */
+#define GK_FMODE_READ_ITER 2
+/* writev is one write a segment, as for a kind with no write_iter (else one of them all). */
+#define GK_FMODE_WRITE_LOOP 4
+/* A read or write of 0 bytes reaches the kind (else it is 0 at once): eventfd's -EINVAL. */
+#define GK_FMODE_ZERO_IO 8
 
 /*
  * gk_fwatch - something above fs/ that keeps a pointer to an open file
@@ -281,7 +292,8 @@ int gk_dcache_prepare_move(struct gk_kernel *k, const char *to, struct gk_dentry
 void gk_dcache_move(struct gk_dentry *d, struct gk_dentry *np, const char *to);
 void gk_dcache_kill(struct gk_kernel *k, const char *gpath);
 
-/* vfs.c: operations on paths */
+/* vfs.c, vfs_change.c: operations on paths */
+int gk_host_parent_fd(struct gk_path *path, const char **ret_base);
 int gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode,
 		struct gk_file **ret);
 int gk_vfs_stat(struct gk_proc *p, struct gk_path *path, int follow, struct stat *st);
@@ -297,6 +309,68 @@ int gk_vfs_chown(struct gk_proc *p, struct gk_path *path, uid_t uid, gid_t gid, 
 int gk_vfs_utimens(struct gk_proc *p, struct gk_path *path, const struct timespec *ts, int follow);
 int gk_vfs_truncate(struct gk_proc *p, struct gk_path *path, off_t len);
 int gk_vfs_open_exec(struct gk_proc *p, struct gk_path *path, int *ret_hfd);
+
+/* ---- fsnotify.c: telling inotify watchers of changes --------------------------------- */
+
+/*
+ * gk_fsn_mark - an inotify watch's hold on an inode, seen by fs/: the
+ * watcher (ipc/inotify.c) embeds it and fills ops; fs/ calls ops->event
+ * for every change to (dev, ino) whose IN_* bit mask asks for, and
+ * ops->gone when the inode goes (the mark is off the table by then).
+ * mask holds inotify(7)'s IN_* events and flags (IN_EXCL_UNLINK).
+ */
+struct gk_fsn_mark;
+struct gk_fsn_mark_ops {
+	void (*event)(struct gk_fsn_mark *m, uint32_t mask, uint32_t cookie, const char *name,
+		      size_t len);
+	void (*gone)(struct gk_fsn_mark *m);
+};
+struct gk_fsn_mark {
+	struct gk_fsn_mark *next, *prev; /* chain of k->fsn->hash */
+	uint64_t dev, ino;
+	uint32_t mask;
+	int unlinked; /* the inode lost its last link while open: it goes at the last close */
+	const struct gk_fsn_mark_ops *ops;
+};
+
+/*
+ * What a change looks at before it acts (gk_fsn_look): the object's inode,
+ * if it exists, and its directory's, and its name. ok is 0 while nothing
+ * watches: then every hook below does nothing.
+ */
+struct gk_fsn_obj {
+	int ok, have, dir_ok, isdir;
+	uint64_t dev, ino, ddev, dino;
+	nlink_t nlink;
+	char name[256];
+};
+
+/*
+ * The marks (k->fsn, made with the first, freed with the last): by a hash
+ * of (dev, ino); mask is the union of theirs, cookie numbers renames.
+ */
+#define GK_FSN_HASH 64
+struct gk_fsnotify {
+	struct gk_fsn_mark *hash[GK_FSN_HASH];
+	unsigned nmarks;
+	uint32_t mask;
+	uint32_t cookie;
+};
+
+#define gk_fsn_active(k) ((k)->fsn != NULL)
+int gk_fsn_mark_add(struct gk_kernel *k, struct gk_fsn_mark *m);
+void gk_fsn_mark_del(struct gk_kernel *k, struct gk_fsn_mark *m);
+void gk_fsn_mark_changed(struct gk_kernel *k);
+void gk_fsn_look(struct gk_proc *p, struct gk_path *path, int follow, struct gk_fsn_obj *o);
+void gk_fsn_create(struct gk_proc *p, struct gk_fsn_obj *o, int isdir);
+void gk_fsn_remove(struct gk_proc *p, struct gk_fsn_obj *o);
+void gk_fsn_attrib(struct gk_proc *p, struct gk_fsn_obj *o, uint32_t mask);
+void gk_fsn_link(struct gk_proc *p, struct gk_fsn_obj *from, struct gk_fsn_obj *to);
+void gk_fsn_move(struct gk_proc *p, struct gk_fsn_obj *from, struct gk_fsn_obj *to, int exchange);
+void gk_fsn_file(struct gk_file *f, uint32_t mask);
+void gk_fsn_closed(struct gk_file *f);
+uint32_t gk_fsn_times_mask(const struct timespec *ts);
+uint32_t gk_fsn_setattr_mask(const struct gk_iattr *ia);
 
 /* ---- mapfile.c: the file behind a mapping (mm's struct gk_mapfile) ------------------- */
 
@@ -321,6 +395,8 @@ int gk_synth_open(struct gk_proc *p, struct gk_path *path, int flags, struct gk_
 int gk_synth_stat(struct gk_proc *p, struct gk_path *path, int follow, struct stat *st);
 long gk_synth_readlink(struct gk_proc *p, struct gk_path *path, char *buf, size_t size);
 char *gk_proc_maps(struct gk_proc *p, size_t *ret_len);
+void gk_sb_printf(struct gk_sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+unsigned gk_fdinfo_sdev(dev_t dev);
 
 /* ---- tmpfs.c: the guest's /tmp in guest RAM ----------------------------------------- */
 
@@ -384,6 +460,7 @@ long gk_file_readv(struct gk_proc *p, struct gk_file *f, const struct iovec *iov
 long gk_file_writev(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n,
 		    off_t off);
 int gk_file_stat(struct gk_file *f, struct stat *st);
+int gk_file_setattr(struct gk_file *f, const struct gk_iattr *ia);
 long gk_file_getdents(struct gk_proc *p, struct gk_file *f, uint64_t gva, size_t len);
 long gk_file_ioctl(struct gk_proc *p, struct gk_file *f, unsigned int cmd, uint64_t arg);
 

@@ -17,6 +17,7 @@ enum synth_dir {
 	SD_FD,	    /* /proc/PID/fd, /proc/PID/task/TID/fd */
 	SD_TASKS,   /* /proc/PID/task: every task of the process */
 	SD_TID,	    /* /proc/PID/task/TID: one task */
+	SD_FDINFO,  /* /proc/PID/fdinfo, /proc/PID/task/TID/fdinfo */
 };
 
 struct synth_node {
@@ -25,6 +26,8 @@ struct synth_node {
 	dev_t rdev;
 	char link[GK_PATH_MAX]; /* symlinks */
 	struct gk_file *fdfile; /* /proc/PID/fd/N: the open file itself (borrowed) */
+	struct gk_file *info;	/* /proc/PID/fdinfo/N: the open file it describes (borrowed), */
+	int info_cloexec;	/* and whether N is close-on-exec */
 	enum synth_dir dir;	/* a directory: what it lists */
 	/*
 	 * /proc/ID/... and /proc/PID/task/TID/...: the task whose files they
@@ -86,6 +89,8 @@ void gk_procfs_render(struct gk_proc *p, const struct synth_node *nd, struct gk_
 /* synth_task.c: the files of a process and of a task */
 void gk_procfs_task_render(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b);
 int gk_procfs_comm_open(struct gk_proc *p, const struct synth_node *nd, struct gk_file *f);
+/* synth_fdinfo.c */
+void gk_procfs_fdinfo(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b);
 long gk_procfs_comm_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n,
 			  off_t off);
 

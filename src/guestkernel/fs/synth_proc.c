@@ -9,7 +9,8 @@
  *   /proc  self -> PID, thread-self -> PID/task/TID, cpuinfo, meminfo,
  *          uptime, version, mounts, stat, loadavg, locks (fs/lock.c),
  *          PID/{exe,cwd,fd/N,task/,cmdline,stat,status,statm,maps,environ,comm},
- *          PID/task/TID/{exe,cwd,fd/N,cmdline,stat,status,statm,maps,environ,comm}
+ *          PID/task/TID/{exe,cwd,fd/N,cmdline,stat,status,statm,maps,environ,comm},
+ *          fdinfo/N beside each fd/N (synth_fdinfo.c)
  *
  * Every guest process is there, zombies too (the guest is one user, who
  * may look at all of them): its pid listed, and the tid of each of its
@@ -200,6 +201,21 @@ lookup_entry(char **c, int n, struct synth_node *nd)
 			strcat(nd->link, " (deleted)");
 		return 0;
 	}
+	if (strcmp(c[0], "fdinfo") == 0) {
+		if (n == 1) {
+			nd->mode = S_IFDIR | 0500;
+			nd->dir = SD_FDINFO;
+			return 0;
+		}
+		fd = name_to_int(c[1]);
+		if (n > 2 || fd < 0 || fd >= GK_NFD || synth_exited(t) || !t->fdt ||
+		    !(f = t->fdt->f[fd]))
+			return -ENOENT;
+		nd->mode = S_IFREG | 0444;
+		nd->info = f;
+		nd->info_cloexec = t->fdt->cloexec[fd];
+		return 0;
+	}
 	for (i = 0; i < sizeof(proc_pid) / sizeof(proc_pid[0]); i++) {
 		if (n == 1 && strcmp(c[0], proc_pid[i]) == 0) {
 			nd->mode = S_IFREG | 0444;
@@ -331,6 +347,7 @@ render_dir(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 		gk_sb_dirent(b, "exe", DT_LNK, 5);
 		gk_sb_dirent(b, "cwd", DT_LNK, 6);
 		gk_sb_dirent(b, "fd", DT_DIR, 7);
+		gk_sb_dirent(b, "fdinfo", DT_DIR, 11);
 		if (nd->dir == SD_PID)
 			gk_sb_dirent(b, "task", DT_DIR, 9);
 		for (i = 0; i < sizeof(proc_pid) / sizeof(proc_pid[0]); i++)
@@ -345,11 +362,13 @@ render_dir(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 		}
 		break;
 	case SD_FD:
+	case SD_FDINFO:
 		for (fd = 0; !synth_exited(t) && t->fdt && fd < GK_NFD; fd++) {
 			if (!t->fdt->f[fd])
 				continue;
 			snprintf(num, sizeof(num), "%d", fd);
-			gk_sb_dirent(b, num, DT_LNK, 100 + (uint64_t)fd);
+			gk_sb_dirent(b, num, nd->dir == SD_FD ? DT_LNK : DT_REG,
+				     100 + (uint64_t)fd);
 		}
 		break;
 	}
@@ -523,6 +542,8 @@ gk_procfs_render(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf 
 {
 	if (S_ISDIR(nd->mode))
 		render_dir(p, nd, b);
+	else if (nd->info)
+		gk_procfs_fdinfo(p, nd, b);
 	else if (S_ISREG(nd->mode) && nd->task)
 		gk_procfs_task_render(p, nd, b);
 	else if (S_ISREG(nd->mode))

@@ -11,8 +11,7 @@
  * last component (lstat, unlink, rename...) open its parent that way and
  * act on the name with *at() calls that never follow it. Only regular
  * files and directories are opened: a host device or FIFO is -EACCES.
- * Renames and removals tell the dentry cache (dcache.c), so cwds and
- * dirfds follow.
+ * The operations that change names and attributes are in vfs_change.c.
  *
  * Must not: follow a host path given by the guest with plain open(2).
  */
@@ -22,6 +21,7 @@
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -93,9 +93,13 @@ gk_path_from_user(struct gk_proc *p, int dirfd, uint64_t gva, int flags, struct 
 	return gk_path_resolve(p, dirfd, copy, flags, ret);
 }
 
-/* Open the directory holding path's last component; *ret_base is that component. */
-static int
-parent_fd(struct gk_path *path, const char **ret_base)
+/*
+ * gk_host_parent_fd - open (O_PATH) the host directory holding path's last
+ * component, beneath the mount; *ret_base is that component. Returns the
+ * descriptor (the caller closes it) or a negative errno.
+ */
+int
+gk_host_parent_fd(struct gk_path *path, const char **ret_base)
 {
 	const char *slash = strrchr(path->rest, '/');
 	char dir[GK_PATH_MAX];
@@ -179,13 +183,13 @@ host_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, struc
 }
 
 /*
- * gk_vfs_open - open path for the guest with open(2) flags. Returns 0 with
+ * vfs_open - the open itself (gk_vfs_open tells watchers). Returns 0 with
  * a new file (one reference, the caller's) in *ret, or a negative errno:
  * -EROFS for a write outside the writable mounts. A directory holds its
  * dentry, so that it stays a dirfd for the same directory after renames.
  */
-int
-gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, struct gk_file **ret)
+static int
+vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, struct gk_file **ret)
 {
 	struct gk_file *f;
 	int err;
@@ -212,7 +216,7 @@ gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, str
 	if (err == -ELOOP && path->lazy) {
 		/* A host symlink the lazy walk did not check: walk again and open what it names. */
 		err = gk_path_settle(p, path);
-		return err < 0 ? err : gk_vfs_open(p, path, flags, mode, ret);
+		return err < 0 ? err : vfs_open(p, path, flags, mode, ret);
 	}
 	if (err < 0)
 		return err;
@@ -224,6 +228,31 @@ gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, str
 		}
 	}
 	*ret = f;
+	return 0;
+}
+
+/*
+ * gk_vfs_open - open path for the guest with open(2) flags. Returns 0 with
+ * a new file (one reference, the caller's) in *ret, or a negative errno.
+ * Watchers (fsnotify.c) see IN_CREATE for a file O_CREAT made, IN_OPEN,
+ * and IN_MODIFY for an O_TRUNC of one that existed, in Linux's order.
+ */
+int
+gk_vfs_open(struct gk_proc *p, struct gk_path *path, int flags, mode_t mode, struct gk_file **ret)
+{
+	struct gk_fsn_obj o = {.ok = 0};
+	int err;
+
+	if ((flags & (O_CREAT | O_TRUNC)) && !(flags & O_PATH))
+		gk_fsn_look(p, path, !(flags & (O_NOFOLLOW | O_EXCL)), &o);
+	err = vfs_open(p, path, flags, mode, ret);
+	if (err < 0 || !gk_fsn_active(p->k) || (flags & O_PATH))
+		return err;
+	if ((flags & O_CREAT) && o.ok && !o.have)
+		gk_fsn_create(p, &o, 0);
+	gk_fsn_file(*ret, IN_OPEN);
+	if ((flags & O_TRUNC) && o.ok && o.have && !o.isdir)
+		gk_fsn_file(*ret, IN_MODIFY);
 	return 0;
 }
 
@@ -288,7 +317,7 @@ gk_vfs_stat(struct gk_proc *p, struct gk_path *path, int follow, struct stat *st
 		else if (path->must_dir && !S_ISDIR(st->st_mode))
 			err = -ENOTDIR;
 	} else {
-		fd = parent_fd(path, &base);
+		fd = gk_host_parent_fd(path, &base);
 		if (fd == -ELOOP && path->lazy)
 			goto settle;
 		if (fd < 0)
@@ -316,7 +345,7 @@ gk_vfs_readlink(struct gk_proc *p, struct gk_path *path, char *buf, size_t size)
 		return gk_tmpfs_readlink(p, path, buf, size);
 	if (path->mnt->kind != GK_MNT_HOST)
 		return gk_synth_readlink(p, path, buf, size);
-	fd = parent_fd(path, &base);
+	fd = gk_host_parent_fd(path, &base);
 	if (fd < 0)
 		return fd;
 	n = readlinkat(fd, base, buf, size);
@@ -347,351 +376,6 @@ gk_vfs_access(struct gk_proc *p, struct gk_path *path, int mode, int follow)
 	if (fd < 0)
 		return fd;
 	err = syscall(SYS_faccessat2, fd, "", mode, AT_EMPTY_PATH | AT_EACCESS) < 0 ? -errno : 0;
-	close(fd);
-	return err;
-}
-
-/*
- * The parent of path, for a change: -EROFS unless it lies in a writable host
- * mount. As in Linux, the name's existence is judged first: creating what
- * exists is -EEXIST (mkdir -p walks through "/"), removing what does not is
- * -ENOENT, even on a read-only mount.
- */
-static int
-writable_parent(struct gk_proc *p, struct gk_path *path, int create, const char **ret_base)
-{
-	if (path->mnt->kind != GK_MNT_HOST || !path->mnt->writable) {
-		struct stat st;
-		int err = gk_vfs_stat(p, path, 0, &st);
-
-		if (create && err == 0)
-			return -EEXIST;
-		if (!create && err == -ENOENT)
-			return -ENOENT;
-		return -EROFS;
-	}
-	return parent_fd(path, ret_base);
-}
-
-int
-gk_vfs_mkdir(struct gk_proc *p, struct gk_path *path, mode_t mode)
-{
-	const char *base;
-	int fd, err = 0;
-
-	if (path->last_type != GK_LAST_NORM)
-		return -EEXIST; /* Linux's filename_create */
-	if (path->mnt->kind == GK_MNT_TMPFS)
-		return gk_tmpfs_mkdir(p, path, mode);
-	fd = writable_parent(p, path, 1, &base);
-	if (fd < 0)
-		return fd;
-	if (mkdirat(fd, base, mode & ~p->fs->umask & 07777) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-/*
- * gk_vfs_mknod - mknod(2): a regular file (type 0 or S_IFREG), a FIFO or a
- * socket node in /tmp. Device nodes are -EPERM, as for a user without
- * CAP_MKNOD (the guest has no devices to name); a directory is -EPERM and
- * another type -EINVAL, as may_mknod says. Writable host binds take a
- * socket node, the rest -EPERM for now; elsewhere -EROFS (or -EEXIST).
- */
-int
-gk_vfs_mknod(struct gk_proc *p, struct gk_path *path, mode_t mode, unsigned int dev)
-{
-	const char *base;
-	int fd, err;
-
-	(void)dev; /* only a device node reads it */
-	if ((mode & S_IFMT) == 0)
-		mode |= S_IFREG;
-	switch (mode & S_IFMT) {
-	case S_IFREG:
-	case S_IFIFO:
-	case S_IFSOCK:
-	case S_IFCHR:
-	case S_IFBLK:
-		break;
-	case S_IFDIR:
-		return -EPERM;
-	default:
-		return -EINVAL;
-	}
-	if (path->last_type != GK_LAST_NORM)
-		return -EEXIST; /* Linux's filename_create */
-	if (path->mnt->kind == GK_MNT_TMPFS) {
-		struct stat st;
-
-		if (S_ISCHR(mode) || S_ISBLK(mode)) {
-			err = gk_tmpfs_stat(p, path, &st);
-			return err == 0 ? -EEXIST : err == -ENOENT ? -EPERM : err;
-		}
-		return gk_tmpfs_mknod(p, path, mode);
-	}
-	fd = writable_parent(p, path, 1, &base);
-	if (fd < 0)
-		return fd;
-	/* A socket inode (net/'s AF_UNIX bind) is one on the host too; the rest -EPERM for now. */
-	err = !S_ISSOCK(mode) ? -EPERM : mknodat(fd, base, mode, 0) < 0 ? -errno : 0;
-	close(fd);
-	return err;
-}
-
-static int
-fs_unlink(struct gk_proc *p, struct gk_path *path, int rmdir)
-{
-	const char *base;
-	int fd, err = 0;
-
-	if (path->mnt->kind == GK_MNT_TMPFS)
-		return gk_tmpfs_unlink(p, path, rmdir);
-	if (path->rest[0] == '\0')
-		return -EBUSY;
-	fd = writable_parent(p, path, 0, &base);
-	if (fd < 0)
-		return fd;
-	if (unlinkat(fd, base, rmdir ? AT_REMOVEDIR : 0) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-static int
-fs_rename(struct gk_proc *p, struct gk_path *from, struct gk_path *to, unsigned flags)
-{
-	const char *b1, *b2;
-	int fd1, fd2, err = 0;
-
-	if (from->mnt == to->mnt && from->mnt->kind == GK_MNT_TMPFS)
-		return gk_tmpfs_rename(p, from, to, flags);
-	if (from->rest[0] == '\0' || to->rest[0] == '\0')
-		return -EBUSY;
-	/* Linux compares the mounts before it asks for write access: EXDEV, not EROFS. */
-	if (from->mnt != to->mnt)
-		return -EXDEV;
-	fd1 = writable_parent(p, from, 0, &b1);
-	if (fd1 < 0)
-		return fd1;
-	fd2 = parent_fd(to, &b2);
-	if (fd2 < 0) {
-		close(fd1);
-		return fd2;
-	}
-	if (syscall(SYS_renameat2, fd1, b1, fd2, b2, flags) < 0)
-		err = -errno;
-	close(fd1);
-	close(fd2);
-	return err;
-}
-
-/*
- * gk_vfs_unlink - unlink(2), or rmdir(2) when rmdir is set. A removed
- * directory's dentry dies: a cwd there gets -ENOENT from getcwd.
- */
-int
-gk_vfs_unlink(struct gk_proc *p, struct gk_path *path, int rmdir)
-{
-	int err;
-
-	/* Linux's do_rmdir and do_unlinkat on a last name that is not a name. */
-	if (path->last_type != GK_LAST_NORM) {
-		if (!rmdir)
-			return -EISDIR;
-		return path->last_type == GK_LAST_DOT	   ? -EINVAL
-		       : path->last_type == GK_LAST_DOTDOT ? -ENOTEMPTY
-							   : -EBUSY;
-	}
-	err = fs_unlink(p, path, rmdir);
-	if (err == 0 && rmdir)
-		gk_dcache_kill(p->k, path->gpath);
-	return err;
-}
-
-/*
- * gk_vfs_rename - renameat2(2). A renamed directory's dentry moves with it
- * (cwds and dirfds there see the new name); one replaced dies. The new
- * parent's dentry is made before the rename, so the move cannot fail after.
- */
-int
-gk_vfs_rename(struct gk_proc *p, struct gk_path *from, struct gk_path *to, unsigned flags)
-{
-	struct gk_dentry *d1, *d2 = NULL, *np1 = NULL, *np2 = NULL;
-	int err = 0;
-
-	if (from->last_type != GK_LAST_NORM || to->last_type != GK_LAST_NORM)
-		return -EBUSY;
-	d1 = gk_dcache_find(p->k, from->gpath);
-	if (flags & RENAME_EXCHANGE)
-		d2 = gk_dcache_find(p->k, to->gpath);
-	if ((d1 && (err = gk_dcache_prepare_move(p->k, to->gpath, &np1)) < 0) ||
-	    (d2 && (err = gk_dcache_prepare_move(p->k, from->gpath, &np2)) < 0))
-		goto out;
-	err = fs_rename(p, from, to, flags);
-	if (err < 0 || strcmp(from->gpath, to->gpath) == 0)
-		goto out;
-	if (!(flags & RENAME_EXCHANGE))
-		gk_dcache_kill(p->k, to->gpath);
-	if (d1)
-		gk_dcache_move(d1, np1, to->gpath);
-	if (d2)
-		gk_dcache_move(d2, np2, from->gpath);
-out:
-	gk_dentry_put(np1);
-	gk_dentry_put(np2);
-	gk_dentry_put(d1);
-	gk_dentry_put(d2);
-	return err;
-}
-
-int
-gk_vfs_symlink(struct gk_proc *p, const char *target, struct gk_path *path)
-{
-	const char *base;
-	int fd, err = 0;
-
-	if (path->last_type != GK_LAST_NORM)
-		return -EEXIST; /* Linux's filename_create */
-	if (path->mnt->kind == GK_MNT_TMPFS)
-		return gk_tmpfs_symlink(p, target, path);
-	fd = writable_parent(p, path, 1, &base);
-	if (fd < 0)
-		return fd;
-	if (symlinkat(target, fd, base) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-int
-gk_vfs_link(struct gk_proc *p, struct gk_path *from, struct gk_path *to)
-{
-	const char *b1, *b2;
-	int fd1, fd2, err = 0;
-
-	if (from->mnt == to->mnt && from->mnt->kind == GK_MNT_TMPFS)
-		return gk_tmpfs_link(p, from, to);
-	if (from->mnt != to->mnt) {
-		struct stat st;
-
-		/*
-		 * Linux's order: the old name must exist, the new one must
-		 * not, the new one's mount must be writable, and only then
-		 * are the mounts compared.
-		 */
-		if ((err = gk_vfs_stat(p, from, 0, &st)) < 0)
-			return err;
-		err = gk_vfs_stat(p, to, 0, &st);
-		if (err == 0)
-			return -EEXIST;
-		if (err != -ENOENT)
-			return err;
-		return to->mnt->writable ? -EXDEV : -EROFS;
-	}
-	fd2 = writable_parent(p, to, 1, &b2);
-	if (fd2 < 0)
-		return fd2;
-	fd1 = parent_fd(from, &b1);
-	if (fd1 < 0) {
-		close(fd2);
-		return fd1;
-	}
-	if (linkat(fd1, b1, fd2, b2, 0) < 0)
-		err = -errno;
-	close(fd1);
-	close(fd2);
-	return err;
-}
-
-/*
- * Open path as O_PATH in a writable mount (following symlinks or not) and
- * name it through the tracer's own /proc/self/fd, for the calls that have
- * no AT_EMPTY_PATH form. The descriptor is already resolved inside the
- * mount, so the host name refers to nothing else.
- */
-static int
-writable_target(struct gk_path *path, int follow, char *name)
-{
-	int fd;
-
-	if (path->mnt->kind != GK_MNT_HOST || !path->mnt->writable)
-		return -EROFS;
-	fd = gk_host_openat2(path->hbase, path->rest, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
-	if (fd >= 0)
-		snprintf(name, 64, "/proc/self/fd/%d", fd);
-	return fd;
-}
-
-int
-gk_vfs_chmod(struct gk_proc *p, struct gk_path *path, mode_t mode, int follow)
-{
-	char name[64];
-	int fd, err = 0;
-
-	if (path->mnt->kind == GK_MNT_TMPFS)
-		return gk_tmpfs_setattr(p, path, GK_SET_MODE, mode, 0, 0, NULL, 0);
-	fd = writable_target(path, follow, name);
-	if (fd < 0)
-		return fd;
-	err = 0;
-	if (chmod(name, mode & 07777) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-int
-gk_vfs_chown(struct gk_proc *p, struct gk_path *path, uid_t uid, gid_t gid, int follow)
-{
-	char name[64];
-	int fd, err = 0;
-
-	if (path->mnt->kind == GK_MNT_TMPFS)
-		return gk_tmpfs_setattr(p, path, GK_SET_OWNER, 0, uid, gid, NULL, 0);
-	fd = writable_target(path, follow, name);
-	if (fd < 0)
-		return fd;
-	err = 0;
-	if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-int
-gk_vfs_utimens(struct gk_proc *p, struct gk_path *path, const struct timespec *ts, int follow)
-{
-	char name[64];
-	int fd, err = 0;
-
-	if (path->mnt->kind == GK_MNT_TMPFS)
-		return gk_tmpfs_setattr(p, path, GK_SET_TIMES, 0, 0, 0, ts, 0);
-	fd = writable_target(path, follow, name);
-	if (fd < 0)
-		return fd;
-	err = 0;
-	if (utimensat(AT_FDCWD, name, ts, 0) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-int
-gk_vfs_truncate(struct gk_proc *p, struct gk_path *path, off_t len)
-{
-	char name[64];
-	int fd, err = 0;
-
-	if (path->mnt->kind == GK_MNT_TMPFS)
-		return gk_tmpfs_setattr(p, path, GK_SET_SIZE, 0, 0, 0, NULL, len);
-	fd = writable_target(path, 1, name);
-	if (fd < 0)
-		return fd;
-	err = 0;
-	if (truncate(name, len) < 0)
-		err = -errno;
 	close(fd);
 	return err;
 }

@@ -7,9 +7,16 @@
  * reference to the file, and is linked three ways: on its instance's list,
  * on the file's watch list (gk_fwatch: the file's last close drops it, so
  * no entry outlives its file), and on the wait queue(s) the file's poll
- * registered it on (gk_waitq_add, with a callback that marks it pending and
- * wakes the instance's own queue). Readiness is asked of each file's poll
- * when epoll_wait looks; the pending mark is what edge triggering reports.
+ * registered it on (gk_waitq_add, with a callback that marks it pending,
+ * puts it on the instance's ready list and wakes the instance's own queue).
+ * epoll_wait asks the poll of the entries on the ready list only, as
+ * Linux's rdllist: an entry leaves it when its file says it is not ready
+ * (the next wake brings it back), or once reported if edge-triggered or
+ * one-shot; a level-triggered entry reported stays, moved to the end so
+ * that a wait for fewer events than are ready takes turns. An entry whose
+ * file could not register it on a queue (a host descriptor that was ready
+ * when asked) stays on the list until it can. The pending mark is what edge
+ * triggering reports.
  * Nesting is bounded (no cycle, depth <= GK_EP_MAX_NESTS) so the wake and
  * poll recursions are too. Every entry is charged to the kernel heap.
  *
@@ -32,6 +39,7 @@
 struct gk_epoll {
 	struct gk_waitq wq; /* epoll_wait sleepers and pollers of the epoll file */
 	struct gk_epitem *items;
+	struct gk_epitem *rdy_first, *rdy_last; /* the ready list: entries to ask */
 	struct gk_kernel *k;
 	struct gk_file *self; /* the file it is (not held: it holds us) */
 };
@@ -51,6 +59,8 @@ struct gk_epitem {
 	uint64_t data;
 	int pending;  /* a wake came since last reported (edge triggering) */
 	int disabled; /* EPOLLONESHOT fired: nothing until EPOLL_CTL_MOD */
+	int on_rdy;   /* on ep's ready list (rnext, rprev) */
+	struct gk_epitem *rnext, *rprev;
 	struct gk_fwatch watch;
 	struct ep_wq we[EP_NWE];
 	int nwe;
@@ -65,7 +75,44 @@ ep_of(struct gk_file *f)
 	return f->priv;
 }
 
-/* A watched object changed: the entry is pending, and the instance's waiters look. */
+/* Put it at the end of its instance's ready list, if it is not on it. */
+static void
+rdy_add(struct gk_epitem *it)
+{
+	struct gk_epoll *ep = it->ep;
+
+	if (it->on_rdy)
+		return;
+	it->on_rdy = 1;
+	it->rnext = NULL;
+	it->rprev = ep->rdy_last;
+	if (ep->rdy_last)
+		ep->rdy_last->rnext = it;
+	else
+		ep->rdy_first = it;
+	ep->rdy_last = it;
+}
+
+static void
+rdy_del(struct gk_epitem *it)
+{
+	struct gk_epoll *ep = it->ep;
+
+	if (!it->on_rdy)
+		return;
+	if (it->rprev)
+		it->rprev->rnext = it->rnext;
+	else
+		ep->rdy_first = it->rnext;
+	if (it->rnext)
+		it->rnext->rprev = it->rprev;
+	else
+		ep->rdy_last = it->rprev;
+	it->rnext = it->rprev = NULL;
+	it->on_rdy = 0;
+}
+
+/* A watched object changed: the entry is pending and ready to ask, and the instance's waiters look. */
 static void
 item_wake(struct gk_wentry *e, short key)
 {
@@ -73,6 +120,7 @@ item_wake(struct gk_wentry *e, short key)
 
 	(void)key;
 	it->pending = 1;
+	rdy_add(it);
 	if (!it->disabled)
 		gk_waitq_wake(&it->ep->wq, POLLIN);
 }
@@ -153,6 +201,21 @@ item_consumed(struct gk_epitem *it)
 		it->disabled = 1;
 }
 
+/*
+ * What an entry of the ready list reports now; one with nothing to report
+ * leaves the list, unless its file could not put it on a queue (then only
+ * asking again will tell).
+ */
+static uint32_t
+rdy_check(struct gk_epitem *it)
+{
+	uint32_t r = item_ready(it);
+
+	if (!r && (it->disabled || item_queued(it)))
+		rdy_del(it);
+	return r;
+}
+
 static void
 item_unqueue(struct gk_epitem *it)
 {
@@ -174,6 +237,7 @@ item_arm(struct gk_epitem *it)
 	it->file->ops->poll(it->file, (short)(to_poll(it->events) | POLLHUP | POLLERR), &it->reg);
 	it->pending = 1;
 	it->disabled = 0;
+	rdy_add(it);
 }
 
 static void
@@ -182,6 +246,7 @@ item_free(struct gk_epitem *it)
 	struct gk_epoll *ep = it->ep;
 
 	item_unqueue(it);
+	rdy_del(it);
 	gk_fwatch_del(it->file, &it->watch);
 	if (it->prev)
 		it->prev->next = it->next;
@@ -203,12 +268,14 @@ static short
 ep_poll(struct gk_file *f, short events, struct gk_pollreg *reg)
 {
 	struct gk_epoll *ep = ep_of(f);
-	struct gk_epitem *it;
+	struct gk_epitem *it, *next;
 
 	gk_poll_wait(reg, &ep->wq, POLLIN);
-	for (it = ep->items; it; it = it->next)
-		if (item_ready(it))
+	for (it = ep->rdy_first; it; it = next) {
+		next = it->rnext;
+		if (rdy_check(it))
 			return (short)(events & (POLLIN | POLLRDNORM));
+	}
 	return 0;
 }
 
@@ -237,6 +304,27 @@ ep_stat(struct gk_file *f, struct stat *st)
 	return 0;
 }
 
+/*
+ * /proc/PID/fdinfo/N: a tfd line an entry, in Linux's layout; the events
+ * show EPOLLERR|EPOLLHUP, which epoll_ctl always adds to what was asked.
+ */
+static void
+ep_fdinfo(struct gk_file *f, struct gk_sbuf *b)
+{
+	struct gk_epoll *ep = f->priv;
+	struct gk_epitem *it;
+	struct stat st;
+
+	for (it = ep->items; it; it = it->next) {
+		if (gk_file_stat(it->file, &st) < 0)
+			memset(&st, 0, sizeof(st));
+		gk_sb_printf(b, "tfd: %8d events: %8x data: %16llx  pos:%lld ino:%llx sdev:%x\n",
+			     it->fd, it->events | EPOLLERR | EPOLLHUP, (unsigned long long)it->data,
+			     (long long)it->file->pos, (unsigned long long)st.st_ino,
+			     gk_fdinfo_sdev(st.st_dev));
+	}
+}
+
 const struct gk_file_ops gk_epoll_ops = {
 	.read = gk_file_no_read,
 	.write = gk_file_no_write,
@@ -249,6 +337,7 @@ const struct gk_file_ops gk_epoll_ops = {
 	.getdents = gk_file_no_getdents,
 	.mmap = gk_file_no_mmap,
 	.release = ep_release,
+	.fdinfo = ep_fdinfo,
 };
 
 /*
@@ -426,21 +515,35 @@ gk_epoll_ctl(struct gk_file *epf, int op, struct gk_file *f, int fd, uint32_t ev
 int
 gk_epoll_collect(struct gk_file *epf, struct gk_epevent *out, int max, int commit)
 {
-	struct gk_epitem *it;
+	struct gk_epoll *ep = ep_of(epf);
+	struct gk_epitem *it, *next, *again = NULL, **tail = &again;
 	int n = 0;
 
-	for (it = ep_of(epf)->items; it && n < max; it = it->next) {
-		uint32_t r = item_ready(it);
+	for (it = ep->rdy_first; it && n < max; it = next) {
+		uint32_t r;
 
+		next = it->rnext;
+		r = rdy_check(it);
 		if (!r)
 			continue;
 		if (commit) {
 			item_consumed(it);
+			rdy_del(it);
+			/* Level-triggered: asked again next time, after the others. */
+			if (!(it->events & (EPOLLET | EPOLLONESHOT))) {
+				*tail = it;
+				tail = &it->rnext;
+			}
 		} else {
 			out[n].events = r;
 			out[n].data = it->data;
 		}
 		n++;
+	}
+	while (again) {
+		it = again;
+		again = it->rnext;
+		rdy_add(it);
 	}
 	return n;
 }

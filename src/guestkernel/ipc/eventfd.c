@@ -31,6 +31,7 @@ struct gk_eventfd {
 	struct gk_kernel *k;
 	uint64_t count;
 	int semaphore;	   /* EFD_SEMAPHORE: a read takes 1 */
+	unsigned id;	   /* eventfd-id of fdinfo: the kernel's count of eventfds before it */
 	struct gk_waitq q; /* readers (POLLIN) and writers (POLLOUT) that wait, and pollers */
 };
 
@@ -143,6 +144,16 @@ efd_release(struct gk_file *f)
 	gk_kfree(e->k, e, sizeof(*e));
 }
 
+/* /proc/PID/fdinfo/N: the counter (%16llx, as Linux's), the id, the mode. */
+static void
+efd_fdinfo(struct gk_file *f, struct gk_sbuf *b)
+{
+	struct gk_eventfd *e = f->priv;
+
+	gk_sb_printf(b, "eventfd-count: %16llx\neventfd-id: %u\neventfd-semaphore: %d\n",
+		     (unsigned long long)e->count, e->id, e->semaphore);
+}
+
 const struct gk_file_ops gk_eventfd_ops = {
     .read = efd_read,
     .write = efd_write,
@@ -155,6 +166,7 @@ const struct gk_file_ops gk_eventfd_ops = {
     .getdents = gk_file_no_getdents,
     .mmap = gk_file_no_mmap,
     .release = efd_release,
+    .fdinfo = efd_fdinfo,
 };
 
 /*
@@ -174,11 +186,18 @@ gk_eventfd_new(struct gk_kernel *k, uint64_t count, int flags, struct gk_file **
 	e->k = k;
 	e->count = count;
 	e->semaphore = (flags & GK_EFD_SEMAPHORE) != 0;
+	e->id = k->eventfd_ids++;
 	f = gk_anon_file_new(k, &gk_eventfd_ops, e, flags, "anon_inode:[eventfd]");
 	if (!f) {
 		gk_kfree(k, e, sizeof(*e));
 		return -ENOMEM;
 	}
+	/*
+	 * Linux's eventfd has read_iter (a readv's 8 bytes may span segments)
+	 * but a plain write (writev writes each segment alone: 3 + 5 is
+	 * EINVAL), and no size is too small to reach it: 0 bytes is EINVAL.
+	 */
+	f->fmode |= GK_FMODE_READ_ITER | GK_FMODE_WRITE_LOOP | GK_FMODE_ZERO_IO;
 	*ret = f;
 	return 0;
 }

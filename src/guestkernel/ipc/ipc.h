@@ -1,6 +1,6 @@
 /*
  * ipc.h - inter-process objects that are files: epoll, eventfd, signalfd,
- * timerfd, pidfd, and shared memory (SysV shm, memfd).
+ * timerfd, pidfd, inotify, and shared memory (SysV shm, memfd).
  *
  * Layer src/guestkernel/ipc, filled by the issues that add them (event
  * descriptors, shared memory). May include proc/, fs/, mm/ and kern/;
@@ -52,6 +52,18 @@ struct gk_waitq *gk_epoll_waitq(struct gk_file *epf);
 extern const struct gk_file_ops gk_pidfd_ops;
 int gk_pidfd_new(struct gk_kernel *k, struct gk_tgroup *tg, int flags, struct gk_file **ret);
 struct gk_pidref *gk_pidfd_ref(const struct gk_file *f);
+
+/* ---- inotify.c: inotify instances (over fs/fsnotify.c's marks) ---------------------- */
+
+#define GK_INOTIFY_MAX_EVENTS	 16384 /* /proc/sys/fs/inotify/max_queued_events */
+#define GK_INOTIFY_MAX_INSTANCES 128   /* .../max_user_instances */
+#define GK_INOTIFY_MAX_WATCHES	 8192  /* .../max_user_watches, Linux's smallest default */
+
+extern const struct gk_file_ops gk_inotify_ops;
+int gk_inotify_new(struct gk_kernel *k, int flags, struct gk_file **ret);
+int gk_is_inotify(const struct gk_file *f);
+int gk_inotify_add(struct gk_file *f, uint64_t dev, uint64_t ino, uint32_t mask);
+int gk_inotify_rm(struct gk_file *f, int wd);
 
 /* anon.c: files with no name. */
 struct gk_file *gk_anon_file_new(struct gk_kernel *k, const struct gk_file_ops *ops, void *priv,

@@ -42,6 +42,22 @@ pidfd_release(struct gk_file *f)
 	gk_pidref_put(r);
 }
 
+/*
+ * /proc/PID/fdinfo/N: the process's pid in the guest's one pid name
+ * space, or -1 once it is reaped (Linux's pidfd_show_fdinfo).
+ */
+static void
+pidfd_fdinfo(struct gk_file *f, struct gk_sbuf *b)
+{
+	struct gk_pidref *r = f->priv;
+
+	if (!r->tg) {
+		gk_sb_printf(b, "Pid:\t-1\nNSpid:\t-1\n");
+		return;
+	}
+	gk_sb_printf(b, "Pid:\t%d\nNSpid:\t%d\n", r->gpid, r->gpid);
+}
+
 const struct gk_file_ops gk_pidfd_ops = {
     .read = gk_file_no_read,
     .write = gk_file_no_write,
@@ -54,6 +70,7 @@ const struct gk_file_ops gk_pidfd_ops = {
     .getdents = gk_file_no_getdents,
     .mmap = gk_file_no_mmap,
     .release = pidfd_release,
+    .fdinfo = pidfd_fdinfo,
 };
 
 /*

@@ -144,6 +144,15 @@ sfd_release(struct gk_file *f)
 	gk_kfree(s->k, s, sizeof(*s));
 }
 
+/* /proc/PID/fdinfo/N: the signals it reads, as a sigset in hex. */
+static void
+sfd_fdinfo(struct gk_file *f, struct gk_sbuf *b)
+{
+	struct gk_signalfd *s = f->priv;
+
+	gk_sb_printf(b, "sigmask:\t%016llx\n", (unsigned long long)s->mask);
+}
+
 const struct gk_file_ops gk_signalfd_ops = {
     .read = sfd_read,
     .write = gk_file_no_write,
@@ -156,6 +165,7 @@ const struct gk_file_ops gk_signalfd_ops = {
     .getdents = gk_file_no_getdents,
     .mmap = gk_file_no_mmap,
     .release = sfd_release,
+    .fdinfo = sfd_fdinfo,
 };
 
 /* gk_signalfd_set_mask - a new mask for signalfd f; -EINVAL if f is none. */

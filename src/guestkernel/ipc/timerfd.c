@@ -32,6 +32,7 @@ struct gk_timerfd {
 	uint64_t ticks;	   /* expirations not yet read */
 	uint64_t next;	   /* the next expiry, CLOCK_MONOTONIC ns; 0: disarmed */
 	uint64_t interval; /* ns; 0: one-shot */
+	int settime_flags; /* the last timerfd_settime's: TFD_TIMER_ABSTIME or 0 (fdinfo) */
 	struct gk_ktimer kt;
 	struct gk_waitq q; /* readers and pollers, woken (POLLIN) at an expiry */
 };
@@ -117,6 +118,23 @@ tfd_release(struct gk_file *f)
 	gk_kfree(t->k, t, sizeof(*t));
 }
 
+/* /proc/PID/fdinfo/N: the clock, unread expirations, the last settime's flags, the times. */
+static void
+tfd_fdinfo(struct gk_file *f, struct gk_sbuf *b)
+{
+	struct gk_timerfd *t = f->priv;
+	uint64_t value, interval;
+
+	gk_timerfd_get(f, &value, &interval);
+	gk_sb_printf(b, "clockid: %d\nticks: %llu\nsettime flags: 0%o\n", (int)t->clock,
+		     (unsigned long long)t->ticks, (unsigned)t->settime_flags);
+	gk_sb_printf(b, "it_value: (%llu, %llu)\nit_interval: (%llu, %llu)\n",
+		     (unsigned long long)(value / 1000000000ULL),
+		     (unsigned long long)(value % 1000000000ULL),
+		     (unsigned long long)(interval / 1000000000ULL),
+		     (unsigned long long)(interval % 1000000000ULL));
+}
+
 const struct gk_file_ops gk_timerfd_ops = {
     .read = tfd_read,
     .write = gk_file_no_write,
@@ -129,6 +147,7 @@ const struct gk_file_ops gk_timerfd_ops = {
     .getdents = gk_file_no_getdents,
     .mmap = gk_file_no_mmap,
     .release = tfd_release,
+    .fdinfo = tfd_fdinfo,
 };
 
 /*
@@ -195,6 +214,7 @@ gk_timerfd_set(struct gk_file *f, int abs, uint64_t value, uint64_t interval,
 	if (err < 0)
 		return err;
 	now = gk_now_ns(CLOCK_MONOTONIC);
+	t->settime_flags = abs ? 1 : 0;
 	t->ticks = 0;
 	t->interval = interval;
 	if (!value) {

@@ -51,6 +51,7 @@ struct gk_hwatch;
 struct gk_pidref;
 struct gk_flctx;
 struct gk_net;
+struct gk_fsnotify;
 
 /* gk_panic - a broken invariant of the guest kernel itself; never reachable from a guest. */
 void gk_panic(const char *fn, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
@@ -635,6 +636,9 @@ struct gk_kernel {
 	/* Inodes with file locks (fs/lock.c), by a hash of the inode, and the lock records held. */
 	struct gk_flctx *lock_hash[GK_LOCK_HASH];
 	unsigned nlocks;
+	struct gk_fsnotify *fsn; /* watched inodes (fs/fsnotify.c), while any: hooks test it */
+	/* inotify instances and watches (ipc/inotify.c), eventfds made (eventfd-id, ipc/eventfd.c) */
+	unsigned inotify_instances, inotify_watches, eventfd_ids;
 };
 
 uint64_t gk_now_ns(clockid_t clk);

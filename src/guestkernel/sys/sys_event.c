@@ -1,13 +1,16 @@
 /*
  * sys_event.c - event descriptors: eventfd, eventfd2; signal descriptors:
  * signalfd, signalfd4; timer descriptors: timerfd_create,
- * timerfd_settime, timerfd_gettime.
+ * timerfd_settime, timerfd_gettime; inotify: inotify_init, inotify_init1,
+ * inotify_add_watch, inotify_rm_watch.
  *
  * Layer src/guestkernel/sys: argument checking and the descriptor; the
  * objects are ipc/'s. Reads arguments only through sysarg.h.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "sys.h"
@@ -172,4 +175,95 @@ GK_SYS(timerfd_gettime)
 	if (err < 0)
 		return err;
 	return itimerspec_out(p, gk_arg_ptr(a, 1), value, interval);
+}
+
+/*
+ * inotify_init1(2): a new inotify instance. Flags are IN_NONBLOCK and
+ * IN_CLOEXEC (O_NONBLOCK, O_CLOEXEC); any other bit is -EINVAL. Returns
+ * the descriptor, -EMFILE (descriptors, or instances past the user's
+ * limit), -ENOMEM.
+ */
+static long
+do_inotify_init(struct gk_proc *p, int flags)
+{
+	struct gk_file *f;
+	int fd, err;
+
+	if (flags & ~(O_CLOEXEC | O_NONBLOCK))
+		return -EINVAL;
+	err = gk_inotify_new(p->k, flags & O_NONBLOCK, &f);
+	if (err < 0)
+		return err;
+	fd = gk_fd_install(p->fdt, f, 0, (flags & O_CLOEXEC) != 0);
+	if (fd < 0)
+		gk_file_unref(f);
+	return fd;
+}
+
+GK_SYS(inotify_init)
+{
+	(void)a;
+	return do_inotify_init(p, 0);
+}
+
+GK_SYS(inotify_init1)
+{
+	return do_inotify_init(p, gk_arg_int(a, 0));
+}
+
+/* Every bit inotify_add_watch knows: a mask with none of them is -EINVAL (Linux's ALL_INOTIFY_BITS). */
+#define IN_KNOWN                                                                                   \
+	(IN_ALL_EVENTS | IN_UNMOUNT | IN_Q_OVERFLOW | IN_IGNORED | IN_ONLYDIR | IN_DONT_FOLLOW |  \
+	 IN_EXCL_UNLINK | IN_MASK_CREATE | IN_MASK_ADD | IN_ISDIR | IN_ONESHOT)
+
+/*
+ * inotify_add_watch(2), checks in Linux's order: the mask (-EINVAL for no
+ * known bit, or IN_MASK_ADD with IN_MASK_CREATE), the descriptor (-EBADF,
+ * -EINVAL if no inotify instance), the path (-EFAULT, -ENOENT, -ENOTDIR
+ * also for IN_ONLYDIR on a non-directory, -ELOOP...), read permission
+ * (-EACCES). Returns the wd, -EEXIST (IN_MASK_CREATE, watched already),
+ * -ENOSPC, -ENOMEM.
+ */
+GK_SYS(inotify_add_watch)
+{
+	uint32_t mask = gk_arg_uint(a, 2);
+	int follow = !(mask & IN_DONT_FOLLOW), err;
+	char copy[GK_PATH_MAX];
+	struct gk_path path;
+	struct gk_file *f;
+	struct stat st;
+
+	if (!(mask & IN_KNOWN))
+		return -EINVAL;
+	if ((mask & IN_MASK_ADD) && (mask & IN_MASK_CREATE))
+		return -EINVAL;
+	f = gk_fd_get_io(p, gk_arg_fd(a, 0));
+	if (!f)
+		return -EBADF;
+	if (!gk_is_inotify(f))
+		return -EINVAL;
+	err = gk_path_from_user(p, AT_FDCWD, gk_arg_ptr(a, 1), follow ? GK_LOOKUP_FOLLOW : 0, &path,
+				copy);
+	if (err < 0)
+		return err;
+	err = gk_vfs_stat(p, &path, follow, &st);
+	if (err < 0)
+		return err;
+	if ((mask & IN_ONLYDIR) && !S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (!S_ISLNK(st.st_mode) && (err = gk_vfs_access(p, &path, R_OK, follow)) < 0)
+		return err;
+	return gk_inotify_add(f, st.st_dev, st.st_ino, mask);
+}
+
+/* inotify_rm_watch(2): -EBADF, -EINVAL (no inotify instance, no such wd), or 0. */
+GK_SYS(inotify_rm_watch)
+{
+	struct gk_file *f = gk_fd_get_io(p, gk_arg_fd(a, 0));
+
+	if (!f)
+		return -EBADF;
+	if (!gk_is_inotify(f))
+		return -EINVAL;
+	return gk_inotify_rm(f, gk_arg_int(a, 1));
 }

@@ -30,7 +30,7 @@ do_read(struct gk_proc *p, int fd, uint64_t buf, size_t len, off_t off)
 		return -EBADF;
 	if (f->isdir)
 		return -EISDIR;
-	if (len == 0)
+	if (len == 0 && !(f->fmode & GK_FMODE_ZERO_IO))
 		return 0;
 	cnt = gk_user_iov(p, buf, len, UVK_ACCESS_WRITE, iov, NIOV, &n);
 	if (cnt < 0)
@@ -39,8 +39,9 @@ do_read(struct gk_proc *p, int fd, uint64_t buf, size_t len, off_t off)
 }
 
 /*
- * Describe the guest segments seg[0..nseg) (gva, len pairs) of a write as
- * host iovecs, stopping at the first that is not wholly readable: into iov
+ * Describe the guest segments seg[0..nseg) (gva, len pairs) of a transfer
+ * as host iovecs, stopping at the first that is not wholly accessible
+ * (access: UVK_ACCESS_READ for a write, UVK_ACCESS_WRITE for a read): into iov
  * (max entries), or, when that is too small for a fragmented buffer, into
  * one of IOV_MAX entries (*ret_heap, the caller frees it), so that a
  * blocking pipe write sees all of its bytes at once and runs again whole
@@ -48,8 +49,8 @@ do_read(struct gk_proc *p, int fd, uint64_t buf, size_t len, off_t off)
  * is readable, -ENOMEM.
  */
 static int
-write_iov(struct gk_proc *p, const uint64_t (*seg)[2], unsigned long nseg, struct iovec *iov,
-	  int max, struct iovec **ret_heap)
+user_iovs(struct gk_proc *p, const uint64_t (*seg)[2], unsigned long nseg, int access,
+	  struct iovec *iov, int max, struct iovec **ret_heap)
 {
 	size_t total = 0, n, len;
 	unsigned long i;
@@ -60,7 +61,7 @@ write_iov(struct gk_proc *p, const uint64_t (*seg)[2], unsigned long nseg, struc
 		len = seg[i][1] < GK_IO_MAX - total ? seg[i][1] : GK_IO_MAX - total;
 		if (len == 0)
 			continue;
-		r = gk_user_iov(p, seg[i][0], len, UVK_ACCESS_READ, iov + cnt, max - cnt, &n);
+		r = gk_user_iov(p, seg[i][0], len, access, iov + cnt, max - cnt, &n);
 		if (r < 0)
 			return cnt ? cnt : r;
 		cnt += r;
@@ -94,9 +95,9 @@ do_write(struct gk_proc *p, int fd, uint64_t buf, size_t len, off_t off)
 	if (!f)
 		return -EBADF;
 	/* A socket sends even 0 bytes (an empty datagram), as Linux's sock_write_iter. */
-	if (len == 0 && !gk_sock_of(f))
+	if (len == 0 && !gk_sock_of(f) && !(f->fmode & GK_FMODE_ZERO_IO))
 		return (f->flags & O_ACCMODE) == O_RDONLY ? -EBADF : 0;
-	cnt = write_iov(p, seg, 1, iov, NIOV, &heap);
+	cnt = user_iovs(p, seg, 1, UVK_ACCESS_READ, iov, NIOV, &heap);
 	if (cnt < 0)
 		return cnt;
 	r = gk_file_writev(p, f, heap ? heap : iov, cnt, off);
@@ -128,9 +129,13 @@ GK_SYS(pwrite64)
 	return do_write(p, gk_arg_fd(a, 0), gk_arg_ptr(a, 1), gk_arg_size(a, 2), gk_arg_long(a, 3));
 }
 
-/* writev: every segment in one transfer (write_iov), as Linux does. */
+/*
+ * writev, and readv of a kind that reads all at once (GK_FMODE_READ_ITER):
+ * every segment in one transfer (user_iovs), as Linux's read_iter and
+ * write_iter see them.
+ */
 static long
-do_writev(struct gk_proc *p, int fd, uint64_t vec, unsigned long vlen, off_t off)
+do_xferv(struct gk_proc *p, int fd, uint64_t vec, unsigned long vlen, off_t off, int write)
 {
 	struct gk_file *f = gk_fd_get_io(p, fd);
 	struct iovec iov[NIOV], *heap;
@@ -154,16 +159,20 @@ do_writev(struct gk_proc *p, int fd, uint64_t vec, unsigned long vlen, off_t off
 	}
 	for (i = 0; i < vlen; i++)
 		bytes += seg[i][1] < GK_IO_MAX ? seg[i][1] : GK_IO_MAX;
-	if (bytes == 0 && !gk_sock_of(f)) {
-		r = (f->flags & O_ACCMODE) == O_RDONLY ? -EBADF : 0;
+	if (bytes == 0 && !(write && gk_sock_of(f)) && !(f->fmode & GK_FMODE_ZERO_IO)) {
+		r = write && (f->flags & O_ACCMODE) == O_RDONLY ? -EBADF : 0;
 		goto out_seg;
 	}
-	cnt = write_iov(p, (const uint64_t(*)[2])seg, i, iov, NIOV, &heap);
+	cnt = user_iovs(p, (const uint64_t(*)[2])seg, i, write ? UVK_ACCESS_READ : UVK_ACCESS_WRITE,
+			iov, NIOV, &heap);
 	if (seg != segbuf)
 		free(seg);
 	if (cnt < 0)
 		return cnt;
-	r = gk_file_writev(p, f, heap ? heap : iov, cnt, off);
+	if (write)
+		r = gk_file_writev(p, f, heap ? heap : iov, cnt, off);
+	else
+		r = gk_file_readv(p, f, heap ? heap : iov, cnt, off);
 	free(heap);
 	return r;
 out_seg:
@@ -176,10 +185,14 @@ out_seg:
  * readv/writev and the p- forms. fd and vlen are unsigned long in Linux's
  * prototype, but the descriptor lookup (fdget) and import_iovec (unsigned
  * nr_segs) take their low 32 bits only: readv(fd, iov, 1 | 1L << 32)
- * reads one iovec. A write is one transfer of every segment (write_iov),
- * as Linux's: a pipe gets it whole or blocks. A read goes one guest iovec
- * at a time, stopping at a short transfer; a later one that would block
- * ends the call with what the earlier ones read.
+ * reads one iovec. A write is one transfer of every segment (user_iovs),
+ * as Linux's write_iter: a pipe gets it whole or blocks; a kind with no
+ * write_iter (GK_FMODE_WRITE_LOOP: eventfd) gets one write a segment, as
+ * Linux's do_loop_readv_writev. A read goes one guest iovec at a time,
+ * stopping at a short transfer, and a later one that would block ends the
+ * call with what the earlier ones read; a kind whose read must see every
+ * segment at once (GK_FMODE_READ_ITER: eventfd's 8 bytes may span two)
+ * gets one transfer.
  */
 static long
 do_vec(struct gk_proc *p, const struct gk_args *a, int write, off_t off)
@@ -187,21 +200,26 @@ do_vec(struct gk_proc *p, const struct gk_args *a, int write, off_t off)
 	int fd = gk_arg_fd(a, 0);
 	uint64_t vec = gk_arg_ptr(a, 1), giov[2], end;
 	unsigned long vlen = (unsigned int)gk_arg_ulong(a, 2), i;
+	struct gk_file *f;
 	long total = 0, r;
+	int loop;
 
 	if (vlen > 1024)
 		return -EINVAL;
 	/* vlen <= 1024: vlen * 16 cannot wrap, the sum can. */
 	if (gk_size_add(vec, vlen * 16, &end) < 0)
 		return -EFAULT;
-	if (write)
-		return do_writev(p, fd, vec, vlen, off);
+	f = gk_fd_get_io(p, fd);
+	loop = f && (write ? (f->fmode & GK_FMODE_WRITE_LOOP) : !(f->fmode & GK_FMODE_READ_ITER));
+	if (!loop)
+		return do_xferv(p, fd, vec, vlen, off, write);
 	for (i = 0; i < vlen; i++) {
 		if (gk_copyin(p, giov, vec + i * 16, sizeof(giov)) < 0)
 			return total ? total : -EFAULT;
-		if (giov[1] == 0)
+		/* An empty segment: nothing to a file, EINVAL to eventfd (GK_FMODE_ZERO_IO). */
+		if (giov[1] == 0 && !(f->fmode & GK_FMODE_ZERO_IO))
 			continue;
-		r = do_read(p, fd, giov[0], giov[1], off);
+		r = write ? do_write(p, fd, giov[0], giov[1], off) : do_read(p, fd, giov[0], giov[1], off);
 		if (r == -GK_EBLOCK && total)
 			gk_wake_task(p); /* not asleep after all: the call returns total */
 		if (r < 0)
@@ -486,7 +504,7 @@ GK_SYS(ftruncate)
 		return -EINVAL;
 	if ((f->flags & O_ACCMODE) == O_RDONLY || f->isdir)
 		return -EINVAL;
-	return f->ops->setattr(f, &(struct gk_iattr){.what = GK_SET_SIZE, .size = gk_arg_long(a, 1)});
+	return gk_file_setattr(f, &(struct gk_iattr){.what = GK_SET_SIZE, .size = gk_arg_long(a, 1)});
 }
 
 GK_SYS(fsync)
@@ -559,7 +577,7 @@ GK_SYS(fchmod)
 
 	if (!f)
 		return -EBADF;
-	return f->ops->setattr(f, &(struct gk_iattr){.what = GK_SET_MODE, .mode = gk_arg_mode(a, 1)});
+	return gk_file_setattr(f, &(struct gk_iattr){.what = GK_SET_MODE, .mode = gk_arg_mode(a, 1)});
 }
 
 GK_SYS(fchown)
@@ -568,7 +586,7 @@ GK_SYS(fchown)
 
 	if (!f)
 		return -EBADF;
-	return f->ops->setattr(f, &(struct gk_iattr){.what = GK_SET_OWNER,
+	return gk_file_setattr(f, &(struct gk_iattr){.what = GK_SET_OWNER,
 						     .uid = gk_arg_uid(a, 1),
 						     .gid = gk_arg_gid(a, 2)});
 }

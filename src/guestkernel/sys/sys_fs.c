@@ -377,7 +377,7 @@ GK_SYS(utimensat)
 		f = gk_fd_get_io(p, gk_arg_fd(a, 0));
 		if (!f)
 			return -EBADF;
-		return f->ops->setattr(
+		return gk_file_setattr(
 		    f, &(struct gk_iattr){.what = GK_SET_TIMES, .ts = times ? ts : NULL});
 	}
 	PATH_ARG_HOW(gk_arg_fd(a, 0), gk_arg_ptr(a, 1), path,
