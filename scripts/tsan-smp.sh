@@ -1,14 +1,16 @@
 #!/bin/sh
-# tsan-smp.sh - the ThreadSanitizer job of issue 11: build uvk with
-# -Db_sanitize=thread and run the concurrent guest programs (t_smp's modes,
-# the futex and thread cases) under `uvk -c 2`, so that every data race
-# between the vCPU threads of the guest kernel (one outside the big kernel
-# lock, say) is reported with both stacks.
+# tsan-smp.sh - the ThreadSanitizer job of issue 11: build uvk with -Dtsan=true
+# (meson_options.txt: ThreadSanitizer for everything in the tracer) and run
+# the concurrent guest programs (t_smp's modes, the futex and thread cases)
+# under `uvk -c 2`, so that every data race between the vCPU threads of the
+# guest kernel (one outside the big kernel lock, say) is reported with both
+# stacks.
 #
 #   scripts/tsan-smp.sh [BUILDDIR]     (default /var/tmp/uvk-tsan)
 #
 # The reports land in BUILDDIR/tsan-logs/run.N, each run's output (on stderr:
-# uvk confines itself, so TSan's log_path files cannot be opened); the script prints each report's first lines and a count. Exit status 0 when
+# uvk confines itself, so TSan's log_path files cannot be opened); the script
+# prints each report's first lines and a count. Exit status 0 when
 # every program passed and TSan reported nothing, 1 otherwise, 99 when the
 # build failed. Not part of `meson test`: a TSan build is slow (5-15x) and
 # reads the guest kernel's locking, not its behaviour. The static guest
@@ -20,8 +22,8 @@ B=${1:-/var/tmp/uvk-tsan}
 say() { printf '%s\n' "tsan-smp: $*"; }
 
 if [ ! -f "$B/build.ninja" ]; then
-	meson setup "$B" "$SRC" -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debugoptimized \
-		-Dexamples=false >/dev/null || { say "meson setup failed"; exit 99; }
+	meson setup "$B" "$SRC" -Dtsan=true -Dbuildtype=debugoptimized -Dexamples=false \
+		>/dev/null || { say "meson setup failed"; exit 99; }
 fi
 ninja -C "$B" src/cli/uvk tests/guests/t_smp-glibc tests/guests/t_futex-glibc \
 	>/dev/null || { say "build failed"; exit 99; }
