@@ -210,6 +210,21 @@ gk_fd_install(struct gk_fdtable *fdt, struct gk_file *f, int min, int cloexec)
 	return -EMFILE;
 }
 
+/*
+ * gk_fd_install_new - a file just made, with its only reference, into the
+ * lowest free descriptor; if none is free the file goes. Returns the
+ * descriptor or gk_fd_install's error (-EMFILE).
+ */
+int
+gk_fd_install_new(struct gk_fdtable *fdt, struct gk_file *f, int cloexec)
+{
+	int fd = gk_fd_install(fdt, f, 0, cloexec);
+
+	if (fd < 0)
+		gk_file_unref(f);
+	return fd;
+}
+
 struct gk_file *
 gk_fd_get(struct gk_proc *p, int fd)
 {

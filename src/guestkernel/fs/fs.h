@@ -452,6 +452,7 @@ struct gk_fdtable *gk_fdt_ref(struct gk_fdtable *fdt);
 void gk_fdt_free(struct gk_fdtable *fdt);
 void gk_fdt_set_limit(struct gk_fdtable *fdt, uint64_t nofile);
 int gk_fd_install(struct gk_fdtable *fdt, struct gk_file *f, int min, int cloexec);
+int gk_fd_install_new(struct gk_fdtable *fdt, struct gk_file *f, int cloexec);
 struct gk_file *gk_fd_get(struct gk_proc *p, int fd);
 struct gk_file *gk_fd_get_io(struct gk_proc *p, int fd);
 int gk_fd_close(struct gk_fdtable *fdt, int fd);

@@ -361,7 +361,7 @@ GK_SYS(clone3)
  */
 GK_SYS(pidfd_open)
 {
-	int pid = gk_arg_int(a, 0), fd, err;
+	int pid = gk_arg_int(a, 0), err;
 	unsigned int flags = gk_arg_uint(a, 1);
 	struct gk_proc *t;
 	struct gk_file *f;
@@ -378,10 +378,7 @@ GK_SYS(pidfd_open)
 	err = gk_pidfd_new(p->k, t->tg, (int)flags, &f);
 	if (err < 0)
 		return err;
-	fd = gk_fd_install(p->fdt, f, 0, 1);
-	if (fd < 0)
-		gk_file_unref(f);
-	return fd;
+	return gk_fd_install_new(p->fdt, f, 1);
 }
 
 /*

@@ -26,14 +26,10 @@ static long
 new_epoll(struct gk_proc *p, int flags)
 {
 	struct gk_file *f = gk_epoll_new(p->k, 0);
-	int fd;
 
 	if (!f)
 		return -ENOMEM;
-	fd = gk_fd_install(p->fdt, f, 0, flags & EPOLL_CLOEXEC);
-	if (fd < 0)
-		gk_file_unref(f);
-	return fd;
+	return gk_fd_install_new(p->fdt, f, flags & EPOLL_CLOEXEC);
 }
 
 GK_SYS(epoll_create)

@@ -24,17 +24,14 @@ static long
 do_eventfd(struct gk_proc *p, unsigned int initval, int flags)
 {
 	struct gk_file *f;
-	int fd, err;
+	int err;
 
 	if (flags & ~(O_CLOEXEC | O_NONBLOCK | GK_EFD_SEMAPHORE))
 		return -EINVAL;
 	err = gk_eventfd_new(p->k, initval, flags & (O_NONBLOCK | GK_EFD_SEMAPHORE), &f);
 	if (err < 0)
 		return err;
-	fd = gk_fd_install(p->fdt, f, 0, (flags & O_CLOEXEC) != 0);
-	if (fd < 0)
-		gk_file_unref(f);
-	return fd;
+	return gk_fd_install_new(p->fdt, f, (flags & O_CLOEXEC) != 0);
 }
 
 GK_SYS(eventfd)
@@ -59,7 +56,7 @@ do_signalfd(struct gk_proc *p, int ufd, uint64_t gva, size_t size, int flags)
 {
 	struct gk_file *f;
 	uint64_t mask;
-	int fd, err;
+	int err;
 
 	if (flags & ~(O_CLOEXEC | O_NONBLOCK))
 		return -EINVAL;
@@ -77,10 +74,7 @@ do_signalfd(struct gk_proc *p, int ufd, uint64_t gva, size_t size, int flags)
 	err = gk_signalfd_new(p->k, mask, flags & O_NONBLOCK, &f);
 	if (err < 0)
 		return err;
-	fd = gk_fd_install(p->fdt, f, 0, (flags & O_CLOEXEC) != 0);
-	if (fd < 0)
-		gk_file_unref(f);
-	return fd;
+	return gk_fd_install_new(p->fdt, f, (flags & O_CLOEXEC) != 0);
 }
 
 GK_SYS(signalfd)
@@ -106,7 +100,7 @@ GK_SYS(signalfd4)
  */
 GK_SYS(timerfd_create)
 {
-	int clock = gk_arg_int(a, 0), flags = gk_arg_int(a, 1), fd, err;
+	int clock = gk_arg_int(a, 0), flags = gk_arg_int(a, 1), err;
 	struct gk_file *f;
 
 	if (flags & ~(O_CLOEXEC | O_NONBLOCK))
@@ -120,10 +114,7 @@ GK_SYS(timerfd_create)
 	err = gk_timerfd_new(p->k, clock, flags & O_NONBLOCK, &f);
 	if (err < 0)
 		return err;
-	fd = gk_fd_install(p->fdt, f, 0, (flags & O_CLOEXEC) != 0);
-	if (fd < 0)
-		gk_file_unref(f);
-	return fd;
+	return gk_fd_install_new(p->fdt, f, (flags & O_CLOEXEC) != 0);
 }
 
 /* A struct itimerspec {interval, value} in ns, to the guest at gva. */
@@ -187,17 +178,14 @@ static long
 do_inotify_init(struct gk_proc *p, int flags)
 {
 	struct gk_file *f;
-	int fd, err;
+	int err;
 
 	if (flags & ~(O_CLOEXEC | O_NONBLOCK))
 		return -EINVAL;
 	err = gk_inotify_new(p->k, flags & O_NONBLOCK, &f);
 	if (err < 0)
 		return err;
-	fd = gk_fd_install(p->fdt, f, 0, (flags & O_CLOEXEC) != 0);
-	if (fd < 0)
-		gk_file_unref(f);
-	return fd;
+	return gk_fd_install_new(p->fdt, f, (flags & O_CLOEXEC) != 0);
 }
 
 GK_SYS(inotify_init)

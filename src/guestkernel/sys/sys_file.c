@@ -275,7 +275,7 @@ do_open(struct gk_proc *p, int dirfd, uint64_t upath, int flags, mode_t mode)
 	char copy[GK_PATH_MAX];
 	struct gk_path path;
 	struct gk_file *f;
-	int err, fd;
+	int err;
 
 	/* O_CREAT|O_EXCL never follows a last symlink (open(2)): it is EEXIST. */
 	err = gk_path_from_user(p, dirfd, upath,
@@ -289,10 +289,7 @@ do_open(struct gk_proc *p, int dirfd, uint64_t upath, int flags, mode_t mode)
 	err = gk_vfs_open(p, &path, flags, mode, &f);
 	if (err < 0)
 		return err;
-	fd = gk_fd_install(p->fdt, f, 0, flags & O_CLOEXEC);
-	if (fd < 0)
-		gk_file_unref(f);
-	return fd;
+	return gk_fd_install_new(p->fdt, f, flags & O_CLOEXEC);
 }
 
 GK_SYS(open)

@@ -71,16 +71,13 @@ static int
 install(struct gk_proc *p, struct gk_sock *s, int flags)
 {
 	struct gk_file *f;
-	int fd, err;
+	int err;
 
 	err = gk_sock_file(s, flags & O_NONBLOCK, &f);
 	gk_sock_unref(s);
 	if (err < 0)
 		return err;
-	fd = gk_fd_install(p->fdt, f, 0, (flags & O_CLOEXEC) != 0);
-	if (fd < 0)
-		gk_file_unref(f);
-	return fd;
+	return gk_fd_install_new(p->fdt, f, (flags & O_CLOEXEC) != 0);
 }
 
 /*
