@@ -131,10 +131,9 @@ gk_wait_commit(struct gk_proc *p)
 	 * A signal p may take is pending already: it does not sleep (Linux's
 	 * signal_pending check before schedule). With several vCPUs one can
 	 * be posted after p trapped into this call and before the call ran:
-	 * nobody would wake p for it. (A bare task of the unit tests has no
-	 * process and no signals.)
+	 * nobody would wake p for it.
 	 */
-	if (p->wait.woken || (p->tg && (gk_sig_pending(p) & (~p->sigmask | p->sigwait)))) {
+	if (p->wait.woken || (gk_sig_pending(p) & (~p->sigmask | p->sigwait))) {
 		gk_wait_finish(p);
 		return -GK_EBLOCK;
 	}

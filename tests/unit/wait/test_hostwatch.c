@@ -30,6 +30,7 @@
 
 struct fixture {
 	struct gk_kernel k;
+	struct gk_tgroup tg; /* the tasks' process: no signals pending */
 	struct gk_proc *t[3];
 	int fds[NPIPES][2];
 };
@@ -48,6 +49,7 @@ setup(void **state)
 		f->t[i] = calloc(1, sizeof(*f->t[i]));
 		assert_non_null(f->t[i]);
 		f->t[i]->k = &f->k;
+		f->t[i]->tg = &f->tg;
 		f->t[i]->state = GK_P_RUN;
 	}
 	for (i = 0; i < NPIPES; i++)

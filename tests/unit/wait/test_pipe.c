@@ -32,18 +32,20 @@ struct fixture {
 	struct uvk_pmem *pm;
 	struct gk_palloc pa;
 	struct gk_kernel k;
+	struct gk_tgroup tg; /* the tasks' process: no signals pending */
 	struct gk_proc *w, *r; /* writer and reader tasks */
 	struct gk_file *rf, *wf;
 	uint64_t nfree0; /* free frames before the pipe */
 };
 
 static struct gk_proc *
-task_new(struct gk_kernel *k)
+task_new(struct gk_kernel *k, struct gk_tgroup *tg)
 {
 	struct gk_proc *p = calloc(1, sizeof(*p));
 
 	assert_non_null(p);
 	p->k = k;
+	p->tg = tg;
 	p->state = GK_P_RUN;
 	return p;
 }
@@ -61,8 +63,8 @@ setup(void **state)
 	f->k.pa = &f->pa;
 	f->k.ram = uvk_pmem_base(f->pm);
 	f->k.kmem_max = RAM_PAGES * GK_PAGE / GK_KMEM_DIV;
-	f->w = task_new(&f->k);
-	f->r = task_new(&f->k);
+	f->w = task_new(&f->k, &f->tg);
+	f->r = task_new(&f->k, &f->tg);
 	f->nfree0 = f->pa.nfree;
 	assert_int_equal(gk_pipe_new(&f->k, &f->rf, &f->wf), 0);
 	*state = f;
@@ -279,7 +281,7 @@ test_wakes_reach_only_that_end(void **state)
 {
 	struct fixture *f = *state;
 	struct gk_file *r2, *w2;
-	struct gk_proc *poller = task_new(&f->k);
+	struct gk_proc *poller = task_new(&f->k, &f->tg);
 	struct gk_pollreg reg = {.p = poller, .err = 0};
 	struct iovec iov;
 	char c = 'x';

@@ -24,16 +24,18 @@
 
 struct fixture {
 	struct gk_kernel *k;
+	struct gk_tgroup tg; /* the tasks' process: no signals pending */
 	struct gk_proc *t[4];
 };
 
 static struct gk_proc *
-task_new(struct gk_kernel *k)
+task_new(struct gk_kernel *k, struct gk_tgroup *tg)
 {
 	struct gk_proc *p = calloc(1, sizeof(*p));
 
 	assert_non_null(p);
 	p->k = k;
+	p->tg = tg;
 	p->state = GK_P_RUN;
 	return p;
 }
@@ -49,7 +51,7 @@ setup(void **state)
 	assert_non_null(f->k);
 	f->k->kmem_max = 1 << 20;
 	for (i = 0; i < 4; i++)
-		f->t[i] = task_new(f->k);
+		f->t[i] = task_new(f->k, &f->tg);
 	*state = f;
 	return 0;
 }
