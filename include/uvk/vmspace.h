@@ -290,7 +290,13 @@ int uvk_vmspace_set_root(struct uvk_vmspace *vms, uint64_t root);
  * code against the old mapping once this returns 0, so the frames behind
  * it may be reused at once. A fault being resolved on another vCPU at the
  * same time is wholly before (and undone here) or wholly after (and walks
- * the new entry): both take the vmspace lock. Threads: any; it takes the
+ * the new entry): both take the vmspace lock. With more than one vCPU the
+ * order of a change matters, as on real hardware: a guest kernel that
+ * takes a page away or narrows its permissions changes the entry first and
+ * invalidates after (then frees the frame); one that gives a present page a
+ * different frame clears the entry, invalidates, and only then enters the
+ * new frame, since a write fault on a mapped page only upgrades the host
+ * mapping that is there. Threads: any; it takes the
  * vmspace lock. Returns 0; -EINVAL for a range that is
  * unaligned, beyond UVK_VA_MAX or overlaps the stub (nothing is done: the
  * caller must not reuse the frames, and kills the child with

@@ -38,7 +38,8 @@ usage(FILE *o)
 	    "\n"
 	    "  -m, --memory SIZE      guest RAM (suffix K, M or G; default 512M)\n"
 	    "  -c, --cpus N           virtual CPUs, each a tracer thread pinned to one of\n"
-	    "                         uvk's host CPUs (default: $UVK_CPUS, else 1)\n"
+	    "                         uvk's host CPUs (default: $UVK_CPUS, else as many\n"
+	    "                         as uvk's affinity mask has: taskset limits it)\n"
 	    "  -r, --root DIR         host directory that is the guest's / (read-only; default /)\n"
 	    "  -b, --bind HOST[:GUEST]  a writable host directory, at GUEST (default: same path)\n"
 	    "  -w, --workdir DIR      the guest's working directory (default: the current\n"
@@ -236,18 +237,24 @@ map_cpus(struct gk_config *cfg)
 	int allowed[64], n = 0, i;
 	cpu_set_t set;
 
-	if (cfg->ncpus < 1) {
-		/* No --cpus: UVK_CPUS, so that a whole test suite can run on N vCPUs. */
-		const char *e = getenv("UVK_CPUS");
-		char *end;
-		long v = e ? strtol(e, &end, 10) : 0;
-
-		cfg->ncpus = e && *e && !*end && v >= 1 && v <= 64 ? (int)v : 1;
-	}
 	if (sched_getaffinity(0, sizeof(set), &set) == 0)
 		for (i = 0; i < CPU_SETSIZE && n < 64; i++)
 			if (CPU_ISSET(i, &set))
 				allowed[n++] = i;
+	if (cfg->ncpus < 1) {
+		/*
+		 * No --cpus: UVK_CPUS (so that a whole test suite can run on N
+		 * vCPUs), else one vCPU per CPU uvk may run on.
+		 */
+		const char *e = getenv("UVK_CPUS");
+		char *end;
+		long v = e ? strtol(e, &end, 10) : 0;
+
+		if (e && *e && !*end && v >= 1 && v <= 64)
+			cfg->ncpus = (int)v;
+		else
+			cfg->ncpus = n > 0 ? n : 1;
+	}
 	for (i = 0; i < cfg->ncpus; i++)
 		cfg->cpu_map[i] = cfg->ncpus > 1 && n ? allowed[i % n] : -1;
 }

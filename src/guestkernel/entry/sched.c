@@ -314,19 +314,33 @@ pick(struct gk_cpu *c)
 }
 
 /*
- * Nothing for c: a runnable task whose FPU state another vCPU holds must
- * have that vCPU awake (gk_cpu_kick did it when the task woke; this makes
- * sure, should the wake have come while that vCPU was on its way to sleep).
+ * Nothing for c: a runnable task c may not run must have a vCPU awake that
+ * may: the one holding its FPU state, or one its affinity allows.
+ * gk_cpu_kick did it when the task woke; this makes sure, should the wake
+ * have come while every such vCPU was busy or on its way to sleep.
  */
 static void
 kick_stranded(struct gk_cpu *c)
 {
+	struct gk_kernel *k = c->k;
 	struct gk_proc *p;
+	int i;
 
-	for (p = c->k->procs; p; p = p->next)
-		if (runnable(p) && p->on_cpu < 0 && p->fp_cpu >= 0 && p->fp_cpu != c->id &&
-		    c->k->cpus[p->fp_cpu].idle)
-			gk_cpu_kick(p);
+	for (p = k->procs; p; p = p->next) {
+		if (!runnable(p) || p->on_cpu >= 0)
+			continue;
+		if (p->fp_cpu >= 0 && p->fp_cpu != c->id) {
+			if (k->cpus[p->fp_cpu].idle)
+				gk_cpu_kick(p);
+			continue;
+		}
+		if (p->fp_cpu < 0 && !(p->cpus_allowed & (1ULL << c->id)))
+			for (i = 0; i < k->ncpus; i++)
+				if ((p->cpus_allowed & (1ULL << i)) && k->cpus[i].idle) {
+					gk_cpu_kick(p);
+					break;
+				}
+	}
 }
 
 /*

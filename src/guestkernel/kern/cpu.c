@@ -61,8 +61,10 @@ wake_cpu(struct gk_cpu *c)
 /*
  * gk_cpu_kick - p has become runnable: make sure a vCPU that may run it
  * looks. The one whose host thread holds p's FPU state if any (only it
- * may run p, proc/task.c), else an idle one; with none idle, every busy
- * vCPU picks again at the end of its time slice at the latest.
+ * may run p, proc/task.c), else an idle one its affinity allows (a vCPU
+ * outside p->cpus_allowed would wake and find nothing to run); with none
+ * idle, every busy vCPU picks again at the end of its time slice at the
+ * latest, and one left idle looks for stranded tasks (entry/sched.c).
  */
 void
 gk_cpu_kick(struct gk_proc *p)
@@ -77,7 +79,7 @@ gk_cpu_kick(struct gk_proc *p)
 		return;
 	}
 	for (i = 0; i < k->ncpus; i++) {
-		if (k->cpus[i].idle && !k->cpus[i].kicked) {
+		if ((p->cpus_allowed & (1ULL << i)) && k->cpus[i].idle && !k->cpus[i].kicked) {
 			wake_cpu(&k->cpus[i]);
 			return;
 		}

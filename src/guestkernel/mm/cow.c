@@ -37,11 +37,12 @@ fork_leaf(void *ctx, uint64_t gva, uint64_t *pte)
 {
 	struct fork_ctx *c = ctx;
 	struct gk_palloc *pa = c->parent->k->pa;
-	uint64_t v = *pte;
+	uint64_t o = __atomic_load_n(pte, __ATOMIC_ACQUIRE), v;
 	int err;
 
-	if (!(v & UVK_PTE_V))
+	if (!(o & UVK_PTE_V))
 		return 0;
+	v = o;
 	if (!c->shared)
 		v = (v & ~(UVK_PTE_W | UVK_PTE_M | UVK_PTE_A)) | UVK_PTE_SW0;
 	/* The reference first: palloc judges the frame number (guest RAM) before anything uses it. */
@@ -58,7 +59,17 @@ fork_leaf(void *ctx, uint64_t gva, uint64_t *pte)
 		c->err = err;
 		return 1;
 	}
-	*pte = v;
+	/*
+	 * Atomically, as a sibling vCPU's walk may set A or M on the parent's
+	 * entry meanwhile; a shared entry keeps whatever it has. Until the
+	 * parent's invalidation below, a sibling thread may still write the
+	 * frame through its old host mapping: such a store lands before the
+	 * fork as far as the child can tell, as on Linux before its TLB flush.
+	 */
+	if (!c->shared) {
+		__atomic_fetch_and(pte, ~(UVK_PTE_W | UVK_PTE_M | UVK_PTE_A), __ATOMIC_ACQ_REL);
+		__atomic_fetch_or(pte, UVK_PTE_SW0, __ATOMIC_ACQ_REL);
+	}
 	c->child->pages++;
 	return 0;
 }
@@ -190,13 +201,23 @@ gk_vm_cow_fault(struct gk_vm *vm, uint64_t page, uint64_t pte, uint64_t bits, un
 		return -ENOMEM;
 	}
 	memcpy(vm->k->ram + nf, vm->k->ram + frame, GK_PAGE);
+	/*
+	 * Clear, invalidate, then enter the copy: a new frame must never be
+	 * visible in the entry while the host still maps the old one there. A
+	 * sibling thread's fault shortcut on another vCPU would find the entry
+	 * writable and upgrade the old mapping in place (a write fault on a
+	 * mapped page only changes its protection), and its stores would land
+	 * in the frame the other sharers keep.
+	 */
+	uvk_vpt_remove(mem, vm->root, page, NULL);
+	gk_vm_invalidate(vm, page, page + GK_PAGE);
 	err = gk_vm_enter(vm, page, nf | bits);
 	if (err < 0) {
+		/* The leaf table is there: putting the old entry back cannot fail. */
+		gk_vm_enter(vm, page, pte);
 		gk_palloc_free(vm->k->pa, nf, 1);
 		return err;
 	}
-	/* The old frame is still mapped read-only here until this runs: then it may go. */
-	gk_vm_invalidate(vm, page, page + GK_PAGE);
 	gk_page_unref(vm->k->pa, frame);
 	vm->k->st.fault_pages++;
 	return 0;

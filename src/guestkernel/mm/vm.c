@@ -183,63 +183,97 @@ gk_vm_new(struct gk_kernel *k)
  * Frames whose last mapping goes are freed in physically contiguous runs:
  * a large run goes back to the host (palloc discards it), as a munmap on
  * Linux gives memory back.
+ *
+ * With several vCPUs a sibling thread's fault shortcut may walk the table
+ * while we change it (under the vmspace's lock, not the kernel's). So the
+ * order is Linux's: clear the entries (atomically: the walker sets A and M
+ * by compare-and-exchange), then invalidate, which waits for any walk that
+ * read an old entry to finish mapping and then removes that mapping, and
+ * only then let the frames go. Dropping a frame first would leave a host
+ * mapping of a frame that is free, or another process's.
  */
+#define DROP_BATCH 128
+
 struct drop {
 	struct gk_vm *vm;
-	uint64_t gpa, n; /* the run being gathered */
-	uint64_t bad_gva, bad_pte; /* a corrupt entry met, if bad_pte */
+	uint64_t lo;			/* the range whose entries are cleared and not yet invalidated */
+	uint64_t frame[DROP_BATCH];	/* their frames, to drop after the invalidation (1 KiB) */
+	unsigned nframe;
+	uint64_t gpa, n;		/* the run of freed frames being gathered */
+	uint64_t bad_gva, bad_pte;	/* a corrupt entry met, if bad_pte */
 };
 
 static void
-drop_flush(struct drop *d)
+drop_flush_run(struct drop *d)
 {
 	if (d->n)
 		gk_palloc_free(d->vm->k->pa, d->gpa, d->n);
 	d->n = 0;
 }
 
-static int
-drop_leaf(void *ctx, uint64_t gva, uint64_t *pte)
+/* Invalidate [d->lo, hi), then drop the frames cleared in it. */
+static void
+drop_release(struct drop *d, uint64_t hi)
 {
-	struct drop *d = ctx;
-	uint64_t f = *pte & UVK_PTE_FRAME;
+	unsigned i;
 	int rc;
 
-	if (*pte & UVK_PTE_V) {
-		/* The frame number is guest RAM: palloc checks it before it indexes. */
+	if (!d->nframe)
+		return;
+	gk_vm_invalidate(d->vm, d->lo, hi);
+	for (i = 0; i < d->nframe; i++) {
+		uint64_t f = d->frame[i];
+
 		rc = gk_page_drop(d->vm->k->pa, f);
 		if (rc < 0) {
-			d->bad_gva = gva;
-			d->bad_pte = *pte;
-		} else {
-			d->vm->pages--;
+			/* Not a frame in use: corruption, noted once; the entry is gone already. */
+			if (!d->bad_pte) {
+				d->bad_gva = d->lo;
+				d->bad_pte = f | UVK_PTE_V;
+			}
+			continue;
 		}
+		d->vm->pages--;
 		if (rc == 1) {
 			if (d->n && f != d->gpa + d->n * GK_PAGE)
-				drop_flush(d);
+				drop_flush_run(d);
 			if (!d->n)
 				d->gpa = f;
 			d->n++;
 		}
 	}
-	*pte = 0;
+	d->nframe = 0;
+	d->lo = hi;
+}
+
+static int
+drop_leaf(void *ctx, uint64_t gva, uint64_t *pte)
+{
+	struct drop *d = ctx;
+	uint64_t old = __atomic_exchange_n(pte, 0, __ATOMIC_ACQ_REL);
+
+	if (!(old & UVK_PTE_V))
+		return 0;
+	if (d->nframe == DROP_BATCH)
+		drop_release(d, gva);
+	d->frame[d->nframe++] = old & UVK_PTE_FRAME;
 	return 0;
 }
 
 /*
- * gk_vm_drop_pages - free the frames of [start, end) and clear their
- * entries. The caller has invalidated the range first (gk_vm_invalidate),
- * so no host mapping of a frame outlives it; a corrupt entry or table
- * kills the process.
+ * gk_vm_drop_pages - clear the entries of [start, end), invalidate the
+ * range and free the frames (see above). A corrupt entry or table kills
+ * the process.
  */
 void
 gk_vm_drop_pages(struct gk_vm *vm, uint64_t start, uint64_t end)
 {
-	struct drop d = {.vm = vm};
+	struct drop d = {.vm = vm, .lo = start};
 	int rc;
 
 	rc = uvk_vpt_foreach(vm->k->vmem, vm->root, start, end, drop_leaf, &d);
-	drop_flush(&d);
+	drop_release(&d, end);
+	drop_flush_run(&d);
 	if (d.bad_pte)
 		gk_vm_corrupt(vm, d.bad_gva, d.bad_pte);
 	else if (rc < 0)

@@ -226,7 +226,6 @@ gk_vm_unmap(struct gk_vm *vm, uint64_t start, uint64_t len)
 	while (i < vm->nvma && vm->vma[i].start < end) {
 		struct gk_vma *v = &vm->vma[i];
 
-		gk_vm_invalidate(vm, v->start, v->end);
 		gk_vm_drop_pages(vm, v->start, v->end);
 		gk_mapfile_unref(v->file);
 		vma_remove_at(vm, i);
@@ -284,16 +283,19 @@ static int
 reprot_leaf(void *ctx, uint64_t gva, uint64_t *pte)
 {
 	struct reprot *r = ctx;
-	uint64_t n = (*pte & ~GK_PTE_PERM) | r->bits;
+	uint64_t o = __atomic_load_n(pte, __ATOMIC_ACQUIRE), n;
 
-	/* A copy-on-write leaf gets W back only from its write fault (cow.c). */
-	if (n & UVK_PTE_SW0)
-		n &= ~UVK_PTE_W;
-
-	if (n != *pte) {
-		*pte = n;
-		r->changed = 1;
-	}
+	/* A compare-and-exchange: a sibling vCPU's walk may set A or M meanwhile. */
+	do {
+		n = (o & ~GK_PTE_PERM) | r->bits;
+		/* A copy-on-write leaf gets W back only from its write fault (cow.c). */
+		if (n & UVK_PTE_SW0)
+			n &= ~UVK_PTE_W;
+		if (n == o)
+			return 0;
+	} while (!__atomic_compare_exchange_n(pte, &o, n, false, __ATOMIC_ACQ_REL,
+					      __ATOMIC_ACQUIRE));
+	r->changed = 1;
 	return 0;
 }
 
@@ -352,7 +354,6 @@ gk_vm_discard(struct gk_vm *vm, uint64_t start, uint64_t len)
 		uint64_t s = vm->vma[i].start > start ? vm->vma[i].start : start;
 		uint64_t e = vm->vma[i].end < end ? vm->vma[i].end : end;
 
-		gk_vm_invalidate(vm, s, e);
 		gk_vm_drop_pages(vm, s, e);
 	}
 	return 0;
@@ -411,24 +412,32 @@ static int
 move_leaf(void *ctx, uint64_t gva, uint64_t *pte)
 {
 	struct move *m = ctx;
-	uint64_t v = *pte;
+	uint64_t v = __atomic_load_n(pte, __ATOMIC_ACQUIRE);
 	int err;
 
 	if (!(v & UVK_PTE_V))
 		return 0;
-	*pte = 0;
 	if (!gk_leaf_frame_ok(m->vm->k->pa, v & UVK_PTE_FRAME)) {
 		/* Dropped, never followed: its frame number means nothing. */
+		__atomic_store_n(pte, 0, __ATOMIC_RELEASE);
 		m->bad_gva = gva;
 		m->bad_pte = v;
 		return 0;
 	}
+	/*
+	 * The new entry first; a failure leaves the old one for the unmap that
+	 * follows to free (after its invalidation). The exchange keeps an A or
+	 * M bit a sibling vCPU's walk sets meanwhile.
+	 */
 	err = gk_vm_enter(m->vm, gva + m->delta, v);
 	if (err < 0) {
-		gk_page_unref(m->vm->k->pa, v & UVK_PTE_FRAME);
-		m->vm->pages--;
 		m->err = err;
+		return 0;
 	}
+	v = __atomic_exchange_n(pte, 0, __ATOMIC_ACQ_REL);
+	if (v & (UVK_PTE_A | UVK_PTE_M))
+		uvk_vpt_update(m->vm->k->vmem, m->vm->root, gva + m->delta,
+			       v & (UVK_PTE_A | UVK_PTE_M), 0, NULL);
 	return 0;
 }
 
@@ -485,7 +494,6 @@ gk_vm_move(struct gk_vm *vm, uint64_t old, uint64_t oldlen, uint64_t new, uint64
 	 */
 	if (vma_reserve(vm, 2) < 0 || vm->k->pa->nfree < tables_for(new, movelen))
 		return -ENOMEM;
-	gk_vm_invalidate(vm, old, old + oldlen);
 	/*
 	 * Only what fits in the new range moves: an entry moved past its end
 	 * would land outside every VMA (over another mapping, or the stub)
@@ -495,6 +503,8 @@ gk_vm_move(struct gk_vm *vm, uint64_t old, uint64_t oldlen, uint64_t new, uint64
 	if (uvk_vpt_foreach(vm->k->vmem, vm->root, old, old + movelen, move_leaf, &m) < 0 &&
 	    !m.bad_pte)
 		m.bad_pte = ~0ULL;
+	/* After the entries moved: a sibling vCPU may have mapped one of them meanwhile. */
+	gk_vm_invalidate(vm, old, old + oldlen);
 	if (m.bad_pte)
 		gk_vm_corrupt(vm, m.bad_gva, m.bad_pte);
 	if (nv.file)
