@@ -13,6 +13,18 @@
  *
  * Naming: gva/gpa for guest virtual/physical addresses, hva for pointers
  * into the tracer's mapping of pmem, gpid for guest process ids.
+ *
+ * Locks, in the order they nest (outermost first):
+ *   k->bkl     the big kernel lock (cpu.c): held by a vCPU whenever it runs
+ *              kernel code; guards every field of every kernel object.
+ *              Dropped only while guest code runs and while idle (the idle
+ *              condvars wait on it). One vCPU never takes it.
+ *   vms->lock  per vmspace, the library's (src/vmspace/internal.h): taken
+ *              inside uvk_vmspace_* calls and by the fault shortcut, which
+ *              reads page-table entries without the bkl: the kernel changes
+ *              live entries only atomically, in mm's clear-invalidate-free
+ *              order (mm/vm.c).
+ *   pm->lock   pmem slots, then the library's vCPU table; nothing nests inside.
  */
 #ifndef UVK_GUESTKERNEL_KERN_H
 #define UVK_GUESTKERNEL_KERN_H
@@ -32,7 +44,6 @@
 #include <sys/uio.h>
 
 #include <uvk/uvk.h>
-
 #include "../guestkernel.h"
 
 #define GK_PAGE	    UVK_PAGE_SIZE
@@ -602,11 +613,7 @@ struct gk_kernel {
 	uint64_t host_ignored; /* gk_sigbit() of each signal uvk inherited as SIG_IGN */
 	int tty_saved;
 	char tty_modes[64]; /* struct termios */
-	/*
-	 * FPU images in flight: fork copies the parent's into the child's
-	 * vmspace through it, a signal frame is built in it. Scratch of the
-	 * one virtual CPU; a task's own state lives in the task.
-	 */
+	/* FPU images in flight (fork, signal frames), under the bkl; a task's own is in the task. */
 	struct uvk_fpstate *fp_scratch;
 	uint64_t xfeatures;   /* XSAVE features a signal frame may carry (proc/sigframe.c) */
 	uint32_t xstate_size; /* ... and the bytes they take */
@@ -620,14 +627,7 @@ struct gk_kernel {
 	/* Tasks waiting on futexes (proc/futex.c), by a hash of the key. */
 	struct gk_futex_chain futex_hash[GK_FUTEX_HASH];
 
-	/*
-	 * The big kernel lock (cpu.c): held by a vCPU whenever it runs kernel
-	 * code, dropped while it runs guest code or sleeps idle. It guards all
-	 * of the kernel's state (every field of every kernel object, and the
-	 * fields above); with one vCPU it is never taken. Host calls that may
-	 * sleep (the idle wait) drop it.
-	 */
-	pthread_mutex_t bkl;
+	pthread_mutex_t bkl; /* the big kernel lock: see "Locks" at the top */
 	int ncpus;
 	struct gk_cpu *cpus; /* ncpus of them */
 	int kick_fd;	     /* an eventfd in the host epoll set: wakes vCPU 0 from its idle wait */
