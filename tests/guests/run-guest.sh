@@ -49,7 +49,8 @@ unix_stream unix_stream-bind unix_dgram unix_scm res_unixfill
 smp_count smp_count2 smp_count4 smp_sum smp_sum4 smp_mm smp_mm4 smp_unmap smp_pingpong
 smp_affinity smp_affinity4
 inotify inotify-bind
-fdinfo"
+fdinfo
+procsys"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -803,6 +804,11 @@ signalfd)
 taskproc)
     guest -- "$prog"
     passed t_taskproc && result=0
+    ;;
+
+procsys)
+    guest -- "$prog"
+    passed t_procsys && result=0
     ;;
 
 taskproc-threads)

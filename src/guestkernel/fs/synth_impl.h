@@ -18,6 +18,7 @@ enum synth_dir {
 	SD_TASKS,   /* /proc/PID/task: every task of the process */
 	SD_TID,	    /* /proc/PID/task/TID: one task */
 	SD_FDINFO,  /* /proc/PID/fdinfo, /proc/PID/task/TID/fdinfo */
+	SD_SYS,	    /* /proc/sys and what is under it: nd->sys names it (synth_sys.c) */
 };
 
 struct synth_node {
@@ -38,6 +39,7 @@ struct synth_node {
 	struct gk_proc *task;
 	int whole;
 	const char *name; /* last component */
+	const char *sys;  /* under /proc/sys: the path below it ("" for itself), else NULL */
 };
 
 /* A growing text buffer; out of memory, it stops growing and says so (oom). */
@@ -85,6 +87,13 @@ void gk_sb_dirent(struct gk_sbuf *b, const char *name, unsigned type, uint64_t i
 /* synth_proc.c: /proc's names, its own files, its directories */
 int gk_procfs_lookup(struct gk_proc *p, char **c, int n, int follow, struct synth_node *nd);
 void gk_procfs_render(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b);
+void gk_procfs_mounts(struct gk_kernel *k, int info, struct gk_sbuf *b);
+
+/* synth_sys.c: /proc/sys and /proc/filesystems */
+int gk_procfs_sys_lookup(char **c, int n, struct synth_node *nd);
+void gk_procfs_sys_dir(const struct synth_node *nd, struct gk_sbuf *b);
+void gk_procfs_sys_render(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b);
+void gk_procfs_filesystems(struct gk_sbuf *b);
 
 /* synth_task.c: the files of a process and of a task */
 void gk_procfs_task_render(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b);

@@ -28,14 +28,17 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <time.h>
 
 #include "synth_impl.h"
 
-static const char proc_top[][8] = {"cpuinfo", "meminfo", "uptime", "version",
-				   "mounts",  "stat",	 "loadavg", "locks"};
+static const char proc_top[][12] = {"cpuinfo", "meminfo", "uptime",  "version",	"mounts",
+				    "stat",    "loadavg", "locks",   "filesystems"};
 /* The files of a process and of a task; comm alone is writable. */
-static const char proc_pid[][8] = {"cmdline", "stat", "status", "maps", "environ", "comm", "statm"};
+static const char proc_pid[][12] = {"cmdline", "stat",	 "status", "maps",     "environ",
+				    "comm",    "statm",	 "limits", "mountinfo", "mounts"};
 
 /* ---- the text buffer ------------------------------------------------------------------ */
 
@@ -302,6 +305,8 @@ gk_procfs_lookup(struct gk_proc *p, char **c, int n, int follow, struct synth_no
 			x[k++] = c[i];
 		return lookup_id(p, x, k, nd);
 	}
+	if (strcmp(c[0], "sys") == 0)
+		return gk_procfs_sys_lookup(c + 1, n - 1, nd);
 	if (name_to_int(c[0]) < 0) {
 		for (j = 0; j < sizeof(proc_top) / sizeof(proc_top[0]); j++) {
 			if (n == 1 && strcmp(c[0], proc_top[j]) == 0) {
@@ -327,9 +332,13 @@ render_dir(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 	gk_sb_dirent(b, ".", DT_DIR, 1);
 	gk_sb_dirent(b, "..", DT_DIR, 2);
 	switch (nd->dir) {
+	case SD_SYS:
+		gk_procfs_sys_dir(nd, b);
+		break;
 	case SD_TOP:
 		gk_sb_dirent(b, "self", DT_LNK, 3);
 		gk_sb_dirent(b, "thread-self", DT_LNK, 8);
+		gk_sb_dirent(b, "sys", DT_DIR, 4);
 		for (i = 0; i < sizeof(proc_top) / sizeof(proc_top[0]); i++)
 			gk_sb_dirent(b, proc_top[i], DT_REG, 10 + i);
 		/* Every process by its leader, in pid order as Linux lists them. */
@@ -493,7 +502,6 @@ render_file(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 	struct gk_kernel *k = p->k;
 	const char *name = nd->name;
 	uint64_t kb = GK_PAGE / 1024, up = gk_now_ns(CLOCK_MONOTONIC) - k->boot_ns;
-	size_t i;
 
 	if (strcmp(name, "cpuinfo") == 0) {
 		render_cpuinfo(k, b);
@@ -519,20 +527,68 @@ render_file(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 		gk_sb_printf(b, "%llu.%02llu 0.00\n", (unsigned long long)(up / 1000000000ULL),
 			     (unsigned long long)(up / 10000000ULL % 100));
 	} else if (strcmp(name, "version") == 0) {
-		gk_sb_printf(b, "Linux version 6.1.0-uvk (uvk@uvk) #1 SMP uvk %s\n", uvk_version());
-	} else if (strcmp(name, "mounts") == 0) {
-		for (i = 0; i < (size_t)k->nmounts; i++) {
-			static const char fs[][9] = {"hostfs", "devtmpfs", "proc", "tmpfs"};
-			struct gk_mount *m = &k->mounts[i];
+		struct utsname u;
 
-			gk_sb_printf(b, "%s %s %s %s 0 0\n", fs[m->kind], m->gpath, fs[m->kind],
-				     m->writable ? "rw" : "ro");
-		}
+		/* The release uname(2) gives the guest (the host's), and its version string. */
+		uname(&u);
+		gk_sb_printf(b, "Linux version %s (uvk@uvk) #1 SMP uvk %s\n", u.release,
+			     uvk_version());
+	} else if (strcmp(name, "mounts") == 0) {
+		gk_procfs_mounts(k, 0, b);
+	} else if (strcmp(name, "filesystems") == 0) {
+		gk_procfs_filesystems(b);
 	} else if (strcmp(name, "locks") == 0) {
 		b->s = gk_lock_proc_text(k, &b->len);
 		b->oom = !b->s;
 	} else if (strcmp(name, "stat") == 0) {
 		render_kstat(p, b);
+	}
+}
+
+/* The device stat(2) gives a mount's files (synth.c, tmpfs_file.c, the host's own). */
+static dev_t
+mount_dev(const struct gk_mount *m)
+{
+	struct stat st;
+
+	switch (m->kind) {
+	case GK_MNT_DEV:
+		return makedev(0, 5);
+	case GK_MNT_PROC:
+		return makedev(0, 21);
+	case GK_MNT_TMPFS:
+		return 0x2a; /* tmpfs_file.c */
+	default:
+		return fstat(m->hfd, &st) == 0 ? st.st_dev : 0;
+	}
+}
+
+/*
+ * gk_procfs_mounts - /proc/mounts (info 0) or /proc/PID/mountinfo (info
+ * 1): every mount of the guest's one namespace, in mount order. The ids
+ * are made up (20 + index, each under the root; the root's parent, 19,
+ * is not shown, as a container's is not), the device numbers are those
+ * stat(2) gives the mount's files.
+ */
+void
+gk_procfs_mounts(struct gk_kernel *k, int info, struct gk_sbuf *b)
+{
+	static const char fs[][9] = {"hostfs", "devtmpfs", "proc", "tmpfs"};
+	dev_t dev;
+	int i;
+
+	for (i = 0; i < k->nmounts; i++) {
+		const struct gk_mount *m = &k->mounts[i];
+		const char *opt = m->writable ? "rw" : "ro";
+
+		if (!info) {
+			gk_sb_printf(b, "%s %s %s %s 0 0\n", fs[m->kind], m->gpath, fs[m->kind],
+				     opt);
+			continue;
+		}
+		dev = mount_dev(m);
+		gk_sb_printf(b, "%d %d %u:%u / %s %s,relatime - %s %s %s\n", 20 + i, i ? 20 : 19,
+			     major(dev), minor(dev), m->gpath, opt, fs[m->kind], fs[m->kind], opt);
 	}
 }
 
@@ -542,6 +598,8 @@ gk_procfs_render(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf 
 {
 	if (S_ISDIR(nd->mode))
 		render_dir(p, nd, b);
+	else if (nd->sys)
+		gk_procfs_sys_render(p, nd, b);
 	else if (nd->info)
 		gk_procfs_fdinfo(p, nd, b);
 	else if (S_ISREG(nd->mode) && nd->task)

@@ -172,6 +172,54 @@ render_statm(const struct gk_proc *t, struct gk_sbuf *b)
 		     (unsigned long long)data);
 }
 
+/* /proc/PID/limits: the process's resource limits, in Linux's layout (fs/proc/base.c). */
+static void
+render_limits(const struct gk_proc *t, struct gk_sbuf *b)
+{
+	static const struct {
+		int res;
+		const char *name, *unit;
+	} lim[] = {
+	    {RLIMIT_CPU, "Max cpu time", "seconds"},
+	    {RLIMIT_FSIZE, "Max file size", "bytes"},
+	    {RLIMIT_DATA, "Max data size", "bytes"},
+	    {RLIMIT_STACK, "Max stack size", "bytes"},
+	    {RLIMIT_CORE, "Max core file size", "bytes"},
+	    {RLIMIT_RSS, "Max resident set", "bytes"},
+	    {RLIMIT_NPROC, "Max processes", "processes"},
+	    {RLIMIT_NOFILE, "Max open files", "files"},
+	    {RLIMIT_MEMLOCK, "Max locked memory", "bytes"},
+	    {RLIMIT_AS, "Max address space", "bytes"},
+	    {RLIMIT_LOCKS, "Max file locks", "locks"},
+	    {RLIMIT_SIGPENDING, "Max pending signals", "signals"},
+	    {RLIMIT_MSGQUEUE, "Max msgqueue size", "bytes"},
+	    {RLIMIT_NICE, "Max nice priority", NULL},
+	    {RLIMIT_RTPRIO, "Max realtime priority", NULL},
+	    {RLIMIT_RTTIME, "Max realtime timeout", "us"},
+	};
+	size_t i;
+
+	gk_sb_printf(b, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units");
+	for (i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
+		const struct rlimit *r = &t->tg->rlim[lim[i].res];
+		char cur[24], max[24];
+
+		if (r->rlim_cur == RLIM_INFINITY)
+			snprintf(cur, sizeof(cur), "unlimited");
+		else
+			snprintf(cur, sizeof(cur), "%llu", (unsigned long long)r->rlim_cur);
+		if (r->rlim_max == RLIM_INFINITY)
+			snprintf(max, sizeof(max), "unlimited");
+		else
+			snprintf(max, sizeof(max), "%llu", (unsigned long long)r->rlim_max);
+		gk_sb_printf(b, "%-25s %-20s %-20s ", lim[i].name, cur, max);
+		if (lim[i].unit)
+			gk_sb_printf(b, "%-10s\n", lim[i].unit);
+		else
+			gk_sb_printf(b, "\n");
+	}
+}
+
 /* gk_procfs_task_render - the text of a file of /proc/ID or task/TID into b. */
 void
 gk_procfs_task_render(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
@@ -205,6 +253,10 @@ gk_procfs_task_render(struct gk_proc *p, const struct synth_node *nd, struct gk_
 		render_status(p, nd, b);
 	} else if (strcmp(name, "comm") == 0) {
 		gk_sb_printf(b, "%s\n", t->comm);
+	} else if (strcmp(name, "limits") == 0) {
+		render_limits(t, b);
+	} else if (strcmp(name, "mounts") == 0 || strcmp(name, "mountinfo") == 0) {
+		gk_procfs_mounts(p->k, name[5] == 'i', b);
 	}
 }
 

@@ -349,11 +349,11 @@ enum gk_pstate {
  * syscall) and does not run until SIGCONT; the wait reports are what
  * wait4(WUNTRACED/WCONTINUED) has yet to tell the parent.
  */
-
 void gk_sys_undo(struct gk_proc *p);
 #define GK_EBLOCK 1024 /* internal: -GK_EBLOCK from a handler means "blocked" */
 #define GK_TICK_NS 4000000ULL /* the time slice: guest code is interrupted this often */
 #define GK_NPROC  256  /* the guest's task limit (threads count): fork or clone beyond it is -EAGAIN */
+#define GK_PID_MAX 32768 /* pids wrap here (proc.c): /proc/sys/kernel/pid_max */
 #define GK_NCPU_MAX 64 /* virtual CPUs at most (the library's UVK_VCPU_MAX) */
 
 /*

@@ -134,6 +134,7 @@ struct gk_vm {
 
 /* vm.max_map_count's default: VMAs a process may have (mmap, mprotect, munmap: ENOMEM past it). */
 #define GK_MAX_MAP_COUNT 65530
+#define GK_VA_MIN 0x10000ULL /* vm.mmap_min_addr: no mapping below */
 
 struct gk_vm *gk_vm_new(struct gk_kernel *k);
 struct gk_vm *gk_vm_new_unbound(struct gk_kernel *k);

@@ -12,8 +12,6 @@
 
 #include "mm.h"
 
-/* The lowest address a VMA may start at (Linux's default mmap_min_addr). */
-#define GK_VA_MIN 0x10000ULL
 /*
  * One past the highest user address the host can map (its TASK_SIZE_MAX):
  * the page below UVK_VA_MAX is not the guest's either, as on Linux.

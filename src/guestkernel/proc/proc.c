@@ -37,7 +37,7 @@ alloc_pid(struct gk_kernel *k)
 	for (;;) {
 		int pid = k->next_pid++;
 
-		if (k->next_pid >= 32768)
+		if (k->next_pid >= GK_PID_MAX)
 			k->next_pid = 2;
 		if (pid >= 1 && !gk_task_find(k, pid))
 			return pid;
