@@ -605,6 +605,36 @@ trace)
 		grep -qF 'openat(AT_FDCWD, "/nonexistent", O_RDONLY' "$W/trace.txt" ||
 		fail "trace file lacks the failed open: $(grep nonexistent "$W/trace.txt")"
 	;;
+procps)
+	# procps reads the guest's /proc: it sees the guest's processes (pid 1 the
+	# shell, its sleeping child), never the host's; top counts them; pgrep
+	# finds the child by name and pkill ends it (SIGTERM: wait says 143);
+	# free shows the guest's RAM.
+	status 0 $UVK -c 1 -m 64M "$BB" sh -c '/usr/bin/sleep 30 & c=$!
+		echo "child=$c"
+		/usr/bin/ps -o pid=,ppid=,comm=
+		echo "ps-ef:"; /usr/bin/ps -ef
+		echo "top:"; /usr/bin/top -bn1 | /bin/busybox grep "^Tasks:"
+		echo "pgrep=$(/usr/bin/pgrep -x sleep)"
+		/usr/bin/pkill -x sleep; wait $c; echo "wait=$?"
+		/usr/bin/free -k | /bin/busybox grep "^Mem:"
+		/usr/bin/uptime'
+	cat "$W/.out"
+	c=$(sed -n 's/^child=//p' "$W/.out")
+	[ -n "$c" ] || fail "no child pid"
+	grep -Eq "^ *$c +1 sleep$" "$W/.out" || fail "ps -o pid,ppid,comm: no line '$c 1 sleep'"
+	# ps -ef: its header, then exactly pid 1, the child and ps itself.
+	pids=$(sed -n '/^ps-ef:/,/^top:/p' "$W/.out" | awk '$2 ~ /^[0-9]+$/ { print $2 }' | sort -n |
+		tr '\n' ' ')
+	sed -n '/^ps-ef:/{n;p}' "$W/.out" | grep -q '^UID *PID *PPID' || fail "ps -ef header"
+	set -- $pids
+	[ $# = 3 ] && [ "$1" = 1 ] && [ "$2" = "$c" ] || fail "ps -ef pids: $pids (want 1 $c and ps)"
+	grep -Eq '^Tasks: +4 total' "$W/.out" || fail "top: want 4 tasks (sh, sleep, top, grep)"
+	grep -q "^pgrep=$c\$" "$W/.out" || fail "pgrep -x sleep"
+	grep -q '^wait=143$' "$W/.out" || fail "pkill: the child's wait status"
+	grep -Eq '^Mem: +65536 ' "$W/.out" || fail "free -k: want 65536 kB total"
+	grep -q ' up ' "$W/.out" || fail "uptime"
+	;;
 devproc)
 	status 0 $UVK "$BB" head -c 16 /dev/zero
 	[ "$(od -An -tx1 "$W/.out" | tr -d ' \n')" = 00000000000000000000000000000000 ] ||

@@ -18,6 +18,38 @@
 
 #include "synth_impl.h"
 
+/* What statm, stat and status say of a process's memory, in pages (all 0 once it exited). */
+struct vm_sizes {
+	uint64_t size;	/* every VMA */
+	uint64_t rss;	/* pages with a frame */
+	uint64_t text;	/* executable mappings */
+	uint64_t data;	/* private writable mappings but the stack */
+	uint64_t stack; /* the stack VMA */
+};
+
+static void
+vm_sizes(const struct gk_proc *t, struct vm_sizes *z)
+{
+	const struct gk_vm *vm = synth_exited(t) ? NULL : t->vm;
+	uint64_t len;
+	int i;
+
+	memset(z, 0, sizeof(*z));
+	for (i = 0; vm && i < vm->nvma; i++) {
+		const struct gk_vma *v = &vm->vma[i];
+
+		len = (v->end - v->start) / GK_PAGE;
+		z->size += len;
+		if (v->prot & PROT_EXEC)
+			z->text += len;
+		else if (v->flags & GK_VMA_GROWSDOWN)
+			z->stack += len;
+		else if ((v->prot & PROT_WRITE) && !(v->flags & GK_VMA_SHARED))
+			z->data += len;
+	}
+	z->rss = vm ? vm->pages : 0;
+}
+
 /* The tasks of t's process that /proc shows (task/, Threads:, num_threads). */
 static int
 count_tasks(const struct gk_proc *t)
@@ -94,15 +126,16 @@ render_stat(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 	const struct gk_proc *t = nd->task;
 	const struct gk_tgroup *tg = t->tg;
 	uint64_t cpu = nd->whole ? tg->cpu_ns : t->cpu_ns;
-	uint64_t pages = t->vm ? t->vm->pages : 0;
 	uint64_t arg_end = tg->env_start;
+	struct vm_sizes z;
 
+	vm_sizes(t, &z);
 	gk_sb_printf(b,
 		     "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %llu 0 0 0 20 0 %d 0 %llu %llu %llu",
 		     t->tid, t->comm, task_state(t)[0], tg->gppid, tg->pgid, tg->sid,
 		     (unsigned long long)synth_ticks(cpu), count_tasks(t),
 		     (unsigned long long)synth_ticks(tg->start_ns - p->k->boot_ns),
-		     (unsigned long long)(pages * GK_PAGE), (unsigned long long)pages);
+		     (unsigned long long)(z.size * GK_PAGE), (unsigned long long)z.rss);
 	/* rsslim, the code and stack words, signals (status has them), wchan..policy: 0. */
 	gk_sb_printf(b, " %llu 0 0 0 0 0 0 0 0 0 0 0 0 %d 0 0 0 0 0 0 0 0 0",
 		     (unsigned long long)tg->rlim[RLIMIT_RSS].rlim_cur,
@@ -119,8 +152,10 @@ render_status(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 	const struct gk_proc *t = nd->task;
 	const struct gk_tgroup *tg = t->tg;
 	struct gk_kernel *k = p->k;
-	uint64_t ign = 0, cgt = 0, kb = GK_PAGE / 1024;
-	int i;
+	uint64_t ign = 0, cgt = 0, kb = GK_PAGE / 1024, allowed;
+	const char *sep;
+	struct vm_sizes z;
+	int i, j, ncpu;
 
 	for (i = 1; t->sighand && i < GK_NSIG; i++) {
 		uint64_t h = t->sighand->action[i].handler;
@@ -136,13 +171,40 @@ render_status(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 		     tg->gppid, k->uid, k->uid, k->uid, k->uid, k->gid, k->gid, k->gid, k->gid);
 	gk_sb_printf(b, "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", tg->gpid, t->tid,
 		     tg->pgid, tg->sid);
-	gk_sb_printf(b, "VmRSS:\t%8llu kB\nThreads:\t%d\n",
-		     (unsigned long long)((t->vm ? t->vm->pages : 0) * kb), count_tasks(t));
+	vm_sizes(t, &z);
+	if (z.size) {
+		/* Linux shows the Vm lines only for a task with memory: not a zombie. */
+		gk_sb_printf(b, "VmSize:\t%8llu kB\nVmLck:\t%8llu kB\nVmPin:\t%8llu kB\n",
+			     (unsigned long long)(z.size * kb), 0ULL, 0ULL);
+		gk_sb_printf(b, "VmRSS:\t%8llu kB\nVmData:\t%8llu kB\nVmStk:\t%8llu kB\n",
+			     (unsigned long long)(z.rss * kb), (unsigned long long)(z.data * kb),
+			     (unsigned long long)(z.stack * kb));
+		gk_sb_printf(b, "VmExe:\t%8llu kB\nVmLib:\t%8llu kB\nVmSwap:\t%8llu kB\n",
+			     (unsigned long long)(z.text * kb), 0ULL, 0ULL);
+	}
+	gk_sb_printf(b, "Threads:\t%d\n", count_tasks(t));
 	gk_sb_printf(b, "SigPnd:\t%016llx\nShdPnd:\t%016llx\n", (unsigned long long)t->pend.set,
 		     (unsigned long long)tg->shared.set);
 	gk_sb_printf(b, "SigBlk:\t%016llx\nSigIgn:\t%016llx\nSigCgt:\t%016llx\n",
 		     (unsigned long long)t->sigmask, (unsigned long long)ign,
 		     (unsigned long long)cgt);
+	/* The vCPUs the task may run on (sched_setaffinity), as a mask and a list. */
+	ncpu = k->ncpus > 1 ? k->ncpus : 1;
+	allowed = t->cpus_allowed & (ncpu >= 64 ? ~0ULL : (1ULL << ncpu) - 1);
+	gk_sb_printf(b, "Cpus_allowed:\t%llx\nCpus_allowed_list:\t", (unsigned long long)allowed);
+	for (i = 0, sep = ""; i < ncpu; i++) {
+		if (!(allowed & (1ULL << i)))
+			continue;
+		for (j = i; j + 1 < ncpu && (allowed & (1ULL << (j + 1))); j++)
+			;
+		if (j > i)
+			gk_sb_printf(b, "%s%d-%d", sep, i, j);
+		else
+			gk_sb_printf(b, "%s%d", sep, i);
+		sep = ",";
+		i = j;
+	}
+	gk_sb_printf(b, "\n");
 }
 
 /*
@@ -153,23 +215,12 @@ render_status(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 static void
 render_statm(const struct gk_proc *t, struct gk_sbuf *b)
 {
-	uint64_t size = 0, text = 0, data = 0, len;
-	const struct gk_vm *vm = synth_exited(t) ? NULL : t->vm;
-	int i;
+	struct vm_sizes z;
 
-	for (i = 0; vm && i < vm->nvma; i++) {
-		const struct gk_vma *v = &vm->vma[i];
-
-		len = (v->end - v->start) / GK_PAGE;
-		size += len;
-		if (v->prot & PROT_EXEC)
-			text += len;
-		else if ((v->prot & PROT_WRITE) && !(v->flags & GK_VMA_SHARED))
-			data += len;
-	}
-	gk_sb_printf(b, "%llu %llu 0 %llu 0 %llu 0\n", (unsigned long long)size,
-		     (unsigned long long)(vm ? vm->pages : 0), (unsigned long long)text,
-		     (unsigned long long)data);
+	vm_sizes(t, &z);
+	gk_sb_printf(b, "%llu %llu 0 %llu 0 %llu 0\n", (unsigned long long)z.size,
+		     (unsigned long long)z.rss, (unsigned long long)z.text,
+		     (unsigned long long)(z.data + z.stack));
 }
 
 /* /proc/PID/limits: the process's resource limits, in Linux's layout (fs/proc/base.c). */
