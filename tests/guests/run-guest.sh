@@ -50,7 +50,7 @@ smp_count smp_count2 smp_count4 smp_sum smp_sum4 smp_mm smp_mm4 smp_unmap smp_pi
 smp_affinity smp_affinity4
 inotify inotify-bind
 fdinfo
-procsys"
+procsys prctl prctl-bind"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -710,7 +710,7 @@ mremap)
     passed t_mremap && result=0
     ;;
 
-rename_cwd | rename_cwd-bind | dotdot | dotdot-bind | locks | locks-bind | inotify | inotify-bind | fdinfo)
+rename_cwd | rename_cwd-bind | dotdot | dotdot-bind | locks | locks-bind | inotify | inotify-bind | fdinfo | prctl | prctl-bind)
     # In the guest's /tmp, or in a fresh host directory given to uvk with
     # --bind at the same path (natively that directory itself); outside
     # /tmp, physical path (getcwd() is compared with it), owned by whoever

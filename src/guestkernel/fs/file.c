@@ -321,17 +321,75 @@ gk_file_readv(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int
 	return r;
 }
 
+/*
+ * RLIMIT_FSIZE, as Linux's generic_write_check_limits applies it to a
+ * regular file: a write that starts at or past the limit raises SIGXFSZ
+ * and is EFBIG; one that would cross it is cut short at it (into *cut, a
+ * trimmed copy of the segments, which the caller frees). 0 or -errno.
+ */
+static long
+fsize_limit(struct gk_proc *p, struct gk_file *f, const struct iovec **iov, int *n, off_t off,
+	    struct iovec **cut)
+{
+	uint64_t limit = p->tg->rlim[RLIMIT_FSIZE].rlim_cur, pos, room, sum = 0;
+	struct gk_siginfo si = {.signo = SIGXFSZ, .code = SI_USER};
+	struct stat st;
+	int i;
+
+	if (f->ops->stat(f, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	if (off >= 0) {
+		pos = (uint64_t)off;
+	} else if (f->flags & O_APPEND) {
+		pos = (uint64_t)st.st_size;
+	} else {
+		/* The kind keeps the position (a host file's is the host descriptor's). */
+		off_t cur = f->ops->llseek(f, 0, SEEK_CUR);
+
+		pos = cur >= 0 ? (uint64_t)cur : (uint64_t)f->pos;
+	}
+	if (pos >= limit) {
+		si.proc.pid = p->tg->gpid;
+		si.proc.uid = (uint32_t)p->k->uid;
+		gk_sig_send_task(p, &si);
+		return -EFBIG;
+	}
+	room = limit - pos;
+	for (i = 0; i < *n; i++) {
+		if (sum + (*iov)[i].iov_len > room)
+			break;
+		sum += (*iov)[i].iov_len;
+	}
+	if (i == *n)
+		return 0;
+	*cut = malloc((size_t)(i + 1) * sizeof(**cut));
+	if (!*cut)
+		return -ENOMEM;
+	memcpy(*cut, *iov, (size_t)(i + 1) * sizeof(**cut));
+	(*cut)[i].iov_len = room - sum;
+	*iov = *cut;
+	*n = i + 1;
+	return 0;
+}
+
 /* gk_file_writev - write host iovecs at off (or the position). Bytes written or -errno. */
 long
 gk_file_writev(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n, off_t off)
 {
 	if ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_PATH))
 		return -EBADF;
+	struct iovec *cut = NULL;
 	long r;
 
 	if (off >= 0 && (f->fmode & GK_FMODE_STREAM))
 		return -ESPIPE;
+	if (p && p->tg->rlim[RLIMIT_FSIZE].rlim_cur != RLIM_INFINITY) {
+		r = fsize_limit(p, f, &iov, &n, off, &cut);
+		if (r < 0)
+			return r;
+	}
 	r = f->ops->write(p, f, iov, n, off);
+	free(cut);
 	if (r > 0 && gk_fsn_active(f->k))
 		gk_fsn_file(f, IN_MODIFY);
 	return r;

@@ -224,7 +224,8 @@ gk_procfs_sys_render(struct gk_proc *p, const struct synth_node *nd, struct gk_s
 		gk_sb_printf(b, "256\n");
 		break;
 	case SV_OVERCOMMIT:
-		gk_sb_printf(b, "0\n"); /* heuristic: mmap succeeds, guest RAM runs out at touch */
+		/* Strict: private writable memory is committed against guest RAM (sys/sys_mm.c). */
+		gk_sb_printf(b, "2\n");
 		break;
 	case SV_MAX_MAP_COUNT:
 		gk_sb_printf(b, "%d\n", GK_MAX_MAP_COUNT);

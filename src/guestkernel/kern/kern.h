@@ -395,7 +395,7 @@ struct gk_tgroup {
 	struct gk_proc *tasks;	  /* linked by task->tg_next, the leader first */
 	int ntasks;		  /* on tasks, dead ones included */
 	int nlive;		  /* tasks that have not exited */
-
+	int subreaper, dumpable;  /* prctl PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE */
 	/* Exit: set once (gk_proc_exit), then the group is released and a zombie. */
 	int exited;
 	int wstatus;	 /* as wait(2) encodes it */
@@ -412,7 +412,6 @@ struct gk_tgroup {
 	int nsigq; /* queued entries, shared and every task's own together */
 	struct gk_waitq sig_wq; /* signalfd readers and pollers: woken (POLLIN) when a signal is queued */
 	struct gk_pidref *pidref; /* what its pidfds hold (proc/pidref.c), NULL before the first */
-
 	struct rlimit rlim[RLIM_NLIMITS];
 
 	/* Timers (timer.c) and CPU time. */
@@ -462,6 +461,7 @@ struct gk_proc {
 	struct uvk_regs regs;
 	int regs_final;		/* the handler set every register: rax is not the result */
 	int resched;		/* give up the CPU after this syscall (sched_yield) */
+	int pdeath_sig, nnp, keepcaps; /* prctl: PR_SET_PDEATHSIG, NO_NEW_PRIVS, KEEPCAPS */
 	struct uvk_fpstate *fp; /* our FPU state while another task's is live; else scratch */
 	int fp_saved;		/* fp holds our state, to be loaded before we run */
 

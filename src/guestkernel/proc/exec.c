@@ -463,6 +463,9 @@ do_exec(struct gk_proc *p, const char *gpath, char *const *argv, char *const *en
 	free(p->tg->exe);
 	p->tg->exe = strdup(path.gpath);
 	snprintf(p->comm, sizeof(p->comm), "%s", strrchr(path.gpath, '/') + 1);
+	/* execve(2) clears keepcaps and makes the process dumpable again (no set-user-ID here). */
+	p->keepcaps = 0;
+	p->tg->dumpable = 1;
 	memset(&p->regs, 0, sizeof(p->regs));
 	p->regs.rip = entry;
 	p->regs.rsp = sp;

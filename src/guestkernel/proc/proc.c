@@ -80,6 +80,10 @@ gk_proc_alloc(struct gk_kernel *k, struct gk_proc *parent)
 	p->state = GK_P_RUN;
 	p->on_cpu = p->fp_cpu = -1;
 	p->cpus_allowed = parent ? parent->cpus_allowed : ~0ULL;
+	/* prctl state a fork keeps (no_new_privs, keepcaps, dumpable); the death signal it clears. */
+	p->nnp = parent ? parent->nnp : 0;
+	p->keepcaps = parent ? parent->keepcaps : 0;
+	tg->dumpable = parent ? parent->tg->dumpable : 1;
 	tg->exit_signal = SIGCHLD;
 	tg->start_ns = gk_now_ns(CLOCK_MONOTONIC);
 	p->next = k->procs;
@@ -111,6 +115,8 @@ gk_thread_alloc(struct gk_proc *p)
 	t->state = GK_P_RUN;
 	t->on_cpu = t->fp_cpu = -1;
 	t->cpus_allowed = p->cpus_allowed;
+	t->nnp = p->nnp;
+	t->keepcaps = p->keepcaps;
 	for (tt = &p->tg->tasks; *tt; tt = &(*tt)->tg_next)
 		;
 	*tt = t;
@@ -254,10 +260,27 @@ gk_dethread(struct gk_proc *p)
 }
 
 /*
+ * Who adopts the children of tg, which is exiting: the nearest ancestor
+ * that made itself a child subreaper (PR_SET_CHILD_SUBREAPER) and is not
+ * exiting too, else pid 1 (NULL when tg is pid 1), as Linux's
+ * find_new_reaper.
+ */
+static struct gk_tgroup *
+find_reaper(struct gk_kernel *k, struct gk_tgroup *tg)
+{
+	struct gk_tgroup *a;
+
+	for (a = tg->parent; a; a = a->parent)
+		if (a->subreaper && !a->exited)
+			return a;
+	return k->init && k->init->tg != tg ? k->init->tg : NULL;
+}
+
+/*
  * gk_proc_release - p's process has exited: every task of it stops (a
  * zombie now), the address space and descriptor tables go (freed with
  * their last user), its pending signals and timers too; its children go
- * to pid 1 and its parent is told (its exit signal). Its tasks other than
+ * to their new reaper (find_reaper) and its parent is told (its exit signal). Its tasks other than
  * the leader are for the caller to free (gk_tg_free_threads); the leader
  * stays as the zombie until reaped. Returns 1 if the parent does not wait
  * for it (SIGCHLD ignored): the caller frees it at once.
@@ -267,6 +290,7 @@ gk_proc_release(struct gk_proc *p)
 {
 	struct gk_kernel *k = p->k;
 	struct gk_tgroup *tg = p->tg;
+	struct gk_tgroup *reaper;
 	struct gk_proc *c, *t;
 	int orphan_zombie = 0, autoreap;
 
@@ -279,11 +303,16 @@ gk_proc_release(struct gk_proc *p)
 		t->state = GK_P_ZOMBIE;
 	}
 	tg->nlive = 0;
+	reaper = find_reaper(k, tg);
 	for (c = k->procs; c; c = c->next) {
 		if (!gk_is_leader(c) || c->tg->parent != tg)
 			continue;
-		c->tg->parent = k->init && k->init->tg != tg ? k->init->tg : NULL;
-		c->tg->gppid = c->tg->parent ? c->tg->parent->gpid : 0;
+		c->tg->parent = reaper;
+		c->tg->gppid = reaper ? reaper->gpid : 0;
+		/* PR_SET_PDEATHSIG: each of the child's tasks that asked is told its parent is gone. */
+		for (t = c->tg->tasks; t; t = t->tg_next)
+			if (t->pdeath_sig && t->state != GK_P_DEAD && !c->tg->exited)
+				gk_sig_kill(t, t->pdeath_sig, SI_USER, 0);
 		/*
 		 * The exit signal a clone asked for was meant for p: pid 1
 		 * gets SIGCHLD, as Linux's reparent_leader() does. Kept, a
@@ -303,8 +332,8 @@ gk_proc_release(struct gk_proc *p)
 	tg->it_real_next = 0;
 	free(tg->ptimers);
 	tg->ptimers = NULL;
-	if (orphan_zombie && k->init && k->init->tg != tg)
-		gk_waitq_wake(&k->init->tg->child_wq, 0);
+	if (orphan_zombie && reaper)
+		gk_waitq_wake(&reaper->child_wq, 0);
 	gk_pidref_exit(tg);
 	autoreap = gk_sig_child_exit(gk_tg_leader(tg));
 	if (tg->parent)

@@ -41,6 +41,35 @@ can_commit(struct gk_proc *p, uint64_t len)
 	return committed(p->vm) + len / GK_PAGE <= n - n / 16;
 }
 
+/*
+ * Linux's may_expand_vm: len more bytes of mapping at [addr, addr+len)
+ * (what of it is mapped now goes, MAP_FIXED) must fit RLIMIT_AS, and
+ * private writable memory but the stack (data) RLIMIT_DATA too. 1 if so.
+ */
+static int
+fits_rlimits(struct gk_proc *p, uint64_t addr, uint64_t len, int data)
+{
+	const struct rlimit *as = &p->tg->rlim[RLIMIT_AS], *ds = &p->tg->rlim[RLIMIT_DATA];
+	struct gk_vm *vm = p->vm;
+	uint64_t total = 0, dtotal = 0, end = addr + len;
+	int i;
+
+	if (as->rlim_cur == RLIM_INFINITY && (!data || ds->rlim_cur == RLIM_INFINITY))
+		return 1;
+	for (i = 0; i < vm->nvma; i++) {
+		const struct gk_vma *v = &vm->vma[i];
+		uint64_t s = v->start > addr ? v->start : addr, e = v->end < end ? v->end : end;
+		uint64_t keep = (v->end - v->start) - (e > s ? e - s : 0);
+
+		total += keep;
+		if ((v->prot & PROT_WRITE) && !(v->flags & (GK_VMA_SHARED | GK_VMA_GROWSDOWN)))
+			dtotal += keep;
+	}
+	if (as->rlim_cur != RLIM_INFINITY && total + len > as->rlim_cur)
+		return 0;
+	return !data || ds->rlim_cur == RLIM_INFINITY || dtotal + len <= ds->rlim_cur;
+}
+
 GK_SYS(brk)
 {
 	struct gk_vm *vm = p->vm;
@@ -50,7 +79,8 @@ GK_SYS(brk)
 		return (long)vm->brk;
 	if (new_end > old_end) {
 		if (!gk_vm_range_free(vm, old_end, new_end - old_end) ||
-		    !can_commit(p, new_end - old_end))
+		    !can_commit(p, new_end - old_end) ||
+		    !fits_rlimits(p, old_end, new_end - old_end, 1))
 			return (long)vm->brk;
 		if (gk_vm_map(vm, old_end, new_end - old_end, PROT_READ | PROT_WRITE, GK_VMA_HEAP,
 			      NULL, 0, 0) < 0)
@@ -88,6 +118,20 @@ check_place(struct gk_proc *p, const struct gk_mapfile *mf, uint64_t *addr, uint
 	}
 	*addr = gk_vm_find_free(p->vm, len, *addr);
 	return *addr ? 0 : -ENOMEM;
+}
+
+/* check_place, then the resource limits for the place it found. */
+static int
+place(struct gk_proc *p, const struct gk_mapfile *mf, uint64_t *addr, uint64_t len,
+      unsigned prot, int type, unsigned flags)
+{
+	int err = check_place(p, mf, addr, len, prot, type, flags);
+
+	if (err == 0 &&
+	    !fits_rlimits(p, *addr, len, (prot & PROT_WRITE) && type == MAP_PRIVATE &&
+					     !(flags & MAP_GROWSDOWN)))
+		err = -ENOMEM;
+	return err;
 }
 
 GK_SYS(mmap)
@@ -129,7 +173,7 @@ GK_SYS(mmap)
 		if (err < 0)
 			return err;
 	}
-	err = check_place(p, mf, &addr, len, prot, type, flags);
+	err = place(p, mf, &addr, len, prot, type, flags);
 	if (err < 0) {
 		gk_mapfile_unref(mf);
 		return err;
@@ -197,6 +241,10 @@ GK_SYS(mremap)
 		return -EFAULT;
 	if (newlen > oldlen && (v->prot & PROT_WRITE) && !(v->flags & GK_VMA_SHARED) &&
 	    !can_commit(p, newlen - oldlen))
+		return -ENOMEM;
+	if (newlen > oldlen &&
+	    !fits_rlimits(p, 0, newlen - oldlen, (v->prot & PROT_WRITE) &&
+						     !(v->flags & (GK_VMA_SHARED | GK_VMA_GROWSDOWN))))
 		return -ENOMEM;
 	if (flags & MREMAP_FIXED) {
 		if ((dst & (GK_PAGE - 1)) || (dst < old + oldlen && dst + newlen > old))

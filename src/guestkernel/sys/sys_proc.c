@@ -271,6 +271,7 @@ GK_SYS(prctl)
 	/* arg3..arg5 are unsigned long: a call that wants them 0 checks all 64 bits. */
 	int rest = gk_arg_ulong(a, 2) || gk_arg_ulong(a, 3) || gk_arg_ulong(a, 4);
 	char name[16];
+	int r;
 
 	switch (option) {
 	case PR_SET_NAME:
@@ -282,15 +283,60 @@ GK_SYS(prctl)
 	case PR_GET_NAME:
 		return gk_copyout(p, arg2, p->comm, sizeof(p->comm));
 	case PR_GET_DUMPABLE:
-		return 1;
+		return p->tg->dumpable;
 	case PR_SET_DUMPABLE:
-		return arg2 <= 1 ? 0 : -EINVAL;
+		/* SUID_DUMP_DISABLE or SUID_DUMP_USER; 2 (root-only dumps) is not settable. */
+		if (arg2 > 1)
+			return -EINVAL;
+		p->tg->dumpable = (int)arg2;
+		return 0;
 	case PR_SET_PDEATHSIG:
-		return arg2 < GK_NSIG ? 0 : -EINVAL;
+		if (arg2 >= GK_NSIG)
+			return -EINVAL;
+		p->pdeath_sig = (int)arg2;
+		return 0;
+	case PR_GET_PDEATHSIG:
+		return gk_copyout(p, arg2, &p->pdeath_sig, sizeof(int));
+	case PR_SET_CHILD_SUBREAPER:
+		p->tg->subreaper = arg2 != 0;
+		return 0;
+	case PR_GET_CHILD_SUBREAPER:
+		return gk_copyout(p, arg2, &p->tg->subreaper, sizeof(int));
 	case PR_SET_NO_NEW_PRIVS:
-		return arg2 == 1 && !rest ? 0 : -EINVAL;
+		if (arg2 != 1 || rest)
+			return -EINVAL;
+		p->nnp = 1; /* for good: inherited by fork, clone and exec, never cleared */
+		return 0;
 	case PR_GET_NO_NEW_PRIVS:
-		return arg2 || rest ? -EINVAL : 0;
+		return arg2 || rest ? -EINVAL : p->nnp;
+	case PR_GET_KEEPCAPS:
+		return p->keepcaps;
+	case PR_SET_KEEPCAPS:
+		if (arg2 > 1)
+			return -EINVAL;
+		p->keepcaps = (int)arg2;
+		return 0;
+	case PR_CAPBSET_READ:
+		/*
+		 * The guest has the tracer's bounding set, as a child of the
+		 * same process would: the host answers, EINVAL for a
+		 * capability it does not know included.
+		 */
+		if (arg2 > INT_MAX)
+			return -EINVAL;
+		r = prctl(PR_CAPBSET_READ, arg2, 0, 0, 0);
+		return r < 0 ? -errno : r;
 	}
 	return -EINVAL;
+}
+
+/*
+ * ptrace: not offered inside the guest, which a container forbids the
+ * same way: EPERM, so that strace and gdb say they may not trace.
+ */
+GK_SYS(ptrace)
+{
+	(void)p;
+	(void)a;
+	return -EPERM;
 }

@@ -109,6 +109,7 @@ GK_SYS(epoll_wait);
 GK_SYS(epoll_pwait);
 GK_SYS(epoll_pwait2);
 GK_SYS(prctl);
+GK_SYS(ptrace);
 GK_SYS(pread64);
 GK_SYS(preadv);
 GK_SYS(prlimit64);
