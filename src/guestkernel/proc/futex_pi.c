@@ -60,10 +60,19 @@ static int
 pi_try(struct gk_kernel *k, const struct gk_futex_key *key, uint32_t *w, struct gk_proc *t,
        int set_waiters, struct gk_proc **ret_owner)
 {
-	uint32_t uval = __atomic_load_n(w, __ATOMIC_SEQ_CST), tid = uval & GK_FUTEX_TID_MASK;
+	uint32_t uval, tid;
 	struct gk_futex_q *top;
 	struct gk_proc *owner;
 
+	/*
+	 * Every change of the word is a compare-and-exchange, as Linux's
+	 * cmpxchg_futex_value_locked: on another vCPU a thread of the guest
+	 * may take or give the lock in user space (0 <-> its tid) meanwhile,
+	 * and a plain store would overwrite that.
+	 */
+again:
+	uval = __atomic_load_n(w, __ATOMIC_SEQ_CST);
+	tid = uval & GK_FUTEX_TID_MASK;
 	if (tid == (uint32_t)t->tid)
 		return -EDEADLK;
 	top = gk_futex_next(k, key, NULL);
@@ -80,14 +89,19 @@ pi_try(struct gk_kernel *k, const struct gk_futex_key *key, uint32_t *w, struct 
 	}
 	if (!tid) {
 		/* Free: take it, keeping OWNER_DIED for the new owner to see. */
-		__atomic_store_n(w,
-				 (uval & GK_FUTEX_OWNER_DIED) | (uint32_t)t->tid |
-				     (set_waiters ? GK_FUTEX_WAITERS : 0),
-				 __ATOMIC_SEQ_CST);
+		uint32_t nval = (uval & GK_FUTEX_OWNER_DIED) | (uint32_t)t->tid |
+				(set_waiters ? GK_FUTEX_WAITERS : 0);
+
+		if (!__atomic_compare_exchange_n(w, &uval, nval, false, __ATOMIC_SEQ_CST,
+						 __ATOMIC_SEQ_CST))
+			goto again;
 		return 1;
 	}
 	/* The first waiter: FUTEX_WAITERS goes in before the owner is looked for, as Linux. */
-	__atomic_store_n(w, uval | GK_FUTEX_WAITERS, __ATOMIC_SEQ_CST);
+	if (!(uval & GK_FUTEX_WAITERS) &&
+	    !__atomic_compare_exchange_n(w, &uval, uval | GK_FUTEX_WAITERS, false,
+					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		goto again;
 	owner = task_by_tid(k, tid);
 	if (!owner)
 		return -ESRCH;
@@ -182,6 +196,7 @@ gk_futex_unlock_pi(struct gk_proc *p, uint64_t uaddr, int shared)
 	w = gk_futex_word(p, uaddr, UVK_ACCESS_WRITE);
 	if (!w)
 		return -EFAULT;
+retry:
 	uval = __atomic_load_n(w, __ATOMIC_SEQ_CST);
 	if ((uval & GK_FUTEX_TID_MASK) != (uint32_t)p->tid)
 		return -EPERM;
@@ -192,8 +207,9 @@ gk_futex_unlock_pi(struct gk_proc *p, uint64_t uaddr, int shared)
 		pi_hand_over(p->k, top, 0);
 		return 0;
 	}
-	/* No waiters: free, WAITERS and OWNER_DIED dropped (we owned it). */
-	__atomic_store_n(w, 0, __ATOMIC_SEQ_CST);
+	/* No waiters: free, WAITERS and OWNER_DIED dropped (we owned it; only we change it now). */
+	if (!__atomic_compare_exchange_n(w, &uval, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		goto retry; /* changed under us (as Linux, which retries on -EAGAIN) */
 	return 0;
 }
 
@@ -344,7 +360,11 @@ futex_death(struct gk_proc *p, uint64_t uaddr, int pi, int pending)
 	w = gk_futex_word(p, uaddr, UVK_ACCESS_WRITE);
 	if (!w)
 		return -1;
-	__atomic_store_n(w, (uval & GK_FUTEX_WAITERS) | GK_FUTEX_OWNER_DIED, __ATOMIC_SEQ_CST);
+	/* A waiter on another vCPU may set FUTEX_WAITERS meanwhile: keep it (Linux's cmpxchg loop). */
+	while (!__atomic_compare_exchange_n(w, &uval, (uval & GK_FUTEX_WAITERS) | GK_FUTEX_OWNER_DIED,
+					    false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		if ((uval & GK_FUTEX_TID_MASK) != (uint32_t)p->tid)
+			return 0;
 	/* A PI lock goes to its waiter in gk_futex_pi_exit. */
 	if (!pi && (uval & GK_FUTEX_WAITERS))
 		gk_futex_wake_one(p, uaddr);
