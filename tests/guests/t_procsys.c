@@ -18,6 +18,8 @@
  *   - the files are read-only: open for writing is EACCES (even for root,
  *     whose sysctl access is the owner's bits); a name under a file is
  *     ENOTDIR; /proc/sys lists fs, kernel and vm;
+ *   - a trailing slash follows a link: lstat("/proc/self/") is a
+ *     directory, readlink of it EINVAL;
  *   - /proc/filesystems has "nodev\tproc" and "nodev\ttmpfs";
  *   - /proc/self/limits has Linux's header and the soft and hard
  *     RLIMIT_NOFILE and RLIMIT_STACK that getrlimit(2) gives;
@@ -184,6 +186,19 @@ shape(void)
 		  EACCES);
 	CHECK_ERR("a name under a file", open("/proc/sys/kernel/ostype/x", O_RDONLY), ENOTDIR);
 	CHECK_ERR("a name that is not there", open("/proc/sys/kernel/no-such", O_RDONLY), ENOENT);
+	{
+		struct stat a, b;
+
+		/* path_resolution(7): a trailing slash follows the link, lstat(2) too. */
+		lstat("/proc/self", &a);
+		CHECK_TRUE("lstat(\"/proc/self\") is a link", S_ISLNK(a.st_mode), "got %#o",
+			   a.st_mode);
+		CHECK_TRUE("lstat(\"/proc/self/\") is its directory",
+			   lstat("/proc/self/", &b) == 0 && S_ISDIR(b.st_mode), "got %#o errno %s",
+			   b.st_mode, errname(errno));
+		CHECK_ERR("readlink(\"/proc/self/\"): the directory is no link",
+			  readlink("/proc/self/", (char *)&b, sizeof(b)), EINVAL);
+	}
 	d = opendir("/proc/sys");
 	while (d && (e = readdir(d))) {
 		seen |= strcmp(e->d_name, "fs") == 0 ? 1 : 0;

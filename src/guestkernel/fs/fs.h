@@ -82,6 +82,13 @@ enum { GK_LAST_NORM, GK_LAST_DOT, GK_LAST_DOTDOT, GK_LAST_ROOT };
  */
 #define GK_LOOKUP_LAZY 2
 #define GK_LOOKUP_ONELINK 4 /* gk_path_settle's: host names checked up to the first link only */
+/*
+ * GK_LOOKUP_SLASH: a trailing slash follows a symlink as the last component
+ * even without GK_LOOKUP_FOLLOW, as Linux's path_lookupat does for every
+ * lookup but those of a name to create or remove (lstat("link/") is the
+ * directory's; rmdir("link/") is ENOTDIR).
+ */
+#define GK_LOOKUP_SLASH 8
 
 struct gk_pipe;
 

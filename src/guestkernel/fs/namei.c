@@ -617,6 +617,8 @@ gk_walk(struct gk_kernel *k, struct gk_proc *p, struct gk_dentry *start, const c
 
 				if (*e == '/' || dot || dotdot)
 					w->must_dir = 1;
+				if (*e == '/' && (flags & GK_LOOKUP_SLASH))
+					w->follow = 1;
 				w->last_type = dot	? GK_LAST_DOT
 					       : dotdot ? GK_LAST_DOTDOT
 							: GK_LAST_NORM;

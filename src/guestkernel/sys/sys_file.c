@@ -282,7 +282,8 @@ do_open(struct gk_proc *p, int dirfd, uint64_t upath, int flags, mode_t mode)
 				GK_LOOKUP_LAZY | ((flags & O_NOFOLLOW) ||
 						(flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)
 					    ? 0
-					    : GK_LOOKUP_FOLLOW),
+					    : GK_LOOKUP_FOLLOW) |
+				    (flags & O_CREAT ? 0 : GK_LOOKUP_SLASH),
 				&path, copy);
 	if (err < 0)
 		return err;

@@ -27,7 +27,7 @@
 	PATH_ARG_HOW(dirfd, gva, path, (follow) ? GK_LOOKUP_FOLLOW : 0)
 
 /* PATH_ARG with gk_path_resolve's flags: GK_LOOKUP_LAZY for the calls that settle (vfs.c). */
-#define STAT_HOW(follow) (((follow) ? GK_LOOKUP_FOLLOW : 0) | GK_LOOKUP_LAZY)
+#define STAT_HOW(follow) (((follow) ? GK_LOOKUP_FOLLOW : 0) | GK_LOOKUP_LAZY | GK_LOOKUP_SLASH)
 #define PATH_ARG_HOW(dirfd, gva, path, how)                                                        \
 	char copy_##path[GK_PATH_MAX];                                                             \
 	struct gk_path path;                                                                       \
@@ -132,7 +132,8 @@ do_access(struct gk_proc *p, int dirfd, uint64_t gva, int mode, int flags)
 {
 	if (mode & ~(R_OK | W_OK | X_OK))
 		return -EINVAL;
-	PATH_ARG(dirfd, gva, path, !(flags & AT_SYMLINK_NOFOLLOW));
+	PATH_ARG_HOW(dirfd, gva, path,
+		     (flags & AT_SYMLINK_NOFOLLOW ? 0 : GK_LOOKUP_FOLLOW) | GK_LOOKUP_SLASH);
 	return gk_vfs_access(p, &path, mode, !(flags & AT_SYMLINK_NOFOLLOW));
 }
 
@@ -159,7 +160,7 @@ do_readlink(struct gk_proc *p, int dirfd, uint64_t gva, uint64_t buf, int size)
 
 	if (size <= 0)
 		return -EINVAL;
-	PATH_ARG(dirfd, gva, path, 0);
+	PATH_ARG_HOW(dirfd, gva, path, GK_LOOKUP_SLASH); /* "link/" is its target: EINVAL */
 	n = gk_vfs_readlink(p, &path, target, sizeof(target));
 	if (n < 0)
 		return n;
