@@ -37,8 +37,8 @@
 static const char proc_top[][12] = {"cpuinfo", "meminfo", "uptime",  "version",	"mounts",
 				    "stat",    "loadavg", "locks",   "filesystems"};
 /* The files of a process and of a task; comm alone is writable. */
-static const char proc_pid[][12] = {"cmdline", "stat",	 "status", "maps",     "environ",
-				    "comm",    "statm",	 "limits", "mountinfo", "mounts"};
+static const char proc_pid[][12] = {"cmdline", "stat",	"status",    "maps",   "environ", "comm",
+				    "statm",   "limits", "mountinfo", "mounts", "auxv"};
 
 /* ---- the text buffer ------------------------------------------------------------------ */
 
@@ -171,6 +171,16 @@ lookup_entry(char **c, int n, struct synth_node *nd)
 	long fd;
 	size_t i;
 
+	if (strcmp(c[0], "root") == 0) {
+		/* The guest has one root for every process (no chroot): "/". */
+		if (n > 1)
+			return -ENOTDIR;
+		if (synth_exited(t) || !t->fs)
+			return -ENOENT;
+		nd->mode = S_IFLNK | 0777;
+		snprintf(nd->link, sizeof(nd->link), "/");
+		return 0;
+	}
 	if (strcmp(c[0], "exe") == 0 || strcmp(c[0], "cwd") == 0) {
 		if (n > 1)
 			return -ENOTDIR;
@@ -355,6 +365,7 @@ render_dir(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 	case SD_TID:
 		gk_sb_dirent(b, "exe", DT_LNK, 5);
 		gk_sb_dirent(b, "cwd", DT_LNK, 6);
+		gk_sb_dirent(b, "root", DT_LNK, 12);
 		gk_sb_dirent(b, "fd", DT_DIR, 7);
 		gk_sb_dirent(b, "fdinfo", DT_DIR, 11);
 		if (nd->dir == SD_PID)

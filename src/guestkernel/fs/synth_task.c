@@ -304,6 +304,16 @@ gk_procfs_task_render(struct gk_proc *p, const struct synth_node *nd, struct gk_
 		render_status(p, nd, b);
 	} else if (strcmp(name, "comm") == 0) {
 		gk_sb_printf(b, "%s\n", t->comm);
+	} else if (strcmp(name, "auxv") == 0) {
+		/* Binary: the (type, value) pairs exec gave, AT_NULL last; empty once exited. */
+		if (synth_exited(t) || !t->tg->auxv_len)
+			return;
+		b->s = malloc(t->tg->auxv_len);
+		b->oom = !b->s;
+		if (b->s) {
+			memcpy(b->s, t->tg->auxv, t->tg->auxv_len);
+			b->len = t->tg->auxv_len;
+		}
 	} else if (strcmp(name, "limits") == 0) {
 		render_limits(t, b);
 	} else if (strcmp(name, "mounts") == 0 || strcmp(name, "mountinfo") == 0) {

@@ -423,9 +423,9 @@ struct gk_tgroup {
 	uint64_t start_ns;
 	struct gk_ptimer *ptimers; /* GK_NTIMERS of them once timer_create is called */
 
-	/* The image (exec.c), as /proc shows it. */
-	char *exe;				/* guest path of the running image */
+	char *exe;				/* the image (exec.c): its guest path, for /proc */
 	uint64_t arg_start, env_start, env_end; /* gva of the argv and envp strings */
+	uint64_t *auxv, auxv_len;		/* a copy of the auxv exec gave it, bytes (/proc/PID/auxv) */
 };
 
 /*

@@ -307,6 +307,12 @@ build_stack(struct gk_proc *p, char *const *argv, char *const *envp, const char 
 	*w++ = 0;
 	ret_args[2] = str_gva + (uint64_t)(at - strs);
 	memcpy(w, auxv, (size_t)na * 8);
+	/* Kept for /proc/PID/auxv, which shows what exec gave, not what the stack holds now. */
+	free(p->tg->auxv);
+	p->tg->auxv = malloc((size_t)na * 8);
+	p->tg->auxv_len = p->tg->auxv ? (uint64_t)na * 8 : 0;
+	if (p->tg->auxv)
+		memcpy(p->tg->auxv, auxv, (size_t)na * 8);
 	err = gk_copyout(p, sp, vec, nptr * 8);
 	if (err == 0)
 		err = gk_copyout(p, str_gva, strs, (size_t)(at - strs));

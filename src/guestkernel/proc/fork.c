@@ -82,6 +82,10 @@ share_or_copy(struct gk_proc *c, struct gk_proc *p, uint64_t clone_flags)
 						   : gk_sighand_copy(p->sighand);
 	if (!(clone_flags & CLONE_THREAD))
 		c->tg->exe = strdup(p->tg->exe);
+	if (p->tg->auxv_len && (c->tg->auxv = malloc(p->tg->auxv_len)) != NULL) {
+		memcpy(c->tg->auxv, p->tg->auxv, p->tg->auxv_len);
+		c->tg->auxv_len = p->tg->auxv_len;
+	}
 	if (!c->fdt || !c->fs || !c->sighand || !c->tg->exe)
 		return -ENOMEM;
 	return 0;

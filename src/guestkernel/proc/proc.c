@@ -388,6 +388,7 @@ gk_proc_free(struct gk_proc *p)
 		gk_sig_flush(p);
 		free(tg->ptimers);
 		free(tg->exe);
+		free(tg->auxv);
 		free(tg);
 	}
 	free(p);
