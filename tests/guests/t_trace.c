@@ -15,8 +15,9 @@
  *   - write(B, "trace-probe", 11) = 11, read(A, buf, 64) = 11, the bytes back;
  *   - prlimit64(0, RLIMIT_NOFILE, NULL, &old): 0 ("nofile CUR MAX");
  *   - with "unassigned": system call 335, twice: unassigned on x86-64, so
- *     ENOSYS (syscall(2)); only when asked, since a host that runs the
- *     native build in a sandbox may kill a process for an unknown number;
+ *     ENOSYS (syscall(2)); and tuxcall (184) once, which no Linux
+ *     implements: ENOSYS (unimplemented(2)). Only when asked, since a host
+ *     that runs the native build in a sandbox may kill a process for them;
  *   - kill(getpid(), SIGUSR1) with a handler: it runs once, and its
  *     siginfo says SI_USER from this pid and uid ("self PID uid UID");
  *   - fork (the raw call): the child exits 3; wait4(child, &st, 0, NULL)
@@ -86,6 +87,12 @@ main(int argc, char **argv)
 		r = syscall(335);
 		check(r == -1 && errno == ENOSYS, "call 335 (unassigned) is ENOSYS", "got %ld %s", r,
 		      errname(errno));
+	}
+	if (argc > 1 && strcmp(argv[1], "unassigned") == 0) {
+		errno = 0;
+		r = syscall(184);
+		check(r == -1 && errno == ENOSYS, "tuxcall (184, unimplemented) is ENOSYS",
+		      "got %ld %s", r, errname(errno));
 	}
 	sa.sa_sigaction = on_usr1;
 	sa.sa_flags = SA_SIGINFO;
