@@ -936,14 +936,15 @@ trace)
     self=$(sed -n 's/^self \([0-9]*\) uid \([0-9]*\)$/\1/p' "$work/out")
     myuid=$(sed -n 's/^self \([0-9]*\) uid \([0-9]*\)$/\2/p' "$work/out")
     child=$(sed -n 's/^child \([0-9]*\)$/\1/p' "$work/out")
-    [ -n "$ppid" ] && [ -n "$pa" ] && [ -n "$pb" ] && [ -n "$self" ] && [ -n "$child" ] ||
+    sock=$(sed -n 's/^sock \([0-9]*\)$/\1/p' "$work/out")
+    [ -n "$sock" ] && [ -n "$ppid" ] && [ -n "$pa" ] && [ -n "$pb" ] && [ -n "$self" ] && [ -n "$child" ] ||
         { say "FAIL: the program did not say what it saw"; exit 1; }
     tfail() { say "FAIL: $*"; result=1; }
     result=0
 
     # 1. The filtered trace holds exactly the calls named, in order; signal
     #    and exit lines (+++, ---) are shown whatever the filter, as strace does.
-    guest --trace="$work/t1" --trace-filter='getppid,openat,pipe2' -- "$prog"
+    guest --trace="$work/t1" --trace-filter='getppid,openat,pipe2,connect' -- "$prog"
     [ $status = 0 ] || tfail "--trace-filter run: status $status"
     grep -v -e '^\(\[pid [0-9]*\] \)\{0,1\}+++ ' -e '^\(\[pid [0-9]*\] \)\{0,1\}--- ' \
         "$work/t1" >"$work/t1.calls"
@@ -953,10 +954,11 @@ trace)
             echo 'openat(AT_FDCWD, "/nonexistent/uvk-trace-probe", O_RDONLY) = -1 ENOENT (No such file or directory)'
         done
         echo "pipe2([$pa, $pb], O_CLOEXEC) = 0"
+        echo "connect($sock, {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = -1 EINVAL (Invalid argument)"
     } >"$work/t1.want"
     if ! cmp -s "$work/t1.calls" "$work/t1.want"; then
         diff "$work/t1.want" "$work/t1.calls" | head -20
-        tfail "--trace-filter=getppid,openat,pipe2 shows other lines than the calls made"
+        tfail "--trace-filter=getppid,openat,pipe2,connect shows other lines than the calls made"
     fi
     # The signal, the child's end and the wait, in strace's forms.
     grep -qx -- "--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER, si_pid=$self, si_uid=$myuid} ---" \

@@ -14,6 +14,8 @@
  *     when only 0-2 are open ("pipe A B");
  *   - write(B, "trace-probe", 11) = 11, read(A, buf, 64) = 11, the bytes back;
  *   - prlimit64(0, RLIMIT_NOFILE, NULL, &old): 0 ("nofile CUR MAX");
+ *   - connect of an AF_UNIX socket to an AF_INET address (127.0.0.1:8080):
+ *     EINVAL, the family is not the socket's ("sock N");
  *   - with "unassigned": system call 335, twice: unassigned on x86-64, so
  *     ENOSYS (syscall(2)); and tuxcall (184) once, which no Linux
  *     implements: ENOSYS (unimplemented(2)). Only when asked, since a host
@@ -26,7 +28,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,7 +57,8 @@ main(int argc, char **argv)
 	uint64_t lim[2];
 	char buf[64];
 	long r, ppid = -2;
-	int fds[2] = {-1, -1}, i, st = 0;
+	int fds[2] = {-1, -1}, i, st = 0, sock;
+	struct sockaddr_in sin = {0};
 	pid_t child, self;
 
 	guest_begin("t_trace", "system calls --trace and --stats account for");
@@ -82,6 +88,17 @@ main(int argc, char **argv)
 	r = syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, lim);
 	check(r == 0, "prlimit64 reads RLIMIT_NOFILE", "got %ld %s", r, errname(errno));
 	say("nofile %llu %llu\n", (unsigned long long)lim[0], (unsigned long long)lim[1]);
+	sock = (int)syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
+	check(sock >= 0, "socket(AF_UNIX, SOCK_STREAM)", "got %d %s", sock, errname(errno));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(8080);
+	sin.sin_addr.s_addr = htonl(0x7f000001);
+	errno = 0;
+	r = syscall(SYS_connect, sock, &sin, sizeof(sin));
+	check(r == -1 && errno == EINVAL, "connect of AF_UNIX to an AF_INET address: EINVAL",
+	      "got %ld %s", r, errname(errno));
+	syscall(SYS_close, sock);
+	say("sock %d\n", sock);
 	for (i = 0; argc > 1 && strcmp(argv[1], "unassigned") == 0 && i < 2; i++) {
 		errno = 0;
 		r = syscall(335);

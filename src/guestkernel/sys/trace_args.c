@@ -16,8 +16,9 @@
  * l rlimit in, Y rlimit out, G getrandom flags, X AT_* flags, E faccessat2
  * flags, I ioctl request, t stat out, W wait status out, O wait options,
  * g sigaction in, h sigaction out, k sigset in, j sigset out, D sigprocmask
- * how, Z descriptor pair out, y O_CLOEXEC-style flags, c clock, q futex op.
- * Upper-case B, t, W, h, j, Y, Z are written by the call ("output" kinds).
+ * how, Z descriptor pair out, y O_CLOEXEC-style flags, c clock, q futex op,
+ * V socket address out (its length at the next argument), n socklen out.
+ * B, t, W, h, j, Y, Z, V, n are written by the call ("output" kinds).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include "trace_impl.h"
 
@@ -44,7 +46,9 @@ static const char *const finer[] = {
     [__NR_inotify_init1] = "y",	    [__NR_ioctl] = "fIx",	    [__NR_clock_gettime] = "cp",
     [__NR_clock_getres] = "cp",	    [__NR_clock_nanosleep] = "cdpp", [__NR_futex] = "pqxpxx",
     [__NR_execve] = "sve",	    [__NR_rt_sigsuspend] = "ku",    [__NR_rt_sigpending] = "ju",
-    [__NR_timerfd_create] = "cx",   [__NR_signalfd4] = "dkuy",	    [__NR_accept4] = "fppy",
+    [__NR_timerfd_create] = "cx",   [__NR_signalfd4] = "dkuy",	    [__NR_accept4] = "fVny",
+    [__NR_accept] = "fVn",	    [__NR_getsockname] = "fVn",	    [__NR_getpeername] = "fVn",
+    [__NR_recvfrom] = "fBuxVn",
 };
 
 static const struct gk_flagname open_flags[] = {
@@ -122,7 +126,7 @@ kinds_of(uint64_t nr)
 static int
 is_output(char kind)
 {
-	return kind && strchr("BtWhjYZ", kind) != NULL;
+	return kind && strchr("BtWhjYZVn", kind) != NULL;
 }
 
 static void
@@ -231,12 +235,18 @@ put_env(FILE *o, struct gk_proc *p, uint64_t gva)
 	fprintf(o, "%#llx /* %d vars */", (unsigned long long)gva, n);
 }
 
-/* A socket address the guest passes in (bind, connect, sendto): AF_UNIX names decoded. */
+/*
+ * A socket address (bind, connect, sendto in; accept, getsockname, recvfrom
+ * out), as strace: AF_UNIX paths, AF_INET and AF_INET6 ports and
+ * addresses, AF_NETLINK ids.
+ */
 static void
 put_sockaddr(FILE *o, struct gk_proc *p, uint64_t gva, long len)
 {
 	unsigned char buf[112];
-	uint16_t fam;
+	char addr[INET6_ADDRSTRLEN];
+	uint16_t fam, port;
+	uint32_t u32[3];
 	long n = len < (long)sizeof(buf) ? len : (long)sizeof(buf), i;
 
 	if (len < 2 || gk_copyin(p, buf, gva, (size_t)n) < 0) {
@@ -244,6 +254,29 @@ put_sockaddr(FILE *o, struct gk_proc *p, uint64_t gva, long len)
 		return;
 	}
 	memcpy(&fam, buf, sizeof(fam));
+	if (fam == AF_INET && n >= 8) {
+		memcpy(&port, buf + 2, 2);
+		inet_ntop(AF_INET, buf + 4, addr, sizeof(addr));
+		fprintf(o, "{sa_family=AF_INET, sin_port=htons(%u), sin_addr=inet_addr(\"%s\")}",
+			ntohs(port), addr);
+		return;
+	}
+	if (fam == AF_INET6 && n >= 28) {
+		memcpy(&port, buf + 2, 2);
+		memcpy(&u32[0], buf + 4, 4);
+		memcpy(&u32[1], buf + 24, 4);
+		inet_ntop(AF_INET6, buf + 8, addr, sizeof(addr));
+		fprintf(o,
+			"{sa_family=AF_INET6, sin6_port=htons(%u), sin6_flowinfo=htonl(%u), "
+			"inet_pton(AF_INET6, \"%s\", &sin6_addr), sin6_scope_id=%u}",
+			ntohs(port), ntohl(u32[0]), addr, u32[1]);
+		return;
+	}
+	if (fam == AF_NETLINK && n >= 12) {
+		memcpy(u32, buf + 4, 8);
+		fprintf(o, "{sa_family=AF_NETLINK, nl_pid=%u, nl_groups=%08x}", u32[0], u32[1]);
+		return;
+	}
 	if (fam != AF_UNIX) {
 		fprintf(o, "{sa_family=%u}", fam);
 		return;
@@ -257,6 +290,23 @@ put_sockaddr(FILE *o, struct gk_proc *p, uint64_t gva, long len)
 		fputc('"', o);
 	}
 	fputc('}', o);
+}
+
+/* An address a call wrote (accept, getsockname, recvfrom): its length is at lgva. */
+static void
+put_sockaddr_out(FILE *o, struct gk_proc *p, uint64_t gva, uint64_t lgva, long ret)
+{
+	uint32_t len;
+
+	if (!gva) {
+		fputs("NULL", o);
+		return;
+	}
+	if (ret < 0 || !lgva || gk_copyin(p, &len, lgva, sizeof(len)) < 0) {
+		fprintf(o, "%#llx", (unsigned long long)gva);
+		return;
+	}
+	put_sockaddr(o, p, gva, (long)len);
 }
 
 /* A descriptor; with -y its path too: 3</etc/passwd>, as /proc/self/fd/3 names it. */
@@ -425,6 +475,20 @@ put_arg(FILE *o, struct gk_proc *p, char kind, const uint64_t *a, int i, long re
 		else
 			put_sockaddr(o, p, v, (long)(int)a[i + 1]);
 		break;
+	case 'V':
+		put_sockaddr_out(o, p, v, a[i + 1], ret);
+		break;
+	case 'n': {
+		uint32_t len;
+
+		if (!v)
+			fputs("NULL", o);
+		else if (ret >= 0 && gk_copyin(p, &len, v, sizeof(len)) == 0)
+			fprintf(o, "[%u]", len);
+		else
+			fprintf(o, "%#llx", (unsigned long long)v);
+		break;
+	}
 	case 'K':
 		gk_trace_put_clone_args(o, p, v, a[i + 1]);
 		break;
