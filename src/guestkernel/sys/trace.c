@@ -44,14 +44,14 @@ several(const struct gk_kernel *k)
 	return 0;
 }
 
-/* [pid N] and the time of day (strace -tt), t0 a CLOCK_MONOTONIC time. */
+/* [pid N] (N the task id, or id if not 0) and the time of day (strace -tt) of t0. */
 static void
-leader(FILE *o, struct gk_proc *p, uint64_t t0)
+leader_id(FILE *o, struct gk_proc *p, int id, uint64_t t0)
 {
 	struct gk_kernel *k = p->k;
 
 	if (several(k))
-		fprintf(o, "[pid %d] ", p->tid);
+		fprintf(o, "[pid %d] ", id ? id : p->tid);
 	if (k->tr->time) {
 		uint64_t ns = k->boot_realtime_ns + (t0 - k->boot_ns);
 		time_t s = (time_t)(ns / 1000000000ULL);
@@ -61,6 +61,12 @@ leader(FILE *o, struct gk_proc *p, uint64_t t0)
 		fprintf(o, "%02d:%02d:%02d.%06llu ", tm.tm_hour, tm.tm_min, tm.tm_sec,
 			(unsigned long long)(ns / 1000 % 1000000));
 	}
+}
+
+static void
+leader(FILE *o, struct gk_proc *p, uint64_t t0)
+{
+	leader_id(o, p, 0, t0);
 }
 
 static void
@@ -187,9 +193,14 @@ gk_trace_interrupted(struct gk_proc *p)
 {
 	struct gk_trace *tr = p->k->tr;
 	uint64_t nr = p->sys_nr, now = gk_now_ns(CLOCK_MONOTONIC);
+	struct gk_sysacct *ac;
 	FILE *o = tr->out;
 
-	tr->acct[nr < GK_TRACE_NR ? nr : GK_TRACE_NR].calls++;
+	ac = &tr->acct[nr < GK_TRACE_NR ? nr : GK_TRACE_NR];
+	ac->calls++;
+	if (!p->tg->exited && p->regs.rax != nr && (long)p->regs.rax < 0 &&
+	    (long)p->regs.rax > -4096)
+		ac->errors++; /* -EINTR, mostly */
 	if (!o || !gk_trace_wanted(tr, nr))
 		return;
 	if (p->tr_unfinished) {
@@ -260,7 +271,8 @@ trace_exit(struct gk_proc *p, int wstatus)
 
 	if (!o)
 		return;
-	leader(o, p, gk_now_ns(CLOCK_MONOTONIC));
+	/* The process ends, whichever of its threads ends it: strace names its pid. */
+	leader_id(o, p, p->tg->gpid, gk_now_ns(CLOCK_MONOTONIC));
 	if (WIFEXITED(wstatus))
 		fprintf(o, "+++ exited with %d +++\n", WEXITSTATUS(wstatus));
 	else
