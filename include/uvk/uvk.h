@@ -21,6 +21,8 @@
 #ifndef UVK_UVK_H
 #define UVK_UVK_H
 
+#include <stddef.h>
+
 #include <uvk/version.h>
 #include <uvk/vpt.h>
 #include <uvk/pmem.h>
@@ -33,6 +35,17 @@ extern "C" {
 
 /* The version of the library actually loaded, "MAJOR.MINOR.PATCH". Any thread. */
 const char *uvk_version(void);
+
+/*
+ * uvk_syscall_name - the name of x86-64 system call nr, as libseccomp
+ * knows it (so also calls newer than the guest kernel), copied into buf
+ * of len bytes. Returns buf, or NULL if no call has that number or buf is
+ * too small. Makes no system call but malloc's. Any thread.
+ */
+const char *uvk_syscall_name(long nr, char *buf, size_t len);
+
+/* uvk_syscall_number - the x86-64 number of the call named name, or -ENOENT. Any thread. */
+long uvk_syscall_number(const char *name);
 
 #ifdef __cplusplus
 }

@@ -48,8 +48,28 @@ usage(FILE *o)
 	    "  -u, --unset NAME       remove a variable from the guest's environment\n"
 	    "  -i, --clean-env        start from an empty environment (alias "
 	    "--ignore-environment)\n"
-	    "      --trace[=FILE]     print each guest syscall, decoded, to stderr or FILE\n"
-	    "      --stats            print counters at exit, and how uvk is confined\n"
+	    /* trace: the --trace and --stats options (union merge with cli's edits). */
+	    "      --trace[=FILE]     print each guest syscall, decoded as strace -f does,\n"
+	    "                         to stderr or FILE; '--trace FILE PROGRAM' works too\n"
+	    "                         when FILE is not itself a program uvk could run\n"
+	    "      --trace-filter=EXPR  only the calls EXPR names (strace's -e trace=):\n"
+	    "                         [!]ITEM[,ITEM...], ITEM a call name, %file,\n"
+	    "                         %process, %network, %signal, %memory, %desc, all,\n"
+	    "                         none or /REGEX; ! shows the calls the rest does not\n"
+	    "      --trace-summary    at exit, calls, errors and time per syscall\n"
+	    "                         (strace -c), to the --trace FILE if given, else\n"
+	    "                         stderr; without --trace, no call lines\n"
+	    "      --trace-time       start each line with the time of day in\n"
+	    "                         microseconds (strace -tt)\n"
+	    "      --trace-duration   end each line with the call's duration <s.us>\n"
+	    "                         (strace -T)\n"
+	    "      --trace-strsize=N  show at most N bytes of a buffer (strace -s; 32)\n"
+	    "      --trace-fd-paths   show descriptors with their path, 3</etc/passwd>\n"
+	    "                         (strace -y)\n"
+	    "      --stats[=json[:FILE]]  print counters at exit: the syscalls made most,\n"
+	    "                         guest CPU time, ENOSYS calls by name, how uvk is\n"
+	    "                         confined; =json: one JSON object instead, on\n"
+	    "                         stderr or FILE\n"
 	    "      --no-confine       do not confine uvk itself (Landlock, seccomp): debugging\n"
 	    "  -h, --help             this help\n"
 	    "      --version          the version of uvk and of libuvk\n"
@@ -223,7 +243,64 @@ print_confinement(const struct confinement *c, int nbinds)
 		c->status.seccomp ? "loaded (forbidden calls kill uvk)" : "not loaded");
 }
 
-enum { OPT_TRACE = 256, OPT_STATS, OPT_VERSION, OPT_NO_CONFINE };
+enum {
+	OPT_TRACE = 256,
+	OPT_STATS,
+	OPT_VERSION,
+	OPT_NO_CONFINE,
+	/* trace: */
+	OPT_TRACE_FILTER,
+	OPT_TRACE_SUMMARY,
+	OPT_TRACE_TIME,
+	OPT_TRACE_DURATION,
+	OPT_TRACE_STRSIZE,
+	OPT_TRACE_FDPATHS,
+};
+
+/*
+ * trace: --trace given without "=FILE": is the next word a trace file, so
+ * that "--trace out.txt ls" traces ls into out.txt, while "--trace ls -l"
+ * and "--trace busybox echo" still trace the program? It is a file when a
+ * program follows it and the word is not itself one uvk could run: not an
+ * executable file, by the path it names or in PATH, as exec would look.
+ */
+static int
+trace_file_word(char **argv, int optind_now, int argc)
+{
+	const char *w = optind_now < argc ? argv[optind_now] : NULL, *path;
+	char buf[4096];
+	struct stat st;
+
+	if (!w || !*w || w[0] == '-' || optind_now + 1 >= argc)
+		return 0;
+	if (strchr(w, '/'))
+		return !(stat(w, &st) == 0 && S_ISREG(st.st_mode) && access(w, X_OK) == 0);
+	path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+
+		if (snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, n ? path : ".", w) <
+			(int)sizeof(buf) &&
+		    stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0)
+			return 0;
+		path += n;
+		if (*path == ':')
+			path++;
+	}
+	return 1;
+}
+
+static FILE *
+open_out(const char *what, const char *name)
+{
+	FILE *f = fopen(name, "we");
+
+	if (!f)
+		fprintf(stderr, "uvk: cannot open %s file %s: %s\n", what, name, strerror(errno));
+	return f;
+}
 
 /*
  * The host CPU of each vCPU: the CPUs of uvk's own affinity mask in order
@@ -273,7 +350,14 @@ main(int argc, char **argv)
 	    {"clean-env", no_argument, NULL, 'i'},
 	    {"ignore-environment", no_argument, NULL, 'i'},
 	    {"trace", optional_argument, NULL, OPT_TRACE},
-	    {"stats", no_argument, NULL, OPT_STATS},
+	    {"stats", optional_argument, NULL, OPT_STATS},
+	    /* trace: */
+	    {"trace-filter", required_argument, NULL, OPT_TRACE_FILTER},
+	    {"trace-summary", no_argument, NULL, OPT_TRACE_SUMMARY},
+	    {"trace-time", no_argument, NULL, OPT_TRACE_TIME},
+	    {"trace-duration", no_argument, NULL, OPT_TRACE_DURATION},
+	    {"trace-strsize", required_argument, NULL, OPT_TRACE_STRSIZE},
+	    {"trace-fd-paths", no_argument, NULL, OPT_TRACE_FDPATHS},
 	    {"no-confine", no_argument, NULL, OPT_NO_CONFINE},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, OPT_VERSION},
@@ -341,19 +425,53 @@ main(int argc, char **argv)
 			clean = 1;
 			break;
 		case OPT_TRACE:
-			if (optarg && *optarg) {
-				cfg.trace = fopen(optarg, "we");
-				if (!cfg.trace) {
-					fprintf(stderr, "uvk: cannot open trace file %s: %s\n",
-						optarg, strerror(errno));
-					return GK_EXIT_INTERNAL;
-				}
-			} else {
-				cfg.trace = stderr;
-			}
+			/* trace: --trace=FILE, --trace FILE PROGRAM, or --trace PROGRAM. */
+			if (!optarg && trace_file_word(argv, optind, argc))
+				optarg = argv[optind++];
+			if (cfg.trace && cfg.trace != stderr)
+				fclose(cfg.trace);
+			cfg.trace = optarg && *optarg ? open_out("trace", optarg) : stderr;
+			if (!cfg.trace)
+				return GK_EXIT_INTERNAL;
 			break;
 		case OPT_STATS:
 			cfg.stats = 1;
+			if (!optarg)
+				break;
+			if (strcmp(optarg, "json") == 0) {
+				cfg.stats = 2;
+			} else if (strncmp(optarg, "json:", 5) == 0 && optarg[5]) {
+				cfg.stats = 2;
+				cfg.stats_out = open_out("stats", optarg + 5);
+				if (!cfg.stats_out)
+					return GK_EXIT_INTERNAL;
+			} else {
+				return bad_usage("--stats takes json or json:FILE, got '%s'", optarg);
+			}
+			break;
+		case OPT_TRACE_FILTER:
+			cfg.trace_filter = optarg;
+			break;
+		case OPT_TRACE_SUMMARY:
+			cfg.trace_summary = 1;
+			break;
+		case OPT_TRACE_TIME:
+			cfg.trace_time = 1;
+			break;
+		case OPT_TRACE_DURATION:
+			cfg.trace_duration = 1;
+			break;
+		case OPT_TRACE_STRSIZE: {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+
+			if (*end || end == optarg || n < 0 || n > 1 << 20)
+				return bad_usage("invalid --trace-strsize '%s' (0 to 1048576)", optarg);
+			cfg.trace_strsize = n ? (int)n : -1;
+			break;
+		}
+		case OPT_TRACE_FDPATHS:
+			cfg.trace_fdpaths = 1;
 			break;
 		case OPT_NO_CONFINE:
 			conf.enabled = 0;
@@ -372,6 +490,11 @@ main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return bad_usage("missing PROGRAM%s", "");
+	/* trace: a --trace-* option alone means --trace to stderr (the summary alone does not). */
+	if (!cfg.trace && !cfg.trace_summary &&
+	    (cfg.trace_filter || cfg.trace_time || cfg.trace_duration || cfg.trace_strsize ||
+	     cfg.trace_fdpaths))
+		cfg.trace = stderr;
 	if (stat(cfg.root, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "uvk: cannot use root %s: %s\n", cfg.root,
 			errno && !S_ISDIR(st.st_mode) ? strerror(errno) : "not a directory");
@@ -403,10 +526,12 @@ main(int argc, char **argv)
 	cfg.confine = confine;
 	cfg.confine_arg = &conf;
 	status = gk_run(&cfg);
-	if (cfg.stats)
+	if (cfg.stats == 1)
 		print_confinement(&conf, cfg.nbinds);
 	if (cfg.trace && cfg.trace != stderr)
 		fclose(cfg.trace);
+	if (cfg.stats_out)
+		fclose(cfg.stats_out);
 	free(env.v);
 	return status;
 }

@@ -28,7 +28,19 @@ struct gk_config {
 	char *const *argv;   /* program and arguments, argv[0] is looked up in PATH */
 	char *const *envp;   /* the guest's initial environment */
 	FILE *trace;	     /* decoded syscalls go here, or NULL */
-	int stats;	     /* print counters to stderr at exit */
+	int stats;	     /* print counters to stderr at exit: 1 as text, 2 as one JSON object */
+	FILE *stats_out;     /* where the JSON object goes (NULL: stderr) */
+	/*
+	 * --trace's companions, as strace's options: trace_filter is its
+	 * "-e trace=" expression (NULL: every call); trace_summary asks for
+	 * the table of calls, errors and time per syscall at exit (-c), to
+	 * trace if set, else stderr; trace_time starts each line with the
+	 * time of day (-tt), trace_duration ends it with the call's duration
+	 * (-T), trace_strsize bounds the bytes of a buffer shown (-s; 0: 32),
+	 * trace_fdpaths shows a descriptor's path after it (-y).
+	 */
+	const char *trace_filter;
+	int trace_summary, trace_time, trace_duration, trace_strsize, trace_fdpaths;
 	/*
 	 * Bit i set: host descriptor i (0, 1 or 2) was closed when uvk started.
 	 * The caller has put /dev/null there, so that nothing gk_run() creates

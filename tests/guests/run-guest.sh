@@ -50,7 +50,8 @@ smp_count smp_count2 smp_count4 smp_sum smp_sum4 smp_mm smp_mm4 smp_unmap smp_pi
 smp_affinity smp_affinity4
 inotify inotify-bind
 fdinfo
-procsys prctl prctl-bind"
+procsys prctl prctl-bind
+trace"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -920,6 +921,130 @@ smp_unmap)
 smp_pingpong)
     guest -c 2 -- "$prog" pingpong 5000
     passed t_smp && result=0
+    ;;
+trace)
+    # trace: uvk's account of the program's calls against what the program
+    # saw. Natively the program checks its calls alone; under uvk it runs
+    # five times, with --trace-filter, --trace-summary, --stats=json, the
+    # space-separated --trace FILE form and the -tt/-T/-s/-y options.
+    guest -- "$prog"
+    passed t_trace || { echo "FAIL: the program itself"; exit 1; }
+    [ "$runner" != native ] || { result=0; say "PASS: $case"; exit 0; }
+    ppid=$(sed -n 's/^ppid \([0-9-]*\)$/\1/p' "$work/out")
+    set -- $(sed -n 's/^pipe \([0-9]*\) \([0-9]*\)$/\1 \2/p' "$work/out")
+    pa=${1-} pb=${2-}
+    self=$(sed -n 's/^self \([0-9]*\) uid \([0-9]*\)$/\1/p' "$work/out")
+    myuid=$(sed -n 's/^self \([0-9]*\) uid \([0-9]*\)$/\2/p' "$work/out")
+    child=$(sed -n 's/^child \([0-9]*\)$/\1/p' "$work/out")
+    sock=$(sed -n 's/^sock \([0-9]*\)$/\1/p' "$work/out")
+    [ -n "$sock" ] && [ -n "$ppid" ] && [ -n "$pa" ] && [ -n "$pb" ] && [ -n "$self" ] && [ -n "$child" ] ||
+        { say "FAIL: the program did not say what it saw"; exit 1; }
+    tfail() { say "FAIL: $*"; result=1; }
+    result=0
+
+    # 1. The filtered trace holds exactly the calls named, in order; signal
+    #    and exit lines (+++, ---) are shown whatever the filter, as strace does.
+    guest --trace="$work/t1" --trace-filter='getppid,openat,pipe2,connect' -- "$prog"
+    [ $status = 0 ] || tfail "--trace-filter run: status $status"
+    grep -v -e '^\(\[pid [0-9]*\] \)\{0,1\}+++ ' -e '^\(\[pid [0-9]*\] \)\{0,1\}--- ' \
+        "$work/t1" >"$work/t1.calls"
+    {
+        for i in 1 2 3; do echo "getppid() = $ppid"; done
+        for i in 1 2; do
+            echo 'openat(AT_FDCWD, "/nonexistent/uvk-trace-probe", O_RDONLY) = -1 ENOENT (No such file or directory)'
+        done
+        echo "pipe2([$pa, $pb], O_CLOEXEC) = 0"
+        echo "connect($sock, {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = -1 EINVAL (Invalid argument)"
+    } >"$work/t1.want"
+    if ! cmp -s "$work/t1.calls" "$work/t1.want"; then
+        diff "$work/t1.want" "$work/t1.calls" | head -20
+        tfail "--trace-filter=getppid,openat,pipe2,connect shows other lines than the calls made"
+    fi
+    # The signal, the child's end and the wait, in strace's forms.
+    grep -qx -- "--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER, si_pid=$self, si_uid=$myuid} ---" \
+        "$work/t1" || tfail "no '--- SIGUSR1 {...} ---' line: $(grep -- --- "$work/t1")"
+    grep -qx "\[pid $child\] +++ exited with 3 +++" "$work/t1" ||
+        tfail "no '[pid $child] +++ exited with 3 +++': $(grep +++ "$work/t1")"
+    grep -q '+++ exited with 0 +++$' "$work/t1" || tfail "no exit line for pid 1"
+    # Negation and classes: !%file hides openat, %process shows fork and wait4.
+    guest --trace="$work/t2" --trace-filter='!%file,%memory,%desc,%signal,%network' -- "$prog"
+    [ $status = 0 ] || tfail "negated filter run: status $status"
+    grep -v -e '+++ ' -e '--- ' "$work/t2" >"$work/t2.calls"
+    grep -q '^fork() = \|\] fork() = ' "$work/t2.calls" || tfail "!%file...: no fork line"
+    grep -q 'WEXITSTATUS(s) == 3}\], 0, NULL) = '"$child"'$' "$work/t2.calls" ||
+        tfail "!%file...: no wait4 with the decoded status: $(grep wait4 "$work/t2.calls")"
+    # The program's own calls of those classes: none may show.
+    grep -E '(^|\] )(openat|pipe2|write|read|close|rt_sigaction|kill|brk|mmap)\(' "$work/t2.calls" |
+        head -3 >"$work/t2.bad"
+    [ -s "$work/t2.bad" ] &&
+        tfail "!%file,%memory,%desc,%signal,%network let these through: $(cat "$work/t2.bad")"
+
+    # 2. --trace-summary: the table counts the calls made (strace -c).
+    guest --trace-summary --trace-filter=getppid,openat -- "$prog"
+    [ $status = 0 ] || tfail "--trace-summary run: status $status"
+    row() { awk -v n="$1" '$NF == n' "$work/out"; }
+    set -- $(row getppid)
+    [ "${4-}" = 3 ] && [ "${6-}" = "" ] || tfail "summary getppid row: '$(row getppid)' (want 3 calls, no errors)"
+    set -- $(row openat)
+    [ "${4-}" = 2 ] && [ "${5-}" = 2 ] || tfail "summary openat row: '$(row openat)' (want 2 calls, 2 errors)"
+    set -- $(row total)
+    [ "${4-}" = 5 ] && [ "${5-}" = 2 ] ||
+        tfail "summary total: '$(row total)' (want 5 calls, 2 errors: 335 is not a call the filter names)"
+    grep -q '^% time     seconds  usecs/call     calls    errors syscall$' "$work/out" ||
+        tfail "summary has no header"
+    grep -q '^getppid(' "$work/out" && tfail "--trace-summary alone printed call lines"
+
+    # 3. --stats=json:FILE: one JSON object with the counts.
+    guest --stats=json:"$work/stats.json" -- "$prog" unassigned
+    [ $status = 0 ] || tfail "--stats=json run: status $status"
+    python3 - "$work/stats.json" <<'PY' || tfail "--stats=json: wrong object"
+import json, sys
+o = json.load(open(sys.argv[1]))
+bad = []
+for key in ("syscalls", "enosys", "wall_seconds", "guest_user_seconds", "guest_system_seconds",
+            "ptrace_stops", "page_faults", "per_syscall", "enosys_calls"):
+    if key not in o:
+        bad.append("no key " + key)
+ps = o.get("per_syscall", {})
+def calls(name, field="calls"):
+    return ps.get(name, {}).get(field)
+if calls("getppid") != 3: bad.append("getppid calls %r, want 3" % calls("getppid"))
+if calls("openat") != 2 or calls("openat", "errors") != 2:
+    bad.append("openat %r, want 2 calls 2 errors" % ps.get("openat"))
+if calls("pipe2") != 1: bad.append("pipe2 calls %r, want 1" % calls("pipe2"))
+# 335 has no name anywhere; tuxcall's comes from libseccomp, not uvk's table.
+en = o.get("enosys_calls", {})
+if en.get("syscall_0x14f") != 2 or en.get("tuxcall") != 1:
+    bad.append("enosys_calls %r, want syscall_0x14f: 2 and tuxcall: 1" % en)
+if not isinstance(o.get("guest_user_seconds"), float) or o["guest_user_seconds"] < 0:
+    bad.append("guest_user_seconds %r" % o.get("guest_user_seconds"))
+if sum(v["calls"] for v in ps.values()) > o.get("syscalls", 0):
+    bad.append("per-syscall calls add up to more than syscalls")
+print("\n".join(bad) if bad else "stats.json: every check passed")
+sys.exit(1 if bad else 0)
+PY
+
+    # Names from libseccomp for calls uvk's table lacks, in the filter and the line.
+    guest --trace="$work/t3" --trace-filter=tuxcall -- "$prog" unassigned
+    [ $status = 0 ] || tfail "--trace-filter=tuxcall run: status $status"
+    [ "$(grep -v -e '+++ ' -e '--- ' "$work/t3" | grep -c .)" = 1 ] &&
+        grep -qE '^tuxcall\(.*\) = -1 ENOSYS \(Function not implemented\)$' "$work/t3" ||
+        tfail "--trace-filter=tuxcall: want one 'tuxcall(...) = -1 ENOSYS' line: $(cat "$work/t3")"
+
+    # 4. --trace FILE (space-separated) takes FILE, not the program.
+    guest --trace "$work/t4" --trace-filter=getppid -- "$prog"
+    [ $status = 0 ] || tfail "--trace FILE run: status $status"
+    [ "$(grep -c "^getppid() = $ppid\$" "$work/t4" 2>/dev/null)" = 3 ] ||
+        tfail "--trace FILE: the file lacks the 3 getppid lines"
+
+    # 5. -tt, -T, -s 5, -y: time of day, duration, 5 bytes shown, the pipe's name.
+    guest --trace="$work/t5" --trace-filter=write --trace-time --trace-duration \
+        --trace-strsize=5 --trace-fd-paths -- "$prog"
+    [ $status = 0 ] || tfail "-tt/-T/-s/-y run: status $status"
+    grep -qE "^[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6} write\\($pb<pipe:\\[[0-9]+\\]>, \"trace\"\\.\\.\\., 11\\) = 11 <[0-9]+\\.[0-9]{6}>\$" \
+        "$work/t5" || tfail "no 'HH:MM:SS.us write($pb<pipe:[N]>, \"trace\"..., 11) = 11 <s.us>': $(grep "write($pb" "$work/t5")"
+    [ $result = 0 ] && say "PASS: $case" || say "FAIL: $case"
+    exit $result
     ;;
 smp_affinity | smp_affinity4)
     # The CPU count the program must see: uvk's -c, natively the host's.

@@ -635,6 +635,39 @@ procps)
 	grep -Eq '^Mem: +65536 ' "$W/.out" || fail "free -k: want 65536 kB total"
 	grep -q ' up ' "$W/.out" || fail "uptime"
 	;;
+trace_process)
+	# trace: --trace-filter=%process on busybox sh running two programs:
+	# every line is a %process call, a signal or an exit, and each child
+	# shows as [pid N] with its exec, its exit and the status wait4 got.
+	status 4 $UVK --trace="$W/t" --trace-filter=%process "$BB" sh -c "$BB true; $BB false; exit 4"
+	bad=$(sed -e 's/^\[pid [0-9]*\] //' -e 's/^<\.\.\. [a-z0-9_]* resumed>.*//' "$W/t" |
+		grep -vE '^$|^(\+\+\+|---) |^(execve|clone3?|fork|vfork|wait4|waitid|exit|exit_group|kill|tkill|tgkill)\(')
+	[ -z "$bad" ] || fail "%process shows other calls: $(echo "$bad" | head -3)"
+	for n in 0 1; do
+		prog=$([ $n = 0 ] && echo true || echo false)
+		grep -qE "^\[pid [0-9]+\] execve\(\"$BB\", \[\"$BB\", \"$prog\"\], 0x[0-9a-f]+ /\* [0-9]+ vars \*/\) = 0$" \
+			"$W/t" || fail "no [pid N] execve of $prog: $(grep execve "$W/t")"
+		grep -qE "^\[pid [0-9]+\] \+\+\+ exited with $n \+\+\+$" "$W/t" ||
+			fail "no [pid N] +++ exited with $n +++"
+		grep -qF "[{WIFEXITED(s) && WEXITSTATUS(s) == $n}]" "$W/t" ||
+			fail "no wait4 status decoded for exit $n: $(grep wait4 "$W/t")"
+	done
+	grep -qx 'exit_group(4) = ?' "$W/t" || fail "no exit_group(4) = ? for pid 1 (alone again)"
+	tail -n 1 "$W/t" | grep -qx '+++ exited with 4 +++' || fail "the last line is not pid 1's exit"
+	# --stats=json on stderr: one object a script can parse.
+	status 0 $UVK --stats=json "$BB" sh -c "$BB true; exit 0"
+	python3 - "$W/.err" <<'PY' || fail "--stats=json on stderr"
+import json, sys
+lines = [l for l in open(sys.argv[1]) if l.startswith("{")]
+assert len(lines) == 1, "want one JSON line on stderr, got %d" % len(lines)
+o = json.loads(lines[0])
+ps = o["per_syscall"]
+assert ps["execve"]["calls"] == 1, ps.get("execve")
+assert ps["wait4"]["calls"] >= 1 and ps["exit_group"]["calls"] == 2, (ps.get("wait4"), ps.get("exit_group"))
+assert sum(v["calls"] for v in ps.values()) <= o["syscalls"]
+print("stats json: ok")
+PY
+	;;
 devproc)
 	status 0 $UVK "$BB" head -c 16 /dev/zero
 	[ "$(od -An -tx1 "$W/.out" | tr -d ' \n')" = 00000000000000000000000000000000 ] ||

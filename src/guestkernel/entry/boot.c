@@ -224,11 +224,15 @@ gk_run(const struct gk_config *cfg)
 		setrlimit(RLIMIT_NOFILE, &nofile);
 	}
 	k->cfg = cfg;
-	k->trace = cfg->trace;
-	k->uid = getuid();
-	k->gid = getgid();
 	k->boot_ns = gk_now_ns(CLOCK_MONOTONIC);
 	k->boot_realtime_ns = gk_now_ns(CLOCK_REALTIME);
+	if ((err = gk_trace_init(k, cfg)) < 0) {
+		if (err != -EINVAL)
+			fprintf(stderr, "uvk: out of memory\n");
+		goto out;
+	}
+	k->uid = getuid();
+	k->gid = getgid();
 	k->pm = uvk_pmem_create(cfg->memory);
 	if (!k->pm) {
 		fprintf(stderr, "uvk: cannot create %llu bytes of guest memory: %s\n",
@@ -308,17 +312,8 @@ gk_run(const struct gk_config *cfg)
 		status = exec_status(err);
 		goto out;
 	}
-	if (k->trace) {
-		/* The first exec happened in here, not in a syscall: show it as strace would. */
-		int i, n;
-
-		for (n = 0; cfg->envp[n]; n++)
-			;
-		fprintf(k->trace, "execve(\"%s\", [", prog);
-		for (i = 0; cfg->argv[i]; i++)
-			fprintf(k->trace, "%s\"%s\"", i ? ", " : "", cfg->argv[i]);
-		fprintf(k->trace, "], %p /* %d vars */) = 0\n", (void *)cfg->envp, n);
-	}
+	/* The first exec happened in here, not in a syscall: show it as strace would. */
+	gk_trace_first_exec(p, prog, cfg->argv, cfg->envp);
 	err = gk_sched_run(k);
 	if (err < 0) {
 		fprintf(stderr, "uvk: host failure while running the guest: %s\n", strerror(-err));
@@ -328,23 +323,21 @@ gk_run(const struct gk_config *cfg)
 	p = k->init;
 	if (WIFEXITED(p->tg->wstatus)) {
 		status = WEXITSTATUS(p->tg->wstatus);
-		if (k->trace)
-			fprintf(k->trace, "+++ exited with %d +++\n", status);
 	} else {
 		status = 128 + WTERMSIG(p->tg->wstatus);
-		if (k->trace)
-			fprintf(k->trace, "+++ killed by SIG%s +++\n",
-				sigabbrev_np(WTERMSIG(p->tg->wstatus)));
 	}
 out:
+	if (k->tr)
+		gk_trace_snapshot(k);
 	gk_cpus_fini(k);
 	gk_console_fini(k);
 	procs_free(k);
 	gk_net_fini(k);
 	if (k->trace)
 		fflush(k->trace);
-	if (cfg->stats)
+	if (cfg->stats == 1)
 		print_stats(k, gk_now_ns(CLOCK_MONOTONIC) - t0);
+	gk_trace_fini(k, gk_now_ns(CLOCK_MONOTONIC) - t0);
 	gk_vfs_fini(k);
 	if (k->pa)
 		gk_palloc_fini(k->pa);

@@ -120,6 +120,8 @@ i386_syscall(struct gk_proc *p, const struct uvk_trap *t)
 	p->regs.rax = (uint64_t)-ENOSYS;
 	p->k->st.syscalls++;
 	p->k->st.enosys++;
+	if (p->k->tr)
+		gk_trace_i386(p);
 	if (p->k->trace)
 		fprintf(p->k->trace,
 			"[i386] syscall_%llu(%#llx, %#llx, %#llx) = -1 ENOSYS "
@@ -162,6 +164,8 @@ static void
 resume_syscall(struct gk_proc *p)
 {
 	if (gk_sig_deliverable(p) && gk_sig_interrupted(p)) {
+		if (p->k->tr)
+			gk_trace_interrupted(p);
 		gk_sys_undo(p);
 		return;
 	}

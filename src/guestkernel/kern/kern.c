@@ -41,6 +41,8 @@ gk_proc_exit(struct gk_proc *p, int wstatus)
 		return;
 	p->tg->exited = 1;
 	p->tg->wstatus = wstatus;
+	if (p->k->trace_exit)
+		p->k->trace_exit(p, wstatus);
 	/* Its tasks in guest code on other vCPUs come back to die. */
 	for (t = p->tg->tasks; t; t = t->tg_next)
 		gk_cpu_interrupt(t);

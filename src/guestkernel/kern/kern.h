@@ -45,6 +45,7 @@
 
 #include <uvk/uvk.h>
 #include "../guestkernel.h"
+#include "ktimer.h"
 
 #define GK_PAGE	    UVK_PAGE_SIZE
 #define GK_NFD	    1024
@@ -516,6 +517,9 @@ struct gk_proc {
 
 	/* locks: */
 	struct gk_lockwait lkw; /* a blocked lock call: what it waits for (fs/lock.c) */
+	/* trace (sys/trace.c, while k->tr is set): when its call began; "<unfinished ...>" out. */
+	uint64_t tr_t0;
+	int tr_unfinished;
 };
 
 struct gk_kstats {
@@ -525,18 +529,6 @@ struct gk_kstats {
 	uint64_t fault_pages; /* pages populated */
 	uint64_t oom;
 	uint64_t corrupt; /* processes killed for a corrupt page-table entry */
-};
-
-/*
- * A kernel timer (ktimer.c): fire(t, now) runs from the run loop's timer
- * pass once CLOCK_MONOTONIC reaches when; the owner embeds it (all zero:
- * disarmed) and disarms it before freeing it. A callback must not disarm
- * or free another timer.
- */
-struct gk_ktimer {
-	uint64_t when; /* CLOCK_MONOTONIC ns, 0: disarmed */
-	void (*fire)(struct gk_ktimer *t, uint64_t now);
-	struct gk_ktimer *next, **pprev; /* on k->ktimers while armed */
 };
 
 /*
@@ -594,6 +586,15 @@ struct gk_kernel {
 	uint64_t tmpfs_inodes;	/* nodes of /tmp */
 	uint64_t tmpfs_lookups, tmpfs_probes; /* name lookups and entries compared (--stats) */
 	FILE *trace;
+	/*
+	 * --trace, --trace-summary and --stats (sys/trace*.c): NULL when all
+	 * are off, so that an untraced syscall pays one test and no decoding.
+	 * The hooks let kern/ and proc/ report a signal taken and a process's
+	 * end without calling up into sys/; set together with tr.
+	 */
+	struct gk_trace *tr;
+	void (*trace_signal)(struct gk_proc *p, const struct gk_siginfo *si);
+	void (*trace_exit)(struct gk_proc *p, int wstatus);
 	struct gk_kstats st;
 	struct uvk_stats lib; /* the library's counters of every vmspace freed so far */
 	struct gk_proc *init;
@@ -654,11 +655,6 @@ void gk_bkl_unlock(struct gk_kernel *k);
 void gk_cpu_kick(struct gk_proc *p);
 void gk_cpu_interrupt(struct gk_proc *p);
 void gk_cpu_kick_all(struct gk_kernel *k);
-
-/* ktimer.c: kernel timers (see struct gk_ktimer). */
-void gk_ktimer_arm(struct gk_kernel *k, struct gk_ktimer *t, uint64_t when);
-void gk_ktimer_disarm(struct gk_ktimer *t);
-uint64_t gk_ktimers_run(struct gk_kernel *k, uint64_t now);
 
 /* wait.c: wait queues (see struct gk_waitq). */
 int gk_wait_prepare(struct gk_proc *p, struct gk_waitq *q, short events);

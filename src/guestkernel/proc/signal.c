@@ -207,6 +207,8 @@ gk_sig_deliver(struct gk_proc *p)
 
 	while (!p->tg->exited && !p->tg->stopped && (sig = gk_sig_deliverable(p))) {
 		gk_sig_dequeue(p, gk_sigbit(sig), &si);
+		if (p->k->trace_signal)
+			p->k->trace_signal(p, &si); /* strace's "--- SIGxxx {...} ---" */
 		act = &p->sighand->action[sig];
 		if (act->handler == (uint64_t)SIG_IGN || gk_sig_init_drops(p, &si))
 			continue;

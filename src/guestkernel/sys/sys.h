@@ -26,8 +26,30 @@ struct gk_syscall {
 extern const struct gk_syscall gk_systab[GK_NSYSCALLS];
 
 void gk_syscall(struct gk_proc *p, uint64_t nr, const uint64_t *a);
-void gk_trace_enter(struct gk_proc *p, uint64_t nr, const uint64_t *a);
-void gk_trace_exit(struct gk_proc *p, uint64_t nr, const uint64_t *a, long ret);
+/* What became of a call (gk_sys_dispatch): done, asleep, or it set every register itself. */
+enum { GK_SYS_DONE, GK_SYS_BLOCKED, GK_SYS_FINAL };
+int gk_sys_dispatch(struct gk_proc *p, uint64_t nr, const uint64_t *a, long *ret);
+
+/*
+ * trace*.c: --trace, --trace-summary and --stats. gk_trace_init sets
+ * k->tr (and the hooks) when cfg asks for any of them; it returns 0, or
+ * -EINVAL after saying on stderr what is wrong with cfg's filter.
+ * gk_trace_syscall runs one call traced (gk_syscall calls it when k->tr
+ * is set). gk_trace_interrupted reports the end of p's blocked call that
+ * a signal ended (the run loop calls it). gk_trace_first_exec shows the
+ * exec gk_run made for pid 1; gk_trace_fini prints the summary and the
+ * stats and frees what gk_trace_init made.
+ */
+struct gk_config;
+int gk_trace_init(struct gk_kernel *k, const struct gk_config *cfg);
+void gk_trace_syscall(struct gk_proc *p, uint64_t nr, const uint64_t *a);
+void gk_trace_interrupted(struct gk_proc *p);
+void gk_trace_first_exec(struct gk_proc *p, const char *prog, char *const *argv,
+			 char *const *envp);
+void gk_trace_fini(struct gk_kernel *k, uint64_t wall_ns);
+/* gk_trace_i386 counts an int $0x80 call; gk_trace_snapshot notes the guest's CPU time (vCPUs still up). */
+void gk_trace_i386(struct gk_proc *p);
+void gk_trace_snapshot(struct gk_kernel *k);
 
 /* sys_clone.c: the process a pidfd descriptor names (waitid's P_PIDFD). */
 struct gk_pidref;

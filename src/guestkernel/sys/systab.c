@@ -246,55 +246,75 @@ const struct gk_syscall gk_systab[GK_NSYSCALLS] = {
 };
 
 /*
- * gk_syscall - dispatch one syscall trap; the result goes to rax unless the
- * call blocked. The number is an int to Linux (entry_64 sign-extends eax and
- * compares it unsigned), so getpid | 1L << 32 is getpid: only its low 32
- * bits choose the handler.
+ * dispatch - run the handler of call nr, and leave its result in rax
+ * unless the call blocked or set every register itself. Returns what
+ * became of it (GK_SYS_DONE, _BLOCKED, _FINAL) and its value in *ret.
  */
-void
-gk_syscall(struct gk_proc *p, uint64_t rax_nr, const uint64_t *a)
+static inline int
+dispatch(struct gk_proc *p, uint64_t nr, const uint64_t *a, long *ret)
 {
-	uint64_t nr = (uint32_t)rax_nr;
 	const struct gk_syscall *s = nr < GK_NSYSCALLS ? &gk_systab[nr] : NULL;
-	int early = nr == __NR_execve || nr == __NR_exit || nr == __NR_exit_group;
 	struct gk_args args;
-	long ret;
+	long r;
 
-	p->k->st.syscalls++;
-	if (p->k->trace && early)
-		gk_trace_enter(p, nr, a);
 	if (s && s->fn) {
 		/* Handlers read the registers only through sysarg.h's typed accessors. */
 		memcpy(args.reg, a, sizeof(args.reg));
 		p->k->sys_task = p;
-		ret = s->fn(p, &args);
+		r = s->fn(p, &args);
 		p->k->sys_task = NULL;
 	} else {
-		ret = -ENOSYS;
+		r = -ENOSYS;
 		p->k->st.enosys++;
 	}
+	*ret = r;
 	if (p->regs_final) {
 		/* rt_sigreturn or execve set every register: rax is not a result. */
 		p->regs_final = 0;
 		p->deadline = 0;
-		if (p->k->trace)
-			gk_trace_exit(p, nr, a, ret);
-		return;
+		return GK_SYS_FINAL;
 	}
-	if (ret == -GK_EBLOCK) {
+	if (r == -GK_EBLOCK) {
 		/* Asleep: the call runs again from the start when woken. */
 		p->insys = 1;
 		p->sys_nr = nr;
 		if (a != p->sys_args)
 			memcpy(p->sys_args, a, sizeof(p->sys_args));
-		return;
+		return GK_SYS_BLOCKED;
 	}
 	/* A call that prepared to wait and then finished leaves no queue entry behind. */
 	if (p->wait.list)
 		gk_wait_cancel(p);
 	gk_sys_undo(p);
 	p->deadline = 0;
-	p->regs.rax = (uint64_t)ret;
-	if (p->k->trace)
-		gk_trace_exit(p, nr, a, ret);
+	p->regs.rax = (uint64_t)r;
+	return GK_SYS_DONE;
+}
+
+/* gk_sys_dispatch - dispatch() for the tracer of calls (trace.c), which wraps it. */
+int
+gk_sys_dispatch(struct gk_proc *p, uint64_t nr, const uint64_t *a, long *ret)
+{
+	return dispatch(p, nr, a, ret);
+}
+
+/*
+ * gk_syscall - dispatch one syscall trap; the result goes to rax unless the
+ * call blocked. The number is an int to Linux (entry_64 sign-extends eax and
+ * compares it unsigned), so getpid | 1L << 32 is getpid: only its low 32
+ * bits choose the handler. With --trace, --trace-summary or --stats on,
+ * trace.c runs the call; otherwise nothing but this test is paid for them.
+ */
+void
+gk_syscall(struct gk_proc *p, uint64_t rax_nr, const uint64_t *a)
+{
+	uint64_t nr = (uint32_t)rax_nr;
+	long ret;
+
+	p->k->st.syscalls++;
+	if (__builtin_expect(p->k->tr != NULL, 0)) {
+		gk_trace_syscall(p, nr, a);
+		return;
+	}
+	dispatch(p, nr, a, &ret);
 }

@@ -1,403 +1,344 @@
 /*
- * trace.c - --trace: each guest syscall decoded as strace(1) prints it.
+ * trace.c - --trace: each guest syscall decoded as strace(1) -f prints it.
  *
  *   openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3
- *   read(3, "root:x:0:0:root:/root:/bin/bash\n"..., 4096) = 1289
- *   foo(0x1) = -1 ENOSYS (Function not implemented)
+ *   [pid 2] read(3, <unfinished ...>
+ *   [pid 1] write(4, "x", 1) = 1
+ *   [pid 2] <... read resumed>"x", 4096) = 1
+ *   --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=2, ...} ---
+ *   [pid 2] +++ exited with 0 +++
  *
- * Layer src/guestkernel/sys. Reads guest memory only through uaccess.c and only
- * after the call returned (so output buffers hold their results); execve and
- * exit print before the call, since afterwards their arguments are gone.
+ * Layer src/guestkernel/sys. gk_syscall hands a call here only when k->tr
+ * is set (--trace, --trace-summary or --stats): untraced calls never reach
+ * this file. A call's line is written when it ends, after its output
+ * buffers hold their results (trace_args.c reads guest memory through
+ * uaccess.c only); execve and exit print before they run, since afterwards
+ * their arguments are gone. A call that sleeps while other tasks exist
+ * prints its start, "<unfinished ...>", and its end, "<... NAME resumed>",
+ * so that the lines keep the order in which things happened.
+ *
+ * [pid N] (N the task id, as strace -f) starts a line whenever more than one
+ * guest task is alive. The lines go to --trace's file, flushed one by one.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
-#include <unistd.h>
+#include <sys/wait.h>
+#include <time.h>
 
-#include "sys.h"
+#include "trace_impl.h"
+#include "../guestkernel.h"
 
-struct flagname {
-	uint64_t v;
-	const char *n;
-};
+/* More than one task alive: every line names its task. */
+static int
+several(const struct gk_kernel *k)
+{
+	const struct gk_proc *t;
+	int n = 0;
 
-static const struct flagname open_flags[] = {
-    {O_CREAT, "O_CREAT"},
-    {O_EXCL, "O_EXCL"},
-    {O_NOCTTY, "O_NOCTTY"},
-    {O_TRUNC, "O_TRUNC"},
-    {O_APPEND, "O_APPEND"},
-    {O_NONBLOCK, "O_NONBLOCK"},
-    {O_DIRECTORY, "O_DIRECTORY"},
-    {O_NOFOLLOW, "O_NOFOLLOW"},
-    {O_CLOEXEC, "O_CLOEXEC"},
-    {O_PATH, "O_PATH"},
-    {O_LARGEFILE, "O_LARGEFILE"},
-    {O_NOATIME, "O_NOATIME"},
-    {0, NULL},
-};
+	for (t = k->procs; t; t = t->next)
+		if (t->state < GK_P_ZOMBIE && ++n > 1)
+			return 1;
+	return 0;
+}
 
-static const struct flagname mmap_flags[] = {
-    {MAP_SHARED, "MAP_SHARED"},	       {MAP_PRIVATE, "MAP_PRIVATE"},
-    {MAP_FIXED, "MAP_FIXED"},	       {MAP_ANONYMOUS, "MAP_ANONYMOUS"},
-    {MAP_GROWSDOWN, "MAP_GROWSDOWN"},  {MAP_NORESERVE, "MAP_NORESERVE"},
-    {MAP_POPULATE, "MAP_POPULATE"},    {MAP_STACK, "MAP_STACK"},
-    {0x100000, "MAP_FIXED_NOREPLACE"}, {0, NULL},
-};
+/* [pid N] (N the task id, or id if not 0) and the time of day (strace -tt) of t0. */
+static void
+leader_id(FILE *o, struct gk_proc *p, int id, uint64_t t0)
+{
+	struct gk_kernel *k = p->k;
 
-static const struct flagname prot_flags[] = {
-    {PROT_READ, "PROT_READ"},
-    {PROT_WRITE, "PROT_WRITE"},
-    {PROT_EXEC, "PROT_EXEC"},
-    {0, NULL},
-};
+	if (several(k))
+		fprintf(o, "[pid %d] ", id ? id : p->tid);
+	if (k->tr->time) {
+		uint64_t ns = k->boot_realtime_ns + (t0 - k->boot_ns);
+		time_t s = (time_t)(ns / 1000000000ULL);
+		struct tm tm;
 
-static const char *const fcntl_cmds[] = {
-    "F_DUPFD", "F_GETFD", "F_SETFD", "F_GETFL", "F_SETFL", "F_GETLK", "F_SETLK", "F_SETLKW",
-};
-
-static const char *const errnames[] = {
-    [EPERM] = "EPERM",	   [ENOENT] = "ENOENT",
-    [ESRCH] = "ESRCH",	   [EINTR] = "EINTR",
-    [EIO] = "EIO",	   [ENXIO] = "ENXIO",
-    [E2BIG] = "E2BIG",	   [ENOEXEC] = "ENOEXEC",
-    [EBADF] = "EBADF",	   [ECHILD] = "ECHILD",
-    [EAGAIN] = "EAGAIN",   [ENOMEM] = "ENOMEM",
-    [EACCES] = "EACCES",   [EFAULT] = "EFAULT",
-    [EBUSY] = "EBUSY",	   [EEXIST] = "EEXIST",
-    [EXDEV] = "EXDEV",	   [ENODEV] = "ENODEV",
-    [ENOTDIR] = "ENOTDIR", [EISDIR] = "EISDIR",
-    [EINVAL] = "EINVAL",   [ENFILE] = "ENFILE",
-    [EMFILE] = "EMFILE",   [ENOTTY] = "ENOTTY",
-    [EFBIG] = "EFBIG",	   [ENOSPC] = "ENOSPC",
-    [ESPIPE] = "ESPIPE",   [EROFS] = "EROFS",
-    [EPIPE] = "EPIPE",	   [ERANGE] = "ERANGE",
-    [EDEADLK] = "EDEADLK", [ENAMETOOLONG] = "ENAMETOOLONG",
-    [ENOSYS] = "ENOSYS",   [ENOTEMPTY] = "ENOTEMPTY",
-    [ELOOP] = "ELOOP",	   [ETIMEDOUT] = "ETIMEDOUT",
-    [ELIBBAD] = "ELIBBAD",
-};
+		localtime_r(&s, &tm);
+		fprintf(o, "%02d:%02d:%02d.%06llu ", tm.tm_hour, tm.tm_min, tm.tm_sec,
+			(unsigned long long)(ns / 1000 % 1000000));
+	}
+}
 
 static void
-put_flags(FILE *o, uint64_t v, const struct flagname *t, const char *zero)
+leader(FILE *o, struct gk_proc *p, uint64_t t0)
 {
-	int first = 1;
+	leader_id(o, p, 0, t0);
+}
 
-	if (v == 0 && zero) {
-		fputs(zero, o);
+static void
+put_name(FILE *o, uint64_t nr)
+{
+	char buf[40];
+
+	fputs(gk_trace_name(nr, buf, sizeof(buf)), o);
+}
+
+/* " <0.000012>" (strace -T): the time since the call was first entered. */
+static void
+put_duration(FILE *o, struct gk_proc *p, uint64_t now)
+{
+	uint64_t ns = now - p->tr_t0;
+
+	if (p->k->tr->duration)
+		fprintf(o, " <%llu.%06llu>", (unsigned long long)(ns / 1000000000ULL),
+			(unsigned long long)(ns / 1000 % 1000000));
+}
+
+/* The line of a call that ended with ret (or its second half, when it said unfinished). */
+static void
+put_end(struct gk_proc *p, uint64_t nr, const uint64_t *a, long ret, uint64_t now)
+{
+	FILE *o = p->k->tr->out;
+
+	if (p->tr_unfinished) {
+		leader(o, p, now);
+		fputs("<... ", o);
+		put_name(o, nr);
+		fputs(" resumed>", o);
+		gk_trace_put_args(o, p, nr, a, ret, GK_TRACE_OUTPUT);
+		fputc(')', o);
+		p->tr_unfinished = 0;
+	} else if (nr != __NR_execve) {
+		leader(o, p, p->tr_t0);
+		put_name(o, nr);
+		fputc('(', o);
+		gk_trace_put_args(o, p, nr, a, ret, GK_TRACE_ALL);
+		fputc(')', o);
+	}
+	gk_trace_put_result(o, nr, a, ret);
+	put_duration(o, p, now);
+	fputc('\n', o);
+	fflush(o);
+}
+
+/* A call went to sleep: with others around to print meanwhile, its start now. */
+static void
+put_unfinished(struct gk_proc *p, uint64_t nr, const uint64_t *a)
+{
+	FILE *o = p->k->tr->out;
+
+	if (p->tr_unfinished || !several(p->k))
+		return;
+	leader(o, p, p->tr_t0);
+	put_name(o, nr);
+	fputc('(', o);
+	gk_trace_put_args(o, p, nr, a, 0, GK_TRACE_INPUT);
+	fputs(" <unfinished ...>\n", o);
+	fflush(o);
+	p->tr_unfinished = 1;
+}
+
+/*
+ * gk_trace_syscall - run call nr of p, timed and counted, and print its
+ * line if --trace shows it.
+ */
+void
+gk_trace_syscall(struct gk_proc *p, uint64_t nr, const uint64_t *a)
+{
+	struct gk_trace *tr = p->k->tr;
+	uint64_t t0 = gk_now_ns(CLOCK_MONOTONIC), t1;
+	struct gk_sysacct *ac = &tr->acct[nr < GK_TRACE_NR ? nr : GK_TRACE_NR];
+	int shown = tr->out && gk_trace_wanted(tr, nr), what;
+	long ret;
+
+	if (!p->sys_rerun) {
+		p->tr_t0 = t0;
+		p->tr_unfinished = 0;
+	}
+	if (shown && !p->sys_rerun &&
+	    (nr == __NR_execve || nr == __NR_exit || nr == __NR_exit_group)) {
+		leader(tr->out, p, t0);
+		put_name(tr->out, nr);
+		fputc('(', tr->out);
+		gk_trace_put_args(tr->out, p, nr, a, 0, GK_TRACE_ALL);
+		fputc(')', tr->out);
+		if (nr != __NR_execve)
+			fputs(" = ?\n", tr->out);
+		fflush(tr->out);
+	}
+	what = gk_sys_dispatch(p, nr, a, &ret);
+	t1 = gk_now_ns(CLOCK_MONOTONIC);
+	ac->ns += t1 - t0;
+	if (what == GK_SYS_BLOCKED) {
+		if (shown)
+			put_unfinished(p, nr, a);
 		return;
 	}
-	for (; t->n; t++) {
-		if ((v & t->v) == t->v && t->v) {
-			fprintf(o, "%s%s", first ? "" : "|", t->n);
-			v &= ~t->v;
-			first = 0;
-		}
+	ac->calls++;
+	if (what == GK_SYS_DONE && ret < 0 && ret > -4096) {
+		ac->errors++;
+		if (ret == -ENOSYS)
+			ac->enosys++;
 	}
-	if (v || first)
-		fprintf(o, "%s%#llx", first ? "" : "|", (unsigned long long)v);
-}
-
-static void
-put_open_flags(FILE *o, uint64_t v)
-{
-	static const char *const acc[] = {"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"};
-
-	fputs(acc[v & O_ACCMODE], o);
-	v &= ~(uint64_t)O_ACCMODE;
-	if (v) {
-		fputc('|', o);
-		put_flags(o, v, open_flags, NULL);
-	}
-}
-
-/* A guest byte string, escaped as strace does, at most 32 bytes shown. */
-static void
-put_bytes(FILE *o, struct gk_proc *p, uint64_t gva, long len, int is_string)
-{
-	unsigned char buf[33];
-	long n = len < 32 ? len : 32, i;
-
-	if (is_string) {
-		char s[GK_PATH_MAX];
-		long l = gk_strncpyin(p, s, gva, sizeof(s));
-
-		if (l < 0) {
-			fprintf(o, "%#llx", (unsigned long long)gva);
-			return;
-		}
-		len = l;
-		n = l < 256 ? l : 256;
-		memcpy(buf, s, n < 32 ? (size_t)n : 32);
-		fputc('"', o);
-		for (i = 0; i < n; i++) {
-			unsigned char c = (unsigned char)s[i];
-
-			if (c == '"' || c == '\\')
-				fprintf(o, "\\%c", c);
-			else if (c >= 32 && c < 127)
-				fputc(c, o);
-			else
-				fprintf(o, "\\%o", c);
-		}
-		fputc('"', o);
-		if (n < len)
-			fputs("...", o);
+	if (!shown || nr == __NR_exit || nr == __NR_exit_group)
+		return;
+	if (what == GK_SYS_FINAL && nr != __NR_execve) {
+		/* rt_sigreturn: what rax now holds is the interrupted code's. */
+		put_end(p, nr, a, (long)p->regs.rax, t1);
 		return;
 	}
-	if (len < 0 || gk_copyin(p, buf, gva, (size_t)n) < 0) {
-		fprintf(o, "%#llx", (unsigned long long)gva);
+	put_end(p, nr, a, what == GK_SYS_FINAL ? 0 : ret, t1);
+}
+
+/*
+ * gk_trace_interrupted - p's sleeping call was ended by a signal (its
+ * result, or a restart, is in rax) or by its death.
+ */
+void
+gk_trace_interrupted(struct gk_proc *p)
+{
+	struct gk_trace *tr = p->k->tr;
+	uint64_t nr = p->sys_nr, now = gk_now_ns(CLOCK_MONOTONIC);
+	struct gk_sysacct *ac;
+	FILE *o = tr->out;
+
+	ac = &tr->acct[nr < GK_TRACE_NR ? nr : GK_TRACE_NR];
+	ac->calls++;
+	if (!p->tg->exited && p->regs.rax != nr && (long)p->regs.rax < 0 &&
+	    (long)p->regs.rax > -4096)
+		ac->errors++; /* -EINTR, mostly */
+	if (!o || !gk_trace_wanted(tr, nr))
 		return;
-	}
-	fputc('"', o);
-	for (i = 0; i < n; i++) {
-		unsigned char c = buf[i];
-
-		if (c == '\n')
-			fputs("\\n", o);
-		else if (c == '\t')
-			fputs("\\t", o);
-		else if (c == '"' || c == '\\')
-			fprintf(o, "\\%c", c);
-		else if (c >= 32 && c < 127)
-			fputc(c, o);
-		else
-			fprintf(o, "\\%o", c);
-	}
-	fputc('"', o);
-	if (n < len)
-		fputs("...", o);
-}
-
-static void
-put_vector(FILE *o, struct gk_proc *p, uint64_t gva)
-{
-	uint64_t ptr;
-	int i;
-
-	fputc('[', o);
-	for (i = 0; i < 16; i++) {
-		if (gk_copyin(p, &ptr, gva + (uint64_t)i * 8, 8) < 0 || !ptr)
-			break;
-		if (i)
-			fputs(", ", o);
-		put_bytes(o, p, ptr, 0, 1);
-	}
-	if (i == 16)
-		fputs(", ...", o);
-	fputc(']', o);
-}
-
-/* A socket address the guest passes in (bind, connect, sendto): AF_UNIX names decoded. */
-static void
-put_sockaddr(FILE *o, struct gk_proc *p, uint64_t gva, long len)
-{
-	unsigned char buf[112];
-	uint16_t fam;
-	long n = len < (long)sizeof(buf) ? len : (long)sizeof(buf), i;
-
-	if (len < 2 || gk_copyin(p, buf, gva, (size_t)n) < 0) {
-		fprintf(o, "%#llx", (unsigned long long)gva);
-		return;
-	}
-	memcpy(&fam, buf, sizeof(fam));
-	if (fam != AF_UNIX) {
-		fprintf(o, "{sa_family=%u}", fam);
-		return;
-	}
-	fputs("{sa_family=AF_UNIX", o);
-	if (n > 2) {
-		fputs(buf[2] ? ", sun_path=\"" : ", sun_path=@\"", o);
-		for (i = buf[2] ? 2 : 3; i < n && (buf[i] || !buf[2]); i++)
-			fprintf(o, buf[i] >= 32 && buf[i] < 127 && buf[i] != '"' ? "%c" : "\\%o",
-				buf[i]);
-		fputc('"', o);
-	}
-	fputc('}', o);
-}
-
-static void
-put_arg(FILE *o, struct gk_proc *p, char kind, const uint64_t *a, int i, long ret)
-{
-	uint64_t v = a[i];
-
-	switch (kind) {
-	case 'd':
-		fprintf(o, "%d", (int)v);
-		break;
-	case 'u':
-		fprintf(o, "%llu", (unsigned long long)v);
-		break;
-	case 'f':
-		if ((int)v == AT_FDCWD)
-			fputs("AT_FDCWD", o);
-		else
-			fprintf(o, "%d", (int)v);
-		break;
-	case 's':
-		put_bytes(o, p, v, 0, 1);
-		break;
-	case 'b':
-		put_bytes(o, p, v, (long)a[i + 1], 0);
-		break;
-	case 'B':
-		if (ret >= 0)
-			put_bytes(o, p, v, ret, 0);
-		else
-			fprintf(o, "%#llx", (unsigned long long)v);
-		break;
-	case 'o':
-		put_open_flags(o, v);
-		break;
-	case 'm':
-		fprintf(o, "0%llo", (unsigned long long)v);
-		break;
-	case 'P':
-		put_flags(o, v, prot_flags, "PROT_NONE");
-		break;
-	case 'M':
-		put_flags(o, v, mmap_flags, "0");
-		break;
-	case 'F':
-		if (v < sizeof(fcntl_cmds) / sizeof(fcntl_cmds[0]))
-			fputs(fcntl_cmds[v], o);
-		else if (v == F_DUPFD_CLOEXEC)
-			fputs("F_DUPFD_CLOEXEC", o);
-		else
-			fprintf(o, "%llu", (unsigned long long)v);
-		break;
-	case 'S':
-		if ((int)v > 0 && (int)v < 32 && sigabbrev_np((int)v))
-			fprintf(o, "SIG%s", sigabbrev_np((int)v));
-		else
-			fprintf(o, "%d", (int)v);
-		break;
-	case 'a':
-		if (v == 0)
-			fputs("F_OK", o);
-		else
-			fprintf(o, "%s%s%s", (v & R_OK) ? "R_OK" : "",
-				(v & W_OK) ? ((v & R_OK) ? "|W_OK" : "W_OK") : "",
-				(v & X_OK) ? ((v & (R_OK | W_OK)) ? "|X_OK" : "X_OK") : "");
-		break;
-	case 'w':
-		fputs(v == SEEK_SET   ? "SEEK_SET"
-		      : v == SEEK_CUR ? "SEEK_CUR"
-		      : v == SEEK_END ? "SEEK_END"
-				      : "?",
-		      o);
-		break;
-	case 'v':
-		put_vector(o, p, v);
-		break;
-	case 'A':
-		fputs(v == AF_UNIX    ? "AF_UNIX"
-		      : v == AF_INET  ? "AF_INET"
-		      : v == AF_INET6 ? "AF_INET6"
-				      : "",
-		      o);
-		if (v != AF_UNIX && v != AF_INET && v != AF_INET6)
-			fprintf(o, "%d", (int)v);
-		break;
-	case 'T':
-		fputs((v & 0xf) == SOCK_STREAM	    ? "SOCK_STREAM"
-		      : (v & 0xf) == SOCK_DGRAM	    ? "SOCK_DGRAM"
-		      : (v & 0xf) == SOCK_SEQPACKET ? "SOCK_SEQPACKET"
-						    : "SOCK_?",
-		      o);
-		fprintf(o, "%s%s", (v & SOCK_NONBLOCK) ? "|SOCK_NONBLOCK" : "",
-			(v & SOCK_CLOEXEC) ? "|SOCK_CLOEXEC" : "");
-		break;
-	case 'U':
-		if (v == 0)
-			fputs("NULL", o);
-		else
-			put_sockaddr(o, p, v, (long)(int)a[i + 1]);
-		break;
-	case 'p':
-		if (v == 0)
-			fputs("NULL", o);
-		else
-			fprintf(o, "%#llx", (unsigned long long)v);
-		break;
-	default:
-		fprintf(o, "%#llx", (unsigned long long)v);
-		break;
-	}
-}
-
-static void
-put_call(FILE *o, struct gk_proc *p, uint64_t nr, const uint64_t *a, long ret)
-{
-	const struct gk_syscall *s = nr < GK_NSYSCALLS ? &gk_systab[nr] : NULL;
-	int i;
-
-	if (p->tg->gpid != 1)
-		fprintf(o, "[pid %d] ", p->tg->gpid);
-	if (!s || !s->name) {
-		fprintf(o, "syscall_%#llx(%#llx, %#llx, %#llx, %#llx, %#llx, %#llx)",
-			(unsigned long long)nr, (unsigned long long)a[0], (unsigned long long)a[1],
-			(unsigned long long)a[2], (unsigned long long)a[3],
-			(unsigned long long)a[4], (unsigned long long)a[5]);
-		return;
-	}
-	fprintf(o, "%s(", s->name);
-	for (i = 0; s->args[i]; i++) {
-		/* As strace: the mode of open(2) only when the flags create a file. */
-		if (s->args[i] == 'm' && i > 0 && s->args[i - 1] == 'o' &&
-		    !(a[i - 1] & (O_CREAT | __O_TMPFILE)))
-			break;
-		if (i)
-			fputs(", ", o);
-		put_arg(o, p, s->args[i], a, i, ret);
-	}
-	fputc(')', o);
-}
-
-static void
-put_result(FILE *o, uint64_t nr, long ret)
-{
-	if (ret < 0 && ret > -4096) {
-		int e = (int)-ret;
-
-		fprintf(o, " = -1 %s (%s)\n",
-			e < (int)(sizeof(errnames) / sizeof(errnames[0])) && errnames[e]
-			    ? errnames[e]
-			    : "E?",
-			strerror(e));
-	} else if (nr == __NR_mmap || nr == __NR_brk || nr == __NR_mremap) {
-		fprintf(o, " = %#lx\n", ret);
+	if (p->tr_unfinished) {
+		leader(o, p, now);
+		fputs("<... ", o);
+		put_name(o, nr);
+		fputs(" resumed>", o);
 	} else {
-		fprintf(o, " = %ld\n", ret);
+		leader(o, p, p->tr_t0);
+		put_name(o, nr);
+		fputc('(', o);
+		gk_trace_put_args(o, p, nr, p->sys_args, -EINTR, GK_TRACE_ALL);
 	}
-}
-
-/* gk_trace_enter - for calls whose arguments vanish with them (execve, exit). */
-void
-gk_trace_enter(struct gk_proc *p, uint64_t nr, const uint64_t *a)
-{
-	FILE *o = p->k->trace;
-
-	put_call(o, p, nr, a, 0);
-	if (nr == __NR_exit || nr == __NR_exit_group)
-		fputs(" = ?\n", o);
+	p->tr_unfinished = 0;
+	fputc(')', o);
+	if (p->tg->exited)
+		fputs(" = ?", o);
+	else if (p->regs.rax == nr)
+		fputs(" = ? ERESTARTSYS (To be restarted if SA_RESTART is set)", o);
+	else
+		gk_trace_put_result(o, nr, p->sys_args, (long)p->regs.rax);
+	put_duration(o, p, now);
+	fputc('\n', o);
 	fflush(o);
 }
 
-/* gk_trace_exit - the whole line of a returned call (or the result of one gk_trace_enter began). */
+/* The exec gk_run made for pid 1, as strace shows the one it started with. */
 void
-gk_trace_exit(struct gk_proc *p, uint64_t nr, const uint64_t *a, long ret)
+gk_trace_first_exec(struct gk_proc *p, const char *prog, char *const *argv, char *const *envp)
 {
-	FILE *o = p->k->trace;
+	struct gk_trace *tr = p->k->tr;
+	int i, n;
 
-	if (nr == __NR_exit || nr == __NR_exit_group)
+	if (!tr || !tr->out || !gk_trace_wanted(tr, __NR_execve))
 		return;
-	if (nr != __NR_execve)
-		put_call(o, p, nr, a, ret);
-	put_result(o, nr, ret);
+	for (n = 0; envp[n]; n++)
+		;
+	leader(tr->out, p, gk_now_ns(CLOCK_MONOTONIC));
+	fprintf(tr->out, "execve(\"%s\", [", prog);
+	for (i = 0; argv[i]; i++)
+		fprintf(tr->out, "%s\"%s\"", i ? ", " : "", argv[i]);
+	fprintf(tr->out, "], %p /* %d vars */) = 0\n", (void *)envp, n);
+	fflush(tr->out);
+}
+
+/* k->trace_signal: "--- SIGCHLD {si_signo=SIGCHLD, ...} ---" as p takes a signal. */
+static void
+trace_signal(struct gk_proc *p, const struct gk_siginfo *si)
+{
+	FILE *o = p->k->tr->out;
+	char buf[16];
+
+	if (!o)
+		return;
+	leader(o, p, gk_now_ns(CLOCK_MONOTONIC));
+	fprintf(o, "--- %s ", gk_trace_signame(si->signo, buf, sizeof(buf)));
+	gk_trace_put_siginfo(o, si);
+	fputs(" ---\n", o);
 	fflush(o);
+}
+
+/* k->trace_exit: "+++ exited with N +++" or "+++ killed by SIGxxx +++" as p's process ends. */
+static void
+trace_exit(struct gk_proc *p, int wstatus)
+{
+	FILE *o = p->k->tr->out;
+	char buf[16];
+
+	if (!o)
+		return;
+	/* The process ends, whichever of its threads ends it: strace names its pid. */
+	leader_id(o, p, p->tg->gpid, gk_now_ns(CLOCK_MONOTONIC));
+	if (WIFEXITED(wstatus))
+		fprintf(o, "+++ exited with %d +++\n", WEXITSTATUS(wstatus));
+	else
+		fprintf(o, "+++ killed by %s%s +++\n",
+			gk_trace_signame(WTERMSIG(wstatus), buf, sizeof(buf)),
+			WCOREDUMP(wstatus) ? " (core dumped)" : "");
+	fflush(o);
+}
+
+/*
+ * gk_trace_init - set k->tr up for cfg's --trace, --trace-summary and
+ * --stats, or leave it NULL when none is on.
+ */
+int
+gk_trace_init(struct gk_kernel *k, const struct gk_config *cfg)
+{
+	struct gk_trace *tr;
+	int err;
+
+	if (!cfg->trace && !cfg->trace_summary && !cfg->stats)
+		return 0;
+	tr = calloc(1, sizeof(*tr));
+	if (!tr)
+		return -ENOMEM;
+	tr->out = cfg->trace_summary && !cfg->trace ? NULL : cfg->trace;
+	if (cfg->trace_summary)
+		tr->sum_out = cfg->trace ? cfg->trace : stderr;
+	tr->stats = cfg->stats;
+	tr->stats_out = cfg->stats_out ? cfg->stats_out : stderr;
+	tr->time = cfg->trace_time;
+	tr->duration = cfg->trace_duration;
+	tr->strsize = cfg->trace_strsize < 0 ? 0 : cfg->trace_strsize ? cfg->trace_strsize : 32;
+	tr->fdpaths = cfg->trace_fdpaths;
+	err = gk_trace_filter_parse(tr, cfg->trace_filter);
+	if (err < 0) {
+		free(tr);
+		return err;
+	}
+	if (tr->time)
+		tzset(); /* now: once confined, uvk may not read /etc/localtime */
+	k->tr = tr;
+	k->trace = tr->out;
+	if (tr->out) {
+		k->trace_signal = trace_signal;
+		k->trace_exit = trace_exit;
+	}
+	return 0;
+}
+
+/* gk_trace_fini - the summary and the stats, then k->tr goes. */
+void
+gk_trace_fini(struct gk_kernel *k, uint64_t wall_ns)
+{
+	struct gk_trace *tr = k->tr;
+
+	if (!tr)
+		return;
+	if (tr->out)
+		fflush(tr->out);
+	if (tr->sum_out)
+		gk_trace_summary(k);
+	if (tr->stats)
+		gk_trace_stats(k, wall_ns);
+	k->trace_signal = NULL;
+	k->trace_exit = NULL;
+	k->tr = NULL;
+	k->trace = NULL;
+	free(tr);
 }
