@@ -60,7 +60,11 @@ host_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n,
 
 	if (r <= 0)
 		return r;
-	end = off >= 0 ? off + r : lseek(f->hfd, 0, SEEK_CUR);
+	/* O_APPEND writes at the end whatever off says (pwrite too, on Linux). */
+	if (f->flags & O_APPEND)
+		end = lseek(f->hfd, 0, SEEK_END);
+	else
+		end = off >= 0 ? off + r : lseek(f->hfd, 0, SEEK_CUR);
 	if (end >= r)
 		gk_pcache_wrote(f->k, f->hfd, (uint64_t)(end - r), (uint64_t)r);
 	return r;

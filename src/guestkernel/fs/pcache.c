@@ -33,6 +33,13 @@
 #include "fs.h"
 
 #define CHUNK 512
+/*
+ * Pages at or past this index (2 TiB into a file) are not cached: a
+ * mapping far into a huge sparse file would otherwise cost the tracer a
+ * directory of that size. Such pages are read into private frames as
+ * before the cache.
+ */
+#define MAX_IDX (CHUNK * (1ULL << 20))
 
 struct gk_pcpage {
 	struct gk_mapfile *mf;
@@ -125,7 +132,8 @@ gk_pcache_page(struct gk_mapfile *mf, uint64_t idx)
 	struct gk_pcpage **sp, *pg;
 	uint64_t gpa;
 
-	if (!pc || mf->pc_size < 0 || idx >= ((uint64_t)mf->pc_size + GK_PAGE - 1) / GK_PAGE)
+	if (!pc || mf->pc_size < 0 || idx >= MAX_IDX ||
+	    idx >= ((uint64_t)mf->pc_size + GK_PAGE - 1) / GK_PAGE)
 		return 0;
 	sp = slot(mf, idx, 0);
 	if (sp && *sp) {
