@@ -51,7 +51,7 @@ smp_affinity smp_affinity4
 inotify inotify-bind
 fdinfo
 procsys prctl prctl-bind
-pcache-share pcache-stale pcache-coherent pcache-pressure"
+pcache-share pcache-stale pcache-coherent pcache-pressure pcache-mapshared"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -933,7 +933,7 @@ smp_affinity | smp_affinity4)
     guest -c $n -- "$prog" affinity $n
     passed t_smp && result=0
     ;;
-pcache-share | pcache-stale | pcache-coherent | pcache-pressure)
+pcache-share | pcache-stale | pcache-coherent | pcache-pressure | pcache-mapshared)
     # Fixture files of the pattern t_pcache knows, made by the program
     # itself run natively, next to it (in the host tree, outside /tmp).
     fixture=$(mktemp -d "$(dirname "$prog")/pcache.XXXXXX") || die "mktemp failed"
@@ -1001,6 +1001,24 @@ pcache-share | pcache-stale | pcache-coherent | pcache-pressure)
         [ $unpriv = 0 ] || chown "$uid:$gid" "$fixture" || die "cannot chown $fixture"
         guest --bind "$fixture" -- "$prog" coherent "$fixture"
         passed t_pcache && result=0
+        ;;
+    pcache-mapshared)
+        # MAP_SHARED of a file in a writable --bind directory: the program
+        # checks read/write/msync/munmap/child exit from inside; its own exit
+        # must write back its last store, read here from outside.
+        [ $unpriv = 0 ] || chown "$uid:$gid" "$fixture" || die "cannot chown $fixture"
+        guest --bind "$fixture" -- "$prog" mapshared "$fixture/f"
+        if passed t_pcache; then
+            result=0
+            for ob in 100:161 4296:178 8492:195 8592:212 4596:229 600:246; do
+                got=$(od -An -tu1 -j "${ob%%:*}" -N1 "$fixture/f" | tr -d ' ')
+                if [ "$got" != "${ob#*:}" ]; then
+                    say "FAIL: host file byte ${ob%%:*} is '$got', want ${ob#*:}"
+                    result=1
+                fi
+            done
+            [ $result = 1 ] || say "the host file holds every store"
+        fi
         ;;
     pcache-pressure)
         # 64 MiB of guest RAM: a 40 MiB file read through a mapping, then

@@ -28,6 +28,14 @@
  *                       shorter the page holding the new end reads zeroes
  *                       past it, in a mapping made before and in one made
  *                       after, whose page wholly past the end is SIGBUS.
+ *   mapshared PATH      make PATH (3 pages, variant 0) and map it
+ *                       MAP_SHARED: a store is seen by pread(), a pwrite()
+ *                       by the mapping; stores reach the file by msync
+ *                       (MS_SYNC), by munmap, by a child's exit, and by this
+ *                       process's exit, where the harness reads the bytes
+ *                       from outside: 0xa1 at 100, 0xb2 at 4096+200, 0xc3
+ *                       at 8192+300, 0xd4 at 8192+400, 0xe5 at 4096+500,
+ *                       0xf6 at 600.
  *   pressure PATH MIB ANON  map the file (bigger than half the guest's RAM
  *                       under uvk), check it, unmap; then touch ANON MiB of
  *                       anonymous memory: it must be had (the cached pages
@@ -255,6 +263,66 @@ coherent(const char *dir)
 	close(fd);
 }
 
+/* The byte at off of the file open on fd, read with pread, or -1. */
+static int
+byte_at(int fd, off_t off)
+{
+	unsigned char c;
+
+	return pread(fd, &c, 1, off) == 1 ? c : -1;
+}
+
+static void
+mapshared(const char *path)
+{
+	static unsigned char b[PAGE];
+	volatile unsigned char *p, *q;
+	int fd, fd2, st;
+	pid_t pid;
+
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (!CHECK_OK("create the file", fd))
+		return;
+	for (uint64_t i = 0; i < 3; i++) {
+		fill_page(b, i, 0);
+		CHECK_EQ("write a page", write(fd, b, PAGE), PAGE);
+	}
+	p = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!CHECK_OK("mmap it MAP_SHARED, writable", p == MAP_FAILED ? -1 : 0))
+		return;
+	CHECK_EQ("the mapping's pages: variant 0", bad_page((unsigned char *)p, 3, 0), 3);
+	p[100] = 0xa1;
+	CHECK_EQ("pread sees a store through the mapping", byte_at(fd, 100), 0xa1);
+	CHECK_EQ("pwrite a byte of page 1", pwrite(fd, "\xb2", 1, PAGE + 200), 1);
+	CHECK_EQ("the mapping sees the pwrite", p[PAGE + 200], 0xb2);
+	p[2 * PAGE + 300] = 0xc3;
+	CHECK_OK("msync(MS_SYNC)", msync((void *)p, 3 * PAGE, MS_SYNC));
+	fd2 = open(path, O_RDONLY);
+	CHECK_EQ("after msync, another descriptor reads the store", byte_at(fd2, 2 * PAGE + 300),
+		 0xc3);
+	p[2 * PAGE + 400] = 0xd4;
+	CHECK_OK("munmap", munmap((void *)p, 3 * PAGE));
+	CHECK_EQ("after munmap, the store is in the file", byte_at(fd2, 2 * PAGE + 400), 0xd4);
+	q = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!CHECK_OK("mmap it again", q == MAP_FAILED ? -1 : 0))
+		return;
+	CHECK_EQ("the new mapping holds the earlier stores", q[100] + q[2 * PAGE + 400],
+		 0xa1 + 0xd4);
+	pid = fork();
+	if (pid == 0) {
+		q[600] = 0xf6;
+		_exit(0);
+	}
+	CHECK_EQ("a child stored through the inherited mapping and exited 0",
+		 waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0, 1);
+	CHECK_EQ("the parent's mapping sees the child's store", q[600], 0xf6);
+	CHECK_EQ("so does pread", byte_at(fd2, 600), 0xf6);
+	/* Left for exit to write back: the harness looks from outside. */
+	q[PAGE + 500] = 0xe5;
+	close(fd2);
+	close(fd);
+}
+
 static void
 pressure(const char *path, uint64_t mib, uint64_t anon)
 {
@@ -295,6 +363,8 @@ main(int argc, char **argv)
 		stale(argv[2], strtoull(argv[3], NULL, 10));
 	else if (strcmp(mode, "coherent") == 0 && argc == 3)
 		coherent(argv[2]);
+	else if (strcmp(mode, "mapshared") == 0 && argc == 3)
+		mapshared(argv[2]);
 	else if (strcmp(mode, "pressure") == 0 && argc == 5)
 		pressure(argv[2], strtoull(argv[3], NULL, 10), strtoull(argv[4], NULL, 10));
 	else

@@ -48,6 +48,14 @@ gk_hostfd_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, i
 	return r;
 }
 
+/* A read of a regular host file sees what stores through its shared mappings made. */
+static long
+host_read(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n, off_t off)
+{
+	gk_pcache_flush(f->k, f->hfd);
+	return gk_hostfd_read(p, f, iov, n, off);
+}
+
 /*
  * A write to a regular host file: the page cache's copies of what it
  * changed are read again (pcache.c), so mappings and later reads agree.
@@ -55,9 +63,11 @@ gk_hostfd_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, i
 static long
 host_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n, off_t off)
 {
-	long r = gk_hostfd_write(p, f, iov, n, off);
 	off_t end;
+	long r;
 
+	gk_pcache_flush(f->k, f->hfd);
+	r = gk_hostfd_write(p, f, iov, n, off);
 	if (r <= 0)
 		return r;
 	/* O_APPEND writes at the end whatever off says (pwrite too, on Linux). */
@@ -135,6 +145,7 @@ host_setattr(struct gk_file *f, const struct gk_iattr *ia)
 	int r;
 
 	if (ia->what == GK_SET_SIZE) {
+		gk_pcache_flush(f->k, f->hfd);
 		if (ftruncate(f->hfd, ia->size) < 0)
 			return -errno;
 		gk_pcache_wrote(f->k, f->hfd, (uint64_t)ia->size, 0);
@@ -184,7 +195,7 @@ host_mmap(struct gk_file *f, struct gk_mapfile **ret)
 
 /* A regular host file (or, opened O_PATH, a symlink, whose I/O the descriptor check refuses). */
 const struct gk_file_ops gk_hostfile_ops = {
-	.read = gk_hostfd_read,
+	.read = host_read,
 	.write = host_write,
 	.poll = gk_hostfd_poll,
 	.ioctl = gk_hostfd_ioctl,

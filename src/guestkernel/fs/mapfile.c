@@ -292,6 +292,7 @@ entry_new(struct gk_kernel *k, const char *gpath, dev_t dev, ino_t ino)
 	mf->ops = &host_ops;
 	mf->k = k;
 	mf->hfd = -1;
+	mf->wfd = -1;
 	mf->dev = dev;
 	mf->ino = ino;
 	mf->hnext = k->mapcache->bucket[b];
@@ -352,6 +353,34 @@ gk_mapfile_new(struct gk_kernel *k, int hfd, const char *gpath)
 	return mf;
 }
 
+/* mf's descriptor for writing back stores through shared mappings goes. */
+static void
+wfd_close(struct gk_mapfile *mf)
+{
+	if (mf->wfd < 0)
+		return;
+	close(mf->wfd);
+	mf->wfd = -1;
+	gk_hostfd_count(mf->k, -1);
+}
+
+/*
+ * A host file mapped through f, open for reading and writing: keep a
+ * descriptor to write stores through shared mappings back with (msync,
+ * munmap, exit), however f's own is closed meanwhile. Without one (no
+ * descriptor left) they stay in the cache until one comes.
+ */
+static void
+wfd_take(struct gk_mapfile *mf, const struct gk_file *f)
+{
+	/* An O_APPEND descriptor would put every page written back at the end. */
+	if (mf->wfd >= 0 || (f->flags & O_ACCMODE) != O_RDWR || (f->flags & O_APPEND))
+		return;
+	mf->wfd = fcntl(f->hfd, F_DUPFD_CLOEXEC, 3);
+	if (mf->wfd >= 0)
+		gk_hostfd_count(mf->k, 1);
+}
+
 /*
  * gk_mapfile_host - kernel k's entry for mapping the open host file f,
  * sharing the one of its inode if there is one. A new entry holds a
@@ -388,6 +417,7 @@ gk_mapfile_host(struct gk_kernel *k, struct gk_file *f, struct gk_mapfile **ret_
 			if (hfd >= 0)
 				fd_opened(mf, hfd);
 		}
+		wfd_take(mf, f);
 		*ret_mf = mf;
 		return 0;
 	}
@@ -411,6 +441,7 @@ gk_mapfile_host(struct gk_kernel *k, struct gk_file *f, struct gk_mapfile **ret_
 		return hfd == -EMFILE ? -ENFILE : hfd;
 	}
 	fd_opened(mf, hfd);
+	wfd_take(mf, f);
 	*ret_mf = mf;
 	return 0;
 }
@@ -457,8 +488,13 @@ gk_mapfile_find_host(struct gk_kernel *k, dev_t dev, ino_t ino)
 static void
 mf_unref(struct gk_mapfile *mf)
 {
+	/* A mapping goes (munmap, exit): what stores through shared ones changed reaches the host. */
+	if (mf->nshared)
+		gk_pcache_sync(mf);
 	if (--mf->refs > 0)
 		return;
+	gk_pcache_unshare(mf);
+	wfd_close(mf);
 	if (mf->ncached) {
 		/* Its pages stay for the next exec or mmap of the file; its descriptor need not. */
 		fd_close(mf);
@@ -482,6 +518,7 @@ gk_mapfile_idle_free(struct gk_mapfile *mf)
 		}
 	}
 	fd_close(mf);
+	wfd_close(mf);
 	if (mf->tnode)
 		gk_tnode_release(mf->k, mf->tnode);
 	free(mf->hpath);
@@ -555,6 +592,8 @@ static const struct gk_mapfile_ops host_ops = {
 	.pread = mf_pread,
 	.size = mf_size,
 	.page = gk_pcache_page,
+	.shared_page = gk_pcache_shared_page,
+	.sync = gk_pcache_sync,
 	.unref = mf_unref,
 };
 

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fs.h"
 
@@ -44,6 +45,13 @@
 struct gk_pcpage {
 	struct gk_mapfile *mf;
 	uint64_t idx, gpa;
+	/*
+	 * A shared mapping was given it (shared_page). While a file has such
+	 * pages, sync compares every cached page of it with the host's: a
+	 * shared mapping also maps the neighbours of a faulting page through
+	 * the page op, which cannot tell it from a private one.
+	 */
+	int shared;
 	struct gk_pcpage *prev, *next; /* the kernel's LRU, most recently used first */
 };
 
@@ -112,6 +120,10 @@ page_drop(struct gk_pcache *pc, struct gk_pcpage **sp)
 
 	lru_unlink(pc, pg);
 	*sp = NULL;
+	if (pg->shared) {
+		pg->mf->nshared--;
+		pc->nshared--;
+	}
 	gk_page_unref(pg->mf->k->pa, pg->gpa);
 	pg->mf->ncached--;
 	pc->npages--;
@@ -210,7 +222,9 @@ gk_pcache_check(struct gk_mapfile *mf, const struct stat *st)
 {
 	if (stat_same(mf, st))
 		return;
-	gk_pcache_drop(mf, 0);
+	/* Pages shared mappings hold are the file as the guest sees it: they stay. */
+	if (!mf->nshared)
+		gk_pcache_drop(mf, 0);
 	stat_note(mf, st);
 }
 
@@ -260,6 +274,137 @@ gk_pcache_wrote(struct gk_kernel *k, int hfd, uint64_t off, uint64_t len)
 }
 
 /*
+ * Write page pg of mf back to the host if a shared mapping changed it,
+ * up to the file's size now (size; stores past the end reach nothing, as
+ * on Linux). Compared first, so that mappings only read leave the host
+ * file and its mtime alone. 0 or -EIO.
+ */
+static int
+page_writeback(struct gk_mapfile *mf, const struct gk_pcpage *pg, uint64_t size)
+{
+	const uint8_t *frame = mf->k->ram + pg->gpa;
+	uint64_t off = pg->idx * GK_PAGE, len;
+	uint8_t buf[GK_PAGE];
+
+	if (off >= size)
+		return 0;
+	len = size - off < GK_PAGE ? size - off : GK_PAGE;
+	if (pread(mf->wfd, buf, len, (off_t)off) == (ssize_t)len && memcmp(buf, frame, len) == 0)
+		return 0;
+	return pwrite(mf->wfd, frame, len, (off_t)off) == (ssize_t)len ? 0 : -EIO;
+}
+
+/* One page of mf, a file with shared mappings, written back alone (reclaim). 0 or -EIO. */
+static int
+writeback_one(struct gk_mapfile *mf, const struct gk_pcpage *pg)
+{
+	struct stat st;
+
+	if (mf->wfd < 0 || fstat(mf->wfd, &st) < 0)
+		return -EIO;
+	if (page_writeback(mf, pg, (uint64_t)st.st_size) < 0)
+		return -EIO;
+	if (fstat(mf->wfd, &st) == 0)
+		stat_note(mf, &st);
+	return 0;
+}
+
+/*
+ * gk_pcache_sync - write back to the host what stores through shared
+ * mappings changed in mf's pages (every cached page is compared) (msync, a mapping going, read/write
+ * of the file): the sync op of host entries. 0, or -EIO when a page
+ * could not be written (or mf has no descriptor to write with).
+ */
+int
+gk_pcache_sync(struct gk_mapfile *mf)
+{
+	struct stat st;
+	uint64_t c, i;
+	int err = 0;
+
+	if (!mf->nshared)
+		return 0;
+	if (mf->wfd < 0 || fstat(mf->wfd, &st) < 0)
+		return -EIO;
+	for (c = 0; c < mf->pcdir_n; c++)
+		for (i = 0; mf->pcdir[c] && i < CHUNK; i++)
+			if (mf->pcdir[c][i] &&
+			    page_writeback(mf, mf->pcdir[c][i], (uint64_t)st.st_size) < 0)
+				err = -EIO;
+	/* The guest's own write-back is no change from outside. */
+	if (fstat(mf->wfd, &st) == 0)
+		stat_note(mf, &st);
+	return err;
+}
+
+/* gk_pcache_unshare - no shared mapping of mf is left (and sync ran): its pages are plain cache. */
+void
+gk_pcache_unshare(struct gk_mapfile *mf)
+{
+	struct gk_pcache *pc = gk_pcache_of(mf->k);
+	uint64_t c, i;
+
+	for (c = 0; pc && mf->nshared && c < mf->pcdir_n; c++)
+		for (i = 0; mf->pcdir[c] && i < CHUNK; i++)
+			if (mf->pcdir[c][i] && mf->pcdir[c][i]->shared) {
+				mf->pcdir[c][i]->shared = 0;
+				mf->nshared--;
+				pc->nshared--;
+			}
+}
+
+/*
+ * gk_pcache_flush - the guest is about to read or write the host file
+ * open on hfd: stores through its shared mappings reach the host first,
+ * so read() sees them and write() lands on them. Free when no shared
+ * mapping of a host file has been made.
+ */
+void
+gk_pcache_flush(struct gk_kernel *k, int hfd)
+{
+	struct gk_pcache *pc = gk_pcache_of(k);
+	struct gk_mapfile *mf;
+	struct stat st;
+
+	if (!pc || !pc->nshared || fstat(hfd, &st) < 0)
+		return;
+	mf = gk_mapfile_find_host(k, st.st_dev, st.st_ino);
+	if (mf && mf->nshared)
+		gk_pcache_sync(mf);
+}
+
+/*
+ * gk_pcache_shared_page - host file mf's page idx for a MAP_SHARED
+ * mapping: the cache's frame itself (stores into it are stores into the
+ * file, written back by sync). 0 with *ret_err -EIO past the end of the
+ * file or when the page cannot be had (SIGBUS for the access).
+ */
+uint64_t
+gk_pcache_shared_page(struct gk_mapfile *mf, uint64_t idx, int *ret_err)
+{
+	struct gk_pcache *pc = gk_pcache_of(mf->k);
+	struct gk_pcpage **sp;
+	uint64_t gpa, size;
+
+	/* Past the end as last seen: the file may have grown from outside since. */
+	if (idx * GK_PAGE >= (uint64_t)mf->pc_size && mf->ops->size(mf, &size) == 0 &&
+	    size > (uint64_t)mf->pc_size)
+		mf->pc_size = (int64_t)size;
+	gpa = gk_pcache_page(mf, idx);
+	sp = gpa ? slot(mf, idx, 0) : NULL;
+	if (!pc || !sp || !*sp) {
+		*ret_err = -EIO;
+		return 0;
+	}
+	if (!(*sp)->shared) {
+		(*sp)->shared = 1;
+		mf->nshared++;
+		pc->nshared++;
+	}
+	return gpa;
+}
+
+/*
  * gk_pcache_reclaim - palloc's reclaim hook (ctx is the kernel): free up
  * to want frames that only the cache holds, least recently used first.
  * Returns how many went.
@@ -277,6 +422,9 @@ gk_pcache_reclaim(void *ctx, uint64_t want)
 
 		prev = pg->prev;
 		if (gk_page_refs(k->pa, pg->gpa) != 1)
+			continue;
+		/* Stores a shared mapping left in it reach the host first, or it stays. */
+		if (mf->nshared && writeback_one(mf, pg) < 0)
 			continue;
 		page_drop(pc, slot(mf, pg->idx, 0));
 		done++;

@@ -75,6 +75,20 @@ struct gk_mapfile_ops {
 	 * then reads the page into a frame of its own with pread).
 	 */
 	uint64_t (*page)(struct gk_mapfile *mf, uint64_t idx);
+	/*
+	 * NULL for a file whose MAP_SHARED mappings are private copies still;
+	 * else the frame holding page idx for a shared mapping, made (zeroed)
+	 * if it is a hole: a store through the mapping is a store into the
+	 * file. 0 with *ret_err -EIO past the end (SIGBUS) or when the file
+	 * has no room for the page (as Linux's shmem: SIGBUS).
+	 */
+	uint64_t (*shared_page)(struct gk_mapfile *mf, uint64_t idx, int *ret_err);
+	/*
+	 * NULL when there is nothing to write back (the file lives in guest
+	 * RAM); else write what stores through shared mappings changed back
+	 * to where the file lives (msync): 0 or -EIO.
+	 */
+	int (*sync)(struct gk_mapfile *mf);
 	/* Drop one reference; the last frees the entry. */
 	void (*unref)(struct gk_mapfile *mf);
 };
@@ -103,6 +117,8 @@ struct gk_mapfile {
 	struct gk_pcpage ***pcdir;
 	uint64_t pcdir_n;
 	uint64_t ncached;
+	uint64_t nshared; /* cached pages a shared mapping was given: written back by sync */
+	int wfd;	  /* host descriptor open for writing them back, or -1 */
 	int64_t pc_size;
 	struct timespec pc_mtime, pc_ctime;
 };
