@@ -131,21 +131,32 @@ page_drop(struct gk_pcache *pc, struct gk_pcpage **sp)
 }
 
 /*
+ * Pages read from the host at once on a miss: the fault window's worth,
+ * into physically contiguous frames, so that every later mapping of them
+ * is one host mapping call per run, as private copies were.
+ */
+#define READAHEAD 16
+
+/*
  * gk_pcache_page - host file mf's page idx as a frame of the cache, read
- * from the host now if it is not there: the page op of host entries.
- * Returns its gpa, or 0 past the end of the file as last seen, when guest
- * RAM or tracer memory is exhausted, or on a read error (the caller then
- * reads the page itself, and sees the error).
+ * from the host now if it is not there (with the uncached pages after
+ * it, up to READAHEAD): the page op of host entries. Returns its gpa, or
+ * 0 past the end of the file as last seen, when guest RAM or tracer
+ * memory is exhausted, or on a read error (the caller then reads the
+ * page itself, and sees the error).
  */
 uint64_t
 gk_pcache_page(struct gk_mapfile *mf, uint64_t idx)
 {
 	struct gk_pcache *pc = gk_pcache_of(mf->k);
-	struct gk_pcpage **sp, *pg;
-	uint64_t gpa;
+	uint64_t gpa, end, want, i;
+	struct gk_pcpage **sp;
+	long n;
 
-	if (!pc || mf->pc_size < 0 || idx >= MAX_IDX ||
-	    idx >= ((uint64_t)mf->pc_size + GK_PAGE - 1) / GK_PAGE)
+	end = mf->pc_size < 0 ? 0 : ((uint64_t)mf->pc_size + GK_PAGE - 1) / GK_PAGE;
+	if (end > MAX_IDX)
+		end = MAX_IDX;
+	if (!pc || idx >= end)
 		return 0;
 	sp = slot(mf, idx, 0);
 	if (sp && *sp) {
@@ -153,23 +164,39 @@ gk_pcache_page(struct gk_mapfile *mf, uint64_t idx)
 		lru_front(pc, *sp);
 		return (*sp)->gpa;
 	}
-	/* The frame first: reclaiming may drop pages of mf too, and slots with them. */
-	if (gk_palloc_run(mf->k->pa, 1, &gpa) < 0)
+	for (want = 1; want < READAHEAD && idx + want < end; want++) {
+		sp = slot(mf, idx + want, 0);
+		if (sp && *sp)
+			break;
+	}
+	/* The frames first: reclaiming may drop pages of mf too, and slots with them. */
+	n = gk_palloc_run(mf->k->pa, want, &gpa);
+	if (n < 0)
 		return 0;
-	pg = calloc(1, sizeof(*pg));
-	sp = pg ? slot(mf, idx, 1) : NULL;
-	if (!sp || mf->ops->pread(mf, mf->k->ram + gpa, GK_PAGE, idx * GK_PAGE) < 0) {
-		free(pg);
-		gk_palloc_free(mf->k->pa, gpa, 1);
+	if (mf->ops->pread(mf, mf->k->ram + gpa, (uint64_t)n * GK_PAGE, idx * GK_PAGE) < 0) {
+		gk_palloc_free(mf->k->pa, gpa, (uint64_t)n);
 		return 0;
 	}
-	pg->mf = mf;
-	pg->idx = idx;
-	pg->gpa = gpa;
-	*sp = pg;
-	lru_front(pc, pg);
-	mf->ncached++;
-	pc->npages++;
+	for (i = (uint64_t)n; i-- > 0;) {
+		struct gk_pcpage *pg = calloc(1, sizeof(*pg));
+
+		sp = pg ? slot(mf, idx + i, 1) : NULL;
+		if (!sp) {
+			/* Tracer memory: this one is not cached (nor idx, if it is idx). */
+			free(pg);
+			gk_palloc_free(mf->k->pa, gpa + i * GK_PAGE, 1);
+			if (i == 0)
+				return 0;
+			continue;
+		}
+		pg->mf = mf;
+		pg->idx = idx + i;
+		pg->gpa = gpa + i * GK_PAGE;
+		*sp = pg;
+		lru_front(pc, pg);
+		mf->ncached++;
+		pc->npages++;
+	}
 	return gpa;
 }
 
