@@ -231,8 +231,14 @@ gk_vm_fault(struct gk_vm *vm, uint64_t gva, unsigned access)
 	for (e = page + GK_PAGE; e < we && uvk_vpt_lookup(mem, vm->root, e, NULL, NULL) != 0;)
 		e += GK_PAGE;
 	s0 = s;
-	/* A /tmp file's own frames, or a host file's cached ones: shared copy-on-write. */
-	if (v->file && v->file->ops->page)
+	/*
+	 * A /tmp file's own frames, or a host file's cached ones: shared
+	 * copy-on-write. Not for an ELF image's writable segment (exec maps
+	 * without EOFBUS): its pages are written soon after, and a private
+	 * copy now saves each a copy-on-write fault.
+	 */
+	if (v->file && v->file->ops->page &&
+	    (!(v->prot & PROT_WRITE) || (v->flags & GK_VMA_EOFBUS)))
 		return share_enter(vm, v, page, s, e, bits, fresh);
 	while (s < e) {
 		uint64_t gpa, i;
