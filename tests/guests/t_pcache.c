@@ -27,7 +27,9 @@
  *                       mapping sees the pwrite too; after ftruncate
  *                       shorter the page holding the new end reads zeroes
  *                       past it, in a mapping made before and in one made
- *                       after, whose page wholly past the end is SIGBUS.
+ *                       after, whose page wholly past the end is SIGBUS;
+ *                       a pwrite() on an O_APPEND descriptor appends, and
+ *                       a mapping of the file's last page shows it.
  *   mapshared PATH      make PATH (3 pages, variant 0) and map it
  *                       MAP_SHARED: a store is seen by pread(), a pwrite()
  *                       by the mapping; stores reach the file by msync
@@ -205,6 +207,41 @@ on_bus(int sig)
 	siglongjmp(bus_jmp, 1);
 }
 
+/*
+ * A file ending inside a page a private mapping shows: pwrite() on an
+ * O_APPEND descriptor appends whatever its offset says (pwrite(2), BUGS),
+ * and the mapping's page, never stored to, shows the appended bytes.
+ */
+static void
+coherent_append(const char *dir)
+{
+	static unsigned char b[PAGE + 100];
+	volatile unsigned char *p;
+	char path[256];
+	int fd, afd;
+
+	snprintf(path, sizeof(path), "%s/t_pcache_app.%d", dir, (int)getpid());
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (!CHECK_OK("create a second file", fd))
+		return;
+	afd = open(path, O_WRONLY | O_APPEND);
+	unlink(path);
+	memset(b, 0x55, sizeof(b));
+	CHECK_EQ("write a page and 100 bytes", write(fd, b, sizeof(b)), sizeof(b));
+	p = mmap(NULL, 2 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (CHECK_OK("map its two pages", p == MAP_FAILED ? -1 : 0) &&
+	    CHECK_OK("open O_APPEND", afd)) {
+		CHECK_EQ("byte 50 through the mapping", p[50], 0x55);
+		CHECK_EQ("byte 4096+150, past the end, reads zero", p[PAGE + 150], 0);
+		memset(b, 0x77, 100);
+		CHECK_EQ("pwrite at offset 0 on the O_APPEND descriptor", pwrite(afd, b, 100, 0), 100);
+		CHECK_EQ("byte 50 as it was: the pwrite appended", p[50], 0x55);
+		CHECK_EQ("byte 4096+150 through the mapping: the appended bytes", p[PAGE + 150], 0x77);
+	}
+	close(afd);
+	close(fd);
+}
+
 static void
 coherent(const char *dir)
 {
@@ -261,6 +298,7 @@ coherent(const char *dir)
 		signal(SIGBUS, SIG_DFL);
 	}
 	close(fd);
+	coherent_append(dir);
 }
 
 /* The byte at off of the file open on fd, read with pread, or -1. */
