@@ -51,7 +51,8 @@ smp_affinity smp_affinity4
 inotify inotify-bind
 fdinfo
 procsys prctl prctl-bind
-trace"
+trace
+pcache-share pcache-stale pcache-coherent pcache-pressure pcache-mapshared"
 
 say() { printf '%s\n' "run-guest: $*"; }
 die() { say "$*" >&2; exit 99; }
@@ -1056,6 +1057,103 @@ smp_affinity | smp_affinity4)
     fi
     guest -c $n -- "$prog" affinity $n
     passed t_smp && result=0
+    ;;
+pcache-share | pcache-stale | pcache-coherent | pcache-pressure | pcache-mapshared)
+    # Fixture files of the pattern t_pcache knows, made by the program
+    # itself run natively, next to it (in the host tree, outside /tmp).
+    fixture=$(mktemp -d "$(dirname "$prog")/pcache.XXXXXX") || die "mktemp failed"
+    chmod 755 "$fixture"
+    fixture=$(cd -P "$fixture" && pwd -P)
+    case $case in
+    pcache-share)
+        # 100 processes (the program exec'd again) each map a 10 MiB host
+        # file and read all of it, holding it at once. Under uvk with --stats
+        # the guest memory peak must be about one copy of the file, not 100:
+        # at most 2 copies and 512 KiB a process (stack, data, page tables).
+        "$prog" mkfile "$fixture/f" 10 0 || die "cannot make $fixture/f"
+        if [ "$runner" = native ]; then
+            guest -- "$prog" share 100 "$fixture/f" 10
+            passed t_pcache && result=0
+        else
+            guest -m 256M --stats -- "$prog" share 100 "$fixture/f" 10
+            peak=$(sed -n 's/.*guest memory peak \([0-9]*\) KiB.*/\1/p' "$work/out" | tail -n 1)
+            if ! passed t_pcache; then
+                :
+            elif [ -z "$peak" ]; then
+                say "FAIL: no 'guest memory peak N KiB' in uvk's --stats line"
+            elif [ "$peak" -gt $((2 * 10 * 1024 + 100 * 512)) ]; then
+                say "FAIL: guest memory peak $peak KiB for 100 mappings of a 10 MiB file," \
+                    "want <= $((2 * 10 * 1024 + 100 * 512)) KiB (one copy shared)"
+            else
+                say "guest memory peak $peak KiB for 100 mappings of a 10 MiB file"
+                result=0
+            fi
+        fi
+        ;;
+    pcache-stale)
+        # The program maps the file, says "ready" and waits for a line on
+        # stdin; meanwhile the file is rewritten from here, in place (same
+        # inode and size, new bytes and mtime). Its next mapping must show
+        # the new bytes. The two sides meet through fifos, not timing.
+        "$prog" mkfile "$fixture/f" 1 0 || die "cannot make $fixture/f"
+        mkfifo "$work/in" "$work/outp" || die "mkfifo failed"
+        exec 3<>"$work/in"
+        set -- "$prog" stale "$fixture/f" 1
+        [ "$runner" = native ] || set -- "$runner" -- "$@"
+        [ $unpriv = 0 ] || set -- setpriv --reuid=65534 --regid=65534 --clear-groups \
+            --inh-caps=-all --bounding-set=-all -- "$@"
+        say "running: $*"
+        "$@" <"$work/in" >"$work/outp" 2>&1 &
+        pid=$!
+        exec 4<"$work/outp"
+        : >"$work/out"
+        while IFS= read -r l <&4; do
+            printf '%s\n' "$l" >>"$work/out"
+            [ "$l" != ready ] || break
+        done
+        "$prog" mkfile "$fixture/f" 1 1 || die "cannot rewrite $fixture/f"
+        echo go >&3
+        cat <&4 >>"$work/out"
+        wait $pid
+        status=$?
+        exec 3>&- 4<&-
+        cat "$work/out"
+        say "exit status $status"
+        passed t_pcache && result=0
+        ;;
+    pcache-coherent)
+        # A writable --bind directory (natively the directory itself).
+        [ $unpriv = 0 ] || chown "$uid:$gid" "$fixture" || die "cannot chown $fixture"
+        guest --bind "$fixture" -- "$prog" coherent "$fixture"
+        passed t_pcache && result=0
+        ;;
+    pcache-mapshared)
+        # MAP_SHARED of a file in a writable --bind directory: the program
+        # checks read/write/msync/munmap/child exit from inside; its own exit
+        # must write back its last store, read here from outside.
+        [ $unpriv = 0 ] || chown "$uid:$gid" "$fixture" || die "cannot chown $fixture"
+        guest --bind "$fixture" -- "$prog" mapshared "$fixture/f"
+        if passed t_pcache; then
+            result=0
+            for ob in 100:161 4296:178 8492:195 8592:212 4596:229 600:246; do
+                got=$(od -An -tu1 -j "${ob%%:*}" -N1 "$fixture/f" | tr -d ' ')
+                if [ "$got" != "${ob#*:}" ]; then
+                    say "FAIL: host file byte ${ob%%:*} is '$got', want ${ob#*:}"
+                    result=1
+                fi
+            done
+            [ $result = 1 ] || say "the host file holds every store"
+        fi
+        ;;
+    pcache-pressure)
+        # 64 MiB of guest RAM: a 40 MiB file read through a mapping, then
+        # 40 MiB of anonymous memory, which the file's cached pages must
+        # make way for; then the file again.
+        "$prog" mkfile "$fixture/f" 40 0 || die "cannot make $fixture/f"
+        guest -m 64M -- "$prog" pressure "$fixture/f" 40 40
+        passed t_pcache && result=0
+        ;;
+    esac
     ;;
 esac
 

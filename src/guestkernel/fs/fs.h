@@ -393,6 +393,30 @@ int gk_mapfile_tmpfs(struct gk_kernel *k, struct gk_tnode *n, const char *gpath,
 		     struct gk_mapfile **ret_mf);
 void gk_mapfile_note_copy(int hfd, struct gk_kernel *k, struct gk_tnode *n);
 void gk_mapfile_fini(struct gk_kernel *k);
+struct gk_mapfile *gk_mapfile_find_host(struct gk_kernel *k, dev_t dev, ino_t ino);
+void gk_mapfile_idle_free(struct gk_mapfile *mf);
+
+/* ---- pcache.c: host files' pages in guest RAM, shared by their mappings --------------- */
+
+/* A kernel's page cache (in its mapfile cache): every cached page, most recently used first. */
+struct gk_pcpage;
+struct gk_pcache {
+	struct gk_pcpage *head, *tail;
+	uint64_t npages;  /* frames the cache holds a reference to */
+	uint64_t evicted; /* pages given back to the allocator under pressure */
+	uint64_t nshared; /* pages shared mappings were given, over all files (0: no write-back) */
+};
+
+struct gk_pcache *gk_pcache_of(struct gk_kernel *k);
+uint64_t gk_pcache_page(struct gk_mapfile *mf, uint64_t idx);
+void gk_pcache_drop(struct gk_mapfile *mf, uint64_t from);
+void gk_pcache_check(struct gk_mapfile *mf, const struct stat *st);
+void gk_pcache_wrote(struct gk_kernel *k, int hfd, uint64_t off, uint64_t len);
+uint64_t gk_pcache_reclaim(void *ctx, uint64_t want);
+uint64_t gk_pcache_shared_page(struct gk_mapfile *mf, uint64_t idx, int *ret_err);
+int gk_pcache_sync(struct gk_mapfile *mf);
+void gk_pcache_unshare(struct gk_mapfile *mf);
+void gk_pcache_flush(struct gk_kernel *k, int hfd);
 
 /* ---- synth.c: /dev and /proc ---------------------------------------------------------- */
 

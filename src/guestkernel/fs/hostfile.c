@@ -7,7 +7,9 @@
  * reading, writing, seeking (SEEK_DATA and SEEK_HOLE included) and fstat
  * are the host's own calls on it, straight into guest pages (the iovecs
  * point into pmem). The console (console.c) is a host descriptor too and
- * shares these helpers. Host errno becomes -errno here, at once.
+ * shares these helpers. Host errno becomes -errno here, at once. Writes
+ * and truncations of a regular file tell the page cache (pcache.c), whose
+ * copies of the pages they touch are read again.
  *
  * Must not: open anything (vfs.c does, after its checks), or block: the
  * console's reads wait in the guest kernel (console.c).
@@ -41,7 +43,41 @@ gk_hostfd_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, i
 
 	if (r < 0 && errno == EPIPE)
 		gk_sig_kill(p, SIGPIPE, SI_USER, p->tg->gpid);
-	return r < 0 ? -errno : r;
+	if (r < 0)
+		return -errno;
+	return r;
+}
+
+/* A read of a regular host file sees what stores through its shared mappings made. */
+static long
+host_read(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n, off_t off)
+{
+	gk_pcache_flush(f->k, f->hfd);
+	return gk_hostfd_read(p, f, iov, n, off);
+}
+
+/*
+ * A write to a regular host file: the page cache's copies of what it
+ * changed are read again (pcache.c), so mappings and later reads agree.
+ */
+static long
+host_write(struct gk_proc *p, struct gk_file *f, const struct iovec *iov, int n, off_t off)
+{
+	off_t end;
+	long r;
+
+	gk_pcache_flush(f->k, f->hfd);
+	r = gk_hostfd_write(p, f, iov, n, off);
+	if (r <= 0)
+		return r;
+	/* O_APPEND writes at the end whatever off says (pwrite too, on Linux). */
+	if (f->flags & O_APPEND)
+		end = lseek(f->hfd, 0, SEEK_END);
+	else
+		end = off >= 0 ? off + r : lseek(f->hfd, 0, SEEK_CUR);
+	if (end >= r)
+		gk_pcache_wrote(f->k, f->hfd, (uint64_t)(end - r), (uint64_t)r);
+	return r;
 }
 
 /*
@@ -108,8 +144,13 @@ host_setattr(struct gk_file *f, const struct gk_iattr *ia)
 {
 	int r;
 
-	if (ia->what == GK_SET_SIZE)
-		return ftruncate(f->hfd, ia->size) < 0 ? -errno : 0;
+	if (ia->what == GK_SET_SIZE) {
+		gk_pcache_flush(f->k, f->hfd);
+		if (ftruncate(f->hfd, ia->size) < 0)
+			return -errno;
+		gk_pcache_wrote(f->k, f->hfd, (uint64_t)ia->size, 0);
+		return 0;
+	}
 	if (!f->mnt || !f->mnt->writable)
 		return -EROFS;
 	switch (ia->what) {
@@ -154,8 +195,8 @@ host_mmap(struct gk_file *f, struct gk_mapfile **ret)
 
 /* A regular host file (or, opened O_PATH, a symlink, whose I/O the descriptor check refuses). */
 const struct gk_file_ops gk_hostfile_ops = {
-	.read = gk_hostfd_read,
-	.write = gk_hostfd_write,
+	.read = host_read,
+	.write = host_write,
 	.poll = gk_hostfd_poll,
 	.ioctl = gk_hostfd_ioctl,
 	.llseek = gk_hostfd_llseek,

@@ -62,15 +62,29 @@ struct gk_mapcache {
 		struct gk_tnode *n;
 	} copies[NCOPY];
 	unsigned copy_next;
+	struct gk_pcache pc; /* pcache.c: the pages of host files */
 };
 
 /* k's cache, made now if it is not yet: NULL when the tracer is out of memory. */
 static struct gk_mapcache *
 cache_of(struct gk_kernel *k)
 {
-	if (!k->mapcache)
+	if (!k->mapcache) {
 		k->mapcache = calloc(1, sizeof(*k->mapcache));
+		/* From now on cached pages exist, and short RAM may take them back. */
+		if (k->mapcache && k->pa) {
+			k->pa->reclaim = gk_pcache_reclaim;
+			k->pa->reclaim_ctx = k;
+		}
+	}
 	return k->mapcache;
+}
+
+/* gk_pcache_of - k's page cache, NULL before anything was mapped. */
+struct gk_pcache *
+gk_pcache_of(struct gk_kernel *k)
+{
+	return k->mapcache ? &k->mapcache->pc : NULL;
 }
 
 /* gk_mapfile_note_copy - memfd hfd holds a copy of /tmp node n of k, for exec. */
@@ -110,11 +124,22 @@ gk_mapfile_fini(struct gk_kernel *k)
 
 	if (!mc)
 		return;
+	/* What is left is entries no mapping holds, kept for their cached pages. */
+	for (i = 0; i < NBUCKET; i++) {
+		while (mc->bucket[i]) {
+			struct gk_mapfile *mf = mc->bucket[i];
+
+			GK_DEBUG_CHECK(mf->refs == 0, "entry %s still mapped", mf->gpath);
+			gk_pcache_drop(mf, 0);
+			mf->refs = 0;
+			gk_mapfile_idle_free(mf);
+		}
+	}
 	GK_DEBUG_CHECK(mc->nopen == 0 && !mc->lru_head, "%d descriptors left", mc->nopen);
-#ifdef UVK_DEBUG_CHECKS
-	for (i = 0; i < NBUCKET; i++)
-		GK_DEBUG_CHECK(!mc->bucket[i], "entry %s still mapped", mc->bucket[i]->gpath);
-#endif
+	if (k->pa && k->pa->reclaim_ctx == k) {
+		k->pa->reclaim = NULL;
+		k->pa->reclaim_ctx = NULL;
+	}
 	for (i = 0; i < NCOPY; i++)
 		if (mc->copies[i].n)
 			gk_tnode_release(k, mc->copies[i].n);
@@ -267,6 +292,7 @@ entry_new(struct gk_kernel *k, const char *gpath, dev_t dev, ino_t ino)
 	mf->ops = &host_ops;
 	mf->k = k;
 	mf->hfd = -1;
+	mf->wfd = -1;
 	mf->dev = dev;
 	mf->ino = ino;
 	mf->hnext = k->mapcache->bucket[b];
@@ -309,6 +335,7 @@ gk_mapfile_new(struct gk_kernel *k, int hfd, const char *gpath)
 	mf = find(mc, st.st_dev, st.st_ino, 0);
 	if (mf) {
 		mf->refs++;
+		gk_pcache_check(mf, &st);
 		if (mf->hfd < 0 && !mf->mnt) {
 			fd_opened(mf, hfd);
 			return mf;
@@ -321,8 +348,37 @@ gk_mapfile_new(struct gk_kernel *k, int hfd, const char *gpath)
 		errno = ENOMEM;
 		return NULL;
 	}
+	gk_pcache_check(mf, &st);
 	fd_opened(mf, hfd);
 	return mf;
+}
+
+/* mf's descriptor for writing back stores through shared mappings goes. */
+static void
+wfd_close(struct gk_mapfile *mf)
+{
+	if (mf->wfd < 0)
+		return;
+	close(mf->wfd);
+	mf->wfd = -1;
+	gk_hostfd_count(mf->k, -1);
+}
+
+/*
+ * A host file mapped through f, open for reading and writing: keep a
+ * descriptor to write stores through shared mappings back with (msync,
+ * munmap, exit), however f's own is closed meanwhile. Without one (no
+ * descriptor left) they stay in the cache until one comes.
+ */
+static void
+wfd_take(struct gk_mapfile *mf, const struct gk_file *f)
+{
+	/* An O_APPEND descriptor would put every page written back at the end. */
+	if (mf->wfd >= 0 || (f->flags & O_ACCMODE) != O_RDWR || (f->flags & O_APPEND))
+		return;
+	mf->wfd = fcntl(f->hfd, F_DUPFD_CLOEXEC, 3);
+	if (mf->wfd >= 0)
+		gk_hostfd_count(mf->k, 1);
 }
 
 /*
@@ -346,6 +402,7 @@ gk_mapfile_host(struct gk_kernel *k, struct gk_file *f, struct gk_mapfile **ret_
 	mf = find(mc, st.st_dev, st.st_ino, 0);
 	if (mf) {
 		mf->refs++;
+		gk_pcache_check(mf, &st);
 		if (!mf->mnt && f->mnt) {
 			/* An exec image mapped by path too: now it can be reopened. */
 			mf->hpath = strdup(mount_rest(f->mnt, f->gpath));
@@ -353,12 +410,21 @@ gk_mapfile_host(struct gk_kernel *k, struct gk_file *f, struct gk_mapfile **ret_
 				mf->mnt = f->mnt;
 			lru_touch(mf);
 		}
+		if (mf->hfd < 0 && !mf->mnt) {
+			/* Kept for its pages with no way to reopen it: take f's. */
+			fd_room(mc);
+			hfd = fcntl(f->hfd, F_DUPFD_CLOEXEC, 3);
+			if (hfd >= 0)
+				fd_opened(mf, hfd);
+		}
+		wfd_take(mf, f);
 		*ret_mf = mf;
 		return 0;
 	}
 	mf = entry_new(k, f->gpath, st.st_dev, st.st_ino);
 	if (!mf)
 		return -ENOMEM;
+	gk_pcache_check(mf, &st);
 	if (f->mnt) {
 		mf->hpath = strdup(mount_rest(f->mnt, f->gpath));
 		if (!mf->hpath) {
@@ -375,6 +441,7 @@ gk_mapfile_host(struct gk_kernel *k, struct gk_file *f, struct gk_mapfile **ret_
 		return hfd == -EMFILE ? -ENFILE : hfd;
 	}
 	fd_opened(mf, hfd);
+	wfd_take(mf, f);
 	*ret_mf = mf;
 	return 0;
 }
@@ -408,13 +475,41 @@ gk_mapfile_tmpfs(struct gk_kernel *k, struct gk_tnode *n, const char *gpath,
 	return 0;
 }
 
+/*
+ * gk_mapfile_find_host - k's entry of host file (dev, ino), mapped or only
+ * caching pages, or NULL.
+ */
+struct gk_mapfile *
+gk_mapfile_find_host(struct gk_kernel *k, dev_t dev, ino_t ino)
+{
+	return k->mapcache ? find(k->mapcache, dev, ino, 0) : NULL;
+}
+
 static void
 mf_unref(struct gk_mapfile *mf)
 {
-	struct gk_mapfile **pp;
-
+	/* A mapping goes (munmap, exit): what stores through shared ones changed reaches the host. */
+	if (mf->nshared)
+		gk_pcache_sync(mf);
 	if (--mf->refs > 0)
 		return;
+	gk_pcache_unshare(mf);
+	wfd_close(mf);
+	if (mf->ncached) {
+		/* Its pages stay for the next exec or mmap of the file; its descriptor need not. */
+		fd_close(mf);
+		return;
+	}
+	gk_mapfile_idle_free(mf);
+}
+
+/* gk_mapfile_idle_free - free entry mf, which no mapping holds and which caches nothing. */
+void
+gk_mapfile_idle_free(struct gk_mapfile *mf)
+{
+	struct gk_mapfile **pp;
+
+	GK_DEBUG_CHECK(mf->refs == 0 && mf->ncached == 0, "freeing entry %s in use", mf->gpath);
 	for (pp = &mf->k->mapcache->bucket[bucket_of(mf->dev, mf->ino)]; *pp;
 	     pp = &(*pp)->hnext) {
 		if (*pp == mf) {
@@ -423,6 +518,7 @@ mf_unref(struct gk_mapfile *mf)
 		}
 	}
 	fd_close(mf);
+	wfd_close(mf);
 	if (mf->tnode)
 		gk_tnode_release(mf->k, mf->tnode);
 	free(mf->hpath);
@@ -485,7 +581,7 @@ mf_size(struct gk_mapfile *mf, uint64_t *ret_size)
 
 /* A /tmp file's page idx: its own frame (shared copy-on-write by mm), or 0 for a hole or past the end. */
 static uint64_t
-mf_tmpfs_page(const struct gk_mapfile *mf, uint64_t idx)
+mf_tmpfs_page(struct gk_mapfile *mf, uint64_t idx)
 {
 	const struct gk_tnode *n = mf->tnode;
 
@@ -495,6 +591,9 @@ mf_tmpfs_page(const struct gk_mapfile *mf, uint64_t idx)
 static const struct gk_mapfile_ops host_ops = {
 	.pread = mf_pread,
 	.size = mf_size,
+	.page = gk_pcache_page,
+	.shared_page = gk_pcache_shared_page,
+	.sync = gk_pcache_sync,
 	.unref = mf_unref,
 };
 

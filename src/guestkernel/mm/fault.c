@@ -69,8 +69,8 @@ file_end(const struct gk_vma *v)
  * maps a file whose pages are in guest RAM (ops->page), for a fault at page (within them): a page the
  * file holds is its frame, entered without W and with the COW mark
  * whatever v's protection (a write, or mprotect then a write, copies it
- * first: cow.c); a hole, or a frame with too many sharers, is a private
- * frame with the file's bytes. Returns 0 once page is entered (a neighbour
+ * first: cow.c); a hole, a page reaching past fend, or a frame with too
+ * many sharers, is a private frame with the file's bytes (zeroes past fend). Returns 0 once page is entered (a neighbour
  * that finds no RAM is left for its own fault), or -ENOMEM, or the error
  * of entering it.
  */
@@ -85,7 +85,9 @@ share_enter(struct gk_vm *vm, struct gk_vma *v, uint64_t page, uint64_t s, uint6
 	for (g = s; g < e; g += GK_PAGE) {
 		uint64_t off = v->foff + (g - v->start), gpa = 0, pte;
 
-		gpa = v->file->ops->page(v->file, off / GK_PAGE);
+		/* A page reaching past fend (an ELF segment's bss) is the process's own. */
+		if (g + GK_PAGE <= v->fend)
+			gpa = v->file->ops->page(v->file, off / GK_PAGE);
 		if (gpa && k->pa->ref[gpa / GK_PAGE] < SHARE_MAX) {
 			gk_page_ref(k->pa, gpa);
 			pte = gpa | (bits & ~(uint64_t)UVK_PTE_W) | UVK_PTE_A | UVK_PTE_SW0;
@@ -94,7 +96,11 @@ share_enter(struct gk_vm *vm, struct gk_vma *v, uint64_t page, uint64_t s, uint6
 				k->st.oom++;
 				return g > page ? 0 : -ENOMEM;
 			}
-			gk_mapfile_pread(v->file, k->ram + gpa, GK_PAGE, off);
+			err = fill_frames(vm, v, g, gpa, 1);
+			if (err < 0) {
+				gk_palloc_free(k->pa, gpa, 1);
+				return g > page ? 0 : err;
+			}
 			pte = gpa | bits | fresh;
 		}
 		err = uvk_vpt_enter(k->vmem, vm->root, g, pte, gk_vm_table_alloc, vm, NULL);
@@ -225,8 +231,14 @@ gk_vm_fault(struct gk_vm *vm, uint64_t gva, unsigned access)
 	for (e = page + GK_PAGE; e < we && uvk_vpt_lookup(mem, vm->root, e, NULL, NULL) != 0;)
 		e += GK_PAGE;
 	s0 = s;
-	/* A /tmp file's pages are its own frames, shared copy-on-write. */
-	if (v->file && v->file->ops->page)
+	/*
+	 * A /tmp file's own frames, or a host file's cached ones: shared
+	 * copy-on-write. Not for an ELF image's writable segment (exec maps
+	 * without EOFBUS): its pages are written soon after, and a private
+	 * copy now saves each a copy-on-write fault.
+	 */
+	if (v->file && v->file->ops->page &&
+	    (!(v->prot & PROT_WRITE) || (v->flags & GK_VMA_EOFBUS)))
 		return share_enter(vm, v, page, s, e, bits, fresh);
 	while (s < e) {
 		uint64_t gpa, i;

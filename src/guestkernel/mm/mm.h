@@ -24,6 +24,13 @@ struct gk_palloc {
 	uint64_t next;	  /* next-fit cursor, in frames */
 	uint64_t nfree;
 	uint64_t peak_used;
+	/*
+	 * Frees up to want frames held only by a cache (fs/pcache.c), least
+	 * recently used first, when a request finds too few free: returns how
+	 * many. NULL while nothing caches. Called with ctx, from gk_palloc_run.
+	 */
+	uint64_t (*reclaim)(void *ctx, uint64_t want);
+	void *reclaim_ctx;
 };
 
 int gk_palloc_init(struct gk_palloc *pa, struct uvk_pmem *pm);
@@ -61,11 +68,27 @@ struct gk_mapfile_ops {
 	/* The file's size now: 0 or -EIO. */
 	int (*size)(struct gk_mapfile *mf, uint64_t *ret_size);
 	/*
-	 * NULL for a file whose pages are not in guest RAM (host files: copied
-	 * by pread); else the frame holding page idx, which a private mapping
-	 * shares copy-on-write, or 0 for a hole or past the end.
+	 * NULL for a file whose pages are not in guest RAM; else the frame
+	 * holding page idx (a /tmp file's own, a host file's page-cache copy,
+	 * read in on first use), which a private mapping shares copy-on-write,
+	 * or 0 for a hole, past the end, or when it cannot be had (the caller
+	 * then reads the page into a frame of its own with pread).
 	 */
-	uint64_t (*page)(const struct gk_mapfile *mf, uint64_t idx);
+	uint64_t (*page)(struct gk_mapfile *mf, uint64_t idx);
+	/*
+	 * NULL for a file whose MAP_SHARED mappings are private copies still;
+	 * else the frame holding page idx for a shared mapping, made (zeroed)
+	 * if it is a hole: a store through the mapping is a store into the
+	 * file. 0 with *ret_err -EIO past the end (SIGBUS) or when the file
+	 * has no room for the page (as Linux's shmem: SIGBUS).
+	 */
+	uint64_t (*shared_page)(struct gk_mapfile *mf, uint64_t idx, int *ret_err);
+	/*
+	 * NULL when there is nothing to write back (the file lives in guest
+	 * RAM); else write what stores through shared mappings changed back
+	 * to where the file lives (msync): 0 or -EIO.
+	 */
+	int (*sync)(struct gk_mapfile *mf);
 	/* Drop one reference; the last frees the entry. */
 	void (*unref)(struct gk_mapfile *mf);
 };
@@ -85,6 +108,19 @@ struct gk_mapfile {
 	struct gk_mapfile *hnext; /* hash chain by (dev, ino) */
 	struct gk_mapfile *lprev, *lnext; /* LRU of closable descriptors */
 	int on_lru;
+	/*
+	 * fs/pcache.c's: a host file's cached pages by index (chunks of
+	 * pointers, made as needed), how many, and the host's stat when
+	 * they were read (a change from outside drops them). An entry no
+	 * mapping holds (refs 0) stays while it caches pages.
+	 */
+	struct gk_pcpage ***pcdir;
+	uint64_t pcdir_n;
+	uint64_t ncached;
+	uint64_t nshared; /* cached pages a shared mapping was given: written back by sync */
+	int wfd;	  /* host descriptor open for writing them back, or -1 */
+	int64_t pc_size;
+	struct timespec pc_mtime, pc_ctime;
 };
 
 static inline void

@@ -11,7 +11,9 @@
  * since a large freed run was given back to the host with uvk_pmem_discard
  * (so that a guest that frees memory frees host RAM). A clean frame is a
  * hole of the memfd: zeroing it in the tracer would only make the host
- * allocate and clear it twice.
+ * allocate and clear it twice. When frames run short, the page cache's
+ * reclaim hook (set by fs/pcache.c) frees the cached pages no mapping
+ * holds before a request fails.
  *
  * Must not: touch page tables or vmspaces. Callers keep track of what they own.
  */
@@ -108,6 +110,12 @@ gk_palloc_run(struct gk_palloc *pa, uint64_t want, uint64_t *ret_gpa)
 {
 	uint64_t start, n;
 
+	/*
+	 * Short of frames: a page cache gives back what only it holds first,
+	 * a batch at a time so that the next requests find some free too.
+	 */
+	if (pa->nfree < want && pa->reclaim)
+		pa->reclaim(pa->reclaim_ctx, want - pa->nfree < 64 ? 64 : want - pa->nfree);
 	if (pa->nfree == 0 || want == 0)
 		return -ENOMEM;
 	start = find_free(pa, pa->next);

@@ -311,14 +311,15 @@ range_mapped(struct gk_vm *vm, uint64_t start, uint64_t end)
 }
 
 /*
- * msync, mlock, munlock: nothing to write back, nothing pageable, but the
- * arguments are checked as Linux does: EINVAL for a bad flag or alignment,
+ * msync, mlock, munlock: nothing pageable, and only host files' shared
+ * mappings to write back (MS_SYNC), but the arguments are checked as Linux does: EINVAL for a bad flag or alignment,
  * ENOMEM for a range that wraps or is not all mapped.
  */
 GK_SYS(msync)
 {
 	uint64_t start = gk_arg_ulong(a, 0), len = gk_page_up(gk_arg_size(a, 1)), end;
 	int flags = gk_arg_int(a, 2);
+	struct gk_vma *v;
 
 	if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC))
 		return -EINVAL;
@@ -327,7 +328,16 @@ GK_SYS(msync)
 	end = start + len;
 	if (end < start)
 		return -ENOMEM;
-	return range_mapped(p->vm, start, end) ? 0 : -ENOMEM;
+	if (!range_mapped(p->vm, start, end))
+		return -ENOMEM;
+	/* MS_SYNC: stores through shared mappings of files that live elsewhere (the host) go there. */
+	for (v = gk_vma_find(p->vm, start); (flags & MS_SYNC) && v && v->start < end;
+	     v = gk_vma_find(p->vm, v->end)) {
+		if ((v->flags & GK_VMA_SHARED) && v->file && v->file->ops->sync &&
+		    v->file->ops->sync(v->file) < 0)
+			return -EIO;
+	}
+	return 0;
 }
 
 /* mlock and munlock take any start: the range is widened to whole pages first. */
