@@ -517,14 +517,19 @@ render_file(struct gk_proc *p, const struct synth_node *nd, struct gk_sbuf *b)
 	if (strcmp(name, "cpuinfo") == 0) {
 		render_cpuinfo(k, b);
 	} else if (strcmp(name, "meminfo") == 0) {
+		/* The page cache's pages are Cached, and available: its LRU gives them back. */
+		const struct gk_pcache *pc = gk_pcache_of(k);
+		uint64_t cached = pc ? pc->npages : 0;
+
 		gk_sb_printf(b,
 			     "MemTotal:       %8llu kB\nMemFree:        %8llu kB\n"
 			     "MemAvailable:   %8llu kB\nBuffers:               0 kB\n"
-			     "Cached:                0 kB\nSwapTotal:             0 kB\n"
+			     "Cached:         %8llu kB\nSwapTotal:             0 kB\n"
 			     "SwapFree:              0 kB\n",
 			     (unsigned long long)(k->pa->npages * kb),
 			     (unsigned long long)(k->pa->nfree * kb),
-			     (unsigned long long)(k->pa->nfree * kb));
+			     (unsigned long long)((k->pa->nfree + cached) * kb),
+			     (unsigned long long)(cached * kb));
 	} else if (strcmp(name, "loadavg") == 0) {
 		/* No load average is kept: 0; then runnable/all tasks and the last pid given. */
 		const struct gk_proc *t;
